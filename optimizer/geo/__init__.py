@@ -1,0 +1,1 @@
+"""Geography: geocoding, road networks and travel matrices (the only package that may use the network)."""

@@ -1,0 +1,70 @@
+"""Travel matrices: locations -> :class:`~optimizer.model.TravelMatrix`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.errors import InputError
+from optimizer.model import Location, TravelMatrix, TravelSettings
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(points: Sequence[Location]) -> np.ndarray:
+    """Great-circle distances in metres between every pair of ``points``."""
+    lat = np.radians(np.array([p.lat for p in points], dtype=float))
+    lon = np.radians(np.array([p.lon for p in points], dtype=float))
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def haversine_matrix(
+    points: Sequence[Location],
+    *,
+    speed_kph: float,
+    detour_factor: float = 1.0,
+    speed_factor: float = 1.0,
+) -> TravelMatrix:
+    """Straight-line travel: distance times ``detour_factor`` at ``speed_kph * speed_factor``."""
+    if speed_kph <= 0 or speed_factor <= 0 or detour_factor <= 0:
+        raise InputError(
+            f"travel: speed_kph={speed_kph!r}, detour_factor={detour_factor!r} and "
+            f"speed_factor={speed_factor!r} must all be > 0"
+        )
+    points = tuple(points)
+    road_m = haversine_m(points) * detour_factor
+    travel_s = road_m / (speed_kph * speed_factor / 3.6)
+    return TravelMatrix(
+        points=points,
+        travel_s=np.rint(travel_s).astype(np.int64),
+        distance_m=np.rint(road_m).astype(np.int64),
+        source="haversine",
+    )
+
+
+def build_matrix(
+    points: Sequence[Location],
+    travel: TravelSettings,
+    *,
+    base_dir: Path | None = None,
+    labels: Sequence[str] | None = None,
+) -> TravelMatrix:
+    """The travel matrix for ``points`` from the source named in ``travel``.
+
+    ``labels`` name each point in error messages (for example ``"order WO-12"``);
+    ``base_dir`` resolves relative file names (the scenario folder).
+    """
+    unique = tuple(dict.fromkeys(points))
+    if travel.source == "haversine":
+        return haversine_matrix(
+            unique,
+            speed_kph=travel.speed_kph,
+            detour_factor=travel.detour_factor,
+            speed_factor=travel.speed_factor,
+        )
+    raise InputError(f"scenario.toml [travel] source={travel.source!r}: not supported yet")

@@ -1,0 +1,343 @@
+"""Domain types: small frozen dataclasses with units in their field names.
+
+Everything here is plain data. Datetimes are timezone-aware; inside the solver
+they become integer seconds counted from :attr:`Problem.day_start`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+class Priority(enum.StrEnum):
+    """How much an order matters. Ordered from most to least urgent."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A point on the earth. Latitude first, always named."""
+
+    lat: float
+    lon: float
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """When a job may *start* (both ends inclusive, tz-aware)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A break that floats inside ``[earliest_start, latest_end]``."""
+
+    earliest_start: datetime
+    latest_end: datetime
+    duration_min: float
+    kind: str = "lunch"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrder:
+    """One job at one customer."""
+
+    order_id: str
+    customer: str
+    location: Location | None
+    service_min: float
+    required_skills: frozenset[str] = frozenset()
+    priority: Priority = Priority.NORMAL
+    time_windows: tuple[TimeWindow, ...] = ()
+    sla_due: datetime | None = None
+    preferred_techs: frozenset[str] = frozenset()
+    excluded_techs: frozenset[str] = frozenset()
+    required_parts: frozenset[str] = frozenset()
+    demand: int = 0
+    phone: str = ""
+    notes: str = ""
+    #: Set by geocoding: 1.0 exact house number, lower for fallbacks; None if given as lat/lon.
+    geocode_confidence: float | None = None
+    #: Why ``location`` is None (for example "address not found"); shown as the unassigned reason.
+    location_issue: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """A person with skills, rates and a van."""
+
+    tech_id: str
+    name: str
+    skills: frozenset[str]
+    home: Location
+    efficiency: float = 1.0
+    cost_per_km: float = 0.35
+    cost_per_hour: float = 35.0
+    van_stock: frozenset[str] = frozenset()
+    capacity: int | None = None
+    speed_factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """One technician-day: the OR-Tools vehicle."""
+
+    shift_id: str
+    tech_id: str
+    start: datetime
+    end: datetime
+    start_location: Location
+    end_location: Location
+    breaks: tuple[Break, ...] = ()
+    max_overtime_min: float = 0.0
+
+
+def _by_priority(**values: float) -> dict[Priority, float]:
+    return {Priority(k): v for k, v in values.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveWeights:
+    """Money-valued weights of the objective (currency units, like the rates).
+
+    Travel is costed at each technician's ``cost_per_km`` and ``cost_per_hour``
+    (on the whole working span). Everything else is added on top.
+    """
+
+    drop_penalty: Mapping[Priority, float] = field(
+        default_factory=lambda: _by_priority(
+            critical=100_000.0, high=5_000.0, normal=1_000.0, low=300.0
+        )
+    )
+    sla_late_cost_per_min: Mapping[Priority, float] = field(
+        default_factory=lambda: _by_priority(critical=20.0, high=5.0, normal=1.0, low=0.25)
+    )
+    overtime_cost_per_hour: float = 60.0
+    preferred_tech_bonus: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class TravelSettings:
+    """Where travel times come from (scenario.toml ``[travel]``)."""
+
+    source: str = "haversine"
+    speed_kph: float = 40.0
+    detour_factor: float = 1.3
+    speed_factor: float = 1.0
+    osm_file: str | None = None
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    max_snap_m: float = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class GeocodeSettings:
+    """How addresses become locations (scenario.toml ``[geocode]``)."""
+
+    provider: str = "gazetteer"
+    osm_file: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    country_codes: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+    min_confidence: float = 0.5
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the solver needs, with no reference to files or the network."""
+
+    name: str
+    plan_date: date
+    timezone: str
+    orders: tuple[WorkOrder, ...]
+    technicians: tuple[Technician, ...]
+    shifts: tuple[Shift, ...]
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    travel: TravelSettings = field(default_factory=TravelSettings)
+    geocode: GeocodeSettings = field(default_factory=GeocodeSettings)
+
+    @property
+    def day_start(self) -> datetime:
+        """Midnight of the plan date in the scenario's time zone: solver time 0."""
+        return datetime.combine(self.plan_date, time(0), tzinfo=ZoneInfo(self.timezone))
+
+    def technician(self, tech_id: str) -> Technician:
+        for tech in self.technicians:
+            if tech.tech_id == tech_id:
+                return tech
+        raise KeyError(tech_id)
+
+    def order(self, order_id: str) -> WorkOrder:
+        for order in self.orders:
+            if order.order_id == order_id:
+                return order
+        raise KeyError(order_id)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TravelMatrix:
+    """Travel between points: ``travel_s[i][j]`` and ``distance_m[i][j]``.
+
+    ``travel_s`` and ``distance_m`` are square integer arrays (numpy or nested
+    sequences) over ``points``. ``reachable[i][j]`` is False where no path exists;
+    ``None`` means every pair is reachable. Values of unreachable pairs are
+    meaningless and never used.
+    """
+
+    points: tuple[Location, ...]
+    travel_s: Any
+    distance_m: Any
+    source: str
+    reachable: Any = None
+    _index: dict[Location, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {p: i for i, p in enumerate(self.points)})
+
+    def index(self, location: Location) -> int:
+        """Position of ``location`` in :attr:`points` (raises KeyError)."""
+        return self._index[location]
+
+    def is_reachable(self, i: int, j: int) -> bool:
+        return self.reachable is None or bool(self.reachable[i][j])
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One visit on a route. ``travel_s``/``distance_m`` are from the previous stop."""
+
+    order_id: str
+    location: Location
+    arrival: datetime
+    start: datetime
+    end: datetime
+    wait_s: int
+    travel_s: int
+    distance_m: int
+    sla_late_s: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledBreak:
+    """A break as planned on a route."""
+
+    kind: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The plan of one shift. ``end`` is the arrival at the end location."""
+
+    tech_id: str
+    shift_id: str
+    start_location: Location
+    end_location: Location
+    start: datetime
+    end: datetime
+    stops: tuple[Stop, ...]
+    breaks: tuple[ScheduledBreak, ...] = ()
+    return_travel_s: int = 0
+    return_distance_m: int = 0
+    overtime_s: int = 0
+    legs_geometry: tuple[tuple[Location, ...], ...] = ()
+
+    @property
+    def travel_s(self) -> int:
+        return sum(s.travel_s for s in self.stops) + self.return_travel_s
+
+    @property
+    def distance_m(self) -> int:
+        return sum(s.distance_m for s in self.stops) + self.return_distance_m
+
+
+@dataclass(frozen=True, slots=True)
+class Unassigned:
+    """An order that is not on any route, with a reason a dispatcher understands."""
+
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianKpis:
+    tech_id: str
+    orders: int
+    service_h: float
+    travel_h: float
+    travel_km: float
+    shift_h: float
+    utilisation_pct: float
+    overtime_min: float
+    cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    """The day's figures. Costs are in the rates' currency."""
+
+    orders_total: int
+    scheduled: int
+    unassigned: int
+    scheduled_by_priority: Mapping[str, int]
+    unassigned_by_priority: Mapping[str, int]
+    sla_orders: int
+    sla_on_time: int
+    sla_on_time_pct: float
+    travel_km: float
+    travel_h: float
+    service_h: float
+    overtime_min: float
+    travel_cost: float
+    overtime_cost: float
+    sla_late_cost: float
+    cost: float
+    technicians: tuple[TechnicianKpis, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SolveMeta:
+    """How a schedule was made, so that it can be reproduced."""
+
+    seed: int
+    time_limit_s: float
+    solution_limit: int | None
+    matrix_source: str
+    status: str
+    objective: int
+    wall_s: float
+    versions: Mapping[str, str]
+    scenario: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The answer: routes, unassigned orders with reasons, KPIs and meta."""
+
+    problem_name: str
+    plan_date: date
+    timezone: str
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    meta: SolveMeta
+    kpis: Kpis | None = None
+
+    def route_of(self, order_id: str) -> Route | None:
+        for route in self.routes:
+            if any(s.order_id == order_id for s in route.stops):
+                return route
+        return None
