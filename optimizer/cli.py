@@ -1,0 +1,164 @@
+"""``fsopt``: a thin command line over :mod:`optimizer.api`.
+
+Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no schedule could be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from optimizer import api
+from optimizer.errors import OptimizerError
+from optimizer.io.load import load_scenario
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fsopt",
+        description="Plan a day of field service: work orders and technicians in, "
+                    "routes, maps and KPIs out.",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no schedule. "
+               "Scenario format: docs/scenario-format.md",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    solve = commands.add_parser(
+        "solve", help="plan the day for a scenario folder",
+        description="Solve SCENARIO (a folder with scenario.toml, work_orders.csv and "
+                    "technicians.csv) and write schedule.json, stops.csv and unassigned.csv.")
+    solve.add_argument("scenario", type=Path, help="scenario folder, e.g. scenarios/liechtenstein")
+    solve.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s",
+                       help="search time in seconds (default: scenario.toml [solver])")
+    solve.add_argument("--seed", type=int, help="seed recorded in the output")
+    solve.add_argument("--solution-limit", type=int, metavar="N",
+                       help="stop after N solutions (repeatable results)")
+    solve.add_argument("--out", type=Path, metavar="DIR",
+                       help="output folder (default: maps_output/<scenario name>)")
+    solve.add_argument("--quiet", action="store_true", help="no progress or summary")
+
+    verify = commands.add_parser(
+        "verify", help="check a written schedule independently of the solver",
+        description="Recompute SCHEDULE.json from its scenario and the travel matrix and "
+                    "report every violated rule. Exit code 0 if valid, 3 if not.")
+    verify.add_argument("schedule", type=Path, help="schedule.json written by `fsopt solve`")
+    verify.add_argument("--scenario", type=Path,
+                        help="scenario folder (default: the one recorded in the schedule)")
+
+    check = commands.add_parser("check", help="validate a scenario's input files only")
+    check.add_argument("scenario", type=Path)
+    return parser
+
+
+def _solve(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    for warning in loaded.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    limit = args.time_limit_s or loaded.params.time_limit_s
+    best = [float("inf")]
+    with Progress(
+        TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}"), console=console, disable=args.quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("solve", total=limit, status="building model")
+
+        def on_solution(cost: float, elapsed_s: float, count: int) -> None:
+            best[0] = min(best[0], cost)
+            progress.update(task, completed=min(elapsed_s, limit),
+                            status=f"{count} solutions, best cost {best[0]:,.2f}")
+
+        result = api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
+                                    solution_limit=args.solution_limit, on_solution=on_solution)
+    paths = api.write(result, args.out)
+    if not args.quiet:
+        _summary(result)
+        out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
+def _summary(result: api.PlanResult) -> None:
+    k = result.schedule.kpis
+    table = Table(title=f"{result.problem.name} — {result.problem.plan_date}", show_header=False)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    by_priority = ", ".join(f"{p} {n}" for p, n in k.scheduled_by_priority.items() if n)
+    table.add_row("orders scheduled", f"{k.scheduled} / {k.orders_total} ({by_priority})")
+    table.add_row("orders unassigned", str(k.unassigned))
+    table.add_row("SLA on time", f"{k.sla_on_time} / {k.sla_orders} ({k.sla_on_time_pct:.1f}%)")
+    table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
+    table.add_row("service", f"{k.service_h:.2f} h")
+    table.add_row("overtime", f"{k.overtime_min:.0f} min")
+    table.add_row("cost", f"{k.cost:,.2f} (travel {k.travel_cost:,.2f}, overtime "
+                          f"{k.overtime_cost:,.2f}, SLA {k.sla_late_cost:,.2f})")
+    table.add_row("matrix / solver", f"{result.matrix.source} / {result.schedule.meta.status}, "
+                                     f"{result.schedule.meta.wall_s:.1f} s")
+    out.print(table)
+
+    techs = Table(title="Technicians")
+    for column in ("tech", "orders", "service h", "travel km", "utilisation", "overtime min"):
+        techs.add_column(column, justify="left" if column == "tech" else "right")
+    for t in k.technicians:
+        techs.add_row(t.tech_id, str(t.orders), f"{t.service_h:.2f}", f"{t.travel_km:.1f}",
+                      f"{t.utilisation_pct:.0f}%", f"{t.overtime_min:.0f}")
+    out.print(techs)
+
+    if result.schedule.unassigned:
+        orders = {o.order_id: o for o in result.problem.orders}
+        missed = Table(title="Unassigned orders")
+        for column in ("order", "priority", "reason"):
+            missed.add_column(column)
+        for item in result.schedule.unassigned:
+            missed.add_row(item.order_id, orders[item.order_id].priority.value, item.reason)
+        out.print(missed)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    issues = api.verify_file(args.schedule, args.scenario)
+    for issue in issues:
+        out.print(f"[red]✗[/] {issue}")
+    if issues:
+        out.print(f"{len(issues)} violation(s)")
+        return 3
+    out.print("[green]✓[/] schedule is valid: every order once, all rules hold")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    for warning in loaded.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    p = loaded.problem
+    out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
+              f"{len(p.shifts)} shifts on {p.plan_date}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    handlers = {"solve": _solve, "verify": _verify, "check": _check}
+    try:
+        return handlers[args.command](args)
+    except OptimizerError as exc:
+        console.print("error:", str(exc), style="red", highlight=False, markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 1
+    except Exception:  # an internal error: show it, exit 1
+        console.print(traceback.format_exc(), highlight=False, markup=False)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

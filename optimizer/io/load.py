@@ -1,0 +1,442 @@
+"""Scenario folder -> :class:`~optimizer.model.Problem`; every input problem is reported at once."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from optimizer.errors import InputError
+from optimizer.io.schemas import (
+    ABSENCE_COLUMNS,
+    SHIFT_COLUMNS,
+    TECHNICIAN_COLUMNS,
+    WORK_ORDER_COLUMNS,
+    RowReader,
+    check_columns,
+)
+from optimizer.io.tables import Table, find_table, read_table
+from optimizer.model import (
+    Break,
+    GeocodeSettings,
+    Location,
+    ObjectiveWeights,
+    Priority,
+    Problem,
+    Shift,
+    Technician,
+    TravelSettings,
+    WorkOrder,
+)
+from optimizer.solve.params import SolveParams
+
+#: A point further than this from the scenario's median point is suspicious.
+FAR_POINT_KM = 150.0
+
+_TOML_KEYS: dict[str, set[str]] = {
+    "scenario": {"name", "plan_date", "timezone", "description"},
+    "travel": {f for f in TravelSettings.__dataclass_fields__},
+    "solver": {"time_limit_s", "seed", "solution_limit", "first_solution", "metaheuristic"},
+    "objective": {f for f in ObjectiveWeights.__dataclass_fields__},
+    "geocode": {f for f in GeocodeSettings.__dataclass_fields__},
+    "maps": {"tiles", "tile_attribution"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedScenario:
+    """A loaded scenario: the problem, how to solve it, and what looked odd."""
+
+    folder: Path
+    problem: Problem
+    params: SolveParams
+    warnings: tuple[str, ...] = ()
+    maps: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+def load_scenario(folder: str | Path) -> LoadedScenario:
+    """Read ``folder/scenario.toml`` and its tables.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found (file, row, field and value for each).
+    """
+    folder = Path(folder)
+    toml_path = folder / "scenario.toml"
+    if not folder.is_dir():
+        raise InputError(f"{folder}: scenario folder not found")
+    if not toml_path.exists():
+        raise InputError(f"{toml_path}: file not found (a scenario folder needs scenario.toml)")
+    try:
+        config = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{toml_path}: not valid TOML: {exc}") from None
+
+    problems: list[str] = []
+    warnings: list[str] = []
+    _check_toml_keys(toml_path, config, problems)
+    section = config.get("scenario", {})
+    plan_date, tz = _plan_date_and_zone(toml_path, section, problems)
+    travel = _settings(toml_path, "travel", TravelSettings, config, problems)
+    geocode = _settings(toml_path, "geocode", GeocodeSettings, config, problems)
+    weights = _weights(toml_path, config.get("objective", {}), problems)
+    params = _solve_params(toml_path, config.get("solver", {}), problems)
+    if plan_date is None or tz is None:
+        raise InputError(problems)
+
+    tables: dict[str, Table] = {}
+    for base, required in (("work_orders", True), ("technicians", True),
+                           ("shifts", False), ("absences", False)):
+        try:
+            path = find_table(folder, base, required=required)
+            if path is not None:
+                tables[base] = read_table(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+
+    orders = _orders(tables.get("work_orders"), plan_date, tz, problems)
+    technicians, tech_shifts = _technicians(tables.get("technicians"), plan_date, tz, problems)
+    tech_ids = {t.tech_id for t in technicians}
+    if "shifts" in tables:
+        tech_shifts = _extra_shifts(tables["shifts"], technicians, tech_shifts, plan_date, tz,
+                                    problems)
+    if "absences" in tables:
+        tech_shifts = _apply_absences(tables["absences"], tech_ids, tech_shifts, plan_date, tz,
+                                      problems, warnings)
+    _check_references(tables.get("work_orders"), orders, technicians, problems, warnings)
+    if problems:
+        raise InputError(problems)
+
+    _warn_far_points(orders, technicians, warnings)
+    problem = Problem(
+        name=str(section.get("name") or folder.name),
+        plan_date=plan_date,
+        timezone=tz.key,
+        orders=tuple(orders),
+        technicians=tuple(technicians),
+        shifts=tuple(s for shifts in tech_shifts.values() for s in shifts),
+        weights=weights,
+        travel=travel,
+        geocode=geocode,
+    )
+    return LoadedScenario(
+        folder=folder,
+        problem=problem,
+        params=params,
+        warnings=tuple(warnings),
+        maps={k: str(v) for k, v in config.get("maps", {}).items()},
+        description=str(section.get("description", "")),
+    )
+
+
+# -- scenario.toml ---------------------------------------------------------------------------
+
+
+def _check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> None:
+    for name, value in config.items():
+        if name not in _TOML_KEYS:
+            problems.append(f"{path}: unknown section [{name}] (known: {', '.join(_TOML_KEYS)})")
+        elif not isinstance(value, dict):
+            problems.append(f"{path}: {name} must be a [{name}] section")
+        else:
+            for key in value:
+                if key not in _TOML_KEYS[name]:
+                    problems.append(f"{path} [{name}]: unknown key {key!r} "
+                                    f"(known: {', '.join(sorted(_TOML_KEYS[name]))})")
+
+
+def _plan_date_and_zone(path: Path, section: dict[str, Any], problems: list[str]):
+    plan_date = tz = None
+    raw_date = section.get("plan_date")
+    if raw_date is None:
+        problems.append(f"{path} [scenario]: plan_date is required (YYYY-MM-DD)")
+    elif isinstance(raw_date, date) and not isinstance(raw_date, datetime):
+        plan_date = raw_date
+    else:
+        try:
+            plan_date = date.fromisoformat(str(raw_date))
+        except ValueError:
+            problems.append(f"{path} [scenario] plan_date={raw_date!r}: not a date (YYYY-MM-DD)")
+    zone = section.get("timezone")
+    if zone is None:
+        problems.append(f"{path} [scenario]: timezone is required (e.g. 'Europe/Vaduz')")
+    else:
+        try:
+            tz = ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{path} [scenario] timezone={zone!r}: unknown IANA time zone")
+    return plan_date, tz
+
+
+def _settings(path: Path, name: str, kind: type, config: dict[str, Any], problems: list[str]):
+    values = {k: v for k, v in config.get(name, {}).items() if k in _TOML_KEYS[name]}
+    for key in ("bbox", "country_codes"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
+    defaults = kind()
+    for key, value in values.items():
+        default = getattr(defaults, key)
+        if isinstance(default, float) and not (
+            isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        ):
+            problems.append(f"{path} [{name}] {key}={value!r}: must be a number > 0")
+            return defaults
+    if name == "travel" and values.get("source", "haversine") not in (
+        "haversine", "osm_file", "place", "bbox"
+    ):
+        problems.append(f"{path} [travel] source={values['source']!r}: use haversine, "
+                        "osm_file, place or bbox")
+        return defaults
+    return kind(**values)
+
+
+def _weights(path: Path, section: dict[str, Any], problems: list[str]) -> ObjectiveWeights:
+    defaults = ObjectiveWeights()
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        default = getattr(defaults, key, None)
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                problems.append(f"{path} [objective] {key}: must be a table by priority")
+                continue
+            merged = dict(default)
+            for level, amount in value.items():
+                if level not in {p.value for p in Priority}:
+                    problems.append(f"{path} [objective.{key}] {level!r}: unknown priority")
+                elif not isinstance(amount, int | float) or amount < 0:
+                    problems.append(f"{path} [objective.{key}] {level}={amount!r}: must be >= 0")
+                else:
+                    merged[Priority(level)] = float(amount)
+            values[key] = merged
+        elif default is not None:
+            if not isinstance(value, int | float) or value < 0:
+                problems.append(f"{path} [objective] {key}={value!r}: must be a number >= 0")
+            else:
+                values[key] = float(value)
+    return replace(defaults, **values)
+
+
+def _solve_params(path: Path, section: dict[str, Any], problems: list[str]) -> SolveParams:
+    try:
+        return SolveParams(**{k: v for k, v in section.items() if k in _TOML_KEYS["solver"]})
+    except (TypeError, ValueError) as exc:
+        problems.append(f"{path} [solver]: {exc}")
+        return SolveParams()
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _rows(table: Table | None, spec, plan_date, tz, problems):
+    if table is None or not check_columns(table, spec, problems):
+        return
+    for row in table.rows:
+        yield RowReader(table, row, plan_date, tz, problems)
+
+
+def _orders(table, plan_date, tz, problems) -> list[WorkOrder]:
+    orders = []
+    for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems):
+        coordinates = r.coordinates("lat", "lon")
+        address = r.text("address")
+        location = Location(coordinates[0], coordinates[1], address) if coordinates else None
+        confidence = r.number("geocode_confidence", minimum=0, maximum=1)
+        orders.append(WorkOrder(
+            order_id=r.required_text("order_id"),
+            customer=r.text("customer"),
+            location=location,
+            service_min=r.number("service_min", 0.0, minimum=0, required=True),
+            required_skills=r.items("required_skills"),
+            priority=r.priority(),
+            time_windows=r.windows(),
+            sla_due=r.moment("sla_due"),
+            preferred_techs=r.items("preferred_techs"),
+            excluded_techs=r.items("excluded_techs"),
+            required_parts=r.items("required_parts"),
+            demand=r.integer("demand", 0),
+            phone=r.text("phone"),
+            notes=r.text("notes"),
+            geocode_confidence=confidence if location else None,
+            location_issue="" if location else (
+                "address not geocoded" if address else "no address and no lat/lon"),
+        ))
+    return orders
+
+
+def _lunch(r: RowReader, shift_start, shift_end) -> tuple[Break, ...]:
+    earliest, latest = r.clock("lunch_earliest"), r.clock("lunch_latest")
+    minutes = r.number("lunch_min", minimum=0)
+    if earliest is None and latest is None and not minutes:
+        return ()
+    if earliest is None or latest is None or minutes is None:
+        r.fail("lunch_min", "lunch needs lunch_earliest, lunch_latest and lunch_min together")
+        return ()
+    if latest - earliest < timedelta(minutes=minutes):
+        r.fail("lunch_latest", f"the lunch window is shorter than lunch_min={minutes:g}")
+        return ()
+    if shift_start and shift_end and (earliest < shift_start or latest > shift_end):
+        r.fail("lunch_earliest", "the lunch window must lie inside the shift")
+        return ()
+    return (Break(earliest, latest, minutes, "lunch"),) if minutes else ()
+
+
+def _shift_times(r: RowReader):
+    start, end = r.clock("shift_start", required=True), r.clock("shift_end", required=True)
+    if start and end and end <= start:
+        r.fail("shift_end", f"the shift ends before it starts ({r.text('shift_start')})")
+        return None, None
+    return start, end
+
+
+def _technicians(table, plan_date, tz, problems):
+    technicians, shifts = [], {}
+    for r in _rows(table, TECHNICIAN_COLUMNS, plan_date, tz, problems):
+        tech_id = r.required_text("tech_id")
+        home_xy = r.coordinates("home_lat", "home_lon")
+        if home_xy is None and not r.text("home_lat") and not r.text("home_lon"):
+            r.fail("home_lat", "home_lat and home_lon are required")
+        home = Location(*(home_xy or (0.0, 0.0)), r.text("home_address"))
+        end_xy = r.coordinates("end_lat", "end_lon")
+        end = Location(*end_xy) if end_xy else home
+        technicians.append(Technician(
+            tech_id=tech_id,
+            name=r.text("name", tech_id),
+            skills=r.items("skills"),
+            home=home,
+            efficiency=r.number("efficiency", 1.0, above=0),
+            cost_per_km=r.number("cost_per_km", 0.35, minimum=0),
+            cost_per_hour=r.number("cost_per_hour", 35.0, minimum=0),
+            van_stock=r.items("van_stock"),
+            capacity=r.integer("capacity"),
+            speed_factor=r.number("speed_factor", 1.0, above=0),
+        ))
+        start_at, end_at = _shift_times(r)
+        breaks = _lunch(r, start_at, end_at)
+        overtime = r.number("max_overtime_min", 0.0, minimum=0)
+        if start_at and end_at:
+            shifts[tech_id] = [Shift(tech_id, tech_id, start_at, end_at, home, end, breaks,
+                                     overtime)]
+    return technicians, shifts
+
+
+def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems):
+    by_id = {t.tech_id: t for t in technicians}
+    replaced: dict[str, list[Shift]] = {}
+    for r in _rows(table, SHIFT_COLUMNS, plan_date, tz, problems):
+        tech = by_id.get(r.required_text("tech_id"))
+        if tech is None:
+            r.fail("tech_id", "unknown technician (not in technicians)")
+            continue
+        start_at, end_at = _shift_times(r)
+        breaks = _lunch(r, start_at, end_at)
+        start_xy = r.coordinates("start_lat", "start_lon")
+        end_xy = r.coordinates("end_lat", "end_lon")
+        default_end = tech_shifts.get(tech.tech_id, [None])[0]
+        overtime = r.number("max_overtime_min", 0.0, minimum=0)
+        if start_at and end_at:
+            own = replaced.setdefault(tech.tech_id, [])
+            own.append(Shift(
+                f"{tech.tech_id}#{len(own) + 1}", tech.tech_id, start_at, end_at,
+                Location(*start_xy) if start_xy else tech.home,
+                Location(*end_xy) if end_xy else (
+                    default_end.end_location if default_end else tech.home),
+                breaks, overtime))
+    for tech_id, own in replaced.items():
+        if len(own) == 1:
+            own[0] = replace(own[0], shift_id=tech_id)
+    return {**tech_shifts, **replaced}
+
+
+def _apply_absences(table, tech_ids, tech_shifts, plan_date, tz, problems, warnings):
+    result = {k: list(v) for k, v in tech_shifts.items()}
+    for r in _rows(table, ABSENCE_COLUMNS, plan_date, tz, problems):
+        tech_id = r.required_text("tech_id")
+        start, end = r.moment("start"), r.moment("end")
+        if tech_id and tech_id not in tech_ids:
+            r.fail("tech_id", "unknown technician (not in technicians)")
+            continue
+        if start is None or end is None:
+            if not (r.text("start") and r.text("end")):
+                r.fail("start" if not r.text("start") else "end", "is required")
+            continue
+        if end <= start:
+            r.fail("end", f"the absence ends before it starts ({r.text('start')})")
+            continue
+        reason = r.text("reason", "absence")
+        kept = []
+        for shift in result.get(tech_id, []):
+            if start <= shift.start and end >= shift.end:
+                warnings.append(f"{table.path} row {r.row.number}: {tech_id} is away for the "
+                                f"whole shift {shift.shift_id} ({reason})")
+                continue
+            if end <= shift.start or start >= shift.end:
+                kept.append(shift)
+            elif start <= shift.start:
+                kept.append(replace(shift, start=end))
+            elif end >= shift.end:
+                kept.append(replace(shift, end=start, max_overtime_min=0.0))
+            else:
+                minutes = (end - start).total_seconds() / 60
+                kept.append(replace(shift, breaks=(*shift.breaks,
+                                                   Break(start, end, minutes, reason))))
+        result[tech_id] = kept
+    return result
+
+
+def _check_references(table, orders, technicians, problems, warnings) -> None:
+    tech_ids = [t.tech_id for t in technicians]
+    seen: dict[str, int] = {}
+    for t in technicians:
+        if t.tech_id in seen:
+            problems.append(f"technicians: duplicate tech_id {t.tech_id!r}")
+        seen[t.tech_id] = 1
+    if table is None:
+        return
+    rows = {}
+    for row, order in zip(table.rows, orders, strict=False):
+        where = f"{table.path} row {row.number}"
+        if order.order_id in rows:
+            problems.append(f"{where}, order_id={order.order_id!r}: duplicate "
+                            f"(first in row {rows[order.order_id]})")
+        rows.setdefault(order.order_id, row.number)
+        for column, ids in (("preferred_techs", order.preferred_techs),
+                            ("excluded_techs", order.excluded_techs)):
+            unknown = sorted(ids - set(tech_ids))
+            if unknown:
+                problems.append(f"{where}, {column}={row.cells.get(column, '')!r}: unknown "
+                                f"technician {', '.join(map(repr, unknown))}")
+    known_skills = {s for t in technicians for s in t.skills}
+    for order in orders:
+        missing = order.required_skills - known_skills
+        if missing:
+            warnings.append(f"order {order.order_id}: no technician has skills "
+                            f"{sorted(missing)} (it will be unassigned)")
+
+
+def _warn_far_points(orders, technicians, warnings) -> None:
+    points = [(f"order {o.order_id}", o.location) for o in orders if o.location]
+    points += [(f"technician {t.tech_id} home", t.home) for t in technicians]
+    if len(points) < 3:
+        return
+    lat0 = statistics.median(p.lat for _, p in points)
+    lon0 = statistics.median(p.lon for _, p in points)
+    for label, p in points:
+        if _km(p.lat, p.lon, lat0, lon0) > FAR_POINT_KM:
+            hint = ""
+            if _km(p.lon, p.lat, lat0, lon0) < FAR_POINT_KM:
+                hint = "; lat and lon look swapped"
+            warnings.append(f"{label} at lat={p.lat}, lon={p.lon} is over {FAR_POINT_KM:g} km "
+                            f"from the scenario's other points{hint}")
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6371.0 * math.hypot(x, y)

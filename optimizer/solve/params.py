@@ -1,0 +1,46 @@
+"""Search settings: how long and how the solver looks for a schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIRST_SOLUTION_STRATEGIES = (
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "PATH_CHEAPEST_ARC",
+    "SAVINGS",
+    "AUTOMATIC",
+)
+METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """How to search.
+
+    ``time_limit_s`` bounds the wall-clock time. ``solution_limit`` stops after that
+    many solutions: with it, runs are repeatable whatever the machine's speed.
+    ``seed`` is recorded in the schedule's meta (OR-Tools' routing search is
+    itself deterministic for a fixed solution limit).
+    """
+
+    time_limit_s: float = 30.0
+    seed: int = 0
+    solution_limit: int | None = None
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s={self.time_limit_s!r}: must be > 0")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise ValueError(f"solution_limit={self.solution_limit!r}: must be >= 1")
+        if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
+            raise ValueError(f"first_solution={self.first_solution!r}: use one of "
+                             f"{', '.join(FIRST_SOLUTION_STRATEGIES)}")
+        if self.metaheuristic not in METAHEURISTICS:
+            raise ValueError(f"metaheuristic={self.metaheuristic!r}: use one of "
+                             f"{', '.join(METAHEURISTICS)}")

@@ -1,0 +1,135 @@
+"""Integer-second arithmetic shared by the model builder, the extractor and the verifier.
+
+Time 0 is midnight of the plan date in the scenario's time zone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from optimizer.model import Problem, Shift, Technician, TravelMatrix, WorkOrder
+
+
+def to_s(problem: Problem, moment: datetime) -> int:
+    """Seconds from the plan's day start (may be negative)."""
+    return round((moment - problem.day_start).total_seconds())
+
+
+def to_datetime(problem: Problem, seconds: int) -> datetime:
+    """The local time ``seconds`` after the plan's day start."""
+    return problem.day_start + timedelta(seconds=int(seconds))
+
+
+def service_s(order: WorkOrder, tech: Technician) -> int:
+    """Time on site for this technician: ``service_min`` scaled by efficiency."""
+    return math.ceil(order.service_min * 60 * tech.efficiency - 1e-9)
+
+
+def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician) -> int:
+    """Travel time between matrix points for this technician (their speed factor applied)."""
+    base = int(matrix.travel_s[i][j])
+    return base if tech.speed_factor == 1.0 else round(base / tech.speed_factor)
+
+
+def windows_s(problem: Problem, order: WorkOrder) -> tuple[tuple[int, int], ...]:
+    """The order's start windows in seconds; one unbounded window if it has none."""
+    if not order.time_windows:
+        return ((0, 10**9),)
+    return tuple((to_s(problem, w.start), to_s(problem, w.end)) for w in order.time_windows)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakSpan:
+    """A break in seconds: it must lie in ``[earliest_s, latest_end_s]``."""
+
+    earliest_s: int
+    latest_end_s: int
+    duration_s: int
+    kind: str
+
+
+def breaks_s(problem: Problem, shift: Shift) -> tuple[BreakSpan, ...]:
+    return tuple(
+        BreakSpan(
+            to_s(problem, b.earliest_start),
+            to_s(problem, b.latest_end),
+            round(b.duration_min * 60),
+            b.kind,
+        )
+        for b in sorted(shift.breaks, key=lambda b: b.earliest_start)
+    )
+
+
+def earliest_start(windows: tuple[tuple[int, int], ...], ready_s: int) -> int | None:
+    """The first time at or after ``ready_s`` inside a window, or None."""
+    for start, end in windows:
+        if ready_s <= end:
+            return max(ready_s, start)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What :func:`simulate` needs of one stop."""
+
+    point: int
+    service_s: int
+    windows: tuple[tuple[int, int], ...]
+
+
+def simulate(
+    visits: list[Visit],
+    *,
+    start_point: int,
+    end_point: int,
+    start_s: int,
+    latest_end_s: int,
+    breaks: tuple[BreakSpan, ...],
+    leg_s: Callable[[int, int], int],
+) -> list[int] | None:
+    """Feasible service starts for ``visits`` in this order, or None if there are none.
+
+    Each break is taken whole in one gap between visits (or before the first,
+    or after the return, off duty), never during a service; the search tries
+    every placement. ``leg_s(i, j)`` gives travel seconds between matrix points.
+    """
+    points = [start_point, *(v.point for v in visits), end_point]
+
+    def walk(k: int, free_s: int, pending: tuple[BreakSpan, ...], starts: list[int]):
+        # free_s: when the technician is free at points[k]; gap k leads to points[k + 1].
+        travel_k = leg_s(points[k], points[k + 1])
+        options = []
+        # take 0, 1, ... of the pending breaks (in time order) in this gap
+        for taken in range(len(pending) + 1):
+            t = free_s
+            ok = True
+            for b in pending[:taken]:
+                begin = max(t, b.earliest_s)
+                if begin + b.duration_s > b.latest_end_s:
+                    ok = False
+                    break
+                t = begin + b.duration_s
+            if not ok:
+                break
+            # breaks may be taken while the travel time passes, but not overlap it
+            ready = free_s + travel_k + sum(b.duration_s for b in pending[:taken])
+            ready = max(ready, t)
+            options.append((ready, pending[taken:]))
+        for ready, rest in options:
+            if k + 1 == len(points) - 1:
+                if ready <= latest_end_s:
+                    return starts
+                continue
+            visit = visits[k]
+            start = earliest_start(visit.windows, ready)
+            if start is None:
+                continue
+            found = walk(k + 1, start + visit.service_s, rest, [*starts, start])
+            if found is not None:
+                return found
+        return None
+
+    return walk(0, start_s, breaks, [])

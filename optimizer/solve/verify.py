@@ -1,0 +1,124 @@
+"""An independent check of a schedule, recomputed from the problem and the matrix.
+
+It does not use OR-Tools. It checks that every order appears exactly once
+(routed or unassigned), skills, parts, exclusions, capacity, time windows,
+shift limits with overtime, breaks, and that every reported time and leg
+agrees with the matrix.
+"""
+
+from __future__ import annotations
+
+from optimizer.model import Problem, Schedule, TravelMatrix
+from optimizer.solve.timing import breaks_s, service_s, to_s, travel_s, windows_s
+
+
+def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[str]:
+    """Every violation found, as readable lines; an empty list means the schedule is valid."""
+    issues: list[str] = []
+    orders = {o.order_id: o for o in problem.orders}
+    seen: dict[str, int] = {}
+    for route in schedule.routes:
+        for stop in route.stops:
+            seen[stop.order_id] = seen.get(stop.order_id, 0) + 1
+    for item in schedule.unassigned:
+        seen[item.order_id] = seen.get(item.order_id, 0) + 1
+        if not item.reason:
+            issues.append(f"order {item.order_id}: unassigned without a reason")
+    for order_id in orders:
+        if seen.get(order_id, 0) != 1:
+            issues.append(f"order {order_id}: appears {seen.get(order_id, 0)} times (must be 1)")
+    for order_id in seen.keys() - orders.keys():
+        issues.append(f"order {order_id}: in the schedule but not in the problem")
+
+    shifts = {s.shift_id: s for s in problem.shifts}
+    for route in schedule.routes:
+        shift = shifts.get(route.shift_id)
+        if shift is None or shift.tech_id != route.tech_id:
+            issues.append(f"route {route.shift_id}: no such shift for {route.tech_id}")
+            continue
+        issues.extend(_check_route(problem, matrix, route, shift, orders))
+    return issues
+
+
+def _check_route(problem, matrix, route, shift, orders) -> list[str]:
+    issues: list[str] = []
+    tech = problem.technician(shift.tech_id)
+    where = f"route {route.shift_id}"
+    start_s, end_s = to_s(problem, route.start), to_s(problem, route.end)
+    shift_start, shift_end = to_s(problem, shift.start), to_s(problem, shift.end)
+    if start_s < shift_start:
+        issues.append(f"{where}: starts {start_s - shift_start} s before the shift")
+    limit = shift_end + int(shift.max_overtime_min * 60)
+    if end_s > limit:
+        issues.append(f"{where}: returns {end_s - limit} s after shift end plus max overtime")
+    if route.overtime_s != max(0, end_s - shift_end):
+        issues.append(f"{where}: overtime_s={route.overtime_s} but it returns "
+                      f"{max(0, end_s - shift_end)} s after the shift end")
+
+    taken = [(to_s(problem, b.start), to_s(problem, b.end), b.kind) for b in route.breaks]
+    spans = list(breaks_s(problem, shift))
+    for b_start, b_end, kind in taken:
+        match = next((s for s in spans if s.kind == kind and s.duration_s == b_end - b_start
+                      and s.earliest_s <= b_start and b_end <= s.latest_end_s), None)
+        if match is None:
+            issues.append(f"{where}: {kind} break {b_start}-{b_end} s is outside its window "
+                          "or has the wrong length")
+        else:
+            spans.remove(match)
+    for span in spans:
+        if start_s <= span.earliest_s and span.latest_end_s <= end_s:
+            issues.append(f"{where}: the {span.kind} break falls inside the route but is missing")
+
+    load = 0
+    prev_point = matrix.index(route.start_location)
+    prev_free = start_s
+    for stop in route.stops:
+        order = orders.get(stop.order_id)
+        if order is None or order.location is None:
+            continue
+        label = f"{where} order {order.order_id}"
+        if not order.required_skills <= tech.skills:
+            issues.append(f"{label}: {tech.tech_id} lacks skills "
+                          f"{sorted(order.required_skills - tech.skills)}")
+        if not order.required_parts <= tech.van_stock:
+            issues.append(f"{label}: {tech.tech_id} does not carry "
+                          f"{sorted(order.required_parts - tech.van_stock)}")
+        if tech.tech_id in order.excluded_techs:
+            issues.append(f"{label}: {tech.tech_id} is excluded")
+        load += order.demand
+        point = matrix.index(order.location)
+        if not matrix.is_reachable(prev_point, point):
+            issues.append(f"{label}: not reachable by road from the previous stop")
+        leg = travel_s(matrix, prev_point, point, tech)
+        if stop.travel_s != leg or stop.distance_m != int(matrix.distance_m[prev_point][point]):
+            issues.append(f"{label}: leg is {stop.travel_s} s/{stop.distance_m} m, the matrix "
+                          f"says {leg} s/{int(matrix.distance_m[prev_point][point])} m")
+        start = to_s(problem, stop.start)
+        in_gap = sum(b - a for a, b, _ in taken if prev_free <= a and b <= start)
+        if start < prev_free + leg + in_gap:
+            issues.append(f"{label}: starts at {start} s but cannot be there before "
+                          f"{prev_free + leg + in_gap} s")
+        if to_s(problem, stop.arrival) + stop.wait_s != start:
+            issues.append(f"{label}: arrival + wait != start")
+        if not any(a <= start <= b for a, b in windows_s(problem, order)):
+            issues.append(f"{label}: starts at {stop.start:%H:%M}, outside its time windows")
+        service = service_s(order, tech)
+        if to_s(problem, stop.end) - start != service:
+            issues.append(f"{label}: service lasts {to_s(problem, stop.end) - start} s, "
+                          f"expected {service} s")
+        for a, b, kind in taken:
+            if a < start + service and start < b:
+                issues.append(f"{label}: the {kind} break overlaps the visit")
+        due_late = max(0, start - to_s(problem, order.sla_due)) if order.sla_due else 0
+        if stop.sla_late_s != due_late:
+            issues.append(f"{label}: sla_late_s={stop.sla_late_s}, expected {due_late}")
+        prev_point, prev_free = point, start + service
+    end_point = matrix.index(route.end_location)
+    leg = travel_s(matrix, prev_point, end_point, tech)
+    in_gap = sum(b - a for a, b, _ in taken if prev_free <= a and b <= end_s)
+    if end_s < prev_free + leg + in_gap:
+        issues.append(f"{where}: returns at {end_s} s but cannot be back before "
+                      f"{prev_free + leg + in_gap} s")
+    if tech.capacity is not None and load > tech.capacity:
+        issues.append(f"{where}: load {load} exceeds capacity {tech.capacity}")
+    return issues
