@@ -81,7 +81,7 @@ def read_table(path: Path) -> Table:
     rows = tuple(
         Row(number, cells)
         for number, record in enumerate(frame.itertuples(index=False, name=None), start=2)
-        if any(cells := {c: _cell_text(v) for c, v in zip(columns, record, strict=True)}.values())
+        if any((cells := {c: _cell_text(v) for c, v in zip(columns, record, strict=True)}).values())
     )
     if not rows:
         raise InputError(f"{path}: the file is empty (no data rows)")
