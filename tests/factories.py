@@ -23,7 +23,7 @@ from optimizer.solve.params import SolveParams
 PLAN_DATE = date(2026, 12, 1)
 TZ = ZoneInfo("Europe/Vaduz")
 #: Deterministic, quick searches for tests.
-FAST = SolveParams(time_limit_s=5, solution_limit=50)
+FAST = SolveParams(time_limit_s=1, solution_limit=50)
 
 
 def at(hhmm: str) -> datetime:

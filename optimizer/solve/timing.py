@@ -120,7 +120,10 @@ def simulate(
             options.append((ready, pending[taken:]))
         for ready, rest in options:
             if k + 1 == len(points) - 1:
-                if ready <= latest_end_s:
+                # breaks still pending are taken after the return, off duty
+                if ready <= latest_end_s and all(
+                    max(ready, b.earliest_s) + b.duration_s <= b.latest_end_s for b in rest
+                ):
                     return starts
                 continue
             visit = visits[k]
