@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 def _solve(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     limit = args.time_limit_s or loaded.params.time_limit_s
     best = [float("inf")]
     with Progress(
@@ -136,7 +136,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     p = loaded.problem
     out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
               f"{len(p.shifts)} shifts on {p.plan_date}")
@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except OptimizerError as exc:
-        console.print("error:", str(exc), style="red", highlight=False, markup=False)
+        console.print("error:", str(exc), style="red", highlight=False, markup=False,
+                      soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("interrupted")

@@ -1,0 +1,82 @@
+"""The verifier catches broken schedules: it must be able to fail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from factories import FAST, line_matrix, order, problem, shift, tech, window
+
+from optimizer.model import Unassigned
+from optimizer.solve import solve
+from optimizer.solve.verify import verify
+
+M = line_matrix(5)
+P = problem([order("A", 1, time_windows=(window("09:00", "10:00"),)),
+             order("B", 3, required_skills=frozenset({"hvac"}))],
+            [tech("t1")], [shift("t1", lunch=("11:30", "13:30", 30))])
+
+
+def _solved():
+    schedule = solve(P, M, FAST)
+    assert verify(P, M, schedule) == []
+    return schedule
+
+
+def _edit_stop(schedule, k, **changes):
+    route = schedule.routes[0]
+    stops = list(route.stops)
+    stops[k] = replace(stops[k], **changes)
+    return replace(schedule, routes=(replace(route, stops=tuple(stops)),))
+
+
+def test_missing_order_is_caught():
+    """Dropping an order from the output is reported as appearing 0 times."""
+    s = _solved()
+    route = s.routes[0]
+    broken = replace(s, routes=(replace(route, stops=route.stops[1:]),))
+    assert any("appears 0 times" in v for v in verify(P, M, broken))
+
+
+def test_duplicate_order_is_caught():
+    """An order both routed and unassigned is reported as appearing twice."""
+    s = _solved()
+    broken = replace(s, unassigned=(Unassigned("A", "test"),))
+    assert any("A: appears 2 times" in v for v in verify(P, M, broken))
+
+
+def test_window_violation_is_caught():
+    """Moving a 09:00-10:00 job to 10:30 breaks its window."""
+    s = _solved()
+    k = [x.order_id for x in s.routes[0].stops].index("A")
+    stop = s.routes[0].stops[k]
+    late = timedelta(hours=10, minutes=30) - (stop.start - stop.start.replace(hour=0, minute=0))
+    broken = _edit_stop(s, k, start=stop.start + late, end=stop.end + late,
+                        wait_s=stop.wait_s + int(late.total_seconds()))
+    assert any("outside its time windows" in v for v in verify(P, M, broken))
+
+
+def test_wrong_travel_time_is_caught():
+    """A leg that claims less travel than the matrix is reported."""
+    s = _solved()
+    broken = _edit_stop(s, 0, travel_s=1)
+    assert any("the matrix says" in v for v in verify(P, M, broken))
+
+
+def test_skill_violation_is_caught():
+    """Giving an hvac job to a technician without hvac is reported."""
+    s = _solved()
+    p = replace(P, technicians=(tech("t1", ["plumbing"]),))
+    assert any("lacks skills ['hvac']" in v for v in verify(p, M, s))
+
+
+def test_lunch_outside_its_window_is_caught():
+    """A lunch moved to 14:00 (window ends 13:30) is reported."""
+    p = replace(P, orders=tuple(order(f"o{k}", 1, 60) for k in range(6)))
+    s = solve(p, M, FAST)
+    route = s.routes[0]
+    (lunch,) = route.breaks
+    moved = replace(lunch, start=lunch.start.replace(hour=14, minute=0),
+                    end=lunch.start.replace(hour=14, minute=30))
+    broken = replace(s, routes=(replace(route, breaks=(moved,)),))
+    assert any("lunch break" in v for v in verify(p, M, broken))

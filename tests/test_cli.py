@@ -1,0 +1,52 @@
+"""`fsopt` end to end: exit codes, outputs and messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from optimizer.cli import main
+
+TINY = Path(__file__).parent / "data" / "tiny"
+BAD = Path(__file__).parent / "data" / "bad"
+
+
+def test_solve_writes_outputs_and_exits_0(tmp_path, capsys):
+    """`fsopt solve` on the tiny scenario writes the JSON and CSVs and prints the KPIs."""
+    code = main(["solve", str(TINY), "--time-limit", "2", "--out", str(tmp_path)])
+    assert code == 0
+    data = json.loads((tmp_path / "schedule.json").read_text())
+    routed = [s["order_id"] for r in data["routes"] for s in r["stops"]]
+    assert sorted(routed + [u["order_id"] for u in data["unassigned"]]) == ["WO-1", "WO-2", "WO-3"]
+    assert data["meta"]["time_limit_s"] == 2 and data["meta"]["matrix_source"] == "haversine"
+    assert "orders scheduled" in capsys.readouterr().out
+    assert main(["verify", str(tmp_path / "schedule.json")]) == 0
+
+
+def test_bad_input_exits_2_and_names_the_row(tmp_path, capsys):
+    """A broken file gives exit code 2 and a message naming file, row and field."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    shutil.copy(BAD / "negative_duration.work_orders.csv", folder / "work_orders.csv")
+    assert main(["solve", str(folder), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "work_orders.csv row 2" in err and "service_min='-5'" in err
+
+
+def test_verify_fails_with_exit_3_on_a_tampered_schedule(tmp_path, capsys):
+    """Removing a routed order from schedule.json makes `fsopt verify` exit 3."""
+    assert main(["solve", str(TINY), "--time-limit", "2", "--out", str(tmp_path), "--quiet"]) == 0
+    path = tmp_path / "schedule.json"
+    data = json.loads(path.read_text())
+    route = next(r for r in data["routes"] if r["stops"])
+    route["stops"].pop()
+    path.write_text(json.dumps(data))
+    assert main(["verify", str(path)]) == 3
+    assert "appears 0 times" in capsys.readouterr().out
+
+
+def test_check_reports_counts(capsys):
+    """`fsopt check` validates without solving."""
+    assert main(["check", str(TINY)]) == 0
+    assert "3 orders, 2 technicians" in capsys.readouterr().out

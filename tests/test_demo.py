@@ -1,0 +1,64 @@
+"""The shipped demo scenario, end to end: every order exactly once, verified, written, read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer import api
+from optimizer.io.schedule_json import read_json
+from optimizer.solve.verify import verify
+
+DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return api.solve_scenario(DEMO, time_limit_s=20, solution_limit=300)
+
+
+def test_every_order_appears_exactly_once(demo):
+    """All 80 demo orders come out once: on a route or unassigned with a reason."""
+    seen = [s.order_id for r in demo.schedule.routes for s in r.stops]
+    seen += [u.order_id for u in demo.schedule.unassigned]
+    assert sorted(seen) == sorted(o.order_id for o in demo.problem.orders)
+    assert len(seen) == 80
+
+
+def test_demo_schedule_passes_the_verifier(demo):
+    """The independent verifier finds no violated rule in the demo schedule."""
+    assert verify(demo.problem, demo.matrix, demo.schedule) == []
+
+
+def test_only_the_deliberately_unservable_orders_are_unassigned(demo):
+    """The three orders built to be impossible are the ones left out, each with its reason."""
+    assert {u.order_id: u.reason for u in demo.schedule.unassigned} == {
+        "WO-1017": "no technician has skills {'elevator'}",
+        "WO-1042": "no technician carries part {'compressor'}",
+        "WO-1066": "appointment window outside every shift",
+    }
+
+
+def test_kpis_add_up(demo):
+    """KPIs agree with the routes: counts, kilometres and per-technician totals."""
+    k = demo.schedule.kpis
+    assert k.scheduled == sum(len(r.stops) for r in demo.schedule.routes) == 77
+    assert k.unassigned == 3 and k.orders_total == 80
+    km = sum(r.distance_m for r in demo.schedule.routes) / 1000
+    assert k.travel_km == pytest.approx(km, abs=0.05)
+    assert sum(t.orders for t in k.technicians) == 77
+    assert 0 <= k.sla_on_time_pct <= 100 and k.cost > 0
+
+
+def test_written_json_reads_back_and_verifies(demo, tmp_path):
+    """schedule.json round-trips, and `verify_file` checks it against the scenario."""
+    paths = api.write(demo, tmp_path)
+    again = read_json(paths["json"])
+    assert again.routes == demo.schedule.routes
+    assert again.unassigned == demo.schedule.unassigned
+    assert again.kpis == demo.schedule.kpis
+    assert api.verify_file(paths["json"]) == []
+    stops = paths["stops"].read_text(encoding="utf-8").splitlines()
+    assert len(stops) == 1 + 77
+    assert len(paths["unassigned"].read_text(encoding="utf-8").splitlines()) == 1 + 3
