@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import pandas as pd
 
 from optimizer.geo.matrix import build_matrix
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import read_json
 from optimizer.io.write import write_outputs
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
+from optimizer.report.compare import OrderChange, kpi_row, order_changes
+from optimizer.report.html import compare_report, sweep_report
 from optimizer.report.kpis import with_kpis
 from optimizer.solve import ProgressCallback, solve
 from optimizer.solve.params import SolveParams
@@ -38,9 +43,17 @@ def _points(problem: Problem) -> tuple[list[Location], list[str]]:
     return points, labels
 
 
-def travel_matrix(problem: Problem, *, base_dir: Path | None = None) -> TravelMatrix:
-    """The travel matrix over every order location and shift start and end."""
+def travel_matrix(problem: Problem, *, base_dir: Path | None = None,
+                  also: Sequence[Problem] = ()) -> TravelMatrix:
+    """The travel matrix over every order location and shift start and end.
+
+    ``also`` adds the points of more problems (the runs of a sweep share one matrix).
+    """
     points, labels = _points(problem)
+    for other in also:
+        more, more_labels = _points(other)
+        points += more
+        labels += more_labels
     return build_matrix(points, problem.travel, base_dir=base_dir, labels=labels)
 
 
@@ -90,6 +103,97 @@ def write(result: PlanResult, out_dir: Path | None = None) -> dict[str, Path]:
     return write_outputs(result.problem, result.schedule, out_dir)
 
 
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A base and its what-ifs, solved: KPI rows (base first) and per-what-if order changes."""
+
+    results: tuple[PlanResult, ...]
+    rows: tuple[dict[str, float], ...]
+    changes: tuple[tuple[OrderChange, ...], ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.problem.name for r in self.results]
+
+
+def compare(
+    base: str | Path,
+    whatifs: Sequence[str | Path],
+    *,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    solution_limit: int | None = None,
+    on_solved: Callable[[PlanResult], None] | None = None,
+) -> Comparison:
+    """Solve a base scenario and its what-ifs with the same search settings and compare them."""
+    results = []
+    for scenario in (base, *whatifs):
+        result = solve_scenario(scenario, time_limit_s=time_limit_s, seed=seed,
+                                solution_limit=solution_limit)
+        results.append(result)
+        if on_solved:
+            on_solved(result)
+    rows = tuple(kpi_row(r.schedule.kpis) for r in results)
+    changes = tuple(tuple(order_changes(results[0].schedule, r.schedule)) for r in results[1:])
+    return Comparison(tuple(results), rows, changes)
+
+
+def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
+    """Write ``compare.html`` (table, charts, moved orders) and ``compare.csv``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = compare_report(comparison.names, [r.schedule for r in comparison.results],
+                          comparison.rows, comparison.changes)
+    path = out_dir / "compare.html"
+    path.write_text(page, encoding="utf-8")
+    frame = pd.DataFrame(comparison.rows, index=comparison.names)
+    frame.index.name = "scenario"
+    frame.to_csv(out_dir / "compare.csv")
+    return path
+
+
+def sweep(
+    base: str | Path,
+    axes: dict[str, Sequence[float]],
+    *,
+    time_limit_s: float | None = None,
+    solution_limit: int | None = None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    on_row: Callable[[dict, int, int], None] | None = None,
+) -> list[dict]:
+    """Run every combination of ``axes`` on the base scenario on a Dask cluster.
+
+    Returns one tidy row per run (axis values, status, KPIs), in grid order.
+    """
+    from optimizer.sweep import expand, run_sweep
+
+    loaded = load_scenario(base)
+    params = loaded.params
+    overrides = {k: v for k, v in (("time_limit_s", time_limit_s),
+                                   ("solution_limit", solution_limit)) if v is not None}
+    params = replace(params, **overrides) if overrides else params
+    runs = expand(loaded.problem, axes)
+    matrix = travel_matrix(loaded.problem, base_dir=loaded.folder,
+                           also=[r.problem for r in runs if r.problem is not None])
+    return run_sweep(runs, matrix, params, scheduler=scheduler, n_workers=n_workers,
+                     on_row=on_row)
+
+
+def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
+                fmt: str = "csv") -> dict[str, Path]:
+    """Write the tidy table (``sweep.csv`` or ``sweep.parquet``) and ``sweep.html``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows)
+    table = out_dir / f"sweep.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(table, index=False)
+    else:
+        frame.to_csv(table, index=False)
+    report = out_dir / "sweep.html"
+    report.write_text(sweep_report(rows, list(parameters)), encoding="utf-8")
+    return {"table": table, "report": report}
+
+
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
     """Check a written schedule against its scenario; returns the violations found.
 
@@ -101,5 +205,5 @@ def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -
     return verify(loaded.problem, matrix, schedule)
 
 
-__all__ = ["PlanResult", "SolveParams", "plan", "solve_scenario", "travel_matrix",
-           "verify_file", "write"]
+__all__ = ["Comparison", "PlanResult", "SolveParams", "compare", "plan", "solve_scenario",
+           "sweep", "travel_matrix", "verify_file", "write", "write_comparison", "write_sweep"]

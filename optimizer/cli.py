@@ -8,18 +8,27 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from optimizer import api
 from optimizer.errors import OptimizerError
 from optimizer.io.load import load_scenario
+from optimizer.report.compare import METRICS
+from optimizer.sweep import parse_axis
 
 console = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +65,39 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate a scenario's input files only")
     check.add_argument("scenario", type=Path)
+
+    compare = commands.add_parser(
+        "compare", help="solve a base scenario and what-ifs, and compare their KPIs",
+        description="Solve BASE and each WHATIF with the same search settings, print a KPI "
+                    "table with deltas against BASE, and write compare.html (table, charts, "
+                    "orders that moved) and compare.csv.")
+    compare.add_argument("base", type=Path, help="the base scenario folder")
+    compare.add_argument("whatifs", type=Path, nargs="+", help="what-if scenario folders")
+    compare.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
+    compare.add_argument("--seed", type=int)
+    compare.add_argument("--solution-limit", type=int, metavar="N")
+    compare.add_argument("--out", type=Path, metavar="DIR",
+                         help="output folder (default: maps_output/compare-<base name>)")
+
+    sweep = commands.add_parser(
+        "sweep", help="solve a grid of what-ifs on a Dask cluster",
+        description="Solve every combination of the --grid axes applied to SCENARIO and write "
+                    "one tidy row per run (sweep.csv or .parquet) plus sweep.html. Axes: "
+                    "technicians (count), demand_pct (extra orders, %%), speed_factor.",
+        epilog="Runs on a local cluster of --workers processes, or on an existing Dask "
+               "cluster given by --scheduler or the FSOPT_SCHEDULER environment variable.")
+    sweep.add_argument("scenario", type=Path)
+    sweep.add_argument("--grid", action="append", required=True, metavar="AXIS=VALUES",
+                       help="e.g. technicians=8:14 or demand_pct=0,20,40 (repeatable)")
+    sweep.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
+    sweep.add_argument("--solution-limit", type=int, metavar="N")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler, e.g. tcp://host:8786 (default: $FSOPT_SCHEDULER, "
+                            "else a local cluster)")
+    sweep.add_argument("--workers", type=int, default=2,
+                       help="processes of the local cluster (default 2)")
+    sweep.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    sweep.add_argument("--out", type=Path, metavar="DIR")
     return parser
 
 
@@ -143,10 +185,72 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    with console.status("solving") as status:
+        def solved(result: api.PlanResult) -> None:
+            status.update(f"solved {result.problem.name}")
+        comparison = api.compare(args.base, args.whatifs, time_limit_s=args.time_limit_s,
+                                 seed=args.seed, solution_limit=args.solution_limit,
+                                 on_solved=solved)
+    names = comparison.names
+    table = Table(title="KPIs (delta against the base)")
+    table.add_column("KPI")
+    for name in names:
+        table.add_column(name, justify="right")
+    base = comparison.rows[0]
+    for key, label, unit, better_high in METRICS:
+        cells = [f"{base[key]:g}"]
+        for row in comparison.rows[1:]:
+            delta = row[key] - base[key]
+            colour = "" if abs(delta) < 1e-9 else (
+                "green" if (delta > 0) == better_high else "red")
+            cells.append(f"{row[key]:g}" + (f" [{colour}]({delta:+g})[/]" if colour else ""))
+        table.add_row(f"{label}{f' ({unit})' if unit else ''}", *cells)
+    out.print(table)
+    for name, changes in zip(names[1:], comparison.changes, strict=True):
+        counts = Counter(c.status for c in changes)
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no order changed hands"
+        out.print(f"{name}: {summary}")
+    out_dir = args.out or Path("maps_output") / f"compare-{names[0]}"
+    path = api.write_comparison(comparison, out_dir)
+    out.print(f"Wrote {path} and {path.with_suffix('.csv')}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    axes = dict(parse_axis(text) for text in args.grid)
+    total = 1
+    for values in axes.values():
+        total *= len(values)
+    with Progress(TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
+                  console=console) as progress:
+        task = progress.add_task("sweep", total=total, last="starting cluster")
+
+        def on_row(row: dict, done: int, total: int) -> None:
+            last = (f"{row['run']}: {row['status']}" if row["status"] != "ok" else
+                    f"{row['run']}: {row['unassigned']:g} unassigned, {row['travel_km']:g} km")
+            progress.update(task, completed=done, last=last)
+            if row["status"] != "ok":
+                console.print(f"[red]run failed[/] {row['run']}: {row['error']}", soft_wrap=True)
+
+        rows = api.sweep(args.scenario, axes, time_limit_s=args.time_limit_s,
+                         solution_limit=args.solution_limit, scheduler=args.scheduler,
+                         n_workers=args.workers, on_row=on_row)
+    name = load_scenario(args.scenario).problem.name
+    paths = api.write_sweep(rows, list(axes), args.out or Path("maps_output") / f"sweep-{name}",
+                            fmt=args.format)
+    failed = sum(r["status"] != "ok" for r in rows)
+    out.print(f"{len(rows) - failed} runs ok, {failed} failed. Wrote {paths['table']} and "
+              f"{paths['report']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"solve": _solve, "verify": _verify, "check": _check}
+    handlers = {"solve": _solve, "verify": _verify, "check": _check, "compare": _compare,
+                "sweep": _sweep}
     try:
         return handlers[args.command](args)
     except OptimizerError as exc:

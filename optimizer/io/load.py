@@ -33,13 +33,14 @@ from optimizer.model import (
     TravelSettings,
     WorkOrder,
 )
+from optimizer.scenario import Change, apply_changes, parse_change
 from optimizer.solve.params import SolveParams
 
 #: A point further than this from the scenario's median point is suspicious.
 FAR_POINT_KM = 150.0
 
 _TOML_KEYS: dict[str, set[str]] = {
-    "scenario": {"name", "plan_date", "timezone", "description"},
+    "scenario": {"name", "plan_date", "timezone", "description", "base"},
     "travel": {f for f in TravelSettings.__dataclass_fields__},
     "solver": {"time_limit_s", "seed", "solution_limit", "first_solution", "metaheuristic"},
     "objective": {f for f in ObjectiveWeights.__dataclass_fields__},
@@ -58,10 +59,16 @@ class LoadedScenario:
     warnings: tuple[str, ...] = ()
     maps: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    #: For a what-if: the base scenario's folder and the changes applied to it.
+    base: Path | None = None
+    changes: tuple[Change, ...] = ()
 
 
-def load_scenario(folder: str | Path) -> LoadedScenario:
+def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedScenario:
     """Read ``folder/scenario.toml`` and its tables.
+
+    A what-if scenario names a ``base`` scenario folder (relative to its own)
+    and lists ``[[changes]]`` (see :mod:`optimizer.scenario`); it needs no tables.
 
     Raises
     ------
@@ -79,10 +86,13 @@ def load_scenario(folder: str | Path) -> LoadedScenario:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{toml_path}: not valid TOML: {exc}") from None
 
+    section = config.get("scenario", {})
+    if isinstance(section, dict) and section.get("base"):
+        return _load_overlay(folder, toml_path, config, _seen or ())
+
     problems: list[str] = []
     warnings: list[str] = []
     _check_toml_keys(toml_path, config, problems)
-    section = config.get("scenario", {})
     plan_date, tz = _plan_date_and_zone(toml_path, section, problems)
     travel = _settings(toml_path, "travel", TravelSettings, config, problems)
     geocode = _settings(toml_path, "geocode", GeocodeSettings, config, problems)
@@ -136,12 +146,62 @@ def load_scenario(folder: str | Path) -> LoadedScenario:
     )
 
 
+# -- what-if overlays ------------------------------------------------------------------------
+
+_OVERLAY_SECTIONS = {"scenario", "solver", "maps", "changes"}
+
+
+def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
+                  seen: tuple[Path, ...]) -> LoadedScenario:
+    section = config["scenario"]
+    base_dir = (folder / str(section["base"])).resolve()
+    if base_dir in seen or base_dir == folder.resolve():
+        raise InputError(f"{toml_path} [scenario] base={section['base']!r}: circular base")
+    problems: list[str] = []
+    for name in config:
+        if name not in _OVERLAY_SECTIONS:
+            problems.append(f"{toml_path}: [{name}] is not allowed in a what-if scenario "
+                            "(express it as a [[changes]] entry)")
+    _check_toml_keys(toml_path, {k: v for k, v in config.items()
+                                 if k in _TOML_KEYS}, problems)
+    raw_changes = config.get("changes", [])
+    if not isinstance(raw_changes, list):
+        problems.append(f"{toml_path}: changes must be an array of tables ([[changes]])")
+        raw_changes = []
+    changes = []
+    for k, spec in enumerate(raw_changes, start=1):
+        try:
+            changes.append(parse_change(spec, f"{toml_path} changes[{k}]"))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    base = load_scenario(base_dir, _seen=(*seen, folder.resolve()))
+    problem = apply_changes(base.problem, changes, where=f"{toml_path} ")
+    problem = replace(problem, name=str(section.get("name") or folder.name))
+    params = base.params
+    solver = config.get("solver", {})
+    if solver:
+        try:
+            params = replace(params, **solver)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{toml_path} [solver]: {exc}") from None
+    return LoadedScenario(
+        folder=folder, problem=problem, params=params, warnings=base.warnings,
+        maps={**base.maps, **{k: str(v) for k, v in config.get("maps", {}).items()}},
+        description=str(section.get("description", "")), base=base.folder,
+        changes=tuple(changes),
+    )
+
+
 # -- scenario.toml ---------------------------------------------------------------------------
 
 
 def _check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> None:
     for name, value in config.items():
-        if name not in _TOML_KEYS:
+        if name == "changes":
+            problems.append(f"{path}: [[changes]] need a base scenario ([scenario] base = ...)")
+        elif name not in _TOML_KEYS:
             problems.append(f"{path}: unknown section [{name}] (known: {', '.join(_TOML_KEYS)})")
         elif not isinstance(value, dict):
             problems.append(f"{path}: {name} must be a [{name}] section")

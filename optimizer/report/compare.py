@@ -1,0 +1,99 @@
+"""Side-by-side KPIs of several schedules, and which orders moved between them."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from optimizer.model import Kpis, Priority, Schedule
+
+#: (column, label, unit, higher is better?) in display order.
+METRICS: tuple[tuple[str, str, str, bool], ...] = (
+    ("scheduled", "orders scheduled", "", True),
+    *((f"scheduled_{p.value}", f"  {p.value}", "", True) for p in Priority),
+    ("unassigned", "orders unassigned", "", False),
+    *((f"unassigned_{p.value}", f"  {p.value}", "", False) for p in Priority),
+    ("sla_on_time_pct", "SLA on time", "%", True),
+    ("travel_km", "travel", "km", False),
+    ("travel_h", "travel", "h", False),
+    ("service_h", "service", "h", True),
+    ("overtime_min", "overtime", "min", False),
+    ("cost", "cost", "", False),
+    ("utilisation_mean_pct", "utilisation mean", "%", True),
+    ("utilisation_spread_pct", "utilisation spread (max-min)", "pp", False),
+)
+
+
+def kpi_row(kpis: Kpis) -> dict[str, float]:
+    """The comparable figures of one schedule, flat, keyed as in :data:`METRICS`."""
+    row: dict[str, float] = {
+        "scheduled": kpis.scheduled,
+        "unassigned": kpis.unassigned,
+        "sla_on_time_pct": kpis.sla_on_time_pct,
+        "travel_km": kpis.travel_km,
+        "travel_h": kpis.travel_h,
+        "service_h": kpis.service_h,
+        "overtime_min": kpis.overtime_min,
+        "cost": kpis.cost,
+    }
+    for p in Priority:
+        row[f"scheduled_{p.value}"] = kpis.scheduled_by_priority.get(p.value, 0)
+        row[f"unassigned_{p.value}"] = kpis.unassigned_by_priority.get(p.value, 0)
+    use = [t.utilisation_pct for t in kpis.technicians if t.shift_h > 0]
+    row["utilisation_mean_pct"] = round(statistics.fmean(use), 1) if use else 0.0
+    row["utilisation_spread_pct"] = round(max(use) - min(use), 1) if use else 0.0
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """How one order's fate differs from the base: moved, newly unassigned, and so on."""
+
+    order_id: str
+    status: str
+    base_tech: str | None
+    tech: str | None
+    reason: str = ""
+
+
+def _fate(schedule: Schedule) -> dict[str, tuple[str | None, str]]:
+    fate: dict[str, tuple[str | None, str]] = {}
+    for route in schedule.routes:
+        for stop in route.stops:
+            fate[stop.order_id] = (route.tech_id, "")
+    for item in schedule.unassigned:
+        fate[item.order_id] = (None, item.reason)
+    return fate
+
+
+def order_changes(base: Schedule, other: Schedule) -> list[OrderChange]:
+    """Every order whose technician or assignment differs between ``base`` and ``other``."""
+    before, after = _fate(base), _fate(other)
+    changes = []
+    for order_id in [*before, *(k for k in after if k not in before)]:
+        if order_id not in after:
+            changes.append(OrderChange(order_id, "removed", before[order_id][0], None))
+            continue
+        tech, reason = after[order_id]
+        if order_id not in before:
+            status = "added, unassigned" if tech is None else "added"
+            changes.append(OrderChange(order_id, status, None, tech, reason))
+            continue
+        base_tech = before[order_id][0]
+        if base_tech == tech:
+            continue
+        if tech is None:
+            status = "newly unassigned"
+        elif base_tech is None:
+            status = "newly assigned"
+        else:
+            status = "moved"
+        changes.append(OrderChange(order_id, status, base_tech, tech, reason))
+    return changes
+
+
+def deltas(rows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
+    """Each row minus the first (the base)."""
+    base = rows[0]
+    return [{k: round(v - base.get(k, 0), 2) for k, v in row.items()} for row in rows]

@@ -1,0 +1,434 @@
+"""What-if changes: small frozen types with ``apply(problem) -> Problem``.
+
+A what-if scenario names a base scenario and lists changes in its
+``scenario.toml``::
+
+    [scenario]
+    name = "one-more-hvac"
+    base = "../liechtenstein"
+
+    [[changes]]
+    type = "add_technician"
+    tech_id = "T11"
+    copy_from = "T01"
+
+The base problem is never mutated: every change returns a new Problem built
+with :func:`dataclasses.replace`. A change that names an unknown technician,
+skill or field raises :class:`~optimizer.errors.InputError` naming the change.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from optimizer.errors import InputError
+from optimizer.model import (
+    Break,
+    Location,
+    ObjectiveWeights,
+    Priority,
+    Problem,
+    TimeWindow,
+    WorkOrder,
+)
+
+
+class Change:
+    """Base of every what-if change. ``label`` names it in error messages."""
+
+    kind: ClassVar[str] = ""
+
+    def apply(self, problem: Problem) -> Problem:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _error(self, message: str) -> InputError:
+        return InputError(f"change {self.kind!r}: {message}")
+
+
+def _tech_ids(problem: Problem, tech_id: str, change: Change) -> list[str]:
+    known = [t.tech_id for t in problem.technicians]
+    if tech_id == "*":
+        return known
+    if tech_id not in known:
+        raise change._error(f"unknown technician {tech_id!r} (known: {', '.join(known)})")
+    return [tech_id]
+
+
+def _clock(problem: Problem, hhmm: str, change: Change):
+    try:
+        hours, minutes = (int(x) for x in hhmm.split(":"))
+        if not (0 <= hours <= 24 and 0 <= minutes < 60):
+            raise ValueError
+    except ValueError:
+        raise change._error(f"{hhmm!r} is not a time of day (HH:MM)") from None
+    return problem.day_start + timedelta(hours=hours, minutes=minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class AddTechnician(Change):
+    """Hire someone: a copy of ``copy_from``'s profile, with optional overrides."""
+
+    kind: ClassVar[str] = "add_technician"
+    tech_id: str
+    copy_from: str
+    name: str = ""
+    skills: tuple[str, ...] | None = None
+    home_lat: float | None = None
+    home_lon: float | None = None
+
+    def apply(self, problem: Problem) -> Problem:
+        if self.tech_id in {t.tech_id for t in problem.technicians}:
+            raise self._error(f"technician {self.tech_id!r} already exists")
+        (source,) = _tech_ids(problem, self.copy_from, self)
+        template = problem.technician(source)
+        home = template.home
+        if self.home_lat is not None and self.home_lon is not None:
+            home = Location(self.home_lat, self.home_lon)
+        tech = replace(template, tech_id=self.tech_id, name=self.name or self.tech_id, home=home,
+                       skills=frozenset(self.skills) if self.skills is not None
+                       else template.skills)
+        shifts = tuple(
+            replace(s, shift_id=s.shift_id.replace(source, self.tech_id, 1),
+                    tech_id=self.tech_id,
+                    start_location=home if s.start_location == template.home else s.start_location,
+                    end_location=home if s.end_location == template.home else s.end_location)
+            for s in problem.shifts if s.tech_id == source
+        )
+        return replace(problem, technicians=(*problem.technicians, tech),
+                       shifts=problem.shifts + shifts)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveTechnician(Change):
+    """Someone is off: their shifts disappear."""
+
+    kind: ClassVar[str] = "remove_technician"
+    tech_id: str
+
+    def apply(self, problem: Problem) -> Problem:
+        _tech_ids(problem, self.tech_id, self)
+        return replace(
+            problem,
+            technicians=tuple(t for t in problem.technicians if t.tech_id != self.tech_id),
+            shifts=tuple(s for s in problem.shifts if s.tech_id != self.tech_id),
+            orders=tuple(replace(o, preferred_techs=o.preferred_techs - {self.tech_id},
+                                 excluded_techs=o.excluded_techs - {self.tech_id})
+                         for o in problem.orders),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SetTechnicianCount(Change):
+    """Work with ``count`` technicians: drop the last ones or add copies in turn."""
+
+    kind: ClassVar[str] = "technician_count"
+    count: int
+
+    def apply(self, problem: Problem) -> Problem:
+        if self.count < 1:
+            raise self._error(f"count={self.count!r}: must be >= 1")
+        techs = list(problem.technicians)
+        if self.count <= len(techs):
+            for tech in techs[self.count:]:
+                problem = RemoveTechnician(tech.tech_id).apply(problem)
+            return problem
+        for k in range(self.count - len(techs)):
+            template = techs[k % len(techs)]
+            problem = AddTechnician(f"{template.tech_id}+{k + 1}", template.tech_id,
+                                    name=f"{template.name} (extra)").apply(problem)
+        return problem
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeShift(Change):
+    """New shift hours, lunch or overtime limit for one technician or ``"*"`` (all)."""
+
+    kind: ClassVar[str] = "change_shift"
+    tech_id: str
+    shift_start: str | None = None
+    shift_end: str | None = None
+    lunch_earliest: str | None = None
+    lunch_latest: str | None = None
+    lunch_min: float | None = None
+    max_overtime_min: float | None = None
+
+    def apply(self, problem: Problem) -> Problem:
+        targets = set(_tech_ids(problem, self.tech_id, self))
+        shifts = []
+        for s in problem.shifts:
+            if s.tech_id in targets:
+                start = _clock(problem, self.shift_start, self) if self.shift_start else s.start
+                end = _clock(problem, self.shift_end, self) if self.shift_end else s.end
+                if end <= start:
+                    raise self._error(f"shift {s.shift_id} would end before it starts")
+                breaks = s.breaks
+                if self.lunch_min is not None:
+                    others = tuple(b for b in s.breaks if b.kind != "lunch")
+                    lunch = ()
+                    if self.lunch_min > 0:
+                        if not (self.lunch_earliest and self.lunch_latest):
+                            raise self._error("lunch_min needs lunch_earliest and lunch_latest")
+                        lunch = (Break(_clock(problem, self.lunch_earliest, self),
+                                       _clock(problem, self.lunch_latest, self),
+                                       self.lunch_min),)
+                    breaks = others + lunch
+                overtime = (s.max_overtime_min if self.max_overtime_min is None
+                            else self.max_overtime_min)
+                s = replace(s, start=start, end=end, breaks=breaks, max_overtime_min=overtime)
+            shifts.append(s)
+        return replace(problem, shifts=tuple(shifts))
+
+
+@dataclass(frozen=True, slots=True)
+class AddSkills(Change):
+    """Train a technician (or ``"*"``)."""
+
+    kind: ClassVar[str] = "add_skills"
+    tech_id: str
+    skills: tuple[str, ...]
+
+    def apply(self, problem: Problem) -> Problem:
+        targets = set(_tech_ids(problem, self.tech_id, self))
+        return replace(problem, technicians=tuple(
+            replace(t, skills=t.skills | set(self.skills)) if t.tech_id in targets else t
+            for t in problem.technicians))
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveSkills(Change):
+    """Take skills away (for example, a certificate expired)."""
+
+    kind: ClassVar[str] = "remove_skills"
+    tech_id: str
+    skills: tuple[str, ...]
+
+    def apply(self, problem: Problem) -> Problem:
+        targets = set(_tech_ids(problem, self.tech_id, self))
+        for tech in problem.technicians:
+            if tech.tech_id in targets and self.tech_id != "*":
+                missing = set(self.skills) - tech.skills
+                if missing:
+                    raise self._error(f"{tech.tech_id} has no skills {sorted(missing)}")
+        return replace(problem, technicians=tuple(
+            replace(t, skills=t.skills - set(self.skills)) if t.tech_id in targets else t
+            for t in problem.technicians))
+
+
+def _order_matches(order: WorkOrder, priority: str | None, skill: str | None,
+                   order_ids: tuple[str, ...]) -> bool:
+    return ((priority is None or order.priority.value == priority)
+            and (skill is None or skill in order.required_skills)
+            and (not order_ids or order.order_id in order_ids))
+
+
+def _check_priority(change: Change, priority: str | None) -> None:
+    if priority is not None and priority not in {p.value for p in Priority}:
+        raise change._error(f"unknown priority {priority!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveOrders(Change):
+    """Drop the orders matching every given filter (priority, skill, ids)."""
+
+    kind: ClassVar[str] = "remove_orders"
+    priority: str | None = None
+    skill: str | None = None
+    order_ids: tuple[str, ...] = ()
+
+    def apply(self, problem: Problem) -> Problem:
+        _check_priority(self, self.priority)
+        unknown = set(self.order_ids) - {o.order_id for o in problem.orders}
+        if unknown:
+            raise self._error(f"unknown orders {sorted(unknown)}")
+        if self.priority is None and self.skill is None and not self.order_ids:
+            raise self._error("give at least one filter: priority, skill or order_ids")
+        return replace(problem, orders=tuple(
+            o for o in problem.orders
+            if not _order_matches(o, self.priority, self.skill, self.order_ids)))
+
+
+@dataclass(frozen=True, slots=True)
+class SetSla(Change):
+    """Orders of a priority are due ``hours`` after ``from_time`` (a tighter or looser SLA)."""
+
+    kind: ClassVar[str] = "set_sla"
+    priority: str
+    hours: float
+    from_time: str = "08:00"
+
+    def apply(self, problem: Problem) -> Problem:
+        _check_priority(self, self.priority)
+        if self.hours <= 0:
+            raise self._error(f"hours={self.hours!r}: must be > 0")
+        due = _clock(problem, self.from_time, self) + timedelta(hours=self.hours)
+        return replace(problem, orders=tuple(
+            replace(o, sla_due=due) if o.priority.value == self.priority else o
+            for o in problem.orders))
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeWindows(Change):
+    """Widen (or, if negative, narrow) windows by ``widen_min`` on each side, or drop them."""
+
+    kind: ClassVar[str] = "change_windows"
+    priority: str | None = None
+    widen_min: float = 0.0
+    remove: bool = False
+
+    def apply(self, problem: Problem) -> Problem:
+        _check_priority(self, self.priority)
+        delta = timedelta(minutes=self.widen_min)
+        orders = []
+        for o in problem.orders:
+            if _order_matches(o, self.priority, None, ()) and o.time_windows:
+                windows = () if self.remove else tuple(
+                    TimeWindow(w.start - delta, w.end + delta)
+                    for w in o.time_windows if w.end + delta >= w.start - delta)
+                o = replace(o, time_windows=windows)
+            orders.append(o)
+        return replace(problem, orders=tuple(orders))
+
+
+@dataclass(frozen=True, slots=True)
+class TravelSpeed(Change):
+    """Everything drives ``factor`` times as fast (0.8 = rush hour)."""
+
+    kind: ClassVar[str] = "travel_speed"
+    factor: float
+
+    def apply(self, problem: Problem) -> Problem:
+        if self.factor <= 0:
+            raise self._error(f"factor={self.factor!r}: must be > 0")
+        travel = replace(problem.travel, speed_factor=problem.travel.speed_factor * self.factor)
+        return replace(problem, travel=travel)
+
+
+@dataclass(frozen=True, slots=True)
+class Objective(Change):
+    """New objective weights; by-priority tables merge into the current ones."""
+
+    kind: ClassVar[str] = "objective"
+    weights: Mapping[str, Any] = field(default_factory=dict)
+
+    def apply(self, problem: Problem) -> Problem:
+        known = {f.name for f in fields(ObjectiveWeights)}
+        values: dict[str, Any] = {}
+        for key, value in self.weights.items():
+            if key not in known:
+                raise self._error(f"unknown weight {key!r} (known: {', '.join(sorted(known))})")
+            current = getattr(problem.weights, key)
+            if isinstance(current, Mapping):
+                merged = dict(current)
+                for level, amount in dict(value).items():
+                    _check_priority(self, level)
+                    merged[Priority(level)] = float(amount)
+                values[key] = merged
+            else:
+                values[key] = float(value)
+        return replace(problem, weights=replace(problem.weights, **values))
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleDemand(Change):
+    """Add orders: ``percent`` more (or ``count``), sampled from the base orders, seeded.
+
+    New orders copy a sampled base order's location, service time and windows;
+    their skills and priority follow ``skills_mix`` / ``priority_mix`` when given
+    (weights by name), else the sampled order's. ``locations`` (optional) are
+    extra addresses to draw from, for example an OSM extract's.
+    """
+
+    kind: ClassVar[str] = "scale_demand"
+    percent: float = 0.0
+    count: int | None = None
+    seed: int = 0
+    skills_mix: Mapping[str, float] = field(default_factory=dict)
+    priority_mix: Mapping[str, float] = field(default_factory=dict)
+    locations: tuple[Location, ...] = ()
+
+    def apply(self, problem: Problem) -> Problem:
+        for level in self.priority_mix:
+            _check_priority(self, level)
+        known_skills = {s for t in problem.technicians for s in t.skills}
+        unknown = set(self.skills_mix) - known_skills - {""}
+        if unknown:
+            raise self._error(f"no technician has skills {sorted(unknown)}")
+        base = [o for o in problem.orders if o.location is not None]
+        n = self.count if self.count is not None else round(len(base) * self.percent / 100)
+        if n < 0:
+            raise self._error(f"{n} orders: must add 0 or more")
+        if n and not base:
+            raise self._error("the base has no located orders to sample from")
+        rng = random.Random(self.seed)
+        added = []
+        for k in range(n):
+            template = rng.choice(base)
+            location = rng.choice(self.locations) if self.locations else template.location
+            skills = template.required_skills
+            if self.skills_mix:
+                name = rng.choices(list(self.skills_mix), weights=list(self.skills_mix.values()))
+                skills = frozenset(s for s in name if s)
+            priority = template.priority
+            if self.priority_mix:
+                priority = Priority(rng.choices(list(self.priority_mix),
+                                                weights=list(self.priority_mix.values()))[0])
+            added.append(replace(
+                template, order_id=f"{template.order_id}+{self.seed}.{k + 1}",
+                customer=f"{template.customer} (extra)", location=location,
+                required_skills=skills, priority=priority, preferred_techs=frozenset(),
+                excluded_techs=frozenset(), phone="", notes="generated by scale_demand"))
+        return replace(problem, orders=problem.orders + tuple(added))
+
+
+CHANGES: dict[str, type[Change]] = {
+    c.kind: c for c in (AddTechnician, RemoveTechnician, SetTechnicianCount, ChangeShift,
+                        AddSkills, RemoveSkills, RemoveOrders, SetSla, ChangeWindows,
+                        TravelSpeed, Objective, ScaleDemand)
+}
+
+
+def parse_change(spec: Mapping[str, Any], where: str = "changes") -> Change:
+    """Build a change from a ``[[changes]]`` table; unknown types or fields are InputErrors."""
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    if kind not in CHANGES:
+        raise InputError(f"{where}: type={kind!r}: use one of {', '.join(CHANGES)}")
+    cls = CHANGES[kind]
+    names = {f.name for f in fields(cls)}
+    unknown = set(spec) - names
+    if unknown:
+        raise InputError(f"{where} ({kind}): unknown field(s) {sorted(unknown)} "
+                         f"(known: {', '.join(sorted(names))})")
+    if cls is Objective:
+        spec = {"weights": spec.get("weights", {})}
+    for key in ("skills", "order_ids"):
+        if key in spec:
+            spec[key] = tuple(spec[key]) if not isinstance(spec[key], str) else (spec[key],)
+    try:
+        return cls(**spec)
+    except TypeError as exc:
+        raise InputError(f"{where} ({kind}): {exc}") from None
+
+
+def apply_changes(problem: Problem, changes: Sequence[Change], *, where: str = "") -> Problem:
+    """Apply ``changes`` in order; each error names the change's position."""
+    problems = []
+    for k, change in enumerate(changes, start=1):
+        try:
+            problem = change.apply(problem)
+        except InputError as exc:
+            problems.extend(f"{where}changes[{k}] {p}" for p in exc.problems)
+    if problems:
+        raise InputError(problems)
+    return problem
+
+
+__all__ = [
+    "CHANGES", "AddSkills", "AddTechnician", "Change", "ChangeShift", "ChangeWindows",
+    "Objective", "RemoveOrders", "RemoveSkills", "RemoveTechnician", "ScaleDemand", "SetSla",
+    "SetTechnicianCount", "TravelSpeed", "apply_changes", "parse_change",
+]

@@ -1,0 +1,52 @@
+"""Comparing schedules: KPI rows, deltas, moved orders, and the HTML report."""
+
+from __future__ import annotations
+
+from factories import FAST, line_matrix, order, problem, shift, tech
+
+from optimizer.report.compare import deltas, kpi_row, order_changes
+from optimizer.report.html import compare_report
+from optimizer.report.kpis import with_kpis
+from optimizer.scenario import RemoveTechnician
+from optimizer.solve import solve
+
+M = line_matrix(5)
+BASE = problem([order("A", 1), order("B", 4), order("C<script>", 3)],
+               [tech("t1"), tech("t2")], [shift("t1", home=0), shift("t2", home=4)])
+
+
+def _solve(p):
+    return with_kpis(p, solve(p, M, FAST))
+
+
+def test_removing_a_technician_moves_or_drops_their_orders():
+    """With t2 gone, t2's orders are reported as moved to t1 (or newly unassigned)."""
+    base = _solve(BASE)
+    whatif_problem = RemoveTechnician("t2").apply(BASE)
+    whatif = _solve(whatif_problem)
+    t2_orders = {s.order_id for r in base.routes if r.tech_id == "t2" for s in r.stops}
+    changes = order_changes(base, whatif)
+    assert {c.order_id for c in changes} == t2_orders and t2_orders
+    assert all(c.base_tech == "t2" and c.status in {"moved", "newly unassigned"}
+               for c in changes)
+
+
+def test_kpi_rows_and_deltas():
+    """Deltas are each row minus the base row."""
+    rows = [kpi_row(_solve(BASE).kpis),
+            kpi_row(_solve(RemoveTechnician("t2").apply(BASE)).kpis)]
+    d = deltas(rows)
+    assert all(v == 0 for v in d[0].values())
+    assert d[1]["travel_km"] == round(rows[1]["travel_km"] - rows[0]["travel_km"], 2)
+
+
+def test_report_escapes_names_and_has_charts():
+    """The comparison page has SVG charts and escapes user strings."""
+    base = _solve(BASE)
+    whatif = _solve(RemoveTechnician("t2").apply(BASE))
+    page = compare_report(["base", "no <b>t2</b>"], [base, whatif],
+                          [kpi_row(base.kpis), kpi_row(whatif.kpis)],
+                          [order_changes(base, whatif)])
+    assert page.count("<svg") >= 8
+    assert "no &lt;b&gt;t2&lt;/b&gt;" in page and "<b>t2</b>" not in page
+    assert "C&lt;script&gt;" in page or "C<script>" not in page

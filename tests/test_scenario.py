@@ -1,0 +1,151 @@
+"""What-if changes: each does what it says, never mutates the base, and names itself on error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories import Priority, at, order, problem, shift, tech, window
+
+from optimizer.errors import InputError
+from optimizer.io.load import load_scenario
+from optimizer.scenario import (
+    AddSkills,
+    AddTechnician,
+    ChangeShift,
+    ChangeWindows,
+    Objective,
+    RemoveOrders,
+    RemoveSkills,
+    RemoveTechnician,
+    ScaleDemand,
+    SetSla,
+    SetTechnicianCount,
+    TravelSpeed,
+    apply_changes,
+    parse_change,
+)
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+BASE = problem(
+    [order("A", 1, priority=Priority.CRITICAL, time_windows=(window("09:00", "10:00"),)),
+     order("B", 2, required_skills=frozenset({"hvac"}), priority=Priority.LOW,
+           excluded_techs=frozenset({"t2"}))],
+    [tech("t1"), tech("t2", ["plumbing"])],
+    [shift("t1", lunch=("11:30", "13:30", 30)), shift("t2")],
+)
+
+
+def test_add_technician_copies_a_profile():
+    """A new hire copies skills, rates and shift of the template, with their own id."""
+    p = AddTechnician("t3", "t1", name="New").apply(BASE)
+    assert [t.tech_id for t in p.technicians] == ["t1", "t2", "t3"]
+    assert p.technician("t3").skills == {"hvac"} and p.technician("t3").name == "New"
+    assert [s.shift_id for s in p.shifts if s.tech_id == "t3"] == ["t3"]
+    assert p.shifts[-1].breaks == BASE.shifts[0].breaks
+    assert len(BASE.technicians) == 2  # the base is untouched
+
+
+def test_remove_technician_drops_shifts_and_references():
+    """Removing t2 removes its shift and its mention in exclusions."""
+    p = RemoveTechnician("t2").apply(BASE)
+    assert [s.tech_id for s in p.shifts] == ["t1"]
+    assert p.order("B").excluded_techs == frozenset()
+
+
+def test_technician_count_adds_copies_or_removes():
+    """A count above the roster adds copies in turn; below, drops the last ones."""
+    assert [t.tech_id for t in SetTechnicianCount(4).apply(BASE).technicians] == [
+        "t1", "t2", "t1+1", "t2+2"]
+    assert [t.tech_id for t in SetTechnicianCount(1).apply(BASE).technicians] == ["t1"]
+
+
+def test_change_shift_hours_and_lunch_for_everyone():
+    """'*' changes every shift: new hours and a new lunch."""
+    p = ChangeShift("*", shift_start="07:00", shift_end="15:00", lunch_earliest="11:00",
+                    lunch_latest="12:30", lunch_min=45).apply(BASE)
+    assert all(s.start == at("07:00") and s.end == at("15:00") for s in p.shifts)
+    assert all(s.breaks[-1].duration_min == 45 for s in p.shifts)
+
+
+def test_add_and_remove_skills():
+    """Skills can be granted and taken away."""
+    p = AddSkills("t2", ("hvac",)).apply(BASE)
+    assert p.technician("t2").skills == {"plumbing", "hvac"}
+    assert RemoveSkills("t2", ("plumbing",)).apply(p).technician("t2").skills == {"hvac"}
+
+
+def test_remove_orders_by_filter_and_sla_and_windows_by_priority():
+    """Filters pick orders by priority; SLA and windows change only for that priority."""
+    assert [o.order_id for o in RemoveOrders(priority="low").apply(BASE).orders] == ["A"]
+    p = SetSla("critical", 4).apply(BASE)
+    assert p.order("A").sla_due == at("12:00") and p.order("B").sla_due is None
+    p = ChangeWindows("critical", widen_min=30).apply(BASE)
+    assert p.order("A").time_windows[0].start == at("08:30")
+    assert ChangeWindows(remove=True).apply(BASE).order("A").time_windows == ()
+
+
+def test_travel_speed_and_objective():
+    """Speed factors multiply; objective tables merge by priority."""
+    p = TravelSpeed(0.8).apply(TravelSpeed(0.5).apply(BASE))
+    assert p.travel.speed_factor == pytest.approx(0.4)
+    p = Objective({"drop_penalty": {"low": 1.0}, "overtime_cost_per_hour": 99}).apply(BASE)
+    assert p.weights.drop_penalty[Priority.LOW] == 1.0
+    assert p.weights.drop_penalty[Priority.HIGH] == BASE.weights.drop_penalty[Priority.HIGH]
+    assert p.weights.overtime_cost_per_hour == 99
+
+
+def test_scale_demand_is_seeded_and_follows_the_mix():
+    """Adding 100% gives as many new orders, the same for the same seed, with the mix asked."""
+    change = ScaleDemand(percent=100, seed=3, skills_mix={"plumbing": 1.0},
+                         priority_mix={"high": 1.0})
+    p = change.apply(BASE)
+    added = p.orders[2:]
+    assert len(added) == 2 and p == change.apply(BASE)
+    assert all(o.required_skills == {"plumbing"} and o.priority is Priority.HIGH for o in added)
+    assert len({o.order_id for o in p.orders}) == 4
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (RemoveTechnician("t9"), "unknown technician 't9'"),
+    (AddSkills("t9", ("hvac",)), "unknown technician 't9'"),
+    (RemoveSkills("t1", ("gas",)), "t1 has no skills ['gas']"),
+    (ScaleDemand(percent=10, skills_mix={"elevator": 1}), "no technician has skills"),
+    (SetSla("urgent", 4), "unknown priority 'urgent'"),
+    (Objective({"overtime": 5}), "unknown weight 'overtime'"),
+    (ChangeShift("t1", shift_start="18:00"), "would end before it starts"),
+])
+def test_bad_changes_name_themselves(change, message):
+    """Every invalid change is an InputError naming the change and what is wrong."""
+    with pytest.raises(InputError) as info:
+        apply_changes(BASE, [change])
+    assert f"changes[1] change {change.kind!r}" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_parse_change_rejects_unknown_types_and_fields():
+    """A typo in a [[changes]] table is reported with the known names."""
+    with pytest.raises(InputError, match="type='fire_technician'"):
+        parse_change({"type": "fire_technician"})
+    with pytest.raises(InputError, match=r"unknown field\(s\) \['tech'\]"):
+        parse_change({"type": "remove_technician", "tech": "T1"})
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("whatif-*")))
+def test_shipped_whatifs_load(name):
+    """Every example what-if under scenarios/ loads on top of the demo."""
+    loaded = load_scenario(SCENARIOS / name)
+    assert loaded.base is not None and loaded.changes
+    assert loaded.problem.name == name
+
+
+def test_whatif_overlay_errors_name_the_file(tmp_path):
+    """An overlay with an unknown technician fails with the toml path and change position."""
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(
+        f'[scenario]\nbase = "{(SCENARIOS / "liechtenstein").as_posix()}"\n'
+        '[[changes]]\ntype = "remove_technician"\ntech_id = "T99"\n')
+    with pytest.raises(InputError) as info:
+        load_scenario(folder)
+    assert "scenario.toml changes[1]" in str(info.value) and "'T99'" in str(info.value)
