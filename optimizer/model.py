@@ -68,10 +68,15 @@ class WorkOrder:
     demand: int = 0
     phone: str = ""
     notes: str = ""
+    #: The street address as given (kept even when there are no coordinates yet).
+    address: str = ""
     #: Set by geocoding: 1.0 exact house number, lower for fallbacks; None if given as lat/lon.
     geocode_confidence: float | None = None
     #: Why ``location`` is None (for example "address not found"); shown as the unassigned reason.
     location_issue: str = ""
+    #: Re-planning: the technician and start time already promised (soft; see ObjectiveWeights).
+    promised_tech: str | None = None
+    promised_start: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,11 @@ class ObjectiveWeights:
     )
     overtime_cost_per_hour: float = 60.0
     preferred_tech_bonus: float = 20.0
+    #: Re-planning: cost of giving a promised order to another technician, and of
+    #: moving its start more than ``retime_tolerance_min`` from the promised time.
+    reassign_cost: float = 50.0
+    retime_cost_per_min: float = 1.0
+    retime_tolerance_min: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,9 @@ class GeocodeSettings:
     bbox: tuple[float, float, float, float] | None = None
     min_confidence: float = 0.5
     timeout_s: float = 10.0
+    #: Seconds between online requests (Nominatim's public service asks for 1).
+    min_delay_s: float | None = None
+    max_retries: int = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -302,32 +302,35 @@ def _rows(table: Table | None, spec, plan_date, tz, problems):
 
 
 def _orders(table, plan_date, tz, problems) -> list[WorkOrder]:
-    orders = []
-    for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems):
-        coordinates = r.coordinates("lat", "lon")
-        address = r.text("address")
-        location = Location(coordinates[0], coordinates[1], address) if coordinates else None
-        confidence = r.number("geocode_confidence", minimum=0, maximum=1)
-        orders.append(WorkOrder(
-            order_id=r.required_text("order_id"),
-            customer=r.text("customer"),
-            location=location,
-            service_min=r.number("service_min", 0.0, minimum=0, required=True),
-            required_skills=r.items("required_skills"),
-            priority=r.priority(),
-            time_windows=r.windows(),
-            sla_due=r.moment("sla_due"),
-            preferred_techs=r.items("preferred_techs"),
-            excluded_techs=r.items("excluded_techs"),
-            required_parts=r.items("required_parts"),
-            demand=r.integer("demand", 0),
-            phone=r.text("phone"),
-            notes=r.text("notes"),
-            geocode_confidence=confidence if location else None,
-            location_issue="" if location else (
-                "address not geocoded" if address else "no address and no lat/lon"),
-        ))
-    return orders
+    return [order_from_row(r) for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems)]
+
+
+def order_from_row(r: RowReader) -> WorkOrder:
+    """A work order from the columns of ``work_orders.csv`` (problems go to ``r.problems``)."""
+    coordinates = r.coordinates("lat", "lon")
+    address = r.text("address")
+    location = Location(coordinates[0], coordinates[1], address) if coordinates else None
+    confidence = r.number("geocode_confidence", minimum=0, maximum=1)
+    return WorkOrder(
+        order_id=r.required_text("order_id"),
+        customer=r.text("customer"),
+        location=location,
+        address=address,
+        service_min=r.number("service_min", 0.0, minimum=0, required=True),
+        required_skills=r.items("required_skills"),
+        priority=r.priority(),
+        time_windows=r.windows(),
+        sla_due=r.moment("sla_due"),
+        preferred_techs=r.items("preferred_techs"),
+        excluded_techs=r.items("excluded_techs"),
+        required_parts=r.items("required_parts"),
+        demand=r.integer("demand", 0),
+        phone=r.text("phone"),
+        notes=r.text("notes"),
+        geocode_confidence=confidence if location else None,
+        location_issue="" if location else (
+            "address not geocoded" if address else "no address and no lat/lon"),
+    )
 
 
 def _lunch(r: RowReader, shift_start, shift_end) -> tuple[Break, ...]:

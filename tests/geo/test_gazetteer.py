@@ -1,0 +1,395 @@
+"""The offline gazetteer: real Liechtenstein addresses, spelling variants, fallbacks, the cache."""
+
+from __future__ import annotations
+
+import bz2
+import math
+import random
+import re
+import time
+import xml.parsers.expat
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from optimizer.errors import GeocodeError
+from optimizer.geo import gazetteer as gz
+from optimizer.geo.gazetteer import (
+    EXACT_CONFIDENCE,
+    STREET_CONFIDENCE,
+    Gazetteer,
+    load_index,
+    nearest_confidence,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+NAME = "liechtenstein-2021-01.osm.bz2"
+#: The shared test data, else the demo scenario's copy of the same extract (a clean clone).
+LIECHTENSTEIN = next(
+    (p for p in (REPO.parent / "shared" / "data" / "osm" / NAME,
+                 REPO / "scenarios" / "liechtenstein" / NAME) if p.exists()),
+    REPO.parent / "shared" / "data" / "osm" / NAME,
+)
+SEED = 20261201
+
+needs_extract = pytest.mark.skipif(not LIECHTENSTEIN.exists(), reason=f"{LIECHTENSTEIN} missing")
+
+
+def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance, plenty for tens of metres."""
+    dx = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6_371_000 * math.hypot(math.radians(lat2 - lat1), dx)
+
+
+def read_extract(path: Path) -> tuple[list[dict], dict[str, list[tuple[float, float]]]]:
+    """An independent reading of the extract: addressed objects and named-road nodes.
+
+    A node's coordinates are its own; a way's are the mean of its nodes (the data
+    README's "centroid of the way's nodes"). Relations are left out.
+    """
+    nodes: dict[str, tuple[float, float]] = {}
+    found: list[dict] = []
+    roads: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    state: dict = {"tags": {}, "refs": []}
+
+    def start(name, attrs):
+        if name in ("node", "way", "relation"):
+            state.update(kind=name, tags={}, refs=[])
+            if name == "node":
+                nodes[attrs["id"]] = (float(attrs["lat"]), float(attrs["lon"]))
+                state["point"] = nodes[attrs["id"]]
+        elif name == "tag":
+            state["tags"][attrs["k"]] = attrs["v"]
+        elif name == "nd":
+            state["refs"].append(attrs["ref"])
+
+    def end(name):
+        if name not in ("node", "way"):
+            return
+        tags = state["tags"]
+        if name == "way":
+            coords = [nodes[r] for r in state["refs"]]
+            if "highway" in tags and "name" in tags:
+                roads[tags["name"]].extend(coords)
+            state["point"] = (sum(c[0] for c in coords) / len(coords),
+                              sum(c[1] for c in coords) / len(coords))
+        if "addr:housenumber" in tags and "addr:street" in tags:
+            found.append({"street": tags["addr:street"], "number": tags["addr:housenumber"],
+                          "postcode": tags.get("addr:postcode", ""),
+                          "city": tags.get("addr:city", ""),
+                          "lat": state["point"][0], "lon": state["point"][1]})
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    with bz2.open(path) as stream:
+        parser.ParseFile(stream)
+    return found, roads
+
+
+@pytest.fixture(scope="module")
+def extract():
+    if not LIECHTENSTEIN.exists():
+        pytest.skip(f"{LIECHTENSTEIN} missing")
+    return read_extract(LIECHTENSTEIN)
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("gazetteer-cache")
+
+
+@pytest.fixture(scope="module")
+def gazetteer(cache_dir):
+    if not LIECHTENSTEIN.exists():
+        pytest.skip(f"{LIECHTENSTEIN} missing")
+    return Gazetteer(LIECHTENSTEIN, cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def unique_addresses(extract):
+    """Fully tagged addresses whose street + number occur once in the whole extract."""
+    addresses, _ = extract
+    seen = Counter((a["street"], a["number"]) for a in addresses)
+    return [a for a in addresses
+            if seen[(a["street"], a["number"])] == 1 and a["postcode"] and a["city"]
+            and a["number"].isdigit()]
+
+
+def sample(addresses: list[dict], k: int, where=lambda a: True) -> list[dict]:
+    pool = sorted((a for a in addresses if where(a)), key=lambda a: (a["street"], a["number"]))
+    return random.Random(SEED).sample(pool, k)
+
+
+def assert_resolves(gazetteer: Gazetteer, query: str, address: dict, *, within_m: float = 30.0):
+    place = gazetteer.geocode(query)
+    assert place is not None, f"{query!r} not found"
+    off = metres(place.latitude, place.longitude, address["lat"], address["lon"])
+    assert off <= within_m, f"{query!r} -> {place.address} is {off:.0f} m off"
+    assert place.raw["confidence"] == EXACT_CONFIDENCE, (query, place.raw)
+    assert place.raw["match"] == "exact"
+
+
+@needs_extract
+def test_sample_of_real_addresses_resolves_within_30_m(gazetteer, unique_addresses):
+    """10 seeded-random real addresses, written 8 ways each (case, order of postcode and
+    city, missing locality, extra spaces), all land within 30 m with confidence 1.0."""
+    for a in sample(unique_addresses, 10):
+        street, number, postcode, city = a["street"], a["number"], a["postcode"], a["city"]
+        for query in (
+            f"{street} {number}, {postcode} {city}",
+            f"{street} {number}, {postcode} {city}".lower(),
+            f"{street} {number}, {postcode} {city}".upper(),
+            f"{postcode} {city}, {street} {number}",
+            f"{street} {number} {city} {postcode}",
+            f"{street} {number}, {city}",
+            f"{street} {number}",
+            f"  {street}   {number} ,{postcode}    {city} ",
+        ):
+            assert_resolves(gazetteer, query, a)
+
+
+@needs_extract
+def test_strasse_spellings_resolve(gazetteer, unique_addresses):
+    """Streets ending in "strasse" are found as "str.", "Str", "straße", "Strasse"."""
+    picked = sample(unique_addresses, 5, lambda a: a["street"].endswith("strasse"))
+    for a in picked:
+        stem = a["street"][: -len("strasse")]
+        for street in (f"{stem}str.", f"{stem}str", f"{stem}straße", f"{stem}Strasse"):
+            assert_resolves(gazetteer, f"{street} {a['number']}, {a['postcode']}", a)
+
+
+@needs_extract
+def test_umlauts_written_as_ae_oe_ue_or_plain_vowels_resolve(gazetteer, unique_addresses):
+    """A street with ä/ö/ü is found with the umlaut, with ae/oe/ue, and with a/o/u."""
+    picked = sample(unique_addresses, 5, lambda a: any(ch in a["street"] for ch in "äöüÄÖÜ"))
+    pairs = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+    for a in picked:
+        as_e = "".join(pairs.get(ch, ch) for ch in a["street"])
+        plain = "".join(pairs.get(ch, ch)[0] for ch in a["street"])
+        assert as_e != a["street"]
+        for street in (a["street"], as_e, plain, as_e.lower()):
+            assert_resolves(gazetteer, f"{street} {a['number']} {a['city']}", a)
+
+
+@needs_extract
+def test_nearest_house_number_fallback(gazetteer, unique_addresses, extract):
+    """A number past the end of a street falls back to the nearest existing number,
+    with confidence 0.75 (2 numbers away), and lands on that house."""
+    addresses, _ = extract
+    numbers: dict[str, list[int]] = defaultdict(list)
+    untagged = {a["street"] for a in addresses if not a["postcode"]}
+    for a in addresses:
+        if a["number"][:1].isdigit():
+            numbers[a["street"]].append(int(re.match(r"\d+", a["number"]).group()))
+    last = [a for a in unique_addresses
+            if a["street"] not in untagged and len(numbers[a["street"]]) >= 4
+            and int(a["number"]) == max(numbers[a["street"]])]
+    for a in sample(last, 3):
+        query = f"{a['street']} {int(a['number']) + 2}, {a['postcode']} {a['city']}"
+        place = gazetteer.geocode(query)
+        assert place.raw["match"] == "nearest_housenumber", query
+        assert place.raw["housenumber"] == a["number"]
+        assert place.raw["confidence"] == nearest_confidence(2) == 0.75
+        assert metres(place.latitude, place.longitude, a["lat"], a["lon"]) <= 30.0
+
+
+@needs_extract
+def test_street_centroid_fallback(gazetteer, unique_addresses, extract):
+    """A street without a house number gives the street's centroid, snapped onto the
+    road itself, with confidence 0.4, below any house-number match."""
+    _, roads = extract
+    picked = sample(unique_addresses, 3, lambda a: a["street"] in roads)
+    for a in picked:
+        place = gazetteer.geocode(f"{a['street']}, {a['postcode']} {a['city']}")
+        assert place.raw["match"] == "street"
+        assert place.raw["confidence"] == STREET_CONFIDENCE < nearest_confidence(100)
+        on_road = min(metres(place.latitude, place.longitude, lat, lon)
+                      for lat, lon in roads[a["street"]])
+        assert on_road < 1.0
+        assert metres(place.latitude, place.longitude, a["lat"], a["lon"]) < 3000
+
+
+@needs_extract
+def test_postcode_picks_the_village_and_no_locality_lists_every_village(gazetteer, extract):
+    """A street name and number found in two villages over 1 km apart: the postcode picks
+    the right one; without any locality both villages' matches are returned."""
+    addresses, _ = extract
+    where: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    for a in addresses:
+        if a["postcode"]:
+            where[(a["street"], a["number"])][a["postcode"]] = a
+    pairs = sorted(k for k, v in where.items() if len(v) == 2
+                   and metres(*[c for x in v.values() for c in (x["lat"], x["lon"])]) > 1000)
+    street, number = random.Random(SEED).choice(pairs)
+    for postcode, a in where[(street, number)].items():
+        place = gazetteer.geocode(f"{street} {number}, {postcode}")
+        assert place.raw["postcode"] == postcode
+        assert place.raw["confidence"] == EXACT_CONFIDENCE
+        assert metres(place.latitude, place.longitude, a["lat"], a["lon"]) <= 30.0
+    places = gazetteer.geocode(f"{street} {number}", exactly_one=False)
+    assert {p.raw["postcode"] for p in places} == set(where[(street, number)])
+
+
+@needs_extract
+def test_wrong_locality_and_typo_lower_the_confidence(gazetteer, unique_addresses):
+    """A locality that does not match the street costs 40%; a one-letter typo 10%."""
+    in_9497 = {g.street for g in gazetteer.index.groups if g.postcode == "9497"}
+    a = sample(unique_addresses, 1, lambda a: a["street"] not in in_9497
+               and len(a["street"]) > 8 and a["street"].isalpha())[0]
+    wrong = gazetteer.geocode(f"{a['street']} {a['number']}, 9497")
+    typo = gazetteer.geocode(f"{a['street'][:3]}{a['street'][4:]} {a['number']}, {a['postcode']}")
+    assert wrong.raw["confidence"] == pytest.approx(0.6)
+    assert metres(wrong.latitude, wrong.longitude, a["lat"], a["lon"]) <= 30.0
+    assert typo.raw["confidence"] == pytest.approx(0.9)
+    assert metres(typo.latitude, typo.longitude, a["lat"], a["lon"]) <= 30.0
+
+
+@needs_extract
+def test_unknown_street_is_none(gazetteer):
+    """No street of the extract named in the query: None, not an exception."""
+    assert gazetteer.geocode("Nirgendwoweg 5, 9490 Vaduz") is None
+    assert gazetteer.geocode("Vaduz") is None
+    assert gazetteer.geocode("") is None
+
+
+@needs_extract
+def test_ten_thousand_lookups_take_seconds(gazetteer, tmp_path):
+    """10,000 distinct lookups on a fresh Gazetteer (index from memory) take under 10 s,
+    and at least 97% of the canonical queries of indexed addresses match exactly."""
+    fresh = Gazetteer(LIECHTENSTEIN, cache_dir=tmp_path)  # in-process index, empty memo
+    canonical = list(dict.fromkeys(f"{p.street} {p.housenumber}, {p.postcode} {p.city}"
+                                   for p in gazetteer.index.points))
+    queries = list(canonical)
+    for p in gazetteer.index.points:
+        queries += [f"{p.postcode} {p.city} {p.street.lower()} {p.housenumber}",
+                    f"{p.street} {p.housenumber}", f"{p.housenumber} {p.street}, {p.city}"]
+    queries = list(dict.fromkeys(queries))[:10_000]
+    assert len(queries) == 10_000
+    started = time.perf_counter()
+    found = {q: fresh.geocode(q) for q in queries}
+    elapsed = time.perf_counter() - started
+    assert elapsed < 10.0
+    exact = sum(1 for q in canonical if found[q] is not None and found[q].raw["match"] == "exact")
+    assert exact / len(canonical) >= 0.97
+
+
+@needs_extract
+def test_index_is_cached_on_disk(gazetteer, cache_dir, monkeypatch):
+    """Building the index wrote one pickle under cache_dir/gazetteer, named by the file's
+    hash; a new process (an empty in-memory memo) loads it in under a second, without
+    parsing the extract again."""
+    pickles = list((cache_dir / "gazetteer").glob("*.pickle"))
+    assert len(pickles) == 1
+    assert pickles[0].name.startswith(gazetteer.index.sha256[:24])
+    monkeypatch.setattr(gz, "_MEMO", {})
+    monkeypatch.setattr(gz, "read_osm", lambda path: pytest.fail("parsed again"))
+    started = time.perf_counter()
+    index = load_index(LIECHTENSTEIN, cache_dir=cache_dir)
+    assert time.perf_counter() - started < 1.0
+    assert index is not gazetteer.index
+    assert index.points == gazetteer.index.points
+
+
+def test_changed_extract_is_indexed_again(tmp_path, monkeypatch):
+    """Editing the extract changes its hash, so the next load builds a new index."""
+    path = tmp_path / "tiny.osm"
+    path.write_text(TINY, encoding="utf-8")
+    first = load_index(path, cache_dir=tmp_path)
+    path.write_text(TINY.replace('v="Mühlegasse"', 'v="Neugasse"'), encoding="utf-8")
+    monkeypatch.setattr(gz, "_MEMO", {})
+    second = load_index(path, cache_dir=tmp_path)
+    assert first.sha256 != second.sha256
+    assert len(list((tmp_path / "gazetteer").glob("*.pickle"))) == 2
+    assert Gazetteer(path, cache_dir=tmp_path).geocode("Neugasse 2a") is not None
+
+
+# -- a tiny hand-made extract ----------------------------------------------------------------
+
+TINY = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+ <node id="1" lat="51.5200" lon="-0.1500"><tag k="addr:street" v="Baker Street"/>
+  <tag k="addr:housenumber" v="1"/><tag k="addr:postcode" v="9490"/>
+  <tag k="addr:city" v="London"/></node>
+ <node id="3" lat="51.5202" lon="-0.1502"><tag k="addr:street" v="Baker Street"/>
+  <tag k="addr:housenumber" v="3"/></node>
+ <node id="5" lat="51.5204" lon="-0.1504"><tag k="addr:street" v="Baker Street"/>
+  <tag k="addr:housenumber" v="5"/><tag k="addr:postcode" v="9490"/></node>
+ <node id="11" lat="51.5210" lon="-0.1510"/><node id="12" lat="51.5210" lon="-0.1512"/>
+ <node id="13" lat="51.5212" lon="-0.1512"/><node id="14" lat="51.5212" lon="-0.1510"/>
+ <way id="100"><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="14"/><nd ref="11"/>
+  <tag k="building" v="yes"/><tag k="addr:street" v="Baker Street"/>
+  <tag k="addr:housenumber" v="9"/></way>
+ <node id="21" lat="51.5190" lon="-0.1490"/><node id="22" lat="51.5200" lon="-0.1497"/>
+ <node id="23" lat="51.5220" lon="-0.1520"/>
+ <way id="200"><nd ref="21"/><nd ref="22"/><nd ref="23"/>
+  <tag k="highway" v="residential"/><tag k="name" v="Baker Street"/></way>
+ <node id="31" lat="51.5300" lon="-0.1600"><tag k="addr:street" v="Mühlegasse"/>
+  <tag k="addr:housenumber" v="2a"/><tag k="addr:city" v="London"/></node>
+ <node id="41" lat="51.5100" lon="-0.1400"><tag k="addr:street" v="Sankt Peters-Weg"/>
+  <tag k="addr:housenumber" v="4-6"/></node>
+</osm>
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.osm"
+    path.write_text(TINY, encoding="utf-8")
+    return Gazetteer(path, cache_dir=tmp_path / "cache")
+
+
+def test_tiny_extract_exact_way_centroid_and_street_abbreviations(tiny):
+    """On a hand-made extract: "3 baker st." is node 3; number 9 is the mean of the
+    building's 4 distinct corners (51.5211, -0.1511); "St"/"St." mean Street at the end
+    of a name and Sankt at its start; a range "4-6" answers for 4 and for 6."""
+    three = tiny.geocode("3 baker st.")
+    assert (three.latitude, three.longitude) == (51.5202, -0.1502)
+    assert three.raw["confidence"] == 1.0
+    nine = tiny.geocode("Baker St 9")
+    assert nine.latitude == pytest.approx(51.5211)
+    assert nine.longitude == pytest.approx(-0.1511)
+    assert nine.raw["osm_ref"] == "way/100"
+    for query in ("St. Peters-Weg 4", "st peters weg 6", "Sankt Peters Weg 4"):
+        assert tiny.geocode(query).raw["osm_ref"] == "node/41", query
+
+
+def test_tiny_extract_fallbacks_and_inferred_locality(tiny):
+    """Number 7 is missing: 5 and 9 are both 2 away, the first wins (0.75). Number 221
+    falls to 9 at the floor (0.55). No number: the road node nearest the road's mean
+    (node 22), 0.4. Node 3 has no postcode; it takes 9490 from its neighbours."""
+    seven = tiny.geocode("Baker Street 7")
+    assert seven.raw["match"] == "nearest_housenumber"
+    assert seven.raw["housenumber"] == "5"
+    assert seven.raw["confidence"] == 0.75
+    far = tiny.geocode("221 Baker Street")
+    assert (far.raw["housenumber"], far.raw["confidence"]) == ("9", 0.55)
+    street = tiny.geocode("Baker Street, London")
+    assert (street.latitude, street.longitude) == (51.5200, -0.1497)
+    assert street.raw["confidence"] == 0.4
+    three = tiny.geocode("Baker Street 3, 9490")
+    assert three.raw["locality_inferred"] is True
+    assert three.raw["confidence"] == 1.0
+
+
+def test_tiny_extract_umlaut_and_letter_suffix(tiny):
+    """"Muehlegasse 2 A" and "mulegasse 2a" are Mühlegasse 2a; "Mühlegasse 2" is
+    the same number without the letter (0.85)."""
+    for query in ("Muehlegasse 2 A", "muhlegasse 2a, London", "MÜHLEGASSE 2a"):
+        place = tiny.geocode(query)
+        assert (place.latitude, place.longitude, place.raw["confidence"]) == (51.53, -0.16, 1.0)
+    assert tiny.geocode("Mühlegasse 2").raw["confidence"] == 0.85
+
+
+def test_missing_or_broken_extract_raises_geocode_error(tmp_path):
+    """A missing file, a non-XML file and an extract without addresses are GeocodeErrors."""
+    with pytest.raises(GeocodeError, match="not found"):
+        Gazetteer(tmp_path / "nope.osm.bz2", cache_dir=tmp_path)
+    broken = tmp_path / "broken.osm"
+    broken.write_text("<osm><node", encoding="utf-8")
+    with pytest.raises(GeocodeError, match="cannot read"):
+        Gazetteer(broken, cache_dir=tmp_path)
+    empty = tmp_path / "empty.osm"
+    empty.write_text('<osm><node id="1" lat="1" lon="2"/></osm>', encoding="utf-8")
+    with pytest.raises(GeocodeError, match="no addresses"):
+        Gazetteer(empty, cache_dir=tmp_path)

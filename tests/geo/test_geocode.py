@@ -1,0 +1,303 @@
+"""Geocoding orders: geopy's real Nominatim against a local server, the gazetteer, the CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from optimizer import settings as app_settings
+from optimizer.errors import GeocodeError
+from optimizer.geo.geocode import (
+    GEOCODED_COLUMNS,
+    AddressResolver,
+    Candidate,
+    classify,
+    geocode_location,
+    geocode_orders,
+    provider_confidence,
+    write_geocode_report,
+    write_geocoded_work_orders,
+)
+from optimizer.model import GeocodeSettings, Location, WorkOrder
+
+try:
+    from nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
+except ImportError:  # tests/geo became a package
+    from geo.nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
+
+REPO = Path(__file__).resolve().parents[2]
+NAME = "liechtenstein-2021-01.osm.bz2"
+#: The shared test data, else the demo scenario's copy of the same extract (a clean clone).
+OSM_DIR = next((d for d in (REPO.parent / "shared" / "data" / "osm",
+                            REPO / "scenarios" / "liechtenstein") if (d / NAME).exists()),
+               REPO.parent / "shared" / "data" / "osm")
+LI_BBOX = (9.47, 47.04, 9.64, 47.28)  # west, south, east, north
+STAEDTLE = place(47.1405, 9.5215, "Städtle 5, 9490 Vaduz, Liechtenstein")
+BALZERS = place(47.0660, 9.5030, "Landstrasse 5, 9496 Balzers, Liechtenstein")
+SCHAAN = place(47.1668, 9.5100, "Landstrasse 5, 9494 Schaan, Liechtenstein")
+
+
+@pytest.fixture
+def server():
+    with FakeNominatim() as running:
+        yield running
+
+
+def online(server: FakeNominatim, **changes) -> GeocodeSettings:
+    """Settings for geopy's Nominatim class pointed at the local server."""
+    options = {"domain": server.domain, "scheme": "http", "proxies": {}}
+    return GeocodeSettings(provider="nominatim", options=options, **changes)
+
+
+def order(order_id: str, *, location: Location | None = None) -> WorkOrder:
+    return WorkOrder(order_id=order_id, customer="", location=location, service_min=30)
+
+
+def run(orders, settings, addresses, tmp_path, **options):
+    options = {"min_delay_s": 0, "backoff_s": 0.01, **options}
+    return geocode_orders(orders, settings, base_dir=None, cache_dir=tmp_path,
+                          addresses=addresses, **options)
+
+
+def test_hit_fills_location_and_confidence(server, tmp_path):
+    """A Nominatim hit (a building, place_rank 30) becomes the order's location with
+    confidence 1.0; the request carries our user agent, format=json and the query."""
+    server.script("Städtle 5, 9490 Vaduz", results(STAEDTLE))
+    result = run([order("WO-1")], online(server), {"WO-1": "Städtle 5, 9490 Vaduz"}, tmp_path)
+    located = result.orders[0]
+    assert located.location == Location(47.1405, 9.5215, "Städtle 5, 9490 Vaduz")
+    assert located.geocode_confidence == 1.0
+    assert located.location_issue == ""
+    row = result.report[0]
+    assert (row.order_id, row.status, row.matched_address) == (
+        "WO-1", "ok", "Städtle 5, 9490 Vaduz, Liechtenstein")
+    assert (result.requests, server.count()) == (1, 1)
+    request = server.requests[0]
+    assert request.headers["User-Agent"] == app_settings.user_agent
+    assert (request.params["q"], request.params["format"]) == ("Städtle 5, 9490 Vaduz", "json")
+
+
+def test_miss_is_reported_not_raised_and_the_run_goes_on(server, tmp_path):
+    """An address the provider does not know ([]) leaves location None with the reason
+    "address not found"; the next order is still geocoded."""
+    server.script("Städtle 5, 9490 Vaduz", results(STAEDTLE))
+    addresses = {"WO-1": "Nirgendwo 1, 9490 Vaduz", "WO-2": "Städtle 5, 9490 Vaduz"}
+    result = run([order("WO-1"), order("WO-2")], online(server), addresses, tmp_path)
+    missing, found = result.orders
+    assert missing.location is None
+    assert missing.location_issue == "address not found"
+    assert missing.geocode_confidence is None
+    assert [r.status for r in result.report] == ["not_found", "ok"]
+    assert result.report[0].candidates == ()
+    assert found.location is not None
+    assert [p.order_id for p in result.problems] == ["WO-1"]
+
+
+def test_429_then_success_is_retried(server, tmp_path):
+    """A 429 Too Many Requests is retried after Retry-After and then succeeds: two
+    requests, one located order."""
+    server.script("Städtle 5", rate_limited(retry_after_s=0), results(STAEDTLE))
+    result = run([order("WO-1")], online(server), {"WO-1": "Städtle 5"}, tmp_path)
+    assert result.orders[0].location.lat == 47.1405
+    assert server.count("Städtle 5") == 2
+    assert result.requests == 2
+
+
+def test_timeout_then_success_is_retried(server, tmp_path):
+    """An answer slower than timeout_s is a timeout; the retry succeeds."""
+    server.script("Städtle 5", slow(2.0, results(STAEDTLE)), results(STAEDTLE))
+    settings = online(server, timeout_s=0.5)
+    result = run([order("WO-1")], settings, {"WO-1": "Städtle 5"}, tmp_path)
+    assert result.orders[0].location.lon == 9.5215
+    assert server.count("Städtle 5") == 2
+
+
+def test_provider_down_after_retries_raises_geocode_error(server, tmp_path):
+    """A provider that times out (or answers 500) on every attempt is down: GeocodeError
+    after max_retries + 1 requests, naming the provider and the query."""
+    server.script("Städtle 5", slow(2.0))
+    server.script("Landstrasse 5", error(500))
+    with pytest.raises(GeocodeError, match=r"'nominatim' failed for 'Städtle 5' after 2"):
+        run([order("WO-1")], online(server, timeout_s=0.3), {"WO-1": "Städtle 5"}, tmp_path,
+            max_retries=1)
+    with pytest.raises(GeocodeError, match=r"after 3 attempts.*500"):
+        run([order("WO-2")], online(server), {"WO-2": "Landstrasse 5"}, tmp_path,
+            max_retries=2)
+    assert (server.count("Städtle 5"), server.count("Landstrasse 5")) == (2, 3)
+
+
+def test_refused_request_is_a_configuration_error_without_retries(server, tmp_path):
+    """A 403 (bad key or user agent) is not retried: GeocodeError after one request."""
+    server.script("Städtle 5", error(403))
+    with pytest.raises(GeocodeError, match="refused"):
+        run([order("WO-1")], online(server), {"WO-1": "Städtle 5"}, tmp_path)
+    assert server.count() == 1
+
+
+def test_ambiguous_hits_far_apart(server, tmp_path):
+    """Two equally good hits 8 km apart: "ambiguous address", no location, both listed."""
+    server.script("Landstrasse 5", results(BALZERS, SCHAAN))
+    result = run([order("WO-1")], online(server), {"WO-1": "Landstrasse 5"}, tmp_path)
+    assert result.orders[0].location is None
+    assert result.orders[0].location_issue == "ambiguous address"
+    row = result.report[0]
+    assert row.status == "ambiguous"
+    assert [(c.lat, c.lon) for c in row.candidates] == [(47.066, 9.503), (47.1668, 9.51)]
+
+
+def test_close_hits_and_a_far_street_match_are_not_ambiguous(server, tmp_path):
+    """Two buildings 50 m apart are one place; a street-level hit far away does not
+    compete with a building hit. Both orders are located at the first building."""
+    near = place(47.14095, 9.5215, "Städtle 5a")
+    street = place(47.20, 9.55, "Städtle", place_rank=26, category="highway", kind="road")
+    server.script("Städtle 5", results(STAEDTLE, near))
+    server.script("Städtle 5, Vaduz", results(street, STAEDTLE))
+    addresses = {"WO-1": "Städtle 5", "WO-2": "Städtle 5, Vaduz"}
+    result = run([order("WO-1"), order("WO-2")], online(server), addresses, tmp_path)
+    assert [r.status for r in result.report] == ["ok", "ok"]
+    assert [o.location.lat for o in result.orders] == [47.1405, 47.1405]
+
+
+def test_outside_the_scenario_area(server, tmp_path):
+    """A hit outside GeocodeSettings.bbox is "address outside the scenario area"; the
+    bbox is sent as Nominatim's viewbox and country_codes as countrycodes."""
+    zurich = place(47.3769, 8.5417, "Bahnhofstrasse 1, 8001 Zürich")
+    server.script("Bahnhofstrasse 1", results(zurich))
+    settings = online(server, bbox=LI_BBOX, country_codes=("li", "ch"))
+    result = run([order("WO-1")], settings, {"WO-1": "Bahnhofstrasse 1"}, tmp_path)
+    assert result.orders[0].location_issue == "address outside the scenario area"
+    assert result.report[0].candidates[0].address == "Bahnhofstrasse 1, 8001 Zürich"
+    params = server.requests[0].params
+    assert params["countrycodes"] == "li,ch"
+    assert params["viewbox"] == "9.47,47.04,9.64,47.28"
+
+
+def test_low_confidence_match_is_located_and_flagged(server, tmp_path):
+    """A street-level hit (place_rank 26, confidence 0.4 < min_confidence 0.5) is used
+    but flagged low_confidence in the report."""
+    street = place(47.14, 9.52, "Städtle, Vaduz", place_rank=26, category="highway")
+    server.script("Städtle", results(street))
+    result = run([order("WO-1")], online(server), {"WO-1": "Städtle"}, tmp_path)
+    assert result.orders[0].location == Location(47.14, 9.52, "Städtle")
+    assert result.orders[0].geocode_confidence == 0.4
+    assert (result.report[0].status, result.report[0].reason) == (
+        "low_confidence", "low confidence 0.40 < 0.5")
+
+
+def test_orders_with_coordinates_are_never_geocoded(tmp_path):
+    """Orders that have a location pass through as the same objects, without a report
+    row; the provider (here a misconfigured one) is never even built."""
+    given = order("WO-1", location=Location(47.1, 9.5, "Städtle 5"))
+    settings = GeocodeSettings(provider="no-such-geocoder")
+    result = geocode_orders([given], settings, base_dir=None, cache_dir=tmp_path)
+    assert result.orders[0] is given
+    assert result.report == ()
+
+
+def test_misconfigured_provider_raises_geocode_error(tmp_path):
+    """An unknown provider name, or the gazetteer without osm_file, is a GeocodeError."""
+    with pytest.raises(GeocodeError, match="no-such-geocoder"):
+        geocode_orders([order("WO-1")], GeocodeSettings(provider="no-such-geocoder"),
+                       base_dir=None, cache_dir=tmp_path, addresses={"WO-1": "Städtle 5"})
+    with pytest.raises(GeocodeError, match="needs osm_file"):
+        geocode_orders([order("WO-1")], GeocodeSettings(), base_dir=None,
+                       cache_dir=tmp_path, addresses={"WO-1": "Städtle 5"})
+
+
+def test_order_without_address_keeps_its_reason(server, tmp_path):
+    """No address and no lat/lon: reported as no_address, no request is made."""
+    result = run([order("WO-1")], online(server), {}, tmp_path)
+    assert result.orders[0].location_issue == "no address and no lat/lon"
+    assert result.report[0].status == "no_address"
+    assert server.count() == 0
+
+
+def test_progress_and_technician_home(server, tmp_path):
+    """progress(done, total) counts geocoded orders only; geocode_location resolves a
+    single address (a technician's home) through the same resolver."""
+    server.script("Städtle 5", results(STAEDTLE))
+    calls = []
+    orders = [order("WO-1"), order("WO-2", location=Location(47.0, 9.5)), order("WO-3")]
+    with AddressResolver(online(server), cache_dir=tmp_path, min_delay_s=0) as resolver:
+        geocode_orders(orders, online(server), base_dir=None, resolver=resolver,
+                       progress=lambda done, total: calls.append((done, total)),
+                       addresses={"WO-1": "Städtle 5", "WO-3": "Städtle 5"})
+        home = geocode_location("Städtle 5", online(server), base_dir=None,
+                                label="tech T1 home", resolver=resolver)
+    assert calls == [(1, 2), (2, 2)]
+    assert home.location == Location(47.1405, 9.5215, "Städtle 5")
+    assert home.order_id == "tech T1 home"
+    assert server.count() == 1  # the same address is asked once per run
+
+
+@pytest.mark.skipif(not (OSM_DIR / NAME).exists(), reason="Liechtenstein extract missing")
+def test_gazetteer_provider_is_offline(tmp_path):
+    """The default provider resolves real addresses from the extract (osm_file relative
+    to base_dir) without any request; an unknown street is "address not found" and a
+    street name from two villages without a locality is ambiguous."""
+    settings = GeocodeSettings(provider="gazetteer", osm_file=NAME, bbox=LI_BBOX)
+    addresses = {"A": "Städtle 5, 9490 Vaduz", "B": "Nirgendwoweg 3", "C": "Landstrasse"}
+    result = geocode_orders([order("A"), order("B"), order("C")], settings, base_dir=OSM_DIR,
+                            cache_dir=tmp_path, addresses=addresses)
+    assert [r.status for r in result.report] == ["ok", "not_found", "ambiguous"]
+    assert result.orders[0].location.lat == pytest.approx(47.1412, abs=5e-4)
+    assert result.report[0].matched_address == "Städtle 5, 9490 Vaduz"
+    assert (result.provider, result.requests) == ("gazetteer", 0)
+
+
+def test_classify_and_provider_confidence():
+    """Pure rules: nothing -> not_found, everything outside the bbox -> outside_area,
+    rivals within 0.15 confidence over 500 m apart -> ambiguous; confidences from raw."""
+    a, b = Candidate(47.14, 9.52, "a", 1.0), Candidate(47.17, 9.51, "b", 0.9)
+    assert classify("X", "q", []).status == "not_found"
+    assert classify("X", "q", [a], bbox=(0, 0, 1, 1)).status == "outside_area"
+    assert classify("X", "q", [a, b]).status == "ambiguous"
+    assert classify("X", "q", [a, b], ambiguous_m=5000).status == "ok"
+    assert classify("X", "q", [a, Candidate(47.17, 9.51, "b", 0.4)]).lat == 47.14
+    assert provider_confidence({"place_rank": 30}) == 1.0
+    assert provider_confidence({"place_rank": "26"}) == 0.4
+    assert provider_confidence({"class": "place", "type": "village"}) == 0.2
+    assert provider_confidence({"confidence": 7}) == 0.7
+    assert provider_confidence({"geometry": {"location_type": "ROOFTOP"}}) == 1.0
+    assert provider_confidence({}) == 0.8
+
+
+def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
+    """geocoded_work_orders.csv is the input table plus lat, lon, matched_address,
+    geocode_confidence and geocode_status: located rows get coordinates, failed rows
+    stay empty for the dispatcher, given rows keep theirs with status "given"."""
+    source = tmp_path / "work_orders.csv"
+    source.write_text(
+        "order_id,customer,address,service_min,priority,LAT,Lon\n"
+        "WO-1,Frick AG,\"Städtle 5, 9490 Vaduz\",45,high,,\n"
+        "WO-2,Beck,Nirgendwo 1,30,normal,,\n"
+        "WO-3,Hasler,Zollstrasse 9,20,low,47.2,9.5\n", encoding="utf-8")
+    given = order("WO-3", location=Location(47.2, 9.5, "Zollstrasse 9"))
+    server.script("Städtle 5, 9490 Vaduz", results(STAEDTLE))
+    result = run([order("WO-1"), order("WO-2"), given], online(server),
+                 {"WO-1": "Städtle 5, 9490 Vaduz", "WO-2": "Nirgendwo 1"}, tmp_path)
+    path = write_geocoded_work_orders(tmp_path / "out" / "geocoded_work_orders.csv", result,
+                                      source=source)
+    with open(path, encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert list(rows[0]) == ["order_id", "customer", "address", "service_min", "priority",
+                             "LAT", "Lon", "matched_address", "geocode_confidence",
+                             "geocode_status"]
+    assert rows[0] == {
+        "order_id": "WO-1", "customer": "Frick AG", "address": "Städtle 5, 9490 Vaduz",
+        "service_min": "45", "priority": "high", "LAT": "47.1405000", "Lon": "9.5215000",
+        "matched_address": "Städtle 5, 9490 Vaduz, Liechtenstein",
+        "geocode_confidence": "1", "geocode_status": "ok"}
+    assert (rows[1]["LAT"], rows[1]["geocode_status"]) == ("", "not_found")
+    assert (rows[2]["LAT"], rows[2]["Lon"], rows[2]["geocode_status"]) == ("47.2", "9.5", "given")
+    without_coordinates = tmp_path / "address_only.csv"
+    without_coordinates.write_text("order_id,address,service_min\nWO-1,Städtle 5,45\n",
+                                   encoding="utf-8")
+    path = write_geocoded_work_orders(tmp_path / "b.csv", result, source=without_coordinates)
+    with open(path, encoding="utf-8", newline="") as stream:
+        header = next(csv.reader(stream))
+    assert header == ["order_id", "address", "service_min", *GEOCODED_COLUMNS]
+    report = write_geocode_report(tmp_path / "geocode_report.csv", result)
+    assert "not_found,address not found" in report.read_text(encoding="utf-8")
