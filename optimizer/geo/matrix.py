@@ -47,17 +47,33 @@ def haversine_matrix(
     )
 
 
+ROAD_SOURCES = ("osm_file", "place", "bbox")
+
+
 def build_matrix(
     points: Sequence[Location],
     travel: TravelSettings,
     *,
     base_dir: Path | None = None,
     labels: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> TravelMatrix:
     """The travel matrix for ``points`` from the source named in ``travel``.
 
     ``labels`` name each point in error messages (for example ``"order WO-12"``);
-    ``base_dir`` resolves relative file names (the scenario folder).
+    ``base_dir`` resolves relative file names (the scenario folder). Road sources
+    (``osm_file``, ``place``, ``bbox``) load the drive graph
+    (:func:`optimizer.geo.network.load_road_graph`), prepare it for routing
+    (:func:`optimizer.geo.road_matrix.prepare_router`) and compute exact fastest paths
+    (:func:`optimizer.geo.road_matrix.road_matrix`); graphs, hierarchies and matrices
+    are cached under ``cache_dir`` (default ``settings.cache_dir``).
+
+    Raises
+    ------
+    InputError
+        Unknown source, missing file, or points too far from every road (all listed).
+    NetworkError
+        A place/bbox network had to be downloaded and could not be.
     """
     unique = tuple(dict.fromkeys(points))
     if travel.source == "haversine":
@@ -67,4 +83,26 @@ def build_matrix(
             detour_factor=travel.detour_factor,
             speed_factor=travel.speed_factor,
         )
-    raise InputError(f"scenario.toml [travel] source={travel.source!r}: not supported yet")
+    if travel.source in ROAD_SOURCES:
+        from optimizer import settings
+        from optimizer.geo.network import load_road_graph
+        from optimizer.geo.road_matrix import prepare_router, road_matrix
+
+        cache = Path(cache_dir) if cache_dir is not None else settings.cache_dir
+        names: dict[Location, list[str]] = {p: [] for p in unique}
+        for i, p in enumerate(points):
+            names[p].append(labels[i] if labels is not None else f"point {i}")
+        road = load_road_graph(travel, base_dir=base_dir, cache_dir=cache)
+        router = prepare_router(road, cache_dir=cache)
+        return road_matrix(
+            router,
+            unique,
+            speed_factor=travel.speed_factor,
+            max_snap_m=travel.max_snap_m,
+            labels=[", ".join(names[p]) for p in unique],
+            cache_dir=cache,
+        )
+    raise InputError(
+        f"scenario.toml [travel] source={travel.source!r}: expected one of "
+        f"{('haversine', *ROAD_SOURCES)!r}"
+    )
