@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from optimizer.errors import InputError
+from optimizer.geo.geocode import (
+    GeocodeResult,
+    geocode_orders,
+    write_geocode_report,
+    write_geocoded_work_orders,
+)
+from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix
+from optimizer.io.events import read_events
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import read_json
+from optimizer.io.schemas import parse_clock, parse_datetime
+from optimizer.io.tables import find_table
 from optimizer.io.write import write_outputs
+from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
+from optimizer.replan import ChangeList, Event, Prepared, change_list, prepare
 from optimizer.report.compare import OrderChange, kpi_row, order_changes
 from optimizer.report.html import compare_report, sweep_report
 from optimizer.report.kpis import with_kpis
@@ -29,6 +44,25 @@ class PlanResult:
     problem: Problem
     matrix: TravelMatrix
     schedule: Schedule
+    geocoding: GeocodeResult | None = None
+
+
+def geocode(
+    loaded: LoadedScenario,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Problem, GeocodeResult | None]:
+    """Locate every order given only by address (cached); others pass through untouched.
+
+    Returns the problem with locations filled in (or ``location_issue`` set), and
+    the geocoding report; ``None`` when no order needed geocoding.
+    """
+    problem = loaded.problem
+    if all(o.location is not None or not o.address for o in problem.orders):
+        return problem, None
+    result = geocode_orders(problem.orders, problem.geocode, base_dir=loaded.folder,
+                            progress=progress, max_retries=problem.geocode.max_retries)
+    return replace(problem, orders=tuple(result.orders)), result
 
 
 def _points(problem: Problem) -> tuple[list[Location], list[str]]:
@@ -64,18 +98,23 @@ def solve_scenario(
     seed: int | None = None,
     solution_limit: int | None = None,
     on_solution: ProgressCallback | None = None,
+    on_geocode: Callable[[int, int], None] | None = None,
 ) -> PlanResult:
-    """Load, build the matrix, solve and add KPIs; keyword options override scenario.toml."""
+    """Load, geocode, build the matrix, solve and add KPIs.
+
+    Keyword options override scenario.toml's ``[solver]``.
+    """
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     params = loaded.params
     overrides = {k: v for k, v in (("time_limit_s", time_limit_s), ("seed", seed),
                                    ("solution_limit", solution_limit)) if v is not None}
     params = replace(params, **overrides) if overrides else params
-    problem = loaded.problem
+    problem, geocoding = geocode(loaded, progress=on_geocode)
     matrix = travel_matrix(problem, base_dir=loaded.folder)
     schedule = solve(problem, matrix, params, on_solution=on_solution)
     schedule = replace(schedule, meta=replace(schedule.meta, scenario=str(loaded.folder)))
-    return PlanResult(loaded, problem, matrix, with_kpis(problem, schedule))
+    schedule = add_leg_geometry(with_kpis(problem, schedule), problem, base_dir=loaded.folder)
+    return PlanResult(loaded, problem, matrix, schedule, geocoding)
 
 
 def plan(
@@ -97,10 +136,20 @@ def plan(
                           solution_limit=solution_limit).schedule
 
 
-def write(result: PlanResult, out_dir: Path | None = None) -> dict[str, Path]:
-    """Write the schedule's JSON and CSV files (default ``maps_output/<scenario>``)."""
+def write(result: PlanResult, out_dir: Path | None = None, *,
+          maps: bool = True) -> dict[str, Path]:
+    """Write the schedule's JSON and CSV files and its maps (default ``maps_output/<scenario>``).
+
+    The maps are ``overview.html`` for the dispatcher, ``tech-<id>.html`` per
+    technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
+    """
     out_dir = out_dir or Path("maps_output") / result.problem.name
-    return write_outputs(result.problem, result.schedule, out_dir)
+    paths = write_outputs(result.problem, result.schedule, out_dir)
+    if maps:
+        pages = render_maps(result.problem, result.schedule, out_dir,
+                            **result.scenario.maps)
+        paths["maps"] = next(p for p in pages if p.name == "index.html")
+    return paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +243,94 @@ def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
     return {"table": table, "report": report}
 
 
+@dataclass(frozen=True, slots=True)
+class ReplanResult:
+    """A re-plan: the rest of the day as a problem, its schedule, and what changed."""
+
+    scenario: LoadedScenario
+    prepared: Prepared
+    matrix: TravelMatrix
+    schedule: Schedule
+    changes: ChangeList
+    published: Schedule
+
+
+def replan(
+    schedule: str | Path | Schedule,
+    events: str | Path | Sequence[Event],
+    now: datetime | str,
+    *,
+    scenario: str | Path | None = None,
+    freeze_min: float = 0.0,
+    time_limit_s: float | None = None,
+    solution_limit: int | None = None,
+    on_solution: ProgressCallback | None = None,
+) -> ReplanResult:
+    """Re-plan the rest of the day from a published schedule and events.
+
+    ``now`` is a datetime or ``"HH:MM"`` on the plan date. ``events`` is a CSV or
+    JSON file (see :mod:`optimizer.io.events`) or a list of
+    :class:`~optimizer.replan.Event`. The scenario defaults to the one recorded
+    in the schedule. The search starts from the published routes.
+    """
+    published = schedule if isinstance(schedule, Schedule) else read_json(Path(schedule))
+    loaded = load_scenario(scenario or published.meta.scenario)
+    problem, _ = geocode(loaded)
+    if isinstance(now, str):
+        moment = parse_clock(now, problem.plan_date, ZoneInfo(problem.timezone)) or \
+            parse_datetime(now, ZoneInfo(problem.timezone))
+        if moment is None:
+            raise InputError(f"--now {now!r}: not a time (HH:MM or YYYY-MM-DD HH:MM)")
+        now = moment
+    if not isinstance(events, Sequence) or isinstance(events, str):
+        events = read_events(Path(events), problem.plan_date, problem.timezone)
+    prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min)
+    params = loaded.params
+    overrides = {k: v for k, v in (("time_limit_s", time_limit_s),
+                                   ("solution_limit", solution_limit)) if v is not None}
+    params = replace(params, **overrides) if overrides else params
+    matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
+    new = solve(prepared.problem, matrix, params, on_solution=on_solution,
+                initial_routes=prepared.initial_routes)
+    new = with_kpis(prepared.problem, replace(new, meta=replace(new.meta,
+                                                                scenario=str(loaded.folder))))
+    new = add_leg_geometry(new, prepared.problem, base_dir=loaded.folder)
+    changes = change_list(published, prepared, new,
+                          tolerance_min=prepared.problem.weights.retime_tolerance_min)
+    return ReplanResult(loaded, prepared, matrix, new, changes, published)
+
+
+def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
+    """Write the new schedule (JSON, CSVs, maps) and ``changes.csv``.
+
+    ``result.changes.changed_techs`` names the technicians whose page changed.
+    """
+    paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
+    pages = render_maps(result.prepared.problem, result.schedule, out_dir,
+                        **result.scenario.maps)
+    paths["maps"] = next(p for p in pages if p.name == "index.html")
+    frame = pd.DataFrame([{
+        "order_id": c.order_id, "status": c.status, "old_tech": c.old_tech or "",
+        "new_tech": c.new_tech or "",
+        "old_start": f"{c.old_start:%H:%M}" if c.old_start else "",
+        "new_start": f"{c.new_start:%H:%M}" if c.new_start else "", "reason": c.reason,
+    } for c in result.changes.orders])
+    paths["changes"] = out_dir / "changes.csv"
+    frame.to_csv(paths["changes"], index=False)
+    return paths
+
+
+def write_geocoding(loaded: LoadedScenario, result: GeocodeResult,
+                    out_dir: Path) -> dict[str, Path]:
+    """Write ``geocoded_work_orders.csv`` (reviewable, usable as input) and the report."""
+    source = find_table(loaded.folder, "work_orders", required=True)
+    return {
+        "geocoded": write_geocoded_work_orders(out_dir / "geocoded_work_orders.csv", result,
+                                               source=source),
+        "report": write_geocode_report(out_dir / "geocode_report.csv", result),
+    }
+
+
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
     """Check a written schedule against its scenario; returns the violations found.
 
@@ -201,9 +338,27 @@ def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -
     """
     schedule = read_json(Path(schedule_path))
     loaded = load_scenario(scenario or schedule.meta.scenario)
-    matrix = travel_matrix(loaded.problem, base_dir=loaded.folder)
-    return verify(loaded.problem, matrix, schedule)
+    problem, _ = geocode(loaded)
+    matrix = travel_matrix(problem, base_dir=loaded.folder)
+    return verify(problem, matrix, schedule)
 
 
-__all__ = ["Comparison", "PlanResult", "SolveParams", "compare", "plan", "solve_scenario",
-           "sweep", "travel_matrix", "verify_file", "write", "write_comparison", "write_sweep"]
+__all__ = [
+    "Comparison",
+    "PlanResult",
+    "ReplanResult",
+    "SolveParams",
+    "compare",
+    "geocode",
+    "plan",
+    "replan",
+    "solve_scenario",
+    "sweep",
+    "travel_matrix",
+    "verify_file",
+    "write",
+    "write_comparison",
+    "write_geocoding",
+    "write_replan",
+    "write_sweep",
+]

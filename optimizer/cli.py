@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--scenario", type=Path,
                         help="scenario folder (default: the one recorded in the schedule)")
 
+    geocode = commands.add_parser(
+        "geocode", help="turn the orders' addresses into coordinates, for review",
+        description="Geocode every order of SCENARIO that has an address but no lat/lon "
+                    "(offline gazetteer from the scenario's OSM extract by default, or the "
+                    "provider in scenario.toml [geocode]; cached). Writes "
+                    "geocoded_work_orders.csv, which a dispatcher can correct and use as "
+                    "work_orders.csv, and geocode_report.csv.")
+    geocode.add_argument("scenario", type=Path)
+    geocode.add_argument("--out", type=Path, metavar="DIR",
+                         help="output folder (default: maps_output/<scenario name>)")
+
     check = commands.add_parser("check", help="validate a scenario's input files only")
     check.add_argument("scenario", type=Path)
 
@@ -78,6 +89,26 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--solution-limit", type=int, metavar="N")
     compare.add_argument("--out", type=Path, metavar="DIR",
                          help="output folder (default: maps_output/compare-<base name>)")
+
+    replan = commands.add_parser(
+        "replan", help="re-plan the rest of the day after events",
+        description="Keep completed and in-progress visits, restart each technician from "
+                    "where they are at --now, and re-optimise the rest while moving as few "
+                    "promised orders as possible. Writes the new schedule and changes.csv.",
+        epilog="EVENTS is a CSV or JSON file with an 'event' column: completed, in_progress, "
+               "position, unavailable, new_order, cancelled or duration "
+               "(see docs/replan.md).")
+    replan.add_argument("schedule", type=Path, help="the published schedule.json")
+    replan.add_argument("events", type=Path, help="events file (.csv or .json)")
+    replan.add_argument("--now", required=True, help="HH:MM on the plan date, or a date-time")
+    replan.add_argument("--freeze-min", type=float, default=0.0, metavar="MIN",
+                        help="keep visits starting within MIN minutes of now as they are")
+    replan.add_argument("--scenario", type=Path,
+                        help="scenario folder (default: the one recorded in the schedule)")
+    replan.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
+    replan.add_argument("--solution-limit", type=int, metavar="N")
+    replan.add_argument("--out", type=Path, metavar="DIR",
+                        help="output folder (default: maps_output/<scenario>-replan-HHMM)")
 
     sweep = commands.add_parser(
         "sweep", help="solve a grid of what-ifs on a Dask cluster",
@@ -119,13 +150,53 @@ def _solve(args: argparse.Namespace) -> int:
             progress.update(task, completed=min(elapsed_s, limit),
                             status=f"{count} solutions, best cost {best[0]:,.2f}")
 
+        def on_geocode(done: int, total: int) -> None:
+            progress.update(task, status=f"geocoding {done}/{total}")
+
         result = api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
-                                    solution_limit=args.solution_limit, on_solution=on_solution)
+                                    solution_limit=args.solution_limit, on_solution=on_solution,
+                                    on_geocode=on_geocode)
+    if result.geocoding is not None and not args.quiet:
+        _geocode_summary(result.geocoding)
     paths = api.write(result, args.out)
     if not args.quiet:
         _summary(result)
         out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0
+
+
+def _geocode(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    with Progress(TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("geocode", total=None)
+        problem, result = api.geocode(
+            loaded, progress=lambda done, total: progress.update(task, completed=done,
+                                                                   total=total))
+    if result is None:
+        out.print(f"{args.scenario}: every order already has lat/lon; nothing to geocode")
+        return 0
+    _geocode_summary(result)
+    paths = api.write_geocoding(loaded, result, args.out or Path("maps_output") / problem.name)
+    out.print(f"Wrote {paths['geocoded']} and {paths['report']}")
+    return 0
+
+
+def _geocode_summary(result) -> None:
+    counts = Counter(row.status for row in result.report)
+    out.print(f"Geocoded {len(result.report)} addresses with {result.provider}: "
+              + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+              + f" ({result.requests} requests, {result.cache_hits} from cache)")
+    flagged = [row for row in result.report if row.status != "ok"]
+    if flagged:
+        table = Table(title="Addresses to review")
+        for column in ("order", "address", "status", "confidence", "matched / reason"):
+            table.add_column(column)
+        for row in flagged:
+            table.add_row(row.order_id, row.query, row.status,
+                          f"{row.confidence:.2f}" if row.confidence is not None else "",
+                          row.matched_address or row.reason)
+        out.print(table)
 
 
 def _summary(result: api.PlanResult) -> None:
@@ -246,11 +317,40 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replan(args: argparse.Namespace) -> int:
+    with console.status("re-planning") as status:
+        def on_solution(cost: float, elapsed_s: float, count: int) -> None:
+            status.update(f"re-planning: {count} solutions, cost {cost:,.2f}, {elapsed_s:.1f} s")
+        result = api.replan(args.schedule, args.events, args.now, scenario=args.scenario,
+                            freeze_min=args.freeze_min, time_limit_s=args.time_limit_s,
+                            solution_limit=args.solution_limit, on_solution=on_solution)
+    changes = result.changes
+    table = Table(title=f"Changes at {result.prepared.now:%H:%M}")
+    for column in ("order", "change", "from", "to", "old start", "new start", "reason"):
+        table.add_column(column)
+    for c in changes.orders:
+        if c.status in ("kept", "completed"):
+            continue
+        table.add_row(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
+                      f"{c.old_start:%H:%M}" if c.old_start else "",
+                      f"{c.new_start:%H:%M}" if c.new_start else "", c.reason)
+    out.print(table)
+    counts = Counter(c.status for c in changes.orders)
+    out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+    out.print(f"Technicians whose page changed: {', '.join(changes.changed_techs) or 'none'}")
+    name = result.prepared.problem.name
+    out_dir = args.out or Path("maps_output") / f"{name}-replan-{result.prepared.now:%H%M}"
+    paths = api.write_replan(result, out_dir)
+    out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"solve": _solve, "verify": _verify, "check": _check, "compare": _compare,
-                "sweep": _sweep}
+    handlers = {"solve": _solve, "verify": _verify, "check": _check, "geocode": _geocode,
+                "compare": _compare,
+                "sweep": _sweep, "replan": _replan}
     try:
         return handlers[args.command](args)
     except OptimizerError as exc:
