@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,14 @@ def test_every_order_appears_exactly_once(demo):
     seen += [u.order_id for u in demo.schedule.unassigned]
     assert sorted(seen) == sorted(o.order_id for o in demo.problem.orders)
     assert len(seen) == 80
+
+
+def test_demo_runs_on_real_roads(demo):
+    """The demo uses the bundled OSM extract, and every route has road geometry per leg."""
+    assert demo.matrix.source == "osm" and demo.schedule.meta.matrix_source == "osm"
+    for route in demo.schedule.routes:
+        assert len(route.legs_geometry) == len(route.stops) + 1
+        assert all(len(leg) >= 2 for leg in route.legs_geometry)
 
 
 def test_demo_schedule_passes_the_verifier(demo):
@@ -55,7 +64,8 @@ def test_written_json_reads_back_and_verifies(demo, tmp_path):
     """schedule.json round-trips, and `verify_file` checks it against the scenario."""
     paths = api.write(demo, tmp_path)
     again = read_json(paths["json"])
-    assert again.routes == demo.schedule.routes
+    # road geometry is for maps only and is not stored in the JSON
+    assert again.routes == tuple(replace(r, legs_geometry=()) for r in demo.schedule.routes)
     assert again.unassigned == demo.schedule.unassigned
     assert again.kpis == demo.schedule.kpis
     assert api.verify_file(paths["json"]) == []

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from optimizer import settings
 from optimizer.errors import InputError, NetworkError
@@ -45,7 +45,7 @@ _SHIFT = 27  # distance in decimetres lives in the low 27 bits (up to 13,421 km)
 _DIST_MASK = (1 << _SHIFT) - 1
 _MAX_TIME_MS = 1 << 26  # 18.6 h: keeps every packed sum below 2**53
 _M_PER_DEG = np.pi / 180 * 6_371_008.8
-_ROUTER_VERSION = 1
+_ROUTER_VERSION = 2
 _ROUTERS: dict[str, Router] = {}
 
 
@@ -76,6 +76,9 @@ class Router:
     origin: Location
     lines: np.ndarray  # projected shapely LineStrings of ``pieces``
     tree: shapely.STRtree
+    #: positions in ``pieces`` of the pieces inside the largest strongly connected component
+    main_pieces: np.ndarray
+    main_tree: shapely.STRtree
 
     @property
     def edge_weight(self) -> np.ndarray:
@@ -180,12 +183,21 @@ def _finish_router(key: str, arrays: dict[str, np.ndarray], hierarchy: Hierarchy
     owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
     all_lines = shapely.linestrings(np.column_stack([x, y]), indices=owner)
     lines = all_lines[arrays["pieces"]]
+    n = len(arrays["node_ids"])
+    tail, head = arrays["edge_tail"], arrays["edge_head"]
+    graph = sp.csr_matrix((np.ones(len(tail)), (tail, head)), shape=(n, n))
+    _, label = connected_components(graph, directed=True, connection="strong")
+    main = label == np.bincount(label).argmax()
+    pieces = arrays["pieces"]
+    main_pieces = np.flatnonzero(main[tail[pieces]] & main[head[pieces]])
     return Router(
         key=key,
         hierarchy=hierarchy,
         origin=origin,
         lines=lines,
         tree=shapely.STRtree(lines),
+        main_pieces=main_pieces,
+        main_tree=shapely.STRtree(lines[main_pieces]),
         **arrays,
     )
 
@@ -244,6 +256,11 @@ def snap_points(
 ) -> tuple[Snap, ...]:
     """Snap each point to the nearest drivable edge.
 
+    Like OSRM, a point whose nearest edge lies off the network's largest strongly
+    connected component (a cut-off driveway, a one-way stub) snaps to the nearest
+    edge of that component instead, if one is within ``max_snap_m``; only a point
+    with no such edge in reach keeps its isolated edge (and is then unreachable).
+
     Parameters
     ----------
     router
@@ -275,6 +292,12 @@ def snap_points(
     (src, found), _ = router.tree.query_nearest(geoms, return_distance=True, all_matches=False)
     piece = np.empty(len(points), np.int64)
     piece[src] = found
+    off_main = np.flatnonzero(~np.isin(piece, router.main_pieces))
+    if len(off_main) and len(router.main_pieces):
+        (m_src, m_found), m_dist = router.main_tree.query_nearest(
+            geoms[off_main], return_distance=True, all_matches=False)
+        near = m_dist <= max_snap_m
+        piece[off_main[m_src[near]]] = router.main_pieces[m_found[near]]
     lines = router.lines[piece]
     frac = np.clip(shapely.line_locate_point(lines, geoms, normalized=True), 0.0, 1.0)
     on = shapely.line_interpolate_point(lines, frac, normalized=True)
@@ -418,8 +441,11 @@ def augmented_graph(router: Router, s_opt, t_opt) -> tuple[sp.csr_matrix, int, i
     return csr, first_src, first_tgt
 
 
-def _cache_path(cache_dir: Path, router: Router, access_speed_kph: float) -> Path:
-    tag = hashlib.sha256(f"{access_speed_kph!r}|{NODE_TOLERANCE_M!r}|v1".encode()).hexdigest()
+def _cache_path(cache_dir: Path, router: Router, access_speed_kph: float,
+                max_snap_m: float) -> Path:
+    # snapping depends on max_snap_m (off-network points reach for the main component)
+    tag = hashlib.sha256(f"{access_speed_kph!r}|{NODE_TOLERANCE_M!r}|{max_snap_m!r}|"
+                         f"v{_ROUTER_VERSION}".encode()).hexdigest()
     return cache_dir / "matrices" / f"{router.key}-{tag[:12]}.npz"
 
 
@@ -472,9 +498,10 @@ def road_matrix(
     costs, _computed = cached_packed_costs(
         snaps,
         lambda a, b: packed_costs(router, a, b, access_speed_kph=access_speed_kph, engine=engine),
-        path=None if cache_dir is None else _cache_path(Path(cache_dir), router, access_speed_kph),
+        path=None if cache_dir is None else _cache_path(Path(cache_dir), router, access_speed_kph,
+                                                        max_snap_m),
         resnap=lambda coords: list(snap_points(
-            router, [Location(lat=a, lon=b) for a, b in coords], max_snap_m=np.inf
+            router, [Location(lat=a, lon=b) for a, b in coords], max_snap_m=max_snap_m
         )),
     )
     reachable = costs != UNREACHABLE

@@ -45,14 +45,24 @@ def test_tiny_graph_hand_checked_times_and_distances():
 
 def test_unreachable_pairs_are_flagged_with_finite_placeholders():
     """The disconnected piece (node 5) is unreachable both ways; the one-way trap
-    (node 8) can be entered (1-2-8: 54.60 + 66.72 s) but never left."""
-    m = tiny([N1, N5, N8])
+    (node 8) can be entered (1-2-8: 54.60 + 66.72 s) but never left, when nothing
+    else is within snapping distance (max_snap_m=50)."""
+    m = tiny([N1, N5, N8], max_snap_m=50)
     r = np.asarray(m.reachable)
     assert r.tolist() == [[True, False, True], [False, True, False], [False, False, True]]
     assert m.travel_s[0][2] == 121 and m.distance_m[0][2] == 1314
     assert m.travel_s[2][0] == rm.UNREACHABLE_TRAVEL_S
     assert np.isfinite(m.travel_s).all() and np.isfinite(m.distance_m).all()
     assert m.travel_s.dtype == np.int64 and not m.is_reachable(2, 0)
+
+
+def test_a_point_in_a_one_way_trap_snaps_to_the_main_network_when_in_reach():
+    """With the default 1 km reach, node 8 (a one-way trap) joins the strongly
+    connected main network instead, so it can be left again (as OSRM does)."""
+    m = tiny([N1, N8])
+    assert m.reachable is None or np.asarray(m.reachable).all()
+    snap = rm.snap_points(router(TINY_OSM), [N8])[0]
+    assert snap.access_m > 0
 
 
 def test_snap_beside_a_long_edge_uses_the_edge_not_a_far_node():
@@ -129,7 +139,8 @@ def test_matrix_equals_networkx_exact_answer_on_sampled_pairs():
     pick = [core[i] for i in rng.choice(len(core), 45, replace=False)]
     pick += [rest[i] for i in rng.choice(len(rest), 15, replace=False)]
     pts = [Location(lat=g.nodes[n]["y"], lon=g.nodes[n]["x"]) for n in pick]
-    m = rm.road_matrix(router(HELSINKI_DRIVE), pts)
+    # points sit on nodes; a 1 m reach keeps off-core nodes on their own edges
+    m = rm.road_matrix(router(HELSINKI_DRIVE), pts, max_snap_m=1)
     assert m.reachable is not None
     checked = 0
     for i in range(0, 60, 6):
