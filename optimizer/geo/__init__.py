@@ -1,1 +1,4 @@
-"""Geography: geocoding, road networks and travel matrices (the only package that may use the network)."""
+"""Geography: geocoding, road networks and travel matrices.
+
+The only package that may use the network (geocoders, OSM downloads).
+"""
