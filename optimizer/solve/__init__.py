@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -53,12 +53,31 @@ def search_parameters(params: SolveParams):
     return search
 
 
+def _warm_start(built, eligibility, initial_routes: Mapping[str, Sequence[str]], search):
+    """An assignment from ``shift_id -> order ids``, or None if OR-Tools rejects it."""
+    offset = 2 * len(built.shifts)
+    node_of = {o.order_id: offset + k for k, o in enumerate(built.orders)}
+    used: set[str] = set()
+    routes = []
+    for v, shift in enumerate(built.shifts):
+        indices = []
+        for order_id in initial_routes.get(shift.shift_id, ()):
+            allowed = eligibility.allowed.get(order_id, ())
+            if order_id in node_of and order_id not in used and v in allowed:
+                indices.append(built.manager.NodeToIndex(node_of[order_id]))
+                used.add(order_id)
+        routes.append(indices)
+    built.routing.CloseModelWithParameters(search)
+    return built.routing.ReadAssignmentFromRoutes(routes, True)
+
+
 def solve(
     problem: Problem,
     matrix: TravelMatrix,
     params: SolveParams | None = None,
     *,
     on_solution: ProgressCallback | None = None,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
 ) -> Schedule:
     """Plan the day: route what can be routed, give a reason for everything else.
 
@@ -72,6 +91,10 @@ def solve(
         Search settings (time limit, solution limit, strategies).
     on_solution
         Called at every improving solution with (cost, elapsed seconds, count).
+    initial_routes
+        A warm start: ``shift_id -> order ids`` in visiting order (for example the
+        published plan when re-planning). Orders that are unknown or not allowed on
+        that shift are skipped; if the rest is infeasible, the search starts afresh.
 
     Returns
     -------
@@ -95,7 +118,13 @@ def solve(
                 on_solution(routing.CostVar().Max() / COST_UNITS,
                             clock.monotonic() - began, found[0])
             routing.AddAtSolutionCallback(_report)
-        solution = routing.SolveWithParameters(search_parameters(params))
+        search = search_parameters(params)
+        start = (_warm_start(built, eligibility, initial_routes, search)
+                 if initial_routes else None)
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, search)
+        else:
+            solution = routing.SolveWithParameters(search)
         status = _STATUS.get(routing.status(), str(routing.status()))
         if solution is None:
             raise SolveError(f"the solver found no schedule at all (status {status})")

@@ -117,15 +117,17 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
 
 
 def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, node_points):
-    """Kilometres and hours at each technician's rates; a preferred technician saves a bonus."""
+    """Kilometres and hours at each technician's rates; a preferred technician saves a bonus,
+    and (when re-planning) another technician than the promised one costs ``reassign_cost``."""
     offset = 2 * len(shifts)
     bonus = round(problem.weights.preferred_tech_bonus * COST_UNITS)
+    reassign = round(problem.weights.reassign_cost * COST_UNITS)
     callbacks: dict[tuple, int] = {}
     for v, (_shift, tech) in enumerate(zip(shifts, techs, strict=True)):
-        # An order whose preferred technicians do not include this one costs the bonus
-        # on its outgoing arc (every visited node has exactly one).
+        # Per-order surcharges go on the order's outgoing arc (every visited node has one).
         surcharge = tuple(
-            bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0
+            (bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0)
+            + (reassign if o.promised_tech and tech.tech_id != o.promised_tech else 0)
             for o in orders
         )
         key = (tech.cost_per_km, surcharge)
@@ -164,11 +166,22 @@ def _add_order_rules(problem, routing, manager, time, orders, eligibility, offse
         for (_, gap_start), (gap_end, _) in itertools.pairwise(windows):
             if gap_end - gap_start > 1:
                 cumul.RemoveInterval(gap_start + 1, gap_end - 1)
+        # Soft upper bound (one per variable in OR-Tools): SLA lateness and, when
+        # re-planning, a start later than promised plus tolerance; the earlier bound
+        # applies, at the higher of the two rates.
+        bounds = []
         if order.sla_due is not None:
             per_s = weights.sla_late_cost_per_min[order.priority] * COST_UNITS / 60
-            time.SetCumulVarSoftUpperBound(
-                index, max(0, to_s(problem, order.sla_due)), max(1, round(per_s))
-            )
+            bounds.append((max(0, to_s(problem, order.sla_due)), max(1, round(per_s))))
+        if order.promised_start is not None:
+            promised = to_s(problem, order.promised_start)
+            slack = round(weights.retime_tolerance_min * 60)
+            per_s = max(1, round(weights.retime_cost_per_min * COST_UNITS / 60))
+            bounds.append((promised + slack, per_s))
+            time.SetCumulVarSoftLowerBound(index, max(0, promised - slack), per_s)
+        if bounds:
+            time.SetCumulVarSoftUpperBound(index, min(b for b, _ in bounds),
+                                           max(c for _, c in bounds))
         allowed = set(eligibility.allowed[order.order_id])
         banned = [v for v in range(n_vehicles) if v not in allowed]
         if banned:

@@ -217,3 +217,17 @@ def test_drop_penalty_can_make_leaving_cheaper():
     s = run(problem([order("A", 5, priority=Priority.LOW)], [tech("t1")], [shift("t1")],
                     weights=weights))
     assert reasons(s)["A"].startswith("cheaper to leave out than to serve")
+
+
+def test_warm_start_is_the_first_solution():
+    """With a solution limit of 1, the search returns the given initial routes as they are,
+    skipping an order that is not allowed on that shift."""
+    from optimizer.solve.params import SolveParams
+
+    p = problem([order("A", 1), order("B", 2), order("C", 3),
+                 order("X", 2, required_skills=frozenset({"gas"}))],
+                [tech("t1")], [shift("t1")])
+    s = solve(p, M, SolveParams(time_limit_s=1, solution_limit=1),
+              initial_routes={"t1": ["C", "A", "X", "B"]})
+    assert [x.order_id for x in s.routes[0].stops] == ["C", "A", "B"]
+    assert verify(p, M, s) == []
