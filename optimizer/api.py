@@ -11,12 +11,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.geo.geocode import (
-    GeocodeResult,
-    geocode_orders,
-    write_geocode_report,
-    write_geocoded_work_orders,
-)
+from optimizer.geo.geocode import GeocodeResult, geocode_orders
+from optimizer.geo.geocode_report import write_geocode_report, write_geocoded_work_orders
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix
 from optimizer.io.events import read_events
@@ -243,6 +239,10 @@ def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
     return {"table": table, "report": report}
 
 
+#: Default search time of a re-plan (the scenario's own limit applies if lower).
+REPLAN_TIME_LIMIT_S = 8.0
+
+
 @dataclass(frozen=True, slots=True)
 class ReplanResult:
     """A re-plan: the rest of the day as a problem, its schedule, and what changed."""
@@ -285,10 +285,11 @@ def replan(
     if not isinstance(events, Sequence) or isinstance(events, str):
         events = read_events(Path(events), problem.plan_date, problem.timezone)
     prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min)
-    params = loaded.params
-    overrides = {k: v for k, v in (("time_limit_s", time_limit_s),
-                                   ("solution_limit", solution_limit)) if v is not None}
-    params = replace(params, **overrides) if overrides else params
+    # a dispatcher needs the new plan within seconds: at most REPLAN_TIME_LIMIT_S by default
+    params = replace(loaded.params, time_limit_s=time_limit_s or min(
+        loaded.params.time_limit_s, REPLAN_TIME_LIMIT_S))
+    if solution_limit is not None:
+        params = replace(params, solution_limit=solution_limit)
     matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
     new = solve(prepared.problem, matrix, params, on_solution=on_solution,
                 initial_routes=prepared.initial_routes)
