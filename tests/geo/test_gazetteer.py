@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from optimizer.errors import GeocodeError
-from optimizer.geo import gazetteer as gz
+from optimizer.geo import address_index as gz
+from optimizer.geo.address_index import load_index
 from optimizer.geo.gazetteer import (
     EXACT_CONFIDENCE,
     STREET_CONFIDENCE,
     Gazetteer,
-    load_index,
     nearest_confidence,
 )
 

@@ -9,17 +9,13 @@ import pytest
 
 from optimizer import settings as app_settings
 from optimizer.errors import GeocodeError
-from optimizer.geo.geocode import (
+from optimizer.geo.geocode import Candidate, classify, geocode_location, geocode_orders
+from optimizer.geo.geocode_report import (
     GEOCODED_COLUMNS,
-    AddressResolver,
-    Candidate,
-    classify,
-    geocode_location,
-    geocode_orders,
-    provider_confidence,
     write_geocode_report,
     write_geocoded_work_orders,
 )
+from optimizer.geo.providers import AddressResolver, provider_confidence
 from optimizer.model import GeocodeSettings, Location, WorkOrder
 
 try:

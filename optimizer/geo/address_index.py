@@ -1,0 +1,376 @@
+"""The address index of an OSM extract: parsing, normalised keys and the on-disk cache.
+
+:func:`read_osm` streams the ``addr:*`` tags of an extract (``.osm``, ``.osm.bz2``
+or ``.osm.gz``) with an XML parser; :func:`build_index` groups the addresses by
+street and locality into a :class:`GazetteerIndex`, and :func:`load_index`
+pickles it under ``settings.cache_dir``, keyed by the file's SHA-256.
+
+Names are indexed under normalised keys (:func:`name_keys`): case, accents,
+umlauts written as ``ä``, ``ae`` or ``a``, ``Str.``/``Strasse``/``Straße``,
+``St``/``Street``, spaces and hyphens. A missing postcode or city is taken from
+the nearest address within :data:`INFER_LOCALITY_M`. Coordinates of ways are the
+mean of their distinct nodes; of relations, the mean of their members.
+"""
+
+from __future__ import annotations
+
+import bz2
+import functools
+import gzip
+import hashlib
+import logging
+import math
+import os
+import pickle
+import re
+import unicodedata
+import xml.parsers.expat
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optimizer import settings
+from optimizer.errors import GeocodeError
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the index layout or the normalisation changes (invalidates disk caches).
+#: 2: the index classes moved from ``optimizer.geo.gazetteer`` to this module.
+INDEX_VERSION = 2
+#: A missing postcode or city is taken from the nearest address within this distance.
+INFER_LOCALITY_M = 3000.0
+_M_PER_DEG_LAT = 111_195.0
+_ABBREVIATIONS = {"st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "str": "strasse"}
+
+
+# -- normalisation ---------------------------------------------------------------------------
+
+
+def fold(text: str, *, umlaut_e: bool = False) -> str:
+    """Case-fold ``text`` and strip accents; ``umlaut_e`` writes ä, ö, ü as ae, oe, ue."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if umlaut_e:
+        text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Folded text -> word tokens, with ``str``/``str.`` expanded to ``strasse``; commas kept."""
+    text = re.sub(r"str\b\.?", "strasse", text)
+    text = re.sub(r"\s*[,;]\s*", " , ", text)
+    return re.sub(r"[^\w,]+", " ", text).split()
+
+
+def span_key(words: list[str]) -> str:
+    """The key of a street or city written as ``words``: joined, with a last-word
+    abbreviation expanded (``st`` -> ``street``) and a first ``st`` read as ``sankt``."""
+    words = list(words)
+    if len(words) > 1:
+        words[0] = "sankt" if words[0] == "st" else words[0]
+        words[-1] = _ABBREVIATIONS.get(words[-1], words[-1])
+    return "".join(words)
+
+
+@functools.lru_cache(maxsize=65536)
+def name_keys(name: str) -> frozenset[str]:
+    """Every key under which a street or city ``name`` is indexed (both umlaut spellings)."""
+    keys = {span_key([t for t in tokens(fold(name, umlaut_e=e)) if t != ","]) for e in (0, 1)}
+    return frozenset(keys - {""})
+
+
+def housenumber_keys(value: str) -> list[str]:
+    """Keys of a tagged house number: ``"14 A"`` -> ``["14a"]``, a range ``"2-4"`` -> both ends."""
+    value = re.sub(r"\s+", "", fold(value))
+    ends = re.fullmatch(r"(\d+[a-z]?)[-\u2013](\d+[a-z]?)", value)
+    return list(ends.groups()) if ends else [value]
+
+
+# -- the index -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPoint:
+    """One addressed OSM object. ``locality_inferred`` if postcode or city came from a neighbour."""
+
+    street: str
+    housenumber: str
+    postcode: str
+    city: str
+    lat: float
+    lon: float
+    osm_ref: str
+    locality_inferred: bool = False
+
+    @property
+    def number(self) -> int | None:
+        match = re.match(r"\d+", self.housenumber)
+        return int(match.group()) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class StreetGroup:
+    """A street within one locality: its addresses by house-number key and its centroid."""
+
+    street: str
+    postcode: str
+    city: str
+    centroid_lat: float
+    centroid_lon: float
+    points: tuple[int, ...]
+    by_housenumber: Mapping[str, tuple[int, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerIndex:
+    """Everything a lookup needs; built by :func:`build_index`, cached by :func:`load_index`."""
+
+    source: str
+    sha256: str
+    points: tuple[AddressPoint, ...]
+    groups: tuple[StreetGroup, ...]
+    street_keys: Mapping[str, tuple[int, ...]]
+    city_keys: Mapping[str, str]
+    postcodes: frozenset[str]
+    version: int = INDEX_VERSION
+
+
+def _open(path: Path):
+    name = path.name.lower()
+    if name.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def read_osm(path: Path) -> tuple[list[tuple[str, dict[str, str], float, float]], list[Any]]:
+    """Stream an OSM XML file: ``(osm_ref, tags, lat, lon)`` of every object with
+    ``addr:housenumber``, and ``(name, lats, lons)`` of every way with highway and name."""
+    nodes: dict[str, tuple[float, float]] = {}
+    ways: dict[str, tuple[float, float]] = {}
+    addressed: list[tuple[str, dict[str, str], float, float]] = []
+    roads: list[Any] = []
+    tags: dict[str, str] = {}
+    refs: list[str] = []
+    current = [""]  # the id of the open node, way or relation
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == "nd":
+            refs.append(attrs["ref"])
+        elif name == "tag":
+            tags[attrs["k"]] = attrs["v"]
+        elif name == "member" and attrs.get("type") in ("way", "node"):
+            refs.append(attrs["type"][0] + attrs["ref"])
+        elif name in ("node", "way", "relation"):
+            tags.clear()
+            refs.clear()
+            current[0] = attrs["id"]
+            if name == "node":
+                nodes[attrs["id"]] = (float(attrs["lat"]), float(attrs["lon"]))
+
+    def end(name: str) -> None:
+        if name not in ("node", "way", "relation"):
+            return
+        ident = current[0]
+        if name == "node":
+            point: tuple[float, float] | None = nodes[ident]
+        elif name == "way":
+            ids = refs[:-1] if len(refs) > 2 and refs[0] == refs[-1] else refs
+            coords = [nodes[r] for r in ids if r in nodes]
+            point = _mean(coords)
+            if point is not None:
+                ways[ident] = point
+            if "highway" in tags and "name" in tags and coords:
+                roads.append((tags["name"], [c[0] for c in coords], [c[1] for c in coords]))
+        else:
+            coords = [(ways if r[0] == "w" else nodes).get(r[1:]) for r in refs]
+            point = _mean([c for c in coords if c is not None])
+        if point is not None and "addr:housenumber" in tags:
+            addressed.append((f"{name}/{ident}", dict(tags), point[0], point[1]))
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.buffer_text = True
+    try:
+        with _open(path) as stream:
+            while chunk := stream.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (OSError, EOFError, xml.parsers.expat.ExpatError) as exc:
+        raise GeocodeError(f"cannot read OSM file {str(path)!r}: {exc}") from exc
+    return addressed, roads
+
+
+def _mean(coords: list[tuple[float, float]]) -> tuple[float, float] | None:
+    n = len(coords)
+    return (sum(c[0] for c in coords) / n, sum(c[1] for c in coords) / n) if n else None
+
+
+def local_xy_m(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
+    """Local planar metres (equirectangular), fine for nearest-neighbour over a region."""
+    return np.column_stack(
+        [lon * _M_PER_DEG_LAT * math.cos(math.radians(lat0)), lat * _M_PER_DEG_LAT]
+    )
+
+
+def _nearest(targets: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of and distance to the nearest source for each target (chunked brute force)."""
+    index = np.zeros(len(targets), dtype=np.int64)
+    dist = np.full(len(targets), np.inf)
+    if len(sources) == 0:
+        return index, dist
+    for lo in range(0, len(targets), 512):
+        d = np.linalg.norm(targets[lo : lo + 512, None, :] - sources[None, :, :], axis=2)
+        index[lo : lo + 512] = d.argmin(axis=1)
+        dist[lo : lo + 512] = d.min(axis=1)
+    return index, dist
+
+
+def _medoid(lats: list[float], lons: list[float]) -> tuple[float, float]:
+    """The given point nearest to the mean: a centroid that lies on the street."""
+    lat0, lon0 = sum(lats) / len(lats), sum(lons) / len(lons)
+    scale = math.cos(math.radians(lat0)) ** 2
+    best = min(
+        range(len(lats)), key=lambda i: (lats[i] - lat0) ** 2 + scale * (lons[i] - lon0) ** 2
+    )
+    return lats[best], lons[best]
+
+
+def build_index(path: str | Path) -> GazetteerIndex:
+    """Parse ``path`` and build the lookup index (seconds; prefer :func:`load_index`)."""
+    path = Path(path)
+    addressed, roads = read_osm(path)
+    raw = []
+    for ref, tags, lat, lon in addressed:
+        street = tags.get("addr:street") or tags.get("addr:place") or ""
+        for part in re.split(r"[;,]", tags["addr:housenumber"]):
+            if street and part.strip():
+                raw.append([street, part.strip(), tags.get("addr:postcode", "").strip(),
+                            tags.get("addr:city", "").strip(), lat, lon, ref, False])
+    if not raw:
+        raise GeocodeError(f"OSM file {str(path)!r} has no addresses (addr:street + housenumber)")
+    lat0 = sum(r[4] for r in raw) / len(raw)
+    xy = local_xy_m(np.array([r[4] for r in raw]), np.array([r[5] for r in raw]), lat0)
+    for field in (2, 3):  # postcode, city: take a missing one from the nearest neighbour
+        known = np.array([bool(r[field]) for r in raw])
+        missing = np.flatnonzero(~known)
+        source_ids = np.flatnonzero(known)
+        nearest, dist = _nearest(xy[missing], xy[source_ids])
+        for i, j, d in zip(missing, nearest, dist, strict=True):
+            if d <= INFER_LOCALITY_M:
+                raw[i][field] = raw[source_ids[j]][field]
+                raw[i][7] = True
+    points = tuple(AddressPoint(*r) for r in raw)
+
+    def locality(p: AddressPoint) -> str:
+        return p.postcode or fold(p.city)
+
+    members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, p in enumerate(points):
+        members[(min(name_keys(p.street)), locality(p))].append(i)
+    road_nodes: dict[tuple[str, str], tuple[list[float], list[float]]] = defaultdict(
+        lambda: ([], [])
+    )
+    road_names: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    centres = local_xy_m(np.array([sum(r[1]) / len(r[1]) for r in roads]),
+                    np.array([sum(r[2]) / len(r[2]) for r in roads]), lat0)
+    nearest, dist = _nearest(centres, xy)
+    for (name, lats, lons), j, d in zip(roads, nearest, dist, strict=True):
+        key = (min(name_keys(name) or {""}), locality(points[j]) if d <= 1000 else "")
+        road_nodes[key][0].extend(lats)
+        road_nodes[key][1].extend(lons)
+        road_names[key][name] += 1
+    groups = []
+    for key in sorted(set(members) | set(road_nodes)):
+        ids = members.get(key, [])
+        if key in road_nodes:
+            c_lat, c_lon = _medoid(*road_nodes[key])
+        else:
+            c_lat, c_lon = _medoid([points[i].lat for i in ids], [points[i].lon for i in ids])
+        by_number: dict[str, list[int]] = defaultdict(list)
+        for i in ids:
+            for hn in housenumber_keys(points[i].housenumber):
+                by_number[hn].append(i)
+        names = Counter(points[i].street for i in ids) + road_names.get(key, Counter())
+        postcodes = Counter(points[i].postcode for i in ids if points[i].postcode)
+        cities = Counter(points[i].city for i in ids if points[i].city)
+        groups.append(StreetGroup(
+            street=names.most_common(1)[0][0],
+            postcode=postcodes.most_common(1)[0][0] if postcodes else "",
+            city=cities.most_common(1)[0][0] if cities else "",
+            centroid_lat=c_lat, centroid_lon=c_lon, points=tuple(ids),
+            by_housenumber={k: tuple(v) for k, v in by_number.items()},
+        ))
+    street_keys: dict[str, list[int]] = defaultdict(list)
+    for g, group in enumerate(groups):
+        for key in name_keys(group.street):
+            street_keys[key].append(g)
+    city_keys = {key: p.city for p in points if p.city for key in name_keys(p.city)}
+    return GazetteerIndex(
+        source=path.name, sha256=_sha256(path), points=points, groups=tuple(groups),
+        street_keys={k: tuple(v) for k, v in street_keys.items()}, city_keys=city_keys,
+        postcodes=frozenset(p.postcode for p in points if p.postcode),
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_MEMO: dict[tuple[str, int, int], GazetteerIndex] = {}
+
+
+def load_index(path: str | Path, *, cache_dir: str | Path | None = None) -> GazetteerIndex:
+    """The index of ``path``: from memory, else the pickle in ``cache_dir``, else built and saved.
+
+    Parameters
+    ----------
+    path : str or Path
+        An OSM XML extract (``.osm``, ``.osm.bz2``, ``.osm.gz``).
+    cache_dir : str or Path, optional
+        Defaults to ``settings.cache_dir``; the pickle goes to ``<cache_dir>/gazetteer/``.
+
+    Raises
+    ------
+    GeocodeError
+        If the file is missing, unreadable or has no addresses.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise GeocodeError(f"gazetteer: OSM file {str(path)!r} not found")
+    stat = path.stat()
+    memo_key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if memo_key in _MEMO:
+        return _MEMO[memo_key]
+    folder = Path(cache_dir if cache_dir is not None else settings.cache_dir) / "gazetteer"
+    pickle_path = folder / f"{_sha256(path)[:24]}-v{INDEX_VERSION}.pickle"
+    index = None
+    if pickle_path.exists():
+        try:
+            with open(pickle_path, "rb") as stream:
+                index = pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+            logger.warning("ignoring unreadable gazetteer cache %s: %s", pickle_path, exc)
+    if not isinstance(index, GazetteerIndex) or index.version != INDEX_VERSION:
+        index = build_index(path)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = pickle_path.with_suffix(f".{os.getpid()}.tmp")
+            with open(partial, "wb") as stream:
+                pickle.dump(index, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, pickle_path)
+        except OSError as exc:
+            logger.warning("cannot write gazetteer cache %s: %s", pickle_path, exc)
+    _MEMO[memo_key] = index
+    return index
+

@@ -1,0 +1,107 @@
+"""Geocoding results as CSV files a dispatcher can read and correct.
+
+:func:`write_geocoded_work_orders` writes the work orders with their coordinates
+(a corrected copy can be used as ``work_orders.csv``); :func:`write_geocode_report`
+writes one row per geocoded address with its status and candidates.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from optimizer.geo.geocode import GeocodeResult
+
+#: Columns that ``write_geocoded_work_orders`` adds to the input columns of work_orders.
+GEOCODED_COLUMNS = ("lat", "lon", "matched_address", "geocode_confidence", "geocode_status")
+#: ``geocode_status`` of a row that had coordinates (and so was not geocoded).
+GIVEN = "given"
+
+
+def _number(value: float | None, digits: int) -> str:
+    if value is None:
+        return ""
+    return format(round(value, digits), "g" if digits < 4 else f".{digits}f")
+
+
+def _read_rows(source: Path) -> tuple[list[str], list[dict[str, str]]]:
+    import pandas as pd
+
+    suffix = source.suffix.lower()
+    if suffix == ".csv":
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    elif suffix in (".xlsx", ".xls"):
+        frame = pd.read_excel(source, dtype=str, keep_default_na=False)
+    else:
+        frame = pd.read_parquet(source)
+        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    columns = [str(c) for c in frame.columns]
+    return columns, [dict(zip(columns, row, strict=True)) for row in frame.itertuples(index=False)]
+
+
+def write_geocoded_work_orders(
+    path: str | Path, result: GeocodeResult, *, source: str | Path
+) -> Path:
+    """Write ``geocoded_work_orders.csv``: the input columns plus :data:`GEOCODED_COLUMNS`.
+
+    A dispatcher can correct it (fill ``lat``/``lon`` of a failed row) and use it as
+    ``work_orders.csv``: rows with coordinates are never geocoded again.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV to write (parent folders are created).
+    result : GeocodeResult
+        From :func:`geocode_orders`.
+    source : str or Path
+        The input work_orders table (``.csv``, ``.xlsx`` or ``.parquet``); its
+        columns and cells are kept as written.
+
+    Returns
+    -------
+    Path
+        ``path``. ``geocode_status`` is ``given`` for rows that had coordinates.
+    """
+    by_id = {row.order_id: row for row in result.report}
+    columns, rows = _read_rows(Path(source))
+    lower = {c.lower(): c for c in columns}
+    for name in GEOCODED_COLUMNS:
+        if name not in lower:
+            columns.append(name)
+            lower[name] = name
+    id_column = lower.get("order_id", "order_id")
+    for cells in rows:
+        row = by_id.get(cells.get(id_column, ""))
+        if row is None:
+            status_column = lower["geocode_status"]
+            cells[status_column] = cells.get(status_column) or GIVEN
+            continue
+        cells[lower["lat"]] = _number(row.lat if row.location else None, 7)
+        cells[lower["lon"]] = _number(row.lon if row.location else None, 7)
+        cells[lower["matched_address"]] = row.matched_address if row.location else ""
+        cells[lower["geocode_confidence"]] = _number(row.confidence, 3)
+        cells[lower["geocode_status"]] = row.status
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_geocode_report(path: str | Path, result: GeocodeResult) -> Path:
+    """Write the report as CSV: order_id, query, status, reason, confidence, matched_address,
+    lat, lon, candidates (``address (lat, lon) confidence`` joined by `` | ``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["order_id", "query", "status", "reason", "confidence",
+                         "matched_address", "lat", "lon", "candidates"])
+        for r in result.report:
+            candidates = " | ".join(f"{c.address} ({c.lat:.6f}, {c.lon:.6f}) {c.confidence:g}"
+                                    for c in r.candidates)
+            writer.writerow([r.order_id, r.query, r.status, r.reason, _number(r.confidence, 3),
+                             r.matched_address, _number(r.lat, 7), _number(r.lon, 7), candidates])
+    return path
