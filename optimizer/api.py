@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -302,13 +303,21 @@ def replan(
 
 
 def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
-    """Write the new schedule (JSON, CSVs, maps) and ``changes.csv``.
+    """Write the new schedule (JSON, CSVs, maps) and ``changes.csv`` into ``out_dir``.
 
-    ``result.changes.changed_techs`` names the technicians whose page changed.
+    Written into the published plan's folder, the previous ``schedule.json`` is
+    kept as ``schedule-before-HHMM.json`` and only the pages of technicians whose
+    route changed are rewritten (their links stay the same); the index says what
+    changed.
     """
+    stamp = f"{result.prepared.now:%H%M}"
+    previous = out_dir / "schedule.json"
+    if previous.exists():
+        shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
     paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
+    notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,
-                        **result.scenario.maps)
+                        changed=notes, **result.scenario.maps)
     paths["maps"] = next(p for p in pages if p.name == "index.html")
     frame = pd.DataFrame([{
         "order_id": c.order_id, "status": c.status, "old_tech": c.old_tech or "",

@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     replan.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
     replan.add_argument("--solution-limit", type=int, metavar="N")
     replan.add_argument("--out", type=Path, metavar="DIR",
-                        help="output folder (default: maps_output/<scenario>-replan-HHMM)")
+                        help="output folder (default: the published schedule's folder, "
+                             "so technicians' links stay the same)")
 
     sweep = commands.add_parser(
         "sweep", help="solve a grid of what-ifs on a Dask cluster",
@@ -338,9 +339,7 @@ def _replan(args: argparse.Namespace) -> int:
     counts = Counter(c.status for c in changes.orders)
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
     out.print(f"Technicians whose page changed: {', '.join(changes.changed_techs) or 'none'}")
-    name = result.prepared.problem.name
-    out_dir = args.out or Path("maps_output") / f"{name}-replan-{result.prepared.now:%H%M}"
-    paths = api.write_replan(result, out_dir)
+    paths = api.write_replan(result, args.out or args.schedule.parent)
     out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0
 

@@ -160,3 +160,27 @@ def test_replan_api_on_the_demo_keeps_every_order(tmp_path):
     assert len(statuses) == 81
     assert statuses["EMERGENCY"] == "new, assigned"
     assert result.changes.count("moved") <= 3
+
+
+def test_replan_rewrites_only_the_changed_technicians_pages(tmp_path):
+    """Written into the published folder, unchanged technicians' pages stay byte-identical,
+    the previous schedule is kept, and the index names who changed."""
+    demo = api.solve_scenario("scenarios/liechtenstein", time_limit_s=5, solution_limit=100)
+    folder = tmp_path / "day"
+    api.write(demo, folder)
+    before = {p.name: p.read_bytes() for p in folder.glob("tech-*.html")}
+    sick = demo.schedule.routes[0].tech_id
+    result = api.replan(folder / "schedule.json",
+                        [Event("unavailable", tech_id=sick, time=at("11:00"))], "11:00",
+                        time_limit_s=5, solution_limit=200)
+    api.write_replan(result, folder)
+    changed = set(result.changes.changed_techs)
+    assert sick in changed
+    for name, content in before.items():
+        tech_id = name.removeprefix("tech-").removesuffix(".html")
+        if tech_id not in changed:
+            assert (folder / name).read_bytes() == content
+    assert (folder / f"tech-{sick}.html").read_bytes() != before[f"tech-{sick}.html"]
+    assert (folder / "schedule-before-1100.json").exists()
+    assert "changed at 11:00" in (folder / "index.html").read_text(encoding="utf-8")
+    assert (folder / "changes.csv").read_text(encoding="utf-8").startswith("order_id,status")

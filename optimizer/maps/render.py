@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from optimizer.maps import content as c
@@ -35,19 +36,27 @@ def tech_page_names(tech_ids: list[str]) -> dict[str, str]:
     return names
 
 
-def _index_html(problem: Problem, schedule: Schedule, pages: dict[str, str]) -> str:
+def _index_html(problem: Problem, schedule: Schedule, pages: dict[str, str],
+                changed: Mapping[str, str]) -> str:
     by_tech = routes_by_tech(schedule)
     items = [
         f'<li class="fso-item"><a class="fso-btn" href="{OVERVIEW_FILE}">'
         "Dispatcher overview</a></li>"
     ]
     for tech_id, page in pages.items():
-        stops = sum(len(r.stops) for r in by_tech[tech_id])
+        stops = sum(len(r.stops) for r in by_tech.get(tech_id, []))
         items.append(
             f'<li class="fso-item" data-tech-id="{h(tech_id)}"><a class="fso-btn fso-btn-alt" '
             f'href="{h(page)}">{h(c.tech_name(problem, tech_id))}</a> '
-            f'<span class="fso-meta">{c.stops_text(stops)}</span></li>'
+            f'<span class="fso-meta">{c.stops_text(stops)}</span>'
+            + (f' <strong class="fso-changed">{h(changed[tech_id])}</strong>'
+               if tech_id in changed else "")
+            + "</li>"
         )
+    gone = sorted(set(changed) - set(pages))
+    items += [f'<li class="fso-item"><span class="fso-meta">{h(c.tech_name(problem, t))}: '
+              f'<strong class="fso-changed">{h(changed[t])}</strong></span></li>'
+              for t in gone if any(x.tech_id == t for x in problem.technicians)]
     title = f"Maps – {schedule.problem_name or problem.name} – {schedule.plan_date}"
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -66,6 +75,7 @@ def render_maps(
     *,
     tiles: str | None = "OpenStreetMap",
     tile_attribution: str | None = None,
+    changed: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the overview, one phone page per technician with a route, and an index.
 
@@ -91,6 +101,10 @@ def render_maps(
         Attribution HTML for the tiles; required with a URL template. It is
         trusted like Leaflet's own option, so do not pass user input. The
         OpenStreetMap contributors credit is added when it is missing.
+    changed : mapping, optional
+        After a re-plan: technician id -> what changed for them. Only their pages
+        (and pages missing from ``out_dir``) are rewritten, so technicians keep
+        their links; the index shows the notes.
 
     Returns
     -------
@@ -107,7 +121,12 @@ def render_maps(
     tile_layer(tiles, tile_attribution)  # fail before writing anything
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pages = tech_page_names(list(routes_by_tech(schedule)))
+    techs = list(routes_by_tech(schedule))
+    # after a re-plan, a technician left with no route still gets a fresh (empty) page
+    # in place of the old one, so a stale list of stops is never left behind
+    techs += [t for t in (changed or {}) if t not in techs
+              and (out / tech_page_names([t])[t]).exists()]
+    pages = tech_page_names(techs)
     options = {"tiles": tiles, "tile_attribution": tile_attribution}
 
     written: list[Path] = []
@@ -119,6 +138,7 @@ def render_maps(
 
     write(OVERVIEW_FILE, build_overview(problem, schedule, tech_pages=pages, **options))
     for tech_id, name in pages.items():
-        write(name, build_tech_page(problem, schedule, tech_id, **options))
-    write(INDEX_FILE, _index_html(problem, schedule, pages))
+        if changed is None or tech_id in changed or not (out / name).exists():
+            write(name, build_tech_page(problem, schedule, tech_id, **options))
+    write(INDEX_FILE, _index_html(problem, schedule, pages, changed or {}))
     return written

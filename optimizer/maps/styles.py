@@ -82,6 +82,7 @@ body.fso-tech { font-size: 18px; }
   display: inline-flex; align-items: center; justify-content: center; font-weight: 700; }
 .fso-time { font-weight: 700; font-size: 1.15rem; }
 .fso-meta { color: var(--muted); font-size: 1rem; margin: 2px 0; }
+.fso-changed { color: #b3261e; font-size: 1rem; margin-left: 6px; }
 .fso-notes { white-space: pre-wrap; background: #fff9e0; border-radius: 6px; padding: 6px 8px;
   margin: 6px 0 0; }
 .fso-actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }

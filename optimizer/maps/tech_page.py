@@ -182,7 +182,7 @@ def build_tech_page(
         See :func:`optimizer.maps.render.render_maps`.
     """
     clock = c.Clock.of(schedule)
-    colour = c.route_colours(schedule)[tech_id]
+    colour = c.route_colours(schedule).get(tech_id, "#555555")  # no route left: grey
     routes = [r for r in schedule.routes if r.tech_id == tech_id]
     name = c.tech_name(problem, tech_id)
     tiles_layer, add_credit = tile_layer(tiles, tile_attribution)
