@@ -241,7 +241,7 @@ def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
 
 
 #: Default search time of a re-plan (the scenario's own limit applies if lower).
-REPLAN_TIME_LIMIT_S = 8.0
+REPLAN_TIME_LIMIT_S = 6.0
 
 
 @dataclass(frozen=True, slots=True)
