@@ -9,15 +9,7 @@ the two apart.
 from __future__ import annotations
 
 from optimizer.model import Problem, Route, TravelMatrix, WorkOrder
-from optimizer.solve.timing import (
-    Visit,
-    breaks_s,
-    service_s,
-    simulate,
-    to_s,
-    travel_s,
-    windows_s,
-)
+from optimizer.solve.timing import shift_fits
 
 
 def reason_for_dropped(
@@ -31,24 +23,11 @@ def reason_for_dropped(
     fitting = []
     for k in allowed_shifts:
         shift = problem.shifts[k]
-        tech = problem.technician(shift.tech_id)
         route = routes.get(shift.shift_id)
         planned = [problem.order(s.order_id) for s in route.stops] if route else []
-        visits = [_visit(problem, matrix, o, tech) for o in planned]
-        new = _visit(problem, matrix, order, tech)
-        for position in range(len(visits) + 1):
-            trial = [*visits[:position], new, *visits[position:]]
-            if simulate(
-                trial,
-                start_point=matrix.index(shift.start_location),
-                end_point=matrix.index(shift.end_location),
-                start_s=to_s(problem, shift.start),
-                latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
-                breaks=breaks_s(problem, shift),
-                leg_s=lambda i, j, tech=tech: travel_s(matrix, i, j, tech),
-            ) is not None:
-                fitting.append(shift.tech_id)
-                break
+        if any(shift_fits(problem, matrix, shift, [*planned[:i], order, *planned[i:]])
+               for i in range(len(planned) + 1)):
+            fitting.append(shift.tech_id)
     if fitting:
         penalty = problem.weights.drop_penalty[order.priority]
         return (f"cheaper to leave out than to serve (drop penalty {penalty:g} for "
@@ -58,6 +37,3 @@ def reason_for_dropped(
         return f"not enough time: qualified technicians ({names}) are fully booked in its window"
     return f"not enough time in any shift: qualified technicians ({names}) are fully booked"
 
-
-def _visit(problem: Problem, matrix: TravelMatrix, order: WorkOrder, tech) -> Visit:
-    return Visit(matrix.index(order.location), service_s(order, tech), windows_s(problem, order))

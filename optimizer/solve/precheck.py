@@ -10,15 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.model import Problem, Shift, TravelMatrix, WorkOrder
-from optimizer.solve.timing import (
-    Visit,
-    breaks_s,
-    service_s,
-    simulate,
-    to_s,
-    travel_s,
-    windows_s,
-)
+from optimizer.solve.timing import shift_fits, to_s, windows_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +78,7 @@ def _eligible_shifts(problem: Problem, matrix: TravelMatrix, order: WorkOrder):
     in_window = [(k, s) for k, s in reachable if _windows_meet_shift(problem, order, s)]
     if not in_window:
         return (), "appointment window outside every shift"
-    fits = tuple(k for k, s in in_window if _fits_alone(problem, matrix, order, s))
+    fits = tuple(k for k, s in in_window if shift_fits(problem, matrix, s, [order]))
     if not fits:
         return (), "not enough time in any shift (even as the only job)"
     return fits, ""
@@ -96,17 +88,3 @@ def _windows_meet_shift(problem: Problem, order: WorkOrder, shift: Shift) -> boo
     begin = to_s(problem, shift.start)
     finish = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
     return any(start <= finish and end >= begin for start, end in windows_s(problem, order))
-
-
-def _fits_alone(problem: Problem, matrix: TravelMatrix, order: WorkOrder, shift: Shift) -> bool:
-    tech = problem.technician(shift.tech_id)
-    visit = Visit(matrix.index(order.location), service_s(order, tech), windows_s(problem, order))
-    return simulate(
-        [visit],
-        start_point=matrix.index(shift.start_location),
-        end_point=matrix.index(shift.end_location),
-        start_s=to_s(problem, shift.start),
-        latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
-        breaks=breaks_s(problem, shift),
-        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
-    ) is not None

@@ -6,7 +6,7 @@ Time 0 is midnight of the plan date in the scenario's time zone.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -136,3 +136,20 @@ def simulate(
         return None
 
     return walk(0, start_s, breaks, [])
+
+
+def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
+               orders: Sequence[WorkOrder]) -> bool:
+    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks."""
+    tech = problem.technician(shift.tech_id)
+    visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o))
+              for o in orders]
+    return simulate(
+        visits,
+        start_point=matrix.index(shift.start_location),
+        end_point=matrix.index(shift.end_location),
+        start_s=to_s(problem, shift.start),
+        latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
+        breaks=breaks_s(problem, shift),
+        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
+    ) is not None
