@@ -6,12 +6,19 @@ import math
 import statistics
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimizer.errors import InputError
+from optimizer.io.config import (
+    TOML_KEYS,
+    check_toml_keys,
+    parse_plan_date_and_zone,
+    parse_settings,
+    parse_solve_params,
+    parse_weights,
+)
 from optimizer.io.schemas import (
     ABSENCE_COLUMNS,
     SHIFT_COLUMNS,
@@ -25,8 +32,6 @@ from optimizer.model import (
     Break,
     GeocodeSettings,
     Location,
-    ObjectiveWeights,
-    Priority,
     Problem,
     Shift,
     Technician,
@@ -39,14 +44,6 @@ from optimizer.solve.params import SolveParams
 #: A point further than this from the scenario's median point is suspicious.
 FAR_POINT_KM = 150.0
 
-_TOML_KEYS: dict[str, set[str]] = {
-    "scenario": {"name", "plan_date", "timezone", "description", "base"},
-    "travel": {f for f in TravelSettings.__dataclass_fields__},
-    "solver": {"time_limit_s", "seed", "solution_limit", "first_solution", "metaheuristic"},
-    "objective": {f for f in ObjectiveWeights.__dataclass_fields__},
-    "geocode": {f for f in GeocodeSettings.__dataclass_fields__},
-    "maps": {"tiles", "tile_attribution"},
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +89,12 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
 
     problems: list[str] = []
     warnings: list[str] = []
-    _check_toml_keys(toml_path, config, problems)
-    plan_date, tz = _plan_date_and_zone(toml_path, section, problems)
-    travel = _settings(toml_path, "travel", TravelSettings, config, problems)
-    geocode = _settings(toml_path, "geocode", GeocodeSettings, config, problems)
-    weights = _weights(toml_path, config.get("objective", {}), problems)
-    params = _solve_params(toml_path, config.get("solver", {}), problems)
+    check_toml_keys(toml_path, config, problems)
+    plan_date, tz = parse_plan_date_and_zone(toml_path, section, problems)
+    travel = parse_settings(toml_path, "travel", TravelSettings, config, problems)
+    geocode = parse_settings(toml_path, "geocode", GeocodeSettings, config, problems)
+    weights = parse_weights(toml_path, config.get("objective", {}), problems)
+    params = parse_solve_params(toml_path, config.get("solver", {}), problems)
     if plan_date is None or tz is None:
         raise InputError(problems)
 
@@ -162,8 +159,8 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
         if name not in _OVERLAY_SECTIONS:
             problems.append(f"{toml_path}: [{name}] is not allowed in a what-if scenario "
                             "(express it as a [[changes]] entry)")
-    _check_toml_keys(toml_path, {k: v for k, v in config.items()
-                                 if k in _TOML_KEYS}, problems)
+    check_toml_keys(toml_path, {k: v for k, v in config.items()
+                                 if k in TOML_KEYS}, problems)
     raw_changes = config.get("changes", [])
     if not isinstance(raw_changes, list):
         problems.append(f"{toml_path}: changes must be an array of tables ([[changes]])")
@@ -192,103 +189,6 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
         description=str(section.get("description", "")), base=base.folder,
         changes=tuple(changes),
     )
-
-
-# -- scenario.toml ---------------------------------------------------------------------------
-
-
-def _check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> None:
-    for name, value in config.items():
-        if name == "changes":
-            problems.append(f"{path}: [[changes]] need a base scenario ([scenario] base = ...)")
-        elif name not in _TOML_KEYS:
-            problems.append(f"{path}: unknown section [{name}] (known: {', '.join(_TOML_KEYS)})")
-        elif not isinstance(value, dict):
-            problems.append(f"{path}: {name} must be a [{name}] section")
-        else:
-            for key in value:
-                if key not in _TOML_KEYS[name]:
-                    problems.append(f"{path} [{name}]: unknown key {key!r} "
-                                    f"(known: {', '.join(sorted(_TOML_KEYS[name]))})")
-
-
-def _plan_date_and_zone(path: Path, section: dict[str, Any], problems: list[str]):
-    plan_date = tz = None
-    raw_date = section.get("plan_date")
-    if raw_date is None:
-        problems.append(f"{path} [scenario]: plan_date is required (YYYY-MM-DD)")
-    elif isinstance(raw_date, date) and not isinstance(raw_date, datetime):
-        plan_date = raw_date
-    else:
-        try:
-            plan_date = date.fromisoformat(str(raw_date))
-        except ValueError:
-            problems.append(f"{path} [scenario] plan_date={raw_date!r}: not a date (YYYY-MM-DD)")
-    zone = section.get("timezone")
-    if zone is None:
-        problems.append(f"{path} [scenario]: timezone is required (e.g. 'Europe/Vaduz')")
-    else:
-        try:
-            tz = ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"{path} [scenario] timezone={zone!r}: unknown IANA time zone")
-    return plan_date, tz
-
-
-def _settings(path: Path, name: str, kind: type, config: dict[str, Any], problems: list[str]):
-    values = {k: v for k, v in config.get(name, {}).items() if k in _TOML_KEYS[name]}
-    for key in ("bbox", "country_codes"):
-        if isinstance(values.get(key), list):
-            values[key] = tuple(values[key])
-    defaults = kind()
-    for key, value in values.items():
-        default = getattr(defaults, key)
-        if isinstance(default, float) and not (
-            isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        ):
-            problems.append(f"{path} [{name}] {key}={value!r}: must be a number > 0")
-            return defaults
-    if name == "travel" and values.get("source", "haversine") not in (
-        "haversine", "osm_file", "place", "bbox"
-    ):
-        problems.append(f"{path} [travel] source={values['source']!r}: use haversine, "
-                        "osm_file, place or bbox")
-        return defaults
-    return kind(**values)
-
-
-def _weights(path: Path, section: dict[str, Any], problems: list[str]) -> ObjectiveWeights:
-    defaults = ObjectiveWeights()
-    values: dict[str, Any] = {}
-    for key, value in section.items():
-        default = getattr(defaults, key, None)
-        if isinstance(default, dict):
-            if not isinstance(value, dict):
-                problems.append(f"{path} [objective] {key}: must be a table by priority")
-                continue
-            merged = dict(default)
-            for level, amount in value.items():
-                if level not in {p.value for p in Priority}:
-                    problems.append(f"{path} [objective.{key}] {level!r}: unknown priority")
-                elif not isinstance(amount, int | float) or amount < 0:
-                    problems.append(f"{path} [objective.{key}] {level}={amount!r}: must be >= 0")
-                else:
-                    merged[Priority(level)] = float(amount)
-            values[key] = merged
-        elif default is not None:
-            if not isinstance(value, int | float) or value < 0:
-                problems.append(f"{path} [objective] {key}={value!r}: must be a number >= 0")
-            else:
-                values[key] = float(value)
-    return replace(defaults, **values)
-
-
-def _solve_params(path: Path, section: dict[str, Any], problems: list[str]) -> SolveParams:
-    try:
-        return SolveParams(**{k: v for k, v in section.items() if k in _TOML_KEYS["solver"]})
-    except (TypeError, ValueError) as exc:
-        problems.append(f"{path} [solver]: {exc}")
-        return SolveParams()
 
 
 # -- tables ----------------------------------------------------------------------------------
