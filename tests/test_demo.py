@@ -72,3 +72,15 @@ def test_written_json_reads_back_and_verifies(demo, tmp_path):
     stops = paths["stops"].read_text(encoding="utf-8").splitlines()
     assert len(stops) == 1 + 77
     assert len(paths["unassigned"].read_text(encoding="utf-8").splitlines()) == 1 + 3
+
+
+def test_address_only_variant_plans_end_to_end_offline():
+    """The demo without lat/lon is geocoded from the bundled extract and planned like the demo."""
+    result = api.solve_scenario(DEMO.parent / "liechtenstein-addresses", time_limit_s=5,
+                                solution_limit=50)
+    assert result.geocoding is not None and len(result.geocoding.report) == 80
+    assert all(row.status == "ok" for row in result.geocoding.report)
+    assert all(o.location is not None for o in result.problem.orders)
+    unassigned = {u.order_id for u in result.schedule.unassigned}
+    assert {"WO-1017", "WO-1042", "WO-1066"} <= unassigned and len(unassigned) <= 5
+    assert verify(result.problem, result.matrix, result.schedule) == []
