@@ -149,3 +149,11 @@ def test_whatif_overlay_errors_name_the_file(tmp_path):
     with pytest.raises(InputError) as info:
         load_scenario(folder)
     assert "scenario.toml changes[1]" in str(info.value) and "'T99'" in str(info.value)
+
+
+def test_whatif_finds_the_base_osm_extract():
+    """A what-if in another folder still reads its base's OSM extract (paths are anchored)."""
+    loaded = load_scenario(SCENARIOS / "whatif-rush-hour")
+    osm = Path(loaded.problem.travel.osm_file)
+    assert osm.is_absolute() and osm.exists()
+    assert loaded.problem.travel.speed_factor == 0.75

@@ -174,7 +174,8 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
     if problems:
         raise InputError(problems)
     base = load_scenario(base_dir, _seen=(*seen, folder.resolve()))
-    problem = apply_changes(base.problem, changes, where=f"{toml_path} ")
+    problem = apply_changes(_anchor_files(base.problem, base.folder), changes,
+                            where=f"{toml_path} ")
     problem = replace(problem, name=str(section.get("name") or folder.name))
     params = base.params
     solver = config.get("solver", {})
@@ -189,6 +190,15 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
         description=str(section.get("description", "")), base=base.folder,
         changes=tuple(changes),
     )
+
+
+def _anchor_files(problem: Problem, folder: Path) -> Problem:
+    """The base's data files (OSM extracts) as absolute paths, valid from any folder."""
+    def absolute(name: str | None) -> str | None:
+        return None if name is None else str((folder / name).resolve())
+    return replace(problem,
+                   travel=replace(problem.travel, osm_file=absolute(problem.travel.osm_file)),
+                   geocode=replace(problem.geocode, osm_file=absolute(problem.geocode.osm_file)))
 
 
 # -- tables ----------------------------------------------------------------------------------
