@@ -6,7 +6,16 @@ The public API::
     schedule = plan("scenarios/liechtenstein", time_limit_s=10)
 """
 
-from optimizer.api import PlanResult, plan, solve_scenario, verify_file, write
+from optimizer.api import (
+    PlanResult,
+    compare,
+    plan,
+    replan,
+    solve_scenario,
+    sweep,
+    verify_file,
+    write,
+)
 from optimizer.errors import GeocodeError, InputError, NetworkError, OptimizerError, SolveError
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.model import (
@@ -33,6 +42,6 @@ __all__ = [
     "Break", "GeocodeError", "InputError", "Kpis", "LoadedScenario", "Location",
     "NetworkError", "OptimizerError", "PlanResult", "Priority", "Problem", "Route", "Schedule",
     "Shift", "SolveError", "SolveParams", "Stop", "Technician", "TimeWindow", "TravelMatrix",
-    "Unassigned", "WorkOrder", "load_scenario", "plan", "solve", "solve_scenario", "verify",
-    "verify_file", "write",
+    "Unassigned", "WorkOrder", "compare", "load_scenario", "plan", "replan", "solve",
+    "solve_scenario", "sweep", "verify", "verify_file", "write",
 ]
