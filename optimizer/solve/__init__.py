@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
-
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.errors import SolveError
 from optimizer.model import Problem, Schedule, SolveMeta, TravelMatrix, Unassigned
-from optimizer.solve.build import COST_UNITS, build
+from optimizer.solve import parallel
+from optimizer.solve.build import COST_UNITS, BuiltModel, build
 from optimizer.solve.diagnose import reason_for_dropped
 from optimizer.solve.extract import routes_from
-from optimizer.solve.params import SolveParams
-from optimizer.solve.precheck import check
+from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
+from optimizer.solve.precheck import Eligibility, check
+from optimizer.solve.search import Strategy, portfolio, run, search_parameters
+from optimizer.solve.warm import initial_assignment
 
 __all__ = ["SolveParams", "solve"]
+
+#: The quickest first solution, used when no search found one in the time given.
+RESCUE = Strategy("PATH_CHEAPEST_ARC", "GREEDY_DESCENT")
+RESCUE_MIN_S = 30.0
 
 #: ``on_solution(best_cost, elapsed_s, solutions_found)``; cost in currency units.
 ProgressCallback = Callable[[float, float, int], None]
@@ -37,40 +43,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def search_parameters(params: SolveParams):
-    """OR-Tools search parameters for ``params``."""
-    search = pywrapcp.DefaultRoutingSearchParameters()
-    search.first_solution_strategy = getattr(
-        routing_enums_pb2.FirstSolutionStrategy, params.first_solution
-    )
-    search.local_search_metaheuristic = getattr(
-        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
-    )
-    search.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
-    if params.solution_limit is not None:
-        search.solution_limit = params.solution_limit
-    search.log_search = params.log_search
-    return search
-
-
-def _warm_start(built, eligibility, initial_routes: Mapping[str, Sequence[str]], search):
-    """An assignment from ``shift_id -> order ids``, or None if OR-Tools rejects it."""
-    offset = 2 * len(built.shifts)
-    node_of = {o.order_id: offset + k for k, o in enumerate(built.orders)}
-    used: set[str] = set()
-    routes = []
-    for v, shift in enumerate(built.shifts):
-        indices = []
-        for order_id in initial_routes.get(shift.shift_id, ()):
-            allowed = eligibility.allowed.get(order_id, ())
-            if order_id in node_of and order_id not in used and v in allowed:
-                indices.append(built.manager.NodeToIndex(node_of[order_id]))
-                used.add(order_id)
-        routes.append(indices)
-    built.routing.CloseModelWithParameters(search)
-    return built.routing.ReadAssignmentFromRoutes(routes, True)
-
-
 def solve(
     problem: Problem,
     matrix: TravelMatrix,
@@ -88,13 +60,18 @@ def solve(
     matrix
         Travel between every location of the problem.
     params
-        Search settings (time limit, solution limit, strategies).
+        Search settings (time limit, solution limit, strategies, parallel workers).
+        ``time_limit_s`` bounds the whole call, model building included.
     on_solution
         Called at every improving solution with (cost, elapsed seconds, count).
     initial_routes
         A warm start: ``shift_id -> order ids`` in visiting order (for example the
-        published plan when re-planning). Orders that are unknown or not allowed on
-        that shift are skipped; if the rest is infeasible, the search starts afresh.
+        published plan when re-planning). Orders that are unknown, not allowed on that
+        shift, repeated, or that would break a window, break, shift end or capacity
+        are left out of the start (:mod:`optimizer.solve.warm`); the search may still
+        place them. A warm start never makes the result infeasible. It is searched
+        with guided local search (iterated local search cannot start from routes);
+        helper processes, if any, search from scratch, and the best answer wins.
 
     Returns
     -------
@@ -104,42 +81,33 @@ def solve(
     """
     params = params or SolveParams()
     began = clock.monotonic()
-    eligibility = check(problem, matrix)
-    unassigned = {oid: reason for oid, reason in eligibility.reasons.items()}
-    routes = []
-    status, objective = "NO_ORDERS", 0
-    if eligibility.allowed and problem.shifts:
-        built = build(problem, matrix, eligibility)
-        routing = built.routing
-        found = [0]
-        if on_solution is not None:
-            def _report() -> None:
-                found[0] += 1
-                on_solution(routing.CostVar().Max() / COST_UNITS,
-                            clock.monotonic() - began, found[0])
-            routing.AddAtSolutionCallback(_report)
-        search = search_parameters(params)
-        start = (_warm_start(built, eligibility, initial_routes, search)
-                 if initial_routes else None)
-        if start is not None:
-            solution = routing.SolveFromAssignmentWithParameters(start, search)
-        else:
-            solution = routing.SolveWithParameters(search)
-        status = _STATUS.get(routing.status(), str(routing.status()))
-        if solution is None:
-            raise SolveError(f"the solver found no schedule at all (status {status})")
-        objective = solution.ObjectiveValue()
-        routes = routes_from(problem, matrix, built, solution)
-        by_shift = {r.shift_id: r for r in routes}
-        routed = {s.order_id for r in routes for s in r.stops}
-        for order in built.orders:
-            if order.order_id not in routed:
-                unassigned[order.order_id] = reason_for_dropped(
-                    problem, matrix, order, eligibility.allowed[order.order_id], by_shift
-                )
-    elif not problem.shifts:
-        for order_id in eligibility.allowed:
-            unassigned[order_id] = "no technician works that day"
+    deadline = clock.time() + params.time_limit_s  # wall clock, shared with helper processes
+    helpers = _start_helpers(problem, params)
+    try:
+        eligibility = check(problem, matrix)
+        unassigned = {oid: reason for oid, reason in eligibility.reasons.items()}
+        routes = []
+        status, objective = "NO_ORDERS", 0
+        if eligibility.allowed and problem.shifts:
+            found = _search(problem, matrix, params, eligibility, deadline, began,
+                            on_solution, initial_routes, helpers)
+            built, solution, status = found.built, found.solution, found.status
+            objective = solution.ObjectiveValue()
+            routes = routes_from(problem, matrix, built, solution)
+            by_shift = {r.shift_id: r for r in routes}
+            routed = {s.order_id for r in routes for s in r.stops}
+            for order in built.orders:
+                if order.order_id not in routed:
+                    unassigned[order.order_id] = reason_for_dropped(
+                        problem, matrix, order, eligibility.allowed[order.order_id], by_shift
+                    )
+        elif not problem.shifts:
+            for order_id in eligibility.allowed:
+                unassigned[order_id] = "no technician works that day"
+    finally:
+        for helper in helpers:
+            if helper is not None:
+                helper.stop()
     order_ids = [o.order_id for o in problem.orders]
     return Schedule(
         problem_name=problem.name,
@@ -158,4 +126,120 @@ def solve(
             wall_s=round(clock.monotonic() - began, 3),
             versions=_versions(),
         ),
+    )
+
+
+@dataclass(slots=True)
+class _Found:
+    built: BuiltModel
+    solution: object
+    status: str
+
+
+def _reserve_s(params: SolveParams) -> float:
+    """Seconds kept back from the search for reading routes and diagnosing drops."""
+    return min(0.25, 0.05 * params.time_limit_s)
+
+
+def _start_helpers(problem: Problem, params: SolveParams) -> list:
+    """Helper processes for the extra strategies (they start up while the model is built)."""
+    if params.workers < 2 or len(problem.orders) < PARALLEL_MIN_ORDERS or not problem.shifts:
+        return []
+    if parallel.inside_pool_worker():
+        # Already one of several parallel workers (a sweep, a pool): do not add
+        # processes. Under a solution limit the strategies then run one after the other.
+        return [None] * (params.workers - 1)
+    return [parallel.start(k, log=params.log_search) for k in range(1, params.workers)]
+
+
+def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, deadline: float,
+            began: float, on_solution, initial_routes, helpers) -> _Found:
+    """Run the portfolio: this process searches with the first strategy, helpers with the rest."""
+    strategies = portfolio(params.first_solution, params.metaheuristic, 1 + len(helpers))
+    built = build(problem, matrix, eligibility)
+    sent = [helper is not None and helper.send(
+                problem, matrix, eligibility, strategies[helper.worker], deadline=deadline,
+                reserve_s=_reserve_s(params), solution_limit=params.solution_limit)
+            for helper in helpers]
+    routing = built.routing
+    found, best_cost = [0], [None]
+    if on_solution is not None:
+        def _report() -> None:
+            # ILS also reports the (worse) solutions of its perturbed searches: pass on
+            # improvements only.
+            cost = routing.CostVar().Max()
+            if best_cost[0] is None or cost < best_cost[0]:
+                best_cost[0] = cost
+                found[0] += 1
+                on_solution(cost / COST_UNITS, clock.monotonic() - began, found[0])
+        routing.AddAtSolutionCallback(_report)
+    start = None
+    if initial_routes:
+        search = _parameters(strategies[0], params, deadline, warm=True)
+        start = initial_assignment(problem, matrix, built, eligibility, initial_routes, search)
+    search = _parameters(strategies[0], params, deadline, warm=start is not None)
+    solution = run(routing, search, start)
+    status = _status(routing.status(), solution is not None)
+    outcomes = []
+    if solution is not None:
+        outcomes.append(parallel.Outcome(solution.ObjectiveValue(), (), routing.status(), 0))
+    for k, helper in enumerate(helpers, start=1):
+        outcome = helper.result(deadline) if sent[k - 1] else None
+        if not sent[k - 1] and params.solution_limit is not None:
+            # No helper process here: run its strategy now, so that the answer of a
+            # solution-limited solve does not depend on where it runs.
+            outcome = parallel.search_alone(
+                problem, matrix, strategies[k], solution_limit=params.solution_limit,
+                time_limit_s=deadline - clock.time() - _reserve_s(params), worker=k,
+                eligibility=eligibility)
+        if outcome is not None:
+            outcomes.append(outcome)
+    if not outcomes:
+        # Not even a first solution in the time given: build one (past the limit
+        # if need be) with the quickest strategy, rather than return nothing.
+        rescue = parallel.search_alone(
+            problem, matrix, RESCUE, solution_limit=1, worker=len(strategies),
+            time_limit_s=max(RESCUE_MIN_S, params.time_limit_s), eligibility=eligibility)
+        outcomes = [rescue] if rescue is not None else []
+    if not outcomes:
+        raise SolveError(f"the solver found no schedule at all (status {status})")
+    best = min(outcomes, key=lambda o: (o.objective, o.worker))
+    if best.worker != 0:
+        restored, into = None, built
+        if solution is not None and search.use_iterated_local_search:
+            restored = routing.ReadAssignmentFromRoutes(
+                parallel.index_routes(built, best.routes), True)
+        if restored is None:
+            # After guided local search reading routes back is slow (over a second on the
+            # demo), and after a failed search it may fail: use a fresh model.
+            into = build(problem, matrix, eligibility)
+            into.routing.CloseModelWithParameters(
+                search_parameters(RESCUE, time_limit_s=RESCUE_MIN_S))
+            restored = into.routing.ReadAssignmentFromRoutes(
+                parallel.index_routes(into, best.routes), True)
+        if restored is not None:
+            built, solution = into, restored
+            status = _status(best.status, True)
+            if on_solution is not None:
+                on_solution(best.objective / COST_UNITS, clock.monotonic() - began, found[0] + 1)
+    if solution is None:
+        raise SolveError(f"the solver found no schedule at all (status {status})")
+    return _Found(built, solution, status)
+
+
+def _status(code: int, solved: bool) -> str:
+    # OR-Tools' iterated local search leaves the status at NOT_SOLVED even when it
+    # returns a solution.
+    if code == 0 and solved:
+        return "SUCCESS"
+    return _STATUS.get(code, str(code))
+
+
+def _parameters(strategy: Strategy, params: SolveParams, deadline: float, *, warm: bool):
+    return search_parameters(
+        strategy,
+        time_limit_s=deadline - clock.time() - _reserve_s(params),
+        solution_limit=params.solution_limit,
+        log=params.log_search,
+        warm=warm,
     )

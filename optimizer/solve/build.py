@@ -1,9 +1,12 @@
 """Problem + matrix -> an OR-Tools routing model.
 
-One vehicle per shift, with its own start and end node. Nodes are laid out as
-``[shift starts..., shift ends..., orders...]``; each node maps to a point of
-the travel matrix. Every order is optional (a disjunction whose penalty grows
-with priority), so a first solution always exists.
+One vehicle per shift. Nodes are laid out as ``[orders..., depots...]``, one
+depot node per distinct start or end point of the shifts; each node maps to a
+point of the travel matrix. Orders come first so that their routing indices are
+``0..n-1``: OR-Tools' ILS ruin step draws its random seed visit from the low
+indices, and with the starts first it never picked the last orders (and looped
+forever when there were fewer orders than shifts). Every order is optional (a
+disjunction whose penalty grows with priority), so a first solution always exists.
 
 Costs are integers in :data:`COST_UNITS` per currency unit.
 """
@@ -13,11 +16,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from optimizer.model import Problem, Shift, Technician, TravelMatrix, WorkOrder
 from optimizer.solve.precheck import Eligibility
-from optimizer.solve.timing import breaks_s, service_s, to_s, travel_s, windows_s
+from optimizer.solve.timing import breaks_s, service_s, to_s, windows_s
 
 #: Integer cost units per currency unit (0.0001 precision).
 COST_UNITS = 10_000
@@ -41,8 +45,16 @@ class BuiltModel:
     horizon_s: int
 
     def order_of_node(self, node: int) -> WorkOrder | None:
-        offset = 2 * len(self.shifts)
-        return self.orders[node - offset] if node >= offset else None
+        return self.orders[node] if node < len(self.orders) else None
+
+    def index_of_order(self, position: int) -> int:
+        """Routing index of ``orders[position]``."""
+        return self.manager.NodeToIndex(position)
+
+
+def _submatrix(values, points: np.ndarray, dtype) -> np.ndarray:
+    """``values[points][:, points]`` as a numpy array (values may be nested sequences)."""
+    return np.asarray(values, dtype=dtype)[np.ix_(points, points)]
 
 
 def _vehicle_class(tech: Technician) -> tuple[float, float]:
@@ -55,15 +67,19 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     techs = tuple(problem.technician(s.tech_id) for s in shifts)
     orders = tuple(o for o in problem.orders if o.order_id in eligibility.allowed)
     n_vehicles = len(shifts)
-    node_points = (
-        *(matrix.index(s.start_location) for s in shifts),
-        *(matrix.index(s.end_location) for s in shifts),
-        *(matrix.index(o.location) for o in orders),
-    )
+    # Shifts that start (or end) at the same point share one depot node: OR-Tools then
+    # treats their vehicles as one class and tries a move into only one of their empty
+    # routes, instead of into each of them.
+    n_orders = len(orders)
+    depots: dict[int, int] = {}
+    for s in shifts:
+        for location in (s.start_location, s.end_location):
+            depots.setdefault(matrix.index(location), n_orders + len(depots))
+    node_points = (*(matrix.index(o.location) for o in orders), *depots)
     n_nodes = len(node_points)
-    offset = 2 * n_vehicles
     manager = pywrapcp.RoutingIndexManager(
-        n_nodes, n_vehicles, list(range(n_vehicles)), list(range(n_vehicles, offset))
+        n_nodes, n_vehicles, [depots[matrix.index(s.start_location)] for s in shifts],
+        [depots[matrix.index(s.end_location)] for s in shifts],
     )
     routing = pywrapcp.RoutingModel(manager)
 
@@ -75,21 +91,22 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     unreachable_s = 2 * horizon_s + 1
 
     # Time: one transit matrix (service at the origin + travel) per vehicle class.
+    points = np.asarray(node_points, dtype=np.int64)
+    reachable = _submatrix(matrix.reachable, points, bool) if matrix.reachable is not None \
+        else None
+    base_travel = _submatrix(matrix.travel_s, points, np.int64)
     node_service_s: dict[int, tuple[int, ...]] = {}
     time_callbacks: dict[tuple[float, float], int] = {}
     for v, tech in enumerate(techs):
         key = _vehicle_class(tech)
         if key not in time_callbacks:
-            service = tuple([0] * offset + [service_s(o, tech) for o in orders])
-            rows = [
-                [
-                    service[a] + travel_s(matrix, pa, pb, tech)
-                    if matrix.is_reachable(pa, pb) else unreachable_s
-                    for pb in node_points
-                ]
-                for a, pa in enumerate(node_points)
-            ]
-            time_callbacks[key] = routing.RegisterTransitMatrix(rows)
+            service = tuple([service_s(o, tech) for o in orders] + [0] * len(depots))
+            travel = base_travel if tech.speed_factor == 1.0 else \
+                np.rint(base_travel / tech.speed_factor).astype(np.int64)
+            rows = travel + np.asarray(service, dtype=np.int64)[:, None]
+            if reachable is not None:
+                rows = np.where(reachable, rows, unreachable_s)
+            time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
             node_service_s[v] = service
         else:
             first = next(u for u in range(v) if _vehicle_class(techs[u]) == key)
@@ -101,13 +118,13 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
 
     _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, node_points)
     _add_shift_windows(problem, routing, time, shifts)
-    _add_order_rules(problem, routing, manager, time, orders, eligibility, offset, n_vehicles)
+    _add_order_rules(problem, routing, manager, time, orders, eligibility, n_vehicles)
     breaks = _add_breaks(problem, routing, manager, time, shifts, node_service_s)
     if any(o.demand for o in orders):
-        _add_capacity(routing, manager, orders, techs, offset)
+        _add_capacity(routing, orders, techs)
 
-    for o in range(len(orders)):
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(manager.NodeToIndex(offset + o)))
+    for o in range(n_orders):
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(manager.NodeToIndex(o)))
     for v in range(n_vehicles):
         routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
@@ -119,10 +136,11 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
 def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, node_points):
     """Kilometres and hours at each technician's rates; a preferred technician saves a bonus,
     and (when re-planning) another technician than the promised one costs ``reassign_cost``."""
-    offset = 2 * len(shifts)
     bonus = round(problem.weights.preferred_tech_bonus * COST_UNITS)
     reassign = round(problem.weights.reassign_cost * COST_UNITS)
     callbacks: dict[tuple, int] = {}
+    points = np.asarray(node_points, dtype=np.int64)
+    distance = reachable = None
     for v, (_shift, tech) in enumerate(zip(shifts, techs, strict=True)):
         # Per-order surcharges go on the order's outgoing arc (every visited node has one).
         surcharge = tuple(
@@ -132,13 +150,17 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, n
         )
         key = (tech.cost_per_km, surcharge)
         if key not in callbacks:
+            if distance is None:
+                distance = _submatrix(matrix.distance_m, points, np.float64)
+                reachable = (_submatrix(matrix.reachable, points, bool)
+                             if matrix.reachable is not None else None)
             per_m = tech.cost_per_km * COST_UNITS / 1000.0
-            extra = (0,) * offset + surcharge
-            callbacks[key] = routing.RegisterTransitMatrix([
-                [round(float(matrix.distance_m[pa][pb]) * per_m) + extra[a]
-                 if matrix.is_reachable(pa, pb) else 0 for pb in node_points]
-                for a, pa in enumerate(node_points)
-            ])
+            extra = np.asarray(surcharge + (0,) * (len(node_points) - len(orders)),
+                               dtype=np.int64)
+            costs = np.rint(distance * per_m).astype(np.int64) + extra[:, None]
+            if reachable is not None:
+                costs = np.where(reachable, costs, 0)
+            callbacks[key] = routing.RegisterTransitMatrix(costs.tolist())
         routing.SetArcCostEvaluatorOfVehicle(callbacks[key], v)
         time.SetSpanCostCoefficientForVehicle(
             round(tech.cost_per_hour * COST_UNITS / 3600), v
@@ -156,10 +178,10 @@ def _add_shift_windows(problem, routing, time, shifts):
             time.SetCumulVarSoftUpperBound(routing.End(v), finish, overtime_per_s)
 
 
-def _add_order_rules(problem, routing, manager, time, orders, eligibility, offset, n_vehicles):
+def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_vehicles):
     weights = problem.weights
     for o, order in enumerate(orders):
-        index = manager.NodeToIndex(offset + o)
+        index = manager.NodeToIndex(o)
         windows = windows_s(problem, order)
         cumul = time.CumulVar(index)
         cumul.SetRange(max(0, windows[0][0]), windows[-1][1])
@@ -211,8 +233,8 @@ def _add_breaks(problem, routing, manager, time, shifts, node_service_s):
     return result
 
 
-def _add_capacity(routing, manager, orders, techs, offset):
-    demand = [0] * offset + [o.demand for o in orders]
+def _add_capacity(routing, orders, techs):
+    demand = [o.demand for o in orders] + [0] * (routing.nodes() - len(orders))
     callback = routing.RegisterUnaryTransitVector(demand)
     total = sum(demand)
     routing.AddDimensionWithVehicleCapacity(

@@ -13,7 +13,10 @@ FIRST_SOLUTION_STRATEGIES = (
     "SAVINGS",
     "AUTOMATIC",
 )
-METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
+#: Below this many routable orders one search is enough: no helper processes.
+PARALLEL_MIN_ORDERS = 20
+METAHEURISTICS = ("ITERATED_LOCAL_SEARCH", "GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING",
+                  "TABU_SEARCH", "GREEDY_DESCENT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,20 +27,30 @@ class SolveParams:
     many solutions: with it, runs are repeatable whatever the machine's speed.
     ``seed`` is recorded in the schedule's meta (OR-Tools' routing search is
     itself deterministic for a fixed solution limit).
+
+    ``metaheuristic`` defaults to OR-Tools' iterated local search (ruin and
+    recreate with simulated-annealing acceptance; see :mod:`optimizer.solve.search`).
+    ``workers`` is the number of searches run side by side, one per process,
+    each with a different first-solution strategy; the best answer wins (ties go
+    to the first). Problems with fewer than ``PARALLEL_MIN_ORDERS`` orders, and
+    processes that may not start children, use one search.
     """
 
     time_limit_s: float = 30.0
     seed: int = 0
     solution_limit: int | None = None
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    metaheuristic: str = "ITERATED_LOCAL_SEARCH"
     log_search: bool = False
+    workers: int = 2
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s={self.time_limit_s!r}: must be > 0")
         if self.solution_limit is not None and self.solution_limit < 1:
             raise ValueError(f"solution_limit={self.solution_limit!r}: must be >= 1")
+        if self.workers < 1:
+            raise ValueError(f"workers={self.workers!r}: must be >= 1")
         if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
             raise ValueError(f"first_solution={self.first_solution!r}: use one of "
                              f"{', '.join(FIRST_SOLUTION_STRATEGIES)}")

@@ -1,0 +1,155 @@
+"""How OR-Tools searches: strategies, search parameters, and one search run.
+
+The default search is OR-Tools' iterated local search (ILS): a first solution
+from an insertion heuristic, then repeated *ruin and recreate* steps (SISR:
+strings of nearby visits are removed and put back in random order at their
+cheapest places), each followed by local search and accepted by simulated
+annealing. On the 56 Solomon instances this beats the guided local search of
+the OR-Tools samples by several percent at the same time limit (see
+``docs/benchmarks.md``).
+
+A :class:`Strategy` fixes everything one search process does. Searches in
+parallel processes use different strategies (:func:`portfolio`) and the best
+answer wins.
+
+Measured with OR-Tools 9.15 on this model (see ``docs/benchmarks.md``):
+
+- ILS runs only through ``RoutingModel.SolveWithIteratedLocalSearch``; with
+  ``SolveWithParameters`` or ``SolveFromAssignmentWithParameters`` the ILS
+  parameters are ignored and a single local search runs. ILS therefore cannot
+  start from given routes: a warm start runs guided local search instead.
+- Restricting operators to neighbours (``ls_operator_neighbors_ratio`` < 1)
+  leaves the local search stuck at the first solution on time-window
+  problems, so it stays at 1.
+- Operators for pickup-and-delivery pairs, sub-trips, Lin-Kernighan and the
+  path-insertion LNS cost time in every local search step and found little:
+  they are off. Operators that only act on unperformed orders stay on.
+- The SISR ruin draws its seed visit from routing indices ``0..n`` (n = number
+  of orders), so the model puts the orders first (:mod:`.build`); with the
+  shift starts first it never ruined around the last orders and, with fewer
+  orders than shifts, looped forever.
+- ILS leaves ``RoutingModel.status()`` at NOT_SOLVED even when it returns a
+  solution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_ils_pb2
+from ortools.constraint_solver import routing_heuristic_parameters_pb2 as heuristic_pb2
+from ortools.util import optional_boolean_pb2
+
+ILS = "ITERATED_LOCAL_SEARCH"
+#: First-solution strategy of each extra parallel search, in order.
+PORTFOLIO_FIRST_SOLUTIONS = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC",
+                             "LOCAL_CHEAPEST_INSERTION")
+SAVINGS_NEIGHBORS_RATIO = 0.1
+#: Operators switched off (see the module docstring).
+OPERATORS_OFF = (
+    "use_lin_kernighan",
+    "use_exchange_subtrip",
+    "use_relocate_subtrip",
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_shortest_path_two_opt",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_exchange_pair",
+    "use_relocate_pair",
+    "use_light_relocate_pair",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """Everything one search process does differently from another."""
+
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = ILS
+    #: SISR ruin: longest string removed from one route, and visits removed on average.
+    ruin_max_string: int = 10
+    ruin_avg_removed: int = 10
+
+
+def portfolio(first_solution: str, metaheuristic: str, workers: int) -> tuple[Strategy, ...]:
+    """The strategies of ``workers`` parallel searches; the first is the one asked for."""
+    chosen = [Strategy(first_solution, metaheuristic)]
+    for candidate in PORTFOLIO_FIRST_SOLUTIONS:
+        if len(chosen) >= workers:
+            break
+        if candidate != first_solution:
+            chosen.append(Strategy(candidate, metaheuristic))
+    return tuple(chosen)
+
+
+def search_parameters(
+    strategy: Strategy,
+    *,
+    time_limit_s: float,
+    solution_limit: int | None = None,
+    log: bool = False,
+    warm: bool = False,
+):
+    """OR-Tools search parameters for one run of ``strategy``.
+
+    ``warm`` means the run starts from given routes; ILS cannot, so guided
+    local search takes its place.
+    """
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, strategy.first_solution
+    )
+    # Savings over all pairs is quadratic in memory and slow beyond a few hundred
+    # orders; the nearest 10% of the nodes keep its quality on the Solomon instances.
+    search.savings_parameters.neighbors_ratio = SAVINGS_NEIGHBORS_RATIO
+    meta = strategy.metaheuristic
+    if meta == ILS and warm:
+        meta = "GUIDED_LOCAL_SEARCH"
+    if meta == ILS:
+        search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.AUTOMATIC
+        search.use_iterated_local_search = True
+        _iterated_local_search(search.iterated_local_search_parameters, strategy)
+    else:
+        search.local_search_metaheuristic = getattr(
+            routing_enums_pb2.LocalSearchMetaheuristic, meta
+        )
+    operators = search.local_search_operators
+    for name in OPERATORS_OFF:
+        setattr(operators, name, optional_boolean_pb2.BOOL_FALSE)
+    search.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    if solution_limit is not None:
+        search.solution_limit = solution_limit
+    search.log_search = log
+    return search
+
+
+def _iterated_local_search(ils, strategy: Strategy) -> None:
+    ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
+    rr = ils.ruin_recreate_parameters
+    del rr.ruin_strategies[:]
+    sisr = rr.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = strategy.ruin_max_string
+    sisr.avg_num_removed_visits = strategy.ruin_avg_removed
+    sisr.bypass_factor = 0.01
+    recreate = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
+    rr.recreate_strategy.heuristic = recreate
+    lci = rr.recreate_strategy.parameters.local_cheapest_insertion
+    del lci.insertion_sorting_properties[:]
+    lci.insertion_sorting_properties.append(
+        heuristic_pb2.LocalCheapestInsertionParameters.SORTING_PROPERTY_RANDOM
+    )
+    ils.improve_perturbed_solution = True
+    sa = ils.reference_solution_acceptance_strategy.simulated_annealing
+    sa.cooling_schedule_strategy = routing_ils_pb2.CoolingScheduleStrategy.EXPONENTIAL
+    sa.automatic_temperatures = True
+    ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
+
+
+def run(routing: pywrapcp.RoutingModel, search, initial=None):
+    """Solve with ``search``; from the ``initial`` assignment if one is given."""
+    if initial is not None:
+        return routing.SolveFromAssignmentWithParameters(initial, search)
+    if search.use_iterated_local_search:
+        return routing.SolveWithIteratedLocalSearch(search)
+    return routing.SolveWithParameters(search)

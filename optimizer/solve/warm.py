@@ -1,0 +1,60 @@
+"""A warm start from given routes (``shift_id -> order ids``), made safe first.
+
+Orders that are unknown, not routable, not allowed on that shift or already
+placed are skipped. Each route is then rebuilt order by order, keeping an
+order only if the route stays feasible (time windows, breaks, shift end with
+overtime, van capacity), so a stale or hand-edited plan still gives the
+search a valid start instead of none. OR-Tools checks the result once more
+(``ReadAssignmentFromRoutes``); if it still refuses, there is no warm start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from optimizer.model import Problem, TravelMatrix
+from optimizer.solve.build import BuiltModel
+from optimizer.solve.parallel import index_routes
+from optimizer.solve.precheck import Eligibility
+from optimizer.solve.timing import shift_fits
+
+
+def feasible_routes(
+    problem: Problem,
+    matrix: TravelMatrix,
+    built: BuiltModel,
+    eligibility: Eligibility,
+    initial_routes: Mapping[str, Sequence[str]],
+) -> list[list[str]]:
+    """Order ids per shift position: the given routes minus whatever would break a rule."""
+    known = {o.order_id: o for o in built.orders}
+    used: set[str] = set()
+    routes: list[list[str]] = []
+    for v, shift in enumerate(built.shifts):
+        capacity = built.techs[v].capacity
+        kept: list = []
+        load = 0
+        for order_id in initial_routes.get(shift.shift_id, ()):
+            order = known.get(order_id)
+            if order is None or order_id in used or v not in eligibility.allowed[order_id]:
+                continue
+            if capacity is not None and load + order.demand > capacity:
+                continue
+            if shift_fits(problem, matrix, shift, [*kept, order]):
+                kept.append(order)
+                load += order.demand
+                used.add(order_id)
+        routes.append([o.order_id for o in kept])
+    return routes
+
+
+def initial_assignment(problem, matrix, built: BuiltModel, eligibility, initial_routes, search):
+    """An OR-Tools assignment for the safe part of ``initial_routes``, or None.
+
+    Closes the model with ``search`` (OR-Tools needs a closed model to read routes).
+    """
+    routes = feasible_routes(problem, matrix, built, eligibility, initial_routes)
+    built.routing.CloseModelWithParameters(search)
+    if not any(routes):
+        return None
+    return built.routing.ReadAssignmentFromRoutes(index_routes(built, routes), True)
