@@ -181,23 +181,34 @@ class Problem:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     travel: TravelSettings = field(default_factory=TravelSettings)
     geocode: GeocodeSettings = field(default_factory=GeocodeSettings)
+    # Lookups derived once from the fields above (a Problem is immutable): the solver
+    # asks for them per order and shift, which on 1000 orders made list scans dominate.
+    _day_start: datetime = field(init=False, repr=False, compare=False)
+    _techs: dict[str, Technician] = field(init=False, repr=False, compare=False)
+    _orders: dict[str, WorkOrder] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        day_start = datetime.combine(self.plan_date, time(0), tzinfo=ZoneInfo(self.timezone))
+        techs: dict[str, Technician] = {}
+        for tech in self.technicians:
+            techs.setdefault(tech.tech_id, tech)
+        orders: dict[str, WorkOrder] = {}
+        for order in self.orders:
+            orders.setdefault(order.order_id, order)
+        object.__setattr__(self, "_day_start", day_start)
+        object.__setattr__(self, "_techs", techs)
+        object.__setattr__(self, "_orders", orders)
 
     @property
     def day_start(self) -> datetime:
         """Midnight of the plan date in the scenario's time zone: solver time 0."""
-        return datetime.combine(self.plan_date, time(0), tzinfo=ZoneInfo(self.timezone))
+        return self._day_start
 
     def technician(self, tech_id: str) -> Technician:
-        for tech in self.technicians:
-            if tech.tech_id == tech_id:
-                return tech
-        raise KeyError(tech_id)
+        return self._techs[tech_id]
 
     def order(self, order_id: str) -> WorkOrder:
-        for order in self.orders:
-            if order.order_id == order_id:
-                return order
-        raise KeyError(order_id)
+        return self._orders[order_id]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -11,18 +11,23 @@ from optimizer.errors import SolveError
 from optimizer.model import Problem, Schedule, SolveMeta, TravelMatrix, Unassigned
 from optimizer.solve import parallel
 from optimizer.solve.build import COST_UNITS, BuiltModel, build
+from optimizer.solve.construct import greedy_routes
 from optimizer.solve.diagnose import reason_for_dropped
 from optimizer.solve.extract import routes_from
 from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
 from optimizer.solve.precheck import Eligibility, check
 from optimizer.solve.search import Strategy, portfolio, run, search_parameters
-from optimizer.solve.warm import initial_assignment
+from optimizer.solve.warm import feasible_routes, initial_assignment
 
 __all__ = ["SolveParams", "solve"]
 
-#: The quickest first solution, used when no search found one in the time given.
-RESCUE = Strategy("PATH_CHEAPEST_ARC", "GREEDY_DESCENT")
-RESCUE_MIN_S = 30.0
+#: Search parameters for a model that only reads routes back (no search runs).
+READ_BACK = Strategy("PATH_CHEAPEST_ARC", "GREEDY_DESCENT")
+READ_BACK_S = 30.0
+#: Status and objective rank of the greedy routes of :mod:`.construct`, used only
+#: when no search found a first solution within the time limit.
+GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
+GREEDY_OBJECTIVE = 2**62
 
 #: ``on_solution(best_cost, elapsed_s, solutions_found)``; cost in currency units.
 ProgressCallback = Callable[[float, float, int], None]
@@ -162,6 +167,10 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
                 reserve_s=_reserve_s(params), solution_limit=params.solution_limit)
             for helper in helpers]
     routing = built.routing
+    # The safety net, in case no search finds a first solution in time.
+    greedy = feasible_routes(problem, matrix, built, eligibility, dict(zip(
+        (s.shift_id for s in built.shifts),
+        greedy_routes(problem, matrix, built, eligibility), strict=True)))
     found, best_cost = [0], [None]
     if on_solution is not None:
         def _report() -> None:
@@ -195,33 +204,31 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
         if outcome is not None:
             outcomes.append(outcome)
     if not outcomes:
-        # Not even a first solution in the time given: build one (past the limit
-        # if need be) with the quickest strategy, rather than return nothing.
-        rescue = parallel.search_alone(
-            problem, matrix, RESCUE, solution_limit=1, worker=len(strategies),
-            time_limit_s=max(RESCUE_MIN_S, params.time_limit_s), eligibility=eligibility)
-        outcomes = [rescue] if rescue is not None else []
-    if not outcomes:
-        raise SolveError(f"the solver found no schedule at all (status {status})")
+        # Not even a first solution in the time given (OR-Tools' insertion heuristics
+        # take seconds on 1000 orders): fall back on the greedy routes built before
+        # the search, which the model reads back below.
+        outcomes.append(parallel.Outcome(GREEDY_OBJECTIVE, tuple(map(tuple, greedy)), -1,
+                                         len(strategies)))
     best = min(outcomes, key=lambda o: (o.objective, o.worker))
     if best.worker != 0:
         restored, into = None, built
-        if solution is not None and search.use_iterated_local_search:
+        if solution is None or search.use_iterated_local_search:
             restored = routing.ReadAssignmentFromRoutes(
                 parallel.index_routes(built, best.routes), True)
         if restored is None:
             # After guided local search reading routes back is slow (over a second on the
-            # demo), and after a failed search it may fail: use a fresh model.
+            # demo), and after a failed search it may fail: then use a fresh model.
             into = build(problem, matrix, eligibility)
             into.routing.CloseModelWithParameters(
-                search_parameters(RESCUE, time_limit_s=RESCUE_MIN_S))
+                search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
             restored = into.routing.ReadAssignmentFromRoutes(
                 parallel.index_routes(into, best.routes), True)
         if restored is not None:
             built, solution = into, restored
-            status = _status(best.status, True)
+            status = GREEDY_STATUS if best.status == -1 else _status(best.status, True)
             if on_solution is not None:
-                on_solution(best.objective / COST_UNITS, clock.monotonic() - began, found[0] + 1)
+                on_solution(solution.ObjectiveValue() / COST_UNITS, clock.monotonic() - began,
+                            found[0] + 1)
     if solution is None:
         raise SolveError(f"the solver found no schedule at all (status {status})")
     return _Found(built, solution, status)

@@ -141,9 +141,12 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, n
     callbacks: dict[tuple, int] = {}
     points = np.asarray(node_points, dtype=np.int64)
     distance = reachable = None
+    # Only orders with a preferred or promised technician cost more on some shifts.
+    picky = [o for o in orders if o.preferred_techs or o.promised_tech]
+    no_surcharge = (0,) * len(orders)
     for v, (_shift, tech) in enumerate(zip(shifts, techs, strict=True)):
         # Per-order surcharges go on the order's outgoing arc (every visited node has one).
-        surcharge = tuple(
+        surcharge = no_surcharge if not picky else tuple(
             (bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0)
             + (reassign if o.promised_tech and tech.tech_id != o.promised_tech else 0)
             for o in orders

@@ -7,10 +7,11 @@ that excludes it, in the words a dispatcher uses.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from optimizer.model import Problem, Shift, TravelMatrix, WorkOrder
-from optimizer.solve.timing import shift_fits, to_s, windows_s
+from optimizer.solve.timing import breaks_s, shift_fits, to_s, windows_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,11 @@ def _fmt(items: frozenset[str]) -> str:
 
 def check(problem: Problem, matrix: TravelMatrix) -> Eligibility:
     """Decide, for every order, the shifts that can serve it on their own."""
+    fleet = _Fleet(problem, matrix)
     allowed: dict[str, tuple[int, ...]] = {}
     reasons: dict[str, str] = {}
     for order in problem.orders:
-        shifts, reason = _eligible_shifts(problem, matrix, order)
+        shifts, reason = _eligible_shifts(problem, matrix, fleet, order)
         if shifts:
             allowed[order.order_id] = shifts
         else:
@@ -38,50 +40,89 @@ def check(problem: Problem, matrix: TravelMatrix) -> Eligibility:
     return Eligibility(allowed, reasons)
 
 
-def _eligible_shifts(problem: Problem, matrix: TravelMatrix, order: WorkOrder):
+class _Fleet:
+    """What every order is checked against, worked out once.
+
+    Shifts that are alike for a lone visit (same start and end points and times,
+    breaks, and technician speed and efficiency) form one group, so the time
+    check runs once per group and order rather than once per shift.
+    """
+
+    def __init__(self, problem: Problem, matrix: TravelMatrix) -> None:
+        self.techs = {t.tech_id: t for t in problem.technicians}
+        self.skills = set().union(*(t.skills for t in self.techs.values()))
+        self.parts = set().union(*(t.van_stock for t in self.techs.values()))
+        groups: dict[tuple, list[tuple[int, Shift]]] = {}
+        for k, shift in enumerate(problem.shifts):
+            tech = self.techs[shift.tech_id]
+            key = (matrix.index(shift.start_location), matrix.index(shift.end_location),
+                   to_s(problem, shift.start), to_s(problem, shift.end),
+                   int(shift.max_overtime_min * 60), breaks_s(problem, shift),
+                   tech.efficiency, tech.speed_factor)
+            groups.setdefault(key, []).append((k, shift))
+        self.groups = tuple(groups.values())
+        self.by_needs: dict[tuple, tuple[list, str]] = {}
+
+
+def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, order: WorkOrder):
     if order.location is None:
         return (), order.location_issue or "no location"
-    techs = {t.tech_id: t for t in problem.technicians}
-    everyone_skills = set().union(*(t.skills for t in techs.values())) if techs else set()
-    missing = order.required_skills - everyone_skills
-    if missing:
-        return (), f"no technician has skills {_fmt(missing)}"
-    skilled = {i for i, t in techs.items() if order.required_skills <= t.skills}
-    if not skilled:
-        return (), f"no single technician has all of skills {_fmt(order.required_skills)}"
-    stocked = {i for i in skilled if order.required_parts <= techs[i].van_stock}
-    if not stocked:
-        carried = set().union(*(t.van_stock for t in techs.values()))
-        absent = order.required_parts - carried
-        if absent:
-            return (), f"no technician carries part {_fmt(absent)}"
-        return (), (f"no technician with skills {_fmt(order.required_skills)} carries parts "
-                    f"{_fmt(order.required_parts)}")
-    candidates = stocked - order.excluded_techs
-    if not candidates:
-        return (), f"every qualified technician is excluded ({', '.join(sorted(stocked))})"
-    roomy = {i for i in candidates
-             if techs[i].capacity is None or order.demand <= techs[i].capacity}
-    if not roomy:
-        return (), f"demand {order.demand} exceeds every qualified van's capacity"
-    shifts = [(k, s) for k, s in enumerate(problem.shifts) if s.tech_id in roomy]
-    if not shifts:
-        return (), "no qualified technician works that day"
+    # Orders with the same needs get the same shifts: decide that once per kind.
+    needs = (order.required_skills, order.required_parts, order.excluded_techs, order.demand)
+    if needs not in fleet.by_needs:
+        fleet.by_needs[needs] = _qualified_groups(fleet, order)
+    groups, reason = fleet.by_needs[needs]
+    if not groups:
+        return (), reason
 
     point = matrix.index(order.location)
-    reachable = [(k, s) for k, s in shifts
-                 if matrix.is_reachable(matrix.index(s.start_location), point)
-                 and matrix.is_reachable(point, matrix.index(s.end_location))]
-    if not reachable:
+    groups = [(shift, ks) for shift, ks in groups
+              if matrix.is_reachable(matrix.index(shift.start_location), point)
+              and matrix.is_reachable(point, matrix.index(shift.end_location))]
+    if not groups:
         return (), "not reachable by road"
 
-    in_window = [(k, s) for k, s in reachable if _windows_meet_shift(problem, order, s)]
-    if not in_window:
+    groups = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
+    if not groups:
         return (), "appointment window outside every shift"
-    fits = tuple(k for k, s in in_window if shift_fits(problem, matrix, s, [order]))
+    fitting = [ks for shift, ks in groups if shift_fits(problem, matrix, shift, [order])]
+    fits = fitting[0] if len(fitting) == 1 else tuple(sorted(itertools.chain(*fitting)))
     if not fits:
         return (), "not enough time in any shift (even as the only job)"
     return fits, ""
+
+
+def _qualified_groups(fleet: _Fleet, order: WorkOrder):
+    """The shift groups (trimmed to qualified technicians) for the order's needs, or a reason."""
+    techs = fleet.techs
+    missing = order.required_skills - fleet.skills
+    if missing:
+        return [], f"no technician has skills {_fmt(missing)}"
+    skilled = {i for i, t in techs.items() if order.required_skills <= t.skills}
+    if not skilled:
+        return [], f"no single technician has all of skills {_fmt(order.required_skills)}"
+    stocked = {i for i in skilled if order.required_parts <= techs[i].van_stock}
+    if not stocked:
+        absent = order.required_parts - fleet.parts
+        if absent:
+            return [], f"no technician carries part {_fmt(absent)}"
+        return [], (f"no technician with skills {_fmt(order.required_skills)} carries parts "
+                    f"{_fmt(order.required_parts)}")
+    candidates = stocked - order.excluded_techs
+    if not candidates:
+        return [], f"every qualified technician is excluded ({', '.join(sorted(stocked))})"
+    roomy = {i for i in candidates
+             if techs[i].capacity is None or order.demand <= techs[i].capacity}
+    if not roomy:
+        return [], f"demand {order.demand} exceeds every qualified van's capacity"
+    groups = []  # (a shift of the group, positions of its qualified shifts)
+    for group in fleet.groups:
+        ks = tuple(k for k, shift in group if shift.tech_id in roomy)
+        if ks:
+            groups.append((group[0][1], ks))
+    if not groups:
+        return [], "no qualified technician works that day"
+    return groups, ""
 
 
 def _windows_meet_shift(problem: Problem, order: WorkOrder, shift: Shift) -> bool:
