@@ -102,7 +102,9 @@ def read_instance(path: Path) -> Instance:
 
 
 def family(name: str) -> str:
-    """'RC104' -> 'RC1'."""
+    """'RC104' -> 'RC1'; 'SRC1_10_1' (see ``synthetic.py``) -> 'SRC1_10'."""
+    if "_" in name:
+        return name.rsplit("_", 1)[0]
     head = name.rstrip("0123456789-")
     return head + name[len(head)]
 
@@ -314,7 +316,8 @@ def summary(records: list[dict], best: dict[str, tuple[int, float]]) -> str:
            "| family | solver | feasible | mean gap | max gap | mean ratio to PyVRP "
            "| mean vehicles | mean wall s |",
            "|---|---|---|---|---|---|---|---|"]
-    groups = [*FAMILIES, "all"]
+    others = sorted({family(r["instance"]) for r in records} - set(FAMILIES))
+    groups = [*FAMILIES, *others, "all"]
     for group in groups:
         names = sorted({r["instance"] for r in records
                         if group == "all" or family(r["instance"]) == group})

@@ -184,9 +184,9 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
         routing.AddAtSolutionCallback(_report)
     start = None
     if initial_routes:
-        search = _parameters(strategies[0], params, deadline, warm=True)
+        search = _parameters(strategies[0], params, deadline, built, warm=True)
         start = initial_assignment(problem, matrix, built, eligibility, initial_routes, search)
-    search = _parameters(strategies[0], params, deadline, warm=start is not None)
+    search = _parameters(strategies[0], params, deadline, built, warm=start is not None)
     solution = run(routing, search, start)
     status = _status(routing.status(), solution is not None)
     outcomes = []
@@ -242,11 +242,13 @@ def _status(code: int, solved: bool) -> str:
     return _STATUS.get(code, str(code))
 
 
-def _parameters(strategy: Strategy, params: SolveParams, deadline: float, *, warm: bool):
+def _parameters(strategy: Strategy, params: SolveParams, deadline: float, built: BuiltModel, *,
+                warm: bool):
     return search_parameters(
         strategy,
         time_limit_s=deadline - clock.time() - _reserve_s(params),
         solution_limit=params.solution_limit,
         log=params.log_search,
         warm=warm,
+        mean_arc_cost=built.mean_arc_cost,
     )

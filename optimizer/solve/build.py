@@ -43,6 +43,9 @@ class BuiltModel:
     node_service_s: dict[int, tuple[int, ...]]
     breaks: dict[int, list[tuple[pywrapcp.IntervalVar, str]]]
     horizon_s: int
+    #: Mean cost of one arc between two distinct nodes (travel cost plus time cost) for
+    #: the first shift: the scale of one move, for the search's acceptance temperatures.
+    mean_arc_cost: float = 0.0
 
     def order_of_node(self, node: int) -> WorkOrder | None:
         return self.orders[node] if node < len(self.orders) else None
@@ -97,6 +100,7 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     base_travel = _submatrix(matrix.travel_s, points, np.int64)
     node_service_s: dict[int, tuple[int, ...]] = {}
     time_callbacks: dict[tuple[float, float], int] = {}
+    first_rows = None
     for v, tech in enumerate(techs):
         key = _vehicle_class(tech)
         if key not in time_callbacks:
@@ -107,6 +111,8 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
             if reachable is not None:
                 rows = np.where(reachable, rows, unreachable_s)
             time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
+            if first_rows is None:
+                first_rows = np.where(rows < unreachable_s, rows, 0)
             node_service_s[v] = service
         else:
             first = next(u for u in range(v) if _vehicle_class(techs[u]) == key)
@@ -116,7 +122,12 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     )
     time = routing.GetDimensionOrDie(TIME)
 
-    _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, node_points)
+    mean_arc_cost = _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
+                               node_points)
+    if first_rows is not None and n_nodes > 1:
+        # time on the road and on site, at the first shift's hourly rate
+        span_per_s = round(techs[0].cost_per_hour * COST_UNITS / 3600)
+        mean_arc_cost += span_per_s * _off_diagonal_mean(first_rows)
     _add_shift_windows(problem, routing, time, shifts)
     _add_order_rules(problem, routing, manager, time, orders, eligibility, n_vehicles)
     breaks = _add_breaks(problem, routing, manager, time, shifts, node_service_s)
@@ -130,12 +141,20 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
     return BuiltModel(manager, routing, time, shifts, techs, orders, node_points,
-                      node_service_s, breaks, horizon_s)
+                      node_service_s, breaks, horizon_s, mean_arc_cost)
 
 
-def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, node_points):
+def _off_diagonal_mean(values: np.ndarray) -> float:
+    n = len(values)
+    return float((values.sum() - np.trace(values)) / (n * (n - 1))) if n > 1 else 0.0
+
+
+def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
+               node_points) -> float:
     """Kilometres and hours at each technician's rates; a preferred technician saves a bonus,
-    and (when re-planning) another technician than the promised one costs ``reassign_cost``."""
+    and (when re-planning) another technician than the promised one costs ``reassign_cost``.
+
+    Returns the mean arc cost of the first shift (kilometres and surcharges only)."""
     bonus = round(problem.weights.preferred_tech_bonus * COST_UNITS)
     reassign = round(problem.weights.reassign_cost * COST_UNITS)
     callbacks: dict[tuple, int] = {}
@@ -143,6 +162,7 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, n
     distance = reachable = None
     # Only orders with a preferred or promised technician cost more on some shifts.
     picky = [o for o in orders if o.preferred_techs or o.promised_tech]
+    mean_arc_cost = 0.0
     no_surcharge = (0,) * len(orders)
     for v, (_shift, tech) in enumerate(zip(shifts, techs, strict=True)):
         # Per-order surcharges go on the order's outgoing arc (every visited node has one).
@@ -164,10 +184,13 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders, n
             if reachable is not None:
                 costs = np.where(reachable, costs, 0)
             callbacks[key] = routing.RegisterTransitMatrix(costs.tolist())
+            if v == 0:
+                mean_arc_cost = _off_diagonal_mean(costs)
         routing.SetArcCostEvaluatorOfVehicle(callbacks[key], v)
         time.SetSpanCostCoefficientForVehicle(
             round(tech.cost_per_hour * COST_UNITS / 3600), v
         )
+    return mean_arc_cost
 
 
 def _add_shift_windows(problem, routing, time, shifts):

@@ -82,7 +82,7 @@ def search_alone(problem: Problem, matrix: TravelMatrix, strategy: Strategy, *,
     """Build the model afresh and run one strategy; None if no solution was found."""
     built = build(problem, matrix, eligibility or check(problem, matrix))
     search = search_parameters(strategy, time_limit_s=max(0.01, time_limit_s),
-                               solution_limit=solution_limit)
+                               solution_limit=solution_limit, mean_arc_cost=built.mean_arc_cost)
     solution = run(built.routing, search)
     if solution is None:
         return None

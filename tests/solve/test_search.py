@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
 from optimizer.solve import solve
@@ -77,3 +78,28 @@ def test_portfolio_is_deterministic_under_a_solution_limit():
     assert verify(p, matrix, first) == []
     assert stops(first) == stops(second)
     assert first.meta.objective == second.meta.objective
+
+
+def test_annealing_temperatures_follow_the_models_arc_cost():
+    """The ILS acceptance temperatures are fractions of the model's mean arc cost (travel
+    at the technician's rates); without a cost scale OR-Tools chooses them."""
+    from optimizer.solve.build import COST_UNITS, build
+    from optimizer.solve.precheck import check
+    from optimizer.solve.search import Strategy, search_parameters
+
+    p = problem([order("A", 1), order("B", 3)], [tech("t1", cost_per_km=2.0, cost_per_hour=0.0)],
+                [shift("t1")])
+    built = build(p, M, check(p, M))
+    # nodes: A (point 1), B (point 3), depot (point 0); km between them 2, 1, 3 each way
+    assert built.mean_arc_cost == pytest.approx((2 + 1 + 3) / 3 * 2.0 * COST_UNITS)
+    strategy = Strategy()
+    sa = search_parameters(strategy, time_limit_s=1, mean_arc_cost=built.mean_arc_cost) \
+        .iterated_local_search_parameters.reference_solution_acceptance_strategy \
+        .simulated_annealing
+    assert not sa.automatic_temperatures
+    assert sa.initial_temperature == pytest.approx(strategy.temperature_start
+                                                   * built.mean_arc_cost)
+    assert sa.final_temperature == pytest.approx(strategy.temperature_end * built.mean_arc_cost)
+    unscaled = search_parameters(strategy, time_limit_s=1).iterated_local_search_parameters
+    assert unscaled.reference_solution_acceptance_strategy.simulated_annealing \
+        .automatic_temperatures
