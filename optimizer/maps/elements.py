@@ -24,9 +24,9 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from optimizer.maps import assets
-from optimizer.maps.content import OSM_CREDIT
+from optimizer.maps.content import OSM_CREDIT, stop_pin_classes
 from optimizer.maps.escape import h, js_value
-from optimizer.model import Location, Route
+from optimizer.model import Location, Route, Stop, WorkOrder
 
 #: From this many stops on one page, stop markers are clustered and drawn smaller.
 CLUSTER_FROM_STOPS = 60
@@ -278,6 +278,14 @@ def pin_marker(
     if popup_html is not None:
         marker.add_child(SafePopup(popup_html))
     return marker
+
+
+def stop_marker(stop: Stop, seq: int, order: WorkOrder | None, *, colour: str, size: int,
+                route_index: int, popup_html: str) -> folium.Marker:
+    """The numbered pin of a route's ``seq``-th stop in the route's colour (both map kinds)."""
+    return pin_marker(stop.location, str(seq), classes=stop_pin_classes(stop, order),
+                      style=f"background:{colour}", size=size, kind="stop",
+                      popup_html=popup_html, fsoRoute=route_index, fsoSeq=seq)
 
 
 def leg_points(route: Route, straight: bool) -> list[list[tuple[float, float]]]:

@@ -20,6 +20,7 @@ from optimizer.maps.elements import (
     page_head,
     pin_marker,
     stable_ids,
+    stop_marker,
     tile_layer,
 )
 from optimizer.maps.escape import h
@@ -205,19 +206,9 @@ def build_overview(
         )
         for seq, stop in enumerate(route.stops, start=1):
             order = c.find_order(problem, stop.order_id)
-            target.add_child(
-                pin_marker(
-                    stop.location,
-                    str(seq),
-                    classes=c.stop_pin_classes(stop, order),
-                    style=f"background:{colour}",
-                    size=size,
-                    kind="stop",
-                    popup_html=c.stop_popup_html(seq, stop, order, name, clock),
-                    fsoRoute=route_index,
-                    fsoSeq=seq,
-                )
-            )
+            target.add_child(stop_marker(
+                stop, seq, order, colour=colour, size=size, route_index=route_index,
+                popup_html=c.stop_popup_html(seq, stop, order, name, clock)))
             points.append((stop.location.lat, stop.location.lon))
 
     places = _group(m, "⌂ Homes and depots")

@@ -22,6 +22,7 @@ from optimizer.maps.elements import (
     page_head,
     pin_marker,
     stable_ids,
+    stop_marker,
     tile_layer,
 )
 from optimizer.maps.escape import h, tel_href, url_component
@@ -203,19 +204,9 @@ def build_tech_page(
         )
         for seq, stop in enumerate(route.stops, start=1):
             order = c.find_order(problem, stop.order_id)
-            group.add_child(
-                pin_marker(
-                    stop.location,
-                    str(seq),
-                    classes=c.stop_pin_classes(stop, order),
-                    style=f"background:{colour}",
-                    size=32,
-                    kind="stop",
-                    popup_html=_tech_popup(stop_anchor(route_index, seq), seq, stop, order, clock),
-                    fsoRoute=route_index,
-                    fsoSeq=seq,
-                )
-            )
+            group.add_child(stop_marker(
+                stop, seq, order, colour=colour, size=32, route_index=route_index,
+                popup_html=_tech_popup(stop_anchor(route_index, seq), seq, stop, order, clock)))
         for loc, role, is_home in c.route_roles(problem, route):
             if c.place_key(loc) in seen_places:
                 continue
