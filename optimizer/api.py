@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.geo.geocode import GeocodeResult, geocode_orders
+from optimizer.geo.geocode import GeocodeResult, geocode_homes, geocode_orders
 from optimizer.geo.geocode_report import write_geocode_report, write_geocoded_work_orders
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix
+from optimizer.geo.providers import AddressResolver
 from optimizer.io.events import read_events
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import read_json
@@ -49,17 +50,32 @@ def geocode(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Problem, GeocodeResult | None]:
-    """Locate every order given only by address (cached); others pass through untouched.
+    """Locate every order and technician home given only by address (cached).
 
-    Returns the problem with locations filled in (or ``location_issue`` set), and
-    the geocoding report; ``None`` when no order needed geocoding.
+    Returns the problem with locations filled in (an order that failed gets
+    ``location_issue``; a home that failed raises :class:`InputError`), and the
+    geocoding report; ``None`` when nothing needed geocoding.
     """
     problem = loaded.problem
-    if all(o.location is not None or not o.address for o in problem.orders):
+    orders_todo = any(o.location is None and o.address for o in problem.orders)
+    homes_todo = any(not t.home.located for t in problem.technicians)
+    if not (orders_todo or homes_todo):
         return problem, None
-    result = geocode_orders(problem.orders, problem.geocode, base_dir=loaded.folder,
-                            progress=progress, max_retries=problem.geocode.max_retries)
-    return replace(problem, orders=tuple(result.orders)), result
+    settings = problem.geocode
+    with AddressResolver(settings, base_dir=loaded.folder,
+                         max_retries=settings.max_retries) as resolver:
+        orders, report = problem.orders, ()
+        if orders_todo:
+            result = geocode_orders(problem.orders, settings, base_dir=loaded.folder,
+                                    progress=progress, resolver=resolver)
+            orders, report = result.orders, result.report
+        folder = loaded.base or loaded.folder
+        table = find_table(folder, "technicians", required=False) if folder.is_dir() else None
+        techs, shifts, homes = geocode_homes(problem.technicians, problem.shifts, resolver,
+                                             source=str(table or "technicians"))
+        result = GeocodeResult(orders, (*report, *homes), resolver.provider,
+                               resolver.requests, resolver.cache_hits)
+    return replace(problem, orders=orders, technicians=techs, shifts=shifts), result
 
 
 def _points(problem: Problem) -> tuple[list[Location], list[str]]:
@@ -68,9 +84,16 @@ def _points(problem: Problem) -> tuple[list[Location], list[str]]:
         if order.location is not None:
             points.append(order.location)
             labels.append(f"order {order.order_id}")
+    unlocated = []
     for shift in problem.shifts:
         points += [shift.start_location, shift.end_location]
         labels += [f"shift {shift.shift_id} start", f"shift {shift.shift_id} end"]
+        unlocated += [f"shift {shift.shift_id} {end} {place.address!r} is not geocoded yet "
+                      "(run geocode() first)"
+                      for end, place in (("start", shift.start_location),
+                                         ("end", shift.end_location)) if not place.located]
+    if unlocated:
+        raise InputError(unlocated)
     return points, labels
 
 

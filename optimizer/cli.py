@@ -175,7 +175,7 @@ def _geocode(args: argparse.Namespace) -> int:
             loaded, progress=lambda done, total: progress.update(task, completed=done,
                                                                    total=total))
     if result is None:
-        out.print(f"{args.scenario}: every order already has lat/lon; nothing to geocode")
+        out.print(f"{args.scenario}: every order and home already has lat/lon; nothing to geocode")
         return 0
     _geocode_summary(result)
     paths = api.write_geocoding(loaded, result, args.out or Path("maps_output") / problem.name)

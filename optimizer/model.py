@@ -7,6 +7,7 @@ they become integer seconds counted from :attr:`Problem.day_start`.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -30,6 +31,16 @@ class Location:
     lat: float
     lon: float
     address: str = ""
+
+    @classmethod
+    def to_geocode(cls, address: str) -> Location:
+        """A place known only by its address: NaN coordinates until it is geocoded."""
+        return cls(math.nan, math.nan, address)
+
+    @property
+    def located(self) -> bool:
+        """False for an address still waiting for its coordinates."""
+        return math.isfinite(self.lat) and math.isfinite(self.lon)
 
 
 @dataclass(frozen=True, slots=True)

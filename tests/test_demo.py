@@ -6,8 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from geopy.distance import geodesic
 
 from optimizer import api
+from optimizer.io.load import load_scenario
 from optimizer.io.schedule_json import read_json
 from optimizer.solve.verify import verify
 
@@ -75,12 +77,19 @@ def test_written_json_reads_back_and_verifies(demo, tmp_path):
 
 
 def test_address_only_variant_plans_end_to_end_offline():
-    """The demo without lat/lon is geocoded from the bundled extract and planned like the demo."""
+    """The demo without lat/lon (orders and technician homes) is geocoded from the bundled
+    extract and planned like the demo; each home lands within 50 m of the demo's."""
     result = api.solve_scenario(DEMO.parent / "liechtenstein-addresses", time_limit_s=5,
                                 solution_limit=50)
-    assert result.geocoding is not None and len(result.geocoding.report) == 80
+    assert result.geocoding is not None and len(result.geocoding.report) == 80 + 10
     assert all(row.status == "ok" for row in result.geocoding.report)
     assert all(o.location is not None for o in result.problem.orders)
+    given = {t.tech_id: t.home for t in load_scenario(DEMO).problem.technicians}
+    for tech in result.problem.technicians:
+        home = given[tech.tech_id]
+        assert geodesic((tech.home.lat, tech.home.lon), (home.lat, home.lon)).m < 50
+    problem = result.problem
+    assert all(s.start_location == problem.technician(s.tech_id).home for s in problem.shifts)
     unassigned = {u.order_id for u in result.schedule.unassigned}
     assert {"WO-1017", "WO-1042", "WO-1066"} <= unassigned and len(unassigned) <= 5
     assert verify(result.problem, result.matrix, result.schedule) == []

@@ -6,6 +6,10 @@ provider) or any geopy geocoder name. An
 :class:`~optimizer.geo.providers.AddressResolver` asks it, with a rate limit,
 retries and a cache.
 
+Technicians' homes given only as ``home_address`` are located too
+(:func:`geocode_homes`); a home that cannot be found is an input error, since
+a shift cannot start nowhere.
+
 Every address gets a :class:`GeocodeRow`: ``ok``, ``low_confidence`` (located
 but flagged), ``not_found``, ``ambiguous`` (hits of similar quality more than
 ``ambiguous_m`` apart), ``outside_area`` (no hit inside ``GeocodeSettings.bbox``)
@@ -21,9 +25,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from optimizer.errors import InputError
 from optimizer.geo.geocode_cache import Candidate
 from optimizer.geo.providers import AddressResolver
-from optimizer.model import GeocodeSettings, Location, WorkOrder
+from optimizer.model import GeocodeSettings, Location, Shift, Technician, WorkOrder
 
 OK, LOW_CONFIDENCE, NOT_FOUND = "ok", "low_confidence", "not_found"
 AMBIGUOUS, OUTSIDE_AREA, NO_ADDRESS = "ambiguous", "outside_area", "no_address"
@@ -249,3 +254,51 @@ def geocode_location(
         return _resolve(resolver, address, order_id=label)
     with AddressResolver(settings, base_dir=base_dir, cache_dir=cache_dir) as own:
         return _resolve(own, address, order_id=label)
+
+
+def home_label(tech_id: str) -> str:
+    """The report row label of a technician's home (``order_id`` column)."""
+    return f"tech {tech_id} home"
+
+
+def geocode_homes(
+    technicians: Sequence[Technician],
+    shifts: Sequence[Shift],
+    resolver: AddressResolver,
+    *,
+    source: str = "technicians",
+) -> tuple[tuple[Technician, ...], tuple[Shift, ...], tuple[GeocodeRow, ...]]:
+    """Locate every technician home given only by address (see ``Location.to_geocode``).
+
+    Shifts that start or end at such a home move with it. Returns the technicians,
+    the shifts and one report row per geocoded home. ``source`` names the
+    technicians table in error messages.
+
+    Raises
+    ------
+    InputError
+        Listing every home that could not be located (not found, ambiguous, outside
+        the area), with its technician and address.
+    """
+    rows: dict[str, GeocodeRow] = {}
+    failed = []
+    for tech in technicians:
+        if tech.home.located or tech.tech_id in rows:
+            continue
+        row = _resolve(resolver, tech.home.address, order_id=home_label(tech.tech_id))
+        rows[tech.tech_id] = row
+        if row.location is None:
+            failed.append(f"{source}, tech_id={tech.tech_id}, home_address="
+                          f"{tech.home.address!r}: {row.reason}; give home_lat and home_lon")
+    if failed:
+        raise InputError(failed)
+    homes = {tech_id: row.location for tech_id, row in rows.items()}
+
+    def moved(tech_id: str, place: Location) -> Location:
+        return homes[tech_id] if not place.located and tech_id in homes else place
+
+    techs = tuple(replace(t, home=moved(t.tech_id, t.home)) for t in technicians)
+    moved_shifts = tuple(
+        replace(s, start_location=moved(s.tech_id, s.start_location),
+                end_location=moved(s.tech_id, s.end_location)) for s in shifts)
+    return techs, moved_shifts, tuple(rows.values())

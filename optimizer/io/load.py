@@ -273,9 +273,16 @@ def _technicians(table, plan_date, tz, problems):
     for r in _rows(table, TECHNICIAN_COLUMNS, plan_date, tz, problems):
         tech_id = r.required_text("tech_id")
         home_xy = r.coordinates("home_lat", "home_lon")
-        if home_xy is None and not r.text("home_lat") and not r.text("home_lon"):
-            r.fail("home_lat", "home_lat and home_lon are required")
-        home = Location(*(home_xy or (0.0, 0.0)), r.text("home_address"))
+        address = r.text("home_address")
+        given = r.text("home_lat") or r.text("home_lon")
+        if home_xy is not None:
+            home = Location(*home_xy, address)
+        elif address and not given:
+            home = Location.to_geocode(address)  # located by the geocoding step
+        else:
+            if not given:
+                r.fail("home_lat", "give home_lat and home_lon, or a home_address to geocode")
+            home = Location(0.0, 0.0, address)
         end_xy = r.coordinates("end_lat", "end_lon")
         end = Location(*end_xy) if end_xy else home
         technicians.append(Technician(
@@ -395,7 +402,7 @@ def _check_references(table, orders, technicians, problems, warnings) -> None:
 
 def _warn_far_points(orders, technicians, warnings) -> None:
     points = [(f"order {o.order_id}", o.location) for o in orders if o.location]
-    points += [(f"technician {t.tech_id} home", t.home) for t in technicians]
+    points += [(f"technician {t.tech_id} home", t.home) for t in technicians if t.home.located]
     if len(points) < 3:
         return
     lat0 = statistics.median(p.lat for _, p in points)

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from optimizer import settings as app_settings
-from optimizer.errors import GeocodeError
-from optimizer.geo.geocode import Candidate, classify, geocode_location, geocode_orders
+from optimizer.errors import GeocodeError, InputError
+from optimizer.geo.geocode import (
+    Candidate,
+    classify,
+    geocode_homes,
+    geocode_location,
+    geocode_orders,
+)
 from optimizer.geo.geocode_report import (
     GEOCODED_COLUMNS,
     write_geocode_report,
     write_geocoded_work_orders,
 )
 from optimizer.geo.providers import AddressResolver, provider_confidence
-from optimizer.model import GeocodeSettings, Location, WorkOrder
+from optimizer.model import GeocodeSettings, Location, Shift, Technician, WorkOrder
 
 try:
     from nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
@@ -226,6 +233,44 @@ def test_progress_and_technician_home(server, tmp_path):
     assert home.location == Location(47.1405, 9.5215, "Städtle 5")
     assert home.order_id == "tech T1 home"
     assert server.count() == 1  # the same address is asked once per run
+
+
+def _tech_with_shift(tech_id: str, home: Location, end: Location | None = None):
+    tech = Technician(tech_id, tech_id, frozenset(), home)
+    start = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    return tech, Shift(tech_id, tech_id, start, start.replace(hour=17), home, end or home)
+
+
+def test_technician_homes_given_by_address_are_located(server, tmp_path):
+    """Homes without coordinates are geocoded and their shifts move with them; a home
+    given with coordinates, or a shift ending elsewhere, stays as it was."""
+    server.script("Städtle 5", results(STAEDTLE))
+    depot = Location(47.2, 9.55, "depot")
+    t1, s1 = _tech_with_shift("T1", Location.to_geocode("Städtle 5"), end=depot)
+    t2, s2 = _tech_with_shift("T2", Location(47.0, 9.5, "given"))
+    with AddressResolver(online(server), cache_dir=tmp_path, min_delay_s=0) as resolver:
+        techs, shifts, rows = geocode_homes([t1, t2], [s1, s2], resolver)
+    home = Location(47.1405, 9.5215, "Städtle 5")
+    assert [t.home for t in techs] == [home, t2.home]
+    assert (shifts[0].start_location, shifts[0].end_location) == (home, depot)
+    assert shifts[1] == s2
+    assert [(r.order_id, r.status) for r in rows] == [("tech T1 home", "ok")]
+
+
+def test_unfound_homes_are_all_reported_at_once(server, tmp_path):
+    """A shift cannot start nowhere: every home that fails is named in one InputError."""
+    server.script("Landstrasse 5", results(BALZERS, SCHAAN))
+    t1, s1 = _tech_with_shift("T1", Location.to_geocode("Nirgendwoweg 3"))
+    t2, s2 = _tech_with_shift("T2", Location.to_geocode("Landstrasse 5"))
+    with (AddressResolver(online(server), cache_dir=tmp_path, min_delay_s=0) as resolver,
+          pytest.raises(InputError) as info):
+        geocode_homes([t1, t2], [s1, s2], resolver, source="technicians.csv")
+    assert info.value.problems == [
+        "technicians.csv, tech_id=T1, home_address='Nirgendwoweg 3': address not found; "
+        "give home_lat and home_lon",
+        "technicians.csv, tech_id=T2, home_address='Landstrasse 5': ambiguous address; "
+        "give home_lat and home_lon",
+    ]
 
 
 @pytest.mark.skipif(not (OSM_DIR / NAME).exists(), reason="Liechtenstein extract missing")

@@ -153,3 +153,28 @@ def test_shifts_table_replaces_the_default_shift(tmp_path):
         "tech_id,shift_start,shift_end\nT1,07:00,11:00\nT1,15:00,19:00\n")
     shifts = load_scenario(folder).problem.shifts
     assert [(s.shift_id, s.start.hour) for s in shifts] == [("T1#1", 7), ("T1#2", 15), ("T2", 8)]
+
+
+def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
+    """A home_address without lat/lon is kept for the geocoding step; with neither, an error."""
+    source = tmp_path / "technicians.csv"
+    source.write_text(
+        "tech_id,home_address,home_lat,home_lon,shift_start,shift_end\n"
+        'T1,"Austrasse 20, 9490 Vaduz",,,08:00,17:00\n'
+        "T2,,,,08:00,17:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_scenario(_scenario_with(tmp_path, "technicians", source))
+    [problem] = info.value.problems
+    assert "technicians.csv row 3, home_lat='': give home_lat and home_lon, or a " \
+           "home_address to geocode" in problem
+
+    source.write_text(source.read_text(encoding="utf-8").replace("T2,,", "T2,Zollstrasse 2,"),
+                      encoding="utf-8")
+    loaded = load_scenario(_scenario_with(tmp_path / "again", "technicians", source))
+    t1 = loaded.problem.technician("T1")
+    assert not t1.home.located and t1.home.address == "Austrasse 20, 9490 Vaduz"
+    shift = loaded.problem.shifts[0]
+    assert shift.start_location is t1.home and shift.end_location is t1.home
+    assert not any("T1 home" in w for w in loaded.warnings)  # no far-point check on NaN
