@@ -1,9 +1,10 @@
 """The address index of an OSM extract: parsing, normalised keys and the on-disk cache.
 
-:func:`read_osm` streams the ``addr:*`` tags of an extract (``.osm``, ``.osm.bz2``
-or ``.osm.gz``) with an XML parser; :func:`build_index` groups the addresses by
-street and locality into a :class:`GazetteerIndex`, and :func:`load_index`
-pickles it under ``settings.cache_dir``, keyed by the file's SHA-256.
+:func:`read_osm` streams the ``addr:*`` tags of an extract (``.osm``, ``.osm.bz2``,
+``.osm.gz`` or ``.osm.pbf``, see :mod:`.osm_file`) with an XML parser;
+:func:`build_index` groups the addresses by street and locality into a
+:class:`GazetteerIndex`, and :func:`load_index` pickles it under
+``settings.cache_dir``, keyed by the file's SHA-256.
 
 Names are indexed under normalised keys (:func:`name_keys`): case, accents,
 umlauts written as ``ä``, ``ae`` or ``a``, ``Str.``/``Strasse``/``Straße``,
@@ -14,9 +15,7 @@ mean of their distinct nodes; of relations, the mean of their members.
 
 from __future__ import annotations
 
-import bz2
 import functools
-import gzip
 import hashlib
 import logging
 import math
@@ -35,6 +34,7 @@ import numpy as np
 
 from optimizer import settings
 from optimizer.errors import GeocodeError
+from optimizer.geo.osm_file import open_osm_xml
 
 logger = logging.getLogger(__name__)
 
@@ -139,15 +139,6 @@ class GazetteerIndex:
     version: int = INDEX_VERSION
 
 
-def _open(path: Path):
-    name = path.name.lower()
-    if name.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    if name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
-
-
 def read_osm(path: Path) -> tuple[list[tuple[str, dict[str, str], float, float]], list[Any]]:
     """Stream an OSM XML file: ``(osm_ref, tags, lat, lon)`` of every object with
     ``addr:housenumber``, and ``(name, lats, lons)`` of every way with highway and name."""
@@ -198,7 +189,7 @@ def read_osm(path: Path) -> tuple[list[tuple[str, dict[str, str], float, float]]
     parser.EndElementHandler = end
     parser.buffer_text = True
     try:
-        with _open(path) as stream:
+        with open_osm_xml(path) as stream:
             while chunk := stream.read(1 << 20):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
@@ -336,7 +327,7 @@ def load_index(path: str | Path, *, cache_dir: str | Path | None = None) -> Gaze
     Parameters
     ----------
     path : str or Path
-        An OSM XML extract (``.osm``, ``.osm.bz2``, ``.osm.gz``).
+        An OSM extract (``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``).
     cache_dir : str or Path, optional
         Defaults to ``settings.cache_dir``; the pickle goes to ``<cache_dir>/gazetteer/``.
 

@@ -234,7 +234,7 @@ class Gazetteer(Geocoder):
     Parameters
     ----------
     osm_file : str or Path
-        The extract (``.osm``, ``.osm.bz2`` or ``.osm.gz``).
+        The extract (``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``).
     cache_dir : str or Path, optional
         Where the index pickle lives; defaults to ``settings.cache_dir``.
 

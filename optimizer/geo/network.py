@@ -2,7 +2,8 @@
 
 Three sources, chosen by :class:`~optimizer.model.TravelSettings`:
 
-* ``osm_file``: a local ``.osm``/``.osm.bz2``/``.osm.gz`` extract. Only ways that pass
+* ``osm_file``: a local ``.osm``/``.osm.bz2``/``.osm.gz``/``.osm.pbf`` extract (see
+  :mod:`.osm_file`). Only ways that pass
   osmnx's own ``network_type="drive"`` filter are kept, so a full extract (buildings,
   footways, land use) gives the same graph as a pre-filtered ``-drive`` file.
 * ``place`` / ``bbox``: downloaded by osmnx when a network is available and kept as
@@ -16,8 +17,6 @@ the parse cost is paid once.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
 import os
@@ -29,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import networkx as nx
 import osmnx as ox
@@ -37,6 +36,7 @@ from osmnx._errors import ResponseStatusCodeError
 
 from optimizer import settings
 from optimizer.errors import InputError, NetworkError
+from optimizer.geo.osm_file import open_osm_xml
 from optimizer.model import TravelSettings
 
 #: Bump when the preparation changes, to invalidate cached graphs.
@@ -139,19 +139,6 @@ def is_drivable(tags: Mapping[str, str], clauses: Sequence[Clause] | None = None
     return True
 
 
-@contextmanager
-def _open_xml(path: Path) -> Iterator[IO[bytes]]:
-    if path.suffix == ".bz2":
-        with bz2.open(path, "rb") as f:
-            yield f
-    elif path.suffix == ".gz":
-        with gzip.open(path, "rb") as f:
-            yield f
-    else:
-        with path.open("rb") as f:
-            yield f
-
-
 def filter_osm_xml(src: Path, dst: Path) -> tuple[int, int]:
     """Copy the drivable ways of an OSM XML file, and the nodes they use, to ``dst``.
 
@@ -164,7 +151,7 @@ def filter_osm_xml(src: Path, dst: Path) -> tuple[int, int]:
     nodes: dict[str, ET.Element] = {}
     ways: list[ET.Element] = []
     try:
-        with _open_xml(src) as f:
+        with open_osm_xml(src) as f:
             for _event, elem in ET.iterparse(f, events=("end",)):
                 if elem.tag == "node":
                     nodes[elem.get("id")] = elem
@@ -177,7 +164,7 @@ def filter_osm_xml(src: Path, dst: Path) -> tuple[int, int]:
                 elif elem.tag == "relation":
                     elem.clear()
     except (ET.ParseError, OSError, EOFError) as exc:
-        raise InputError(f"osm_file {str(src)!r}: not a readable OSM XML file ({exc})") from exc
+        raise InputError(f"osm_file {str(src)!r}: not a readable OSM file ({exc})") from exc
     used: dict[str, None] = {}
     for way in ways:
         for nd in way.iter("nd"):
@@ -245,7 +232,7 @@ def graph_from_osm_file(path: Path, *, simplify: bool = True) -> nx.MultiDiGraph
     Parameters
     ----------
     path
-        ``.osm``, ``.osm.bz2`` or ``.osm.gz`` file; a full extract is filtered to
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf`` file; a full extract is filtered to
         drivable ways first.
     simplify
         Merge chains of degree-2 nodes into single edges with a geometry.
