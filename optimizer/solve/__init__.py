@@ -16,7 +16,13 @@ from optimizer.solve.diagnose import reason_for_dropped
 from optimizer.solve.extract import routes_from
 from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
 from optimizer.solve.precheck import Eligibility, check
-from optimizer.solve.search import Strategy, portfolio, run, search_parameters
+from optimizer.solve.search import (
+    Strategy,
+    first_solution_too_slow,
+    portfolio,
+    run,
+    search_parameters,
+)
 from optimizer.solve.warm import feasible_routes, initial_assignment
 
 __all__ = ["SolveParams", "solve"]
@@ -24,8 +30,10 @@ __all__ = ["SolveParams", "solve"]
 #: Search parameters for a model that only reads routes back (no search runs).
 READ_BACK = Strategy("PATH_CHEAPEST_ARC", "GREEDY_DESCENT")
 READ_BACK_S = 30.0
-#: Status and objective rank of the greedy routes of :mod:`.construct`, used only
-#: when no search found a first solution within the time limit.
+#: Status and objective rank of the greedy routes of :mod:`.construct`, used when no
+#: search found a first solution within the time limit, and instead of a search when
+#: the problem is too large for OR-Tools' first solution in that time
+#: (:func:`~optimizer.solve.search.first_solution_too_slow`).
 GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
 GREEDY_OBJECTIVE = 2**62
 
@@ -150,6 +158,8 @@ def _start_helpers(problem: Problem, params: SolveParams) -> list:
     """Helper processes for the extra strategies (they start up while the model is built)."""
     if params.workers < 2 or len(problem.orders) < PARALLEL_MIN_ORDERS or not problem.shifts:
         return []
+    if first_solution_too_slow(len(problem.orders), params.time_limit_s):
+        return []  # their insertion heuristics would not finish in time
     if parallel.inside_pool_worker():
         # Already one of several parallel workers (a sweep, a pool): do not add
         # processes. Under a solution limit the strategies then run one after the other.
@@ -178,6 +188,15 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
                 found[0] += 1
                 on_solution(cost / COST_UNITS, clock.monotonic() - began, found[0])
         routing.AddAtSolutionCallback(_report)
+    if not initial_routes and first_solution_too_slow(len(built.orders), params.time_limit_s):
+        # OR-Tools' insertion heuristics would overrun this limit and then find nothing
+        # (1000 orders at 1 s): keep the greedy routes, within the time.
+        greedy = _greedy_plan(problem, matrix, built, eligibility)
+        if greedy is not None:
+            if on_solution is not None:
+                on_solution(greedy.solution.ObjectiveValue() / COST_UNITS,
+                            clock.monotonic() - began, 1)
+            return greedy
     start = None
     if initial_routes:
         search = _parameters(strategies[0], params, deadline, built, warm=True)
@@ -203,9 +222,7 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
         # Not even a first solution in the time given (OR-Tools' insertion heuristics
         # take seconds on 1000 orders): fall back on greedy routes (0.1-0.3 s on 1000
         # orders, so built only here, off the normal path), which are read back below.
-        greedy = feasible_routes(problem, matrix, built, eligibility, dict(zip(
-            (s.shift_id for s in built.shifts),
-            greedy_routes(problem, matrix, built, eligibility), strict=True)))
+        greedy = _checked_greedy_routes(problem, matrix, built, eligibility)
         outcomes.append(parallel.Outcome(GREEDY_OBJECTIVE, tuple(map(tuple, greedy)), -1,
                                          len(strategies)))
     best = min(outcomes, key=lambda o: (o.objective, o.worker))
@@ -231,6 +248,21 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
     if solution is None:
         raise SolveError(f"the solver found no schedule at all (status {status})")
     return _Found(built, solution, status)
+
+
+def _checked_greedy_routes(problem, matrix, built: BuiltModel, eligibility) -> list[list[str]]:
+    """The greedy routes of :mod:`.construct` (order ids per shift), re-checked exactly."""
+    by_shift = dict(zip((s.shift_id for s in built.shifts),
+                        greedy_routes(problem, matrix, built, eligibility), strict=True))
+    return feasible_routes(problem, matrix, built, eligibility, by_shift)
+
+
+def _greedy_plan(problem, matrix, built: BuiltModel, eligibility) -> _Found | None:
+    """The greedy routes, read into the unsolved ``built`` (no search runs)."""
+    routes = _checked_greedy_routes(problem, matrix, built, eligibility)
+    built.routing.CloseModelWithParameters(search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
+    solution = built.routing.ReadAssignmentFromRoutes(parallel.index_routes(built, routes), True)
+    return _Found(built, solution, GREEDY_STATUS) if solution is not None else None
 
 
 def _status(code: int, solved: bool) -> str:

@@ -69,12 +69,9 @@ def test_lunch_is_taken_before_a_job_that_would_block_it():
     assert shift_fits(p, M, built.shifts[0], [p.order("long")])
 
 
-def test_greedy_routes_scale_to_a_thousand_orders():
-    """1000 orders with windows on a 60 x 60 km square, 100 technicians: all placed, and
-    every route passes the exact check (the safety net must hold where OR-Tools' first
-    solution takes seconds)."""
+def _square(n: int, techs: int = 100):
+    """``n`` orders with 2-hour windows on a 60 x 60 km square, a depot in the middle."""
     rng = np.random.default_rng(7)
-    n = 1000
     xy = rng.uniform(0, 60_000, size=(n + 1, 2))
     xy[0] = 30_000
     dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
@@ -87,14 +84,35 @@ def test_greedy_routes_scale_to_a_thousand_orders():
                                          f"{opens[k] // 60 + 2:02d}:{opens[k] % 60:02d}"),))
               for k in range(n)]
     orders = [replace(o, location=points[k + 1]) for k, o in enumerate(orders)]
-    techs = [tech(f"t{k}") for k in range(100)]
-    shifts = [shift(f"t{k}", start="07:00", end="19:00") for k in range(100)]
+    shifts = [shift(f"t{k}", start="07:00", end="19:00") for k in range(techs)]
     shifts = [replace(s, start_location=points[0], end_location=points[0]) for s in shifts]
-    p = problem(orders, techs, shifts)
+    return problem(orders, [tech(f"t{k}") for k in range(techs)], shifts), matrix
+
+
+def test_greedy_routes_scale_to_a_thousand_orders():
+    """1000 orders with windows on a 60 x 60 km square, 100 technicians: all placed, and
+    every route passes the exact check (the safety net must hold where OR-Tools' first
+    solution takes seconds)."""
+    p, matrix = _square(1000)
     built, _, routes = _greedy(p, matrix)
-    assert sum(map(len, routes)) == n
+    assert sum(map(len, routes)) == 1000
     for v, route in enumerate(routes):
         assert shift_fits(p, matrix, built.shifts[v], [p.order(oid) for oid in route])
+
+
+def test_too_large_for_the_limit_keeps_greedy_routes_without_a_search(monkeypatch):
+    """700 orders at 1 s: OR-Tools' first solution would overrun the limit, so no search
+    runs at all and the checked greedy routes are the plan, with every order served."""
+    def no_search(*_args, **_kw):
+        raise AssertionError("OR-Tools searched although it cannot finish in time")
+
+    monkeypatch.setattr(sys.modules["optimizer.solve"], "run", no_search)
+    p, matrix = _square(700)
+    s = solve(p, matrix, SolveParams(time_limit_s=1))
+    assert s.meta.status == GREEDY_STATUS
+    assert s.unassigned == ()
+    assert sum(len(r.stops) for r in s.routes) == 700
+    assert verify(p, matrix, s) == []
 
 
 def test_solve_falls_back_on_greedy_routes_when_no_search_finds_one(monkeypatch):

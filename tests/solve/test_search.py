@@ -13,6 +13,7 @@ from factories import FAST, line_matrix, order, problem, shift, tech, window
 
 from optimizer.solve import solve
 from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
+from optimizer.solve.search import first_solution_too_slow
 from optimizer.solve.verify import verify
 
 M = line_matrix(6)
@@ -103,3 +104,13 @@ def test_annealing_temperatures_follow_the_models_arc_cost():
     unscaled = search_parameters(strategy, time_limit_s=1).iterated_local_search_parameters
     assert unscaled.reference_solution_acceptance_strategy.simulated_annealing \
         .automatic_temperatures
+
+
+@pytest.mark.parametrize(("orders", "limit_s", "too_slow"), [
+    (100, 1, False), (500, 1, False), (700, 1, True), (1000, 1, True),
+    (1000, 10, False), (1400, 10, True), (2000, 30, True),
+])
+def test_first_solution_too_slow_follows_the_measured_cubic_growth(orders, limit_s, too_slow):
+    """4.5 s for 1000 orders, growing with the cube of the count; a Solomon instance (100
+    orders) never skips the search, even at 1 s."""
+    assert first_solution_too_slow(orders, limit_s) is too_slow
