@@ -54,8 +54,8 @@ PORTFOLIO_FIRST_SOLUTIONS = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "PATH_CHE
 SAVINGS_NEIGHBORS_RATIO = 0.1
 #: Seconds OR-Tools' insertion heuristics need for a first solution of 1000 orders with
 #: tight windows (measured on this project's 2-core machine: 0.05 s for 200 orders,
-#: 0.55 s for 500, 4-5 s for 1000; about cubic), and how far the heuristics overrun a
-#: shorter time limit before giving up (about 0.9 s at 1000 orders).
+#: 0.55 s for 500, 4-5 s for 1000, so about cubic). Under a shorter limit they overrun
+#: it (by about 0.9 s at 1000 orders) and then find nothing.
 FIRST_SOLUTION_S_PER_1000 = 4.5
 #: Operators switched off (see the module docstring).
 OPERATORS_OFF = (
@@ -99,10 +99,10 @@ class Strategy:
 def first_solution_too_slow(orders: int, time_limit_s: float) -> bool:
     """Whether OR-Tools' first solution of ``orders`` orders is not expected within the limit.
 
-    Then the search starts from the greedy routes of :mod:`.construct` instead (guided
-    local search from given routes), so that a large problem under a short limit gets
-    a plan within its time rather than an insertion heuristic that overruns it. Depends
-    on the time limit, not the clock, so solution-limited runs stay deterministic.
+    Then no search runs and the greedy routes of :mod:`.construct` are the plan, so
+    that a large problem under a short limit gets one within its time rather than an
+    insertion heuristic that overruns the limit and finds nothing. Depends on the time
+    limit, not the clock, so solution-limited runs stay deterministic.
     """
     return FIRST_SOLUTION_S_PER_1000 * (orders / 1000) ** 3 > time_limit_s
 
