@@ -36,6 +36,8 @@ READ_BACK_S = 30.0
 #: (:func:`~optimizer.solve.search.first_solution_too_slow`).
 GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
 GREEDY_OBJECTIVE = 2**62
+#: Share of the time limit that reading a warm start's routes may take at most.
+WARM_READ_SHARE = 0.25
 
 #: ``on_solution(best_cost, elapsed_s, solutions_found)``; cost in currency units.
 ProgressCallback = Callable[[float, float, int], None]
@@ -200,6 +202,10 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
     start = None
     if initial_routes:
         search = _parameters(strategies[0], params, deadline, built, warm=True)
+        # Reading routes is a constraint propagation that can take seconds on a re-plan
+        # with lunch breaks (all 8 s of a re-plan once): cap it, the search needs the rest.
+        search.time_limit.FromMilliseconds(
+            max(1, int(1000 * WARM_READ_SHARE * search.time_limit.ToTimedelta().total_seconds())))
         start = initial_assignment(problem, matrix, built, eligibility, initial_routes, search)
     search = _parameters(strategies[0], params, deadline, built, warm=start is not None)
     solution = run(routing, search, start)

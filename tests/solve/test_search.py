@@ -114,3 +114,25 @@ def test_first_solution_too_slow_follows_the_measured_cubic_growth(orders, limit
     """4.5 s for 1000 orders, growing with the cube of the count; a Solomon instance (100
     orders) never skips the search, even at 1 s."""
     assert first_solution_too_slow(orders, limit_s) is too_slow
+
+
+def test_reading_a_warm_start_gets_a_quarter_of_the_time_at_most(monkeypatch):
+    """Reading routes can take seconds on a re-plan with breaks; once it took the whole
+    limit and the search never ran. The read is closed with a quarter of the time."""
+    import sys
+
+    module = sys.modules["optimizer.solve"]
+    seen = []
+    real = module.initial_assignment
+
+    def spy(problem, matrix, built, eligibility, initial_routes, search):
+        seen.append(search.time_limit.ToTimedelta().total_seconds())
+        return real(problem, matrix, built, eligibility, initial_routes, search)
+
+    monkeypatch.setattr(module, "initial_assignment", spy)
+    p = problem([order(f"o{k}", 1 + k % 5) for k in range(6)], [tech("t1"), tech("t2")],
+                [shift("t1"), shift("t2")])
+    s = solve(p, M, SolveParams(time_limit_s=4, workers=1),
+              initial_routes={"t1": ["o0", "o1", "o2"], "t2": ["o3", "o4", "o5"]})
+    assert verify(p, M, s) == []
+    assert len(seen) == 1 and 0 < seen[0] <= 0.25 * 4
