@@ -201,11 +201,10 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
             return greedy
     start = None
     if initial_routes:
-        search = _parameters(strategies[0], params, deadline, built, warm=True)
         # Reading routes is a constraint propagation that can take seconds on a re-plan
         # with lunch breaks (all 8 s of a re-plan once): cap it, the search needs the rest.
-        search.time_limit.FromMilliseconds(
-            max(1, int(1000 * WARM_READ_SHARE * search.time_limit.ToTimedelta().total_seconds())))
+        search = _parameters(strategies[0], params, deadline, built, warm=True,
+                             share=WARM_READ_SHARE)
         start = initial_assignment(problem, matrix, built, eligibility, initial_routes, search)
     search = _parameters(strategies[0], params, deadline, built, warm=start is not None)
     solution = run(routing, search, start)
@@ -280,10 +279,11 @@ def _status(code: int, solved: bool) -> str:
 
 
 def _parameters(strategy: Strategy, params: SolveParams, deadline: float, built: BuiltModel, *,
-                warm: bool):
+                warm: bool, share: float = 1.0):
+    """Search parameters for ``share`` of the time left before the deadline."""
     return search_parameters(
         strategy,
-        time_limit_s=deadline - clock.time() - _reserve_s(params),
+        time_limit_s=share * (deadline - clock.time() - _reserve_s(params)),
         solution_limit=params.solution_limit,
         log=params.log_search,
         warm=warm,

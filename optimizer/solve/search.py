@@ -198,4 +198,3 @@ def run(routing: pywrapcp.RoutingModel, search, initial=None):
     if search.use_iterated_local_search:
         return routing.SolveWithIteratedLocalSearch(search)
     return routing.SolveWithParameters(search)
-
