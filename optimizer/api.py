@@ -69,10 +69,12 @@ def geocode(
             result = geocode_orders(problem.orders, settings, base_dir=loaded.folder,
                                     progress=progress, resolver=resolver)
             orders, report = result.orders, result.report
-        folder = loaded.base or loaded.folder
-        table = find_table(folder, "technicians", required=False) if folder.is_dir() else None
-        techs, shifts, homes = geocode_homes(problem.technicians, problem.shifts, resolver,
-                                             source=str(table or "technicians"))
+        techs, shifts, homes = problem.technicians, problem.shifts, ()
+        if homes_todo:
+            folder = loaded.base or loaded.folder
+            table = find_table(folder, "technicians", required=False) if folder.is_dir() else None
+            techs, shifts, homes = geocode_homes(techs, shifts, resolver,
+                                                 source=str(table or "technicians"))
         result = GeocodeResult(orders, (*report, *homes), resolver.provider,
                                resolver.requests, resolver.cache_hits)
     return replace(problem, orders=orders, technicians=techs, shifts=shifts), result
