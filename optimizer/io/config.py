@@ -1,13 +1,24 @@
-"""scenario.toml: known sections and keys, and their typed, validated values."""
+"""scenario.toml: known sections and keys, and their typed, validated values.
+
+Every check appends to ``problems`` (file, table/key, value, rule) and carries
+on, so that one run reports the whole file. The allowed range of each number is
+in :data:`TOML_RANGES` (and in docs/scenario-format.md).
+"""
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
+from optimizer.io.schemas import Range
 from optimizer.model import GeocodeSettings, ObjectiveWeights, Priority, TravelSettings
 from optimizer.solve.params import SolveParams
 
@@ -19,6 +30,45 @@ TOML_KEYS: dict[str, set[str]] = {
     "geocode": {f for f in GeocodeSettings.__dataclass_fields__},
     "maps": {"tiles", "tile_attribution"},
 }
+
+#: The allowed range of every numeric key, by section (``[objective.drop_penalty]`` and
+#: ``[objective.sla_late_cost_per_min]`` apply theirs to each priority).
+TOML_RANGES: dict[str, dict[str, Range]] = {
+    "travel": {
+        "speed_kph": Range(1, 300),
+        "detour_factor": Range(1, 5),
+        "speed_factor": Range(0.1, 10),
+        "max_snap_m": Range(1, 100_000),
+    },
+    "geocode": {
+        "min_confidence": Range(0, 1),
+        "timeout_s": Range(0, 600, low_open=True),
+        "min_delay_s": Range(0, 3600),
+        "max_retries": Range(0, 20, integer=True),
+    },
+    "solver": {
+        "time_limit_s": Range(0, 86_400, low_open=True),
+        "seed": Range(0, 2**31 - 1, integer=True),
+        "solution_limit": Range(1, 1_000_000_000, integer=True),
+        "workers": Range(1, 64, integer=True),
+    },
+    "objective": {
+        "drop_penalty": Range(0, 10_000_000),
+        "sla_late_cost_per_min": Range(0, 100_000),
+        "overtime_cost_per_hour": Range(0, 1_000_000),
+        "preferred_tech_bonus": Range(0, 10_000_000),
+        "reassign_cost": Range(0, 10_000_000),
+        "retime_cost_per_min": Range(0, 100_000),
+        "retime_tolerance_min": Range(0, 1440),
+    },
+}
+TRAVEL_SOURCES = ("haversine", "osm_file", "place", "bbox")
+#: File name endings an ``osm_file`` may have (what :mod:`optimizer.geo.osm_file` opens).
+OSM_SUFFIXES = (*_OSM_SUFFIXES, ".pbf")
+OFFLINE_GEOCODERS = ("gazetteer",)
+#: Values of ``[maps] tiles`` that draw no background map.
+NO_TILES = ("", "none")
+_URL_PARTS = ("{z}", "{x}", "{y}")
 
 
 def check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> None:
@@ -34,6 +84,35 @@ def check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> 
                 if key not in TOML_KEYS[name]:
                     problems.append(f"{path} [{name}]: unknown key {key!r} "
                                     f"(known: {', '.join(sorted(TOML_KEYS[name]))})")
+
+
+def _section(config: dict[str, Any], name: str) -> dict[str, Any]:
+    value = config.get(name, {})
+    return value if isinstance(value, dict) else {}
+
+
+def number(path: Path, where: str, value: Any, allowed: Range,
+           problems: list[str]) -> float | int | None:
+    """``value`` if it is a number within ``allowed``; else None and a problem."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "a whole number" if allowed.integer else "a number"
+        problems.append(f"{path} {where}={value!r}: must be {kind} ({allowed})")
+        return None
+    problem = allowed.problem(float(value))
+    if problem:
+        problems.append(f"{path} {where}={value!r}: {problem}")
+        return None
+    return int(value) if allowed.integer else value
+
+
+def _text(path: Path, where: str, value: Any, problems: list[str]) -> str | None:
+    if not isinstance(value, str):
+        problems.append(f"{path} {where}={value!r}: must be text (in double quotes)")
+        return None
+    return value
+
+
+# -- [scenario] ------------------------------------------------------------------------------
 
 
 def parse_plan_date_and_zone(path: Path, section: dict[str, Any], problems: list[str]):
@@ -59,57 +138,306 @@ def parse_plan_date_and_zone(path: Path, section: dict[str, Any], problems: list
     return plan_date, tz
 
 
-def parse_settings(path: Path, name: str, kind: type, config: dict[str, Any], problems: list[str]):
-    values = {k: v for k, v in config.get(name, {}).items() if k in TOML_KEYS[name]}
-    for key in ("bbox", "country_codes"):
-        if isinstance(values.get(key), list):
-            values[key] = tuple(values[key])
-    defaults = kind()
-    for key, value in values.items():
-        default = getattr(defaults, key)
-        if isinstance(default, float) and not (
-            isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        ):
-            problems.append(f"{path} [{name}] {key}={value!r}: must be a number > 0")
-            return defaults
-    if name == "travel" and values.get("source", "haversine") not in (
-        "haversine", "osm_file", "place", "bbox"
-    ):
-        problems.append(f"{path} [travel] source={values['source']!r}: use haversine, "
-                        "osm_file, place or bbox")
-        return defaults
-    return kind(**values)
+def check_name(path: Path, section: dict[str, Any], problems: list[str]) -> None:
+    """``[scenario] name`` and ``description`` are text; a name needs a letter or digit.
+
+    A name is display text (it may contain ``/``); the output folder is made from it
+    with :func:`safe_folder_name`.
+    """
+    if "name" in section:
+        name = _text(path, "[scenario] name", section["name"], problems)
+        if name is not None and not any(c.isalnum() for c in name):
+            problems.append(f"{path} [scenario] name={name!r}: must contain a letter or digit "
+                            "(leave name out to use the folder's name)")
+    if "description" in section:
+        _text(path, "[scenario] description", section["description"], problems)
 
 
-def parse_weights(path: Path, section: dict[str, Any], problems: list[str]) -> ObjectiveWeights:
+_UNSAFE = re.compile(r"[^\w.-]+")
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
+
+
+def safe_folder_name(name: str) -> str:
+    """A file-name slug of ``name``: safe as one folder or file name on any system.
+
+    Letters (any script) and digits are kept; runs of anything else except ``-``,
+    ``_`` and single dots become ``-``. The result has no path separator, does not
+    start with a dot or ``-`` and holds no ``..``; it is at most 100 characters
+    long, and ``"scenario"`` when nothing is left.
+
+    >>> safe_folder_name("../../../../x")
+    'x'
+    >>> safe_folder_name("Zürich Nord / Süd")
+    'Zürich-Nord-Süd'
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _UNSAFE.sub("-", text)            # separators, spaces, control characters
+    text = re.sub(r"\.{2,}", ".", text)      # no ".."
+    text = re.sub(r"-{2,}", "-", text)
+    text = text.strip(".-_ ")[:100].rstrip(".-_ ")
+    if _WINDOWS_RESERVED.match(text):
+        text = f"{text}_"
+    return text or "scenario"
+
+
+# -- data files ------------------------------------------------------------------------------
+
+
+def _resolved(toml_path: Path, value: str) -> tuple[Path, Path]:
+    """The folder relative paths start from, and ``value`` resolved against it."""
+    folder = Path(os.path.abspath(toml_path.parent))
+    return folder, Path(os.path.abspath(folder / value))
+
+
+def check_osm_file(toml_path: Path, section: str, value: Any, problems: list[str]) -> None:
+    """An ``osm_file`` must name an existing OSM extract; relative to the scenario.toml."""
+    where = f"[{section}] osm_file"
+    if _text(toml_path, where, value, problems) is None:
+        return
+    folder, path = _resolved(toml_path, value)
+    if not value.strip() or not value.lower().endswith(OSM_SUFFIXES):
+        problems.append(f"{toml_path} {where}={value!r}: not an OSM extract; the file name "
+                        f"must end in {', '.join(OSM_SUFFIXES)} (resolved from {folder})")
+    elif not path.is_file():
+        problems.append(f"{toml_path} {where}={value!r}: no such file {str(path)!r} "
+                        f"(resolved from {folder})")
+
+
+def check_base(toml_path: Path, value: Any, problems: list[str]) -> Path | None:
+    """The base scenario's folder (relative to the what-if's scenario.toml), if it exists."""
+    where = "[scenario] base"
+    if _text(toml_path, where, value, problems) is None:
+        return None
+    folder, path = _resolved(toml_path, value)
+    if not path.is_dir():
+        problems.append(f"{toml_path} {where}={value!r}: no such folder {str(path)!r} "
+                        f"(resolved from {folder})")
+        return None
+    if not (path / "scenario.toml").is_file():
+        problems.append(f"{toml_path} {where}={value!r}: {str(path)!r} has no scenario.toml "
+                        f"(resolved from {folder})")
+        return None
+    return path
+
+
+# -- [travel] and [geocode] ------------------------------------------------------------------
+
+
+def _bbox(path: Path, where: str, value: Any, problems: list[str]):
+    try:
+        west, south, east, north = (
+            float(v) for v in value if not isinstance(v, bool) and isinstance(v, int | float))
+    except (TypeError, ValueError):
+        problems.append(f"{path} {where}={value!r}: must be [west, south, east, north] "
+                        "in degrees")
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        problems.append(f"{path} {where}={value!r}: must be [west, south, east, north] in "
+                        "degrees, with -180 <= west < east <= 180 and -90 <= south < north <= 90")
+        return None
+    return (west, south, east, north)
+
+
+def _numbers_and_boxes(path: Path, name: str, section: dict[str, Any],
+                       problems: list[str]) -> dict[str, Any]:
+    """The valid values of ``section`` (only known keys); problems for the others."""
+    values: dict[str, Any] = {}
+    ranges = TOML_RANGES.get(name, {})
+    for key, value in section.items():
+        if key not in TOML_KEYS[name]:
+            continue  # reported by check_toml_keys
+        where = f"[{name}] {key}"
+        if key in ranges:
+            checked = number(path, where, value, ranges[key], problems)
+            if checked is not None:
+                values[key] = checked
+        elif key == "bbox":
+            box = _bbox(path, where, value, problems)
+            if box is not None:
+                values[key] = box
+        else:
+            values[key] = value
+    return values
+
+
+def parse_travel(path: Path, config: dict[str, Any], problems: list[str]) -> TravelSettings:
+    """``[travel]``: ranges, the source and what it needs (file, place or bbox)."""
+    values = _numbers_and_boxes(path, "travel", _section(config, "travel"), problems)
+    source = values.get("source", "haversine")
+    if source not in TRAVEL_SOURCES:
+        problems.append(f"{path} [travel] source={source!r}: use {', '.join(TRAVEL_SOURCES)}")
+        values.pop("source")
+        source = "haversine"
+    if "place" in values and _text(path, "[travel] place", values["place"], problems) is None:
+        values.pop("place")
+    if "osm_file" in values:
+        check_osm_file(path, "travel", values["osm_file"], problems)
+    needs = {"osm_file": 'osm_file = "<extract>.osm.bz2"',
+             "place": 'place = "Vaduz, Liechtenstein"',
+             "bbox": "bbox = [west, south, east, north]"}
+    if source in needs and source not in values and source not in _section(config, "travel"):
+        problems.append(f'{path} [travel] source="{source}": needs {needs[source]}')
+    return replace(TravelSettings(), **{k: v for k, v in values.items()
+                                       if k in TOML_KEYS["travel"]})
+
+
+def parse_geocode(path: Path, config: dict[str, Any], problems: list[str]) -> GeocodeSettings:
+    """``[geocode]``: ranges, a known provider, options, country codes, osm_file."""
+    values = _numbers_and_boxes(path, "geocode", _section(config, "geocode"), problems)
+    if "provider" in values:
+        provider = _text(path, "[geocode] provider", values["provider"], problems)
+        if provider is None:
+            values.pop("provider")
+        elif not _known_geocoder(provider):
+            problems.append(f"{path} [geocode] provider={provider!r}: unknown geocoder (use "
+                            f"gazetteer, nominatim or a geopy geocoder name: "
+                            f"{', '.join(_geopy_services())})")
+            values.pop("provider")
+    if "options" in values and not isinstance(values["options"], dict):
+        problems.append(f"{path} [geocode] options={values['options']!r}: must be a table, "
+                        'e.g. { domain = "nominatim.example.org" }')
+        values.pop("options")
+    if "country_codes" in values:
+        codes = values["country_codes"]
+        if not isinstance(codes, list) or not all(
+                isinstance(c, str) and len(c) == 2 and c.isalpha() for c in codes):
+            problems.append(f"{path} [geocode] country_codes={codes!r}: must be a list of "
+                            'two-letter codes, e.g. ["li", "ch"]')
+            values.pop("country_codes")
+        else:
+            values["country_codes"] = tuple(codes)
+    if "osm_file" in values:
+        check_osm_file(path, "geocode", values["osm_file"], problems)
+    return replace(GeocodeSettings(), **values)
+
+
+def _geopy_services() -> list[str]:
+    from geopy.geocoders import SERVICE_TO_GEOCODER
+
+    return sorted(SERVICE_TO_GEOCODER)
+
+
+def _known_geocoder(provider: str) -> bool:
+    name = provider.strip().lower()
+    return name in OFFLINE_GEOCODERS or name in _geopy_services()
+
+
+# -- [objective] and [solver] ----------------------------------------------------------------
+
+
+def parse_weights(path: Path, section: Any, problems: list[str]) -> ObjectiveWeights:
     defaults = ObjectiveWeights()
+    if not isinstance(section, dict):
+        return defaults
+    ranges = TOML_RANGES["objective"]
     values: dict[str, Any] = {}
     for key, value in section.items():
         default = getattr(defaults, key, None)
+        if key not in ranges:
+            continue  # reported by check_toml_keys
         if isinstance(default, dict):
             if not isinstance(value, dict):
-                problems.append(f"{path} [objective] {key}: must be a table by priority")
+                problems.append(f"{path} [objective] {key}={value!r}: must be a table by "
+                                f"priority ([objective.{key}])")
                 continue
             merged = dict(default)
             for level, amount in value.items():
                 if level not in {p.value for p in Priority}:
-                    problems.append(f"{path} [objective.{key}] {level!r}: unknown priority")
-                elif not isinstance(amount, int | float) or amount < 0:
-                    problems.append(f"{path} [objective.{key}] {level}={amount!r}: must be >= 0")
-                else:
-                    merged[Priority(level)] = float(amount)
+                    problems.append(f"{path} [objective.{key}] {level!r}: unknown priority "
+                                    f"(use {', '.join(p.value for p in Priority)})")
+                    continue
+                checked = number(path, f"[objective.{key}] {level}", amount, ranges[key],
+                                 problems)
+                if checked is not None:
+                    merged[Priority(level)] = float(checked)
             values[key] = merged
-        elif default is not None:
-            if not isinstance(value, int | float) or value < 0:
-                problems.append(f"{path} [objective] {key}={value!r}: must be a number >= 0")
-            else:
-                values[key] = float(value)
+        else:
+            checked = number(path, f"[objective] {key}", value, ranges[key], problems)
+            if checked is not None:
+                values[key] = float(checked)
     return replace(defaults, **values)
 
 
-def parse_solve_params(path: Path, section: dict[str, Any], problems: list[str]) -> SolveParams:
+def parse_solve_params(path: Path, section: Any, problems: list[str],
+                       base: SolveParams | None = None) -> SolveParams:
+    """``[solver]`` over ``base`` (the defaults, or a what-if's base scenario's)."""
+    base = base or SolveParams()
+    if not isinstance(section, dict):
+        return base
+    values = _numbers_and_boxes(path, "solver", section, problems)
+    if "log_search" in values and not isinstance(values["log_search"], bool):
+        problems.append(f"{path} [solver] log_search={values['log_search']!r}: must be "
+                        "true or false")
+        values.pop("log_search")
+    valid = {}
+    for key, value in values.items():
+        try:
+            replace(base, **{key: value})
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{path} [solver] {exc}")
+            continue
+        valid[key] = value
+    return replace(base, **valid)
+
+
+# -- [maps] ----------------------------------------------------------------------------------
+
+
+def check_maps(path: Path, section: Any, problems: list[str]) -> dict[str, str]:
+    """``[maps]``: ``tiles`` must be "none", a known provider or a URL template.
+
+    The provider names are xyzservices' (what folium's tile layers accept);
+    xyzservices is read here without importing folium.
+    """
+    if not isinstance(section, dict):
+        return {}
+    maps: dict[str, str] = {}
+    for key in ("tiles", "tile_attribution"):
+        if key in section and _text(path, f"[maps] {key}", section[key], problems) is not None:
+            maps[key] = section[key]
+    tiles = maps.get("tiles")
+    if tiles is None or tiles.strip().lower() in NO_TILES or _tile_provider(tiles):
+        return maps
+    if "://" in tiles or "{" in tiles:
+        missing = [p for p in _URL_PARTS if p not in tiles]
+        if missing:
+            problems.append(f"{path} [maps] tiles={tiles!r}: a URL template needs "
+                            f"{', '.join(_URL_PARTS)} (missing {', '.join(missing)})")
+        elif not maps.get("tile_attribution", "").strip():
+            problems.append(f"{path} [maps] tiles={tiles!r}: a URL template needs "
+                            'tile_attribution = "..." (who provides the tiles)')
+        return maps
+    close = difflib.get_close_matches(tiles, _tile_names(), n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    problems.append(
+        f"{path} [maps] tiles={tiles!r}: unknown tile provider. Use \"none\", an xyzservices "
+        f"provider name (e.g. OpenStreetMap, CartoDB Positron, OpenTopoMap; all "
+        f"{len(_tile_names())} names: python -c \"import xyzservices; "
+        f"print(*xyzservices.providers.flatten(), sep=chr(10))\"), or a URL template with "
+        f"{{z}}/{{x}}/{{y}} and tile_attribution.{hint}")
+    return maps
+
+
+def _tile_names() -> list[str]:
+    import xyzservices
+
+    return sorted(xyzservices.providers.flatten())
+
+
+def _tile_provider(tiles: str) -> bool:
+    import xyzservices
+
+    if tiles.strip().lower() == "openstreetmap":  # as folium: OpenStreetMap.Mapnik
+        return True
     try:
-        return SolveParams(**{k: v for k, v in section.items() if k in TOML_KEYS["solver"]})
-    except (TypeError, ValueError) as exc:
-        problems.append(f"{path} [solver]: {exc}")
-        return SolveParams()
+        xyzservices.providers.query_name(tiles)
+    except ValueError:
+        return False
+    return True
+
+
+__all__ = [
+    "OSM_SUFFIXES", "TOML_KEYS", "TOML_RANGES", "check_base", "check_maps", "check_name",
+    "check_osm_file", "check_toml_keys", "number", "parse_geocode", "parse_plan_date_and_zone",
+    "parse_solve_params", "parse_travel", "parse_weights", "safe_folder_name",
+]

@@ -6,28 +6,34 @@ import math
 import statistics
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError
 from optimizer.io.config import (
     TOML_KEYS,
+    TOML_RANGES,
+    check_base,
+    check_maps,
+    check_name,
     check_toml_keys,
+    parse_geocode,
     parse_plan_date_and_zone,
-    parse_settings,
     parse_solve_params,
+    parse_travel,
     parse_weights,
 )
 from optimizer.io.schemas import (
     ABSENCE_COLUMNS,
     SHIFT_COLUMNS,
+    SLA_MAX_DAYS,
     TECHNICIAN_COLUMNS,
     WORK_ORDER_COLUMNS,
     RowReader,
     check_columns,
 )
-from optimizer.io.tables import Table, find_table, read_table
+from optimizer.io.tables import Table, encoding_note, find_table, read_table
 from optimizer.model import (
     Break,
     GeocodeSettings,
@@ -35,7 +41,6 @@ from optimizer.model import (
     Problem,
     Shift,
     Technician,
-    TravelSettings,
     WorkOrder,
 )
 from optimizer.scenario import Change, apply_changes, parse_change
@@ -43,8 +48,6 @@ from optimizer.solve.params import SolveParams
 
 #: A point further than this from the scenario's median point is suspicious.
 FAR_POINT_KM = 150.0
-
-
 
 @dataclass(frozen=True, slots=True)
 class LoadedScenario:
@@ -84,17 +87,21 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         raise InputError(f"{toml_path}: not valid TOML: {exc}") from None
 
     section = config.get("scenario", {})
-    if isinstance(section, dict) and section.get("base"):
+    if not isinstance(section, dict):
+        section = {}  # reported by check_toml_keys
+    if "base" in section:
         return _load_overlay(folder, toml_path, config, _seen or ())
 
     problems: list[str] = []
     warnings: list[str] = []
     check_toml_keys(toml_path, config, problems)
+    check_name(toml_path, section, problems)
     plan_date, tz = parse_plan_date_and_zone(toml_path, section, problems)
-    travel = parse_settings(toml_path, "travel", TravelSettings, config, problems)
-    geocode = parse_settings(toml_path, "geocode", GeocodeSettings, config, problems)
+    travel = parse_travel(toml_path, config, problems)
+    geocode = parse_geocode(toml_path, config, problems)
     weights = parse_weights(toml_path, config.get("objective", {}), problems)
     params = parse_solve_params(toml_path, config.get("solver", {}), problems)
+    maps = check_maps(toml_path, config.get("maps", {}), problems)
     if plan_date is None or tz is None:
         raise InputError(problems)
 
@@ -107,6 +114,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
                 tables[base] = read_table(path)
         except InputError as exc:
             problems.extend(exc.problems)
+    warnings += [note for table in tables.values() if (note := encoding_note(table))]
 
     orders = _orders(tables.get("work_orders"), plan_date, tz, problems)
     technicians, tech_shifts = _technicians(tables.get("technicians"), plan_date, tz, problems)
@@ -118,9 +126,12 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         tech_shifts = _apply_absences(tables["absences"], tech_ids, tech_shifts, plan_date, tz,
                                       problems, warnings)
     _check_references(tables.get("work_orders"), orders, technicians, problems, warnings)
+    _check_geocoding_source(toml_path, geocode, orders, technicians, problems)
     if problems:
         raise InputError(problems)
 
+    all_shifts = [s for shifts in tech_shifts.values() for s in shifts]
+    _warn_orders(tables["work_orders"], orders, technicians, all_shifts, tz, warnings)
     _warn_far_points(orders, technicians, warnings)
     problem = Problem(
         name=str(section.get("name") or folder.name),
@@ -128,7 +139,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         timezone=tz.key,
         orders=tuple(orders),
         technicians=tuple(technicians),
-        shifts=tuple(s for shifts in tech_shifts.values() for s in shifts),
+        shifts=tuple(all_shifts),
         weights=weights,
         travel=travel,
         geocode=geocode,
@@ -138,7 +149,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         problem=problem,
         params=params,
         warnings=tuple(warnings),
-        maps={k: str(v) for k, v in config.get("maps", {}).items()},
+        maps=maps,
         description=str(section.get("description", "")),
     )
 
@@ -151,16 +162,21 @@ _OVERLAY_SECTIONS = {"scenario", "solver", "maps", "changes"}
 def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
                   seen: tuple[Path, ...]) -> LoadedScenario:
     section = config["scenario"]
-    base_dir = (folder / str(section["base"])).resolve()
-    if base_dir in seen or base_dir == folder.resolve():
-        raise InputError(f"{toml_path} [scenario] base={section['base']!r}: circular base")
     problems: list[str] = []
+    base_dir = check_base(toml_path, section["base"], problems)
+    if base_dir is not None and (base_dir.resolve() in seen
+                                 or base_dir.resolve() == folder.resolve()):
+        raise InputError(f"{toml_path} [scenario] base={section['base']!r}: circular base")
     for name in config:
         if name not in _OVERLAY_SECTIONS:
             problems.append(f"{toml_path}: [{name}] is not allowed in a what-if scenario "
                             "(express it as a [[changes]] entry)")
     check_toml_keys(toml_path, {k: v for k, v in config.items()
                                  if k in TOML_KEYS}, problems)
+    check_name(toml_path, section, problems)
+    solver = config.get("solver", {})
+    parse_solve_params(toml_path, solver, problems)  # ranges, before the base is read
+    maps = check_maps(toml_path, config.get("maps", {}), problems)
     raw_changes = config.get("changes", [])
     if not isinstance(raw_changes, list):
         problems.append(f"{toml_path}: changes must be an array of tables ([[changes]])")
@@ -171,25 +187,41 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
             changes.append(parse_change(spec, f"{toml_path} changes[{k}]"))
         except InputError as exc:
             problems.extend(exc.problems)
-    if problems:
+    if problems or base_dir is None:
         raise InputError(problems)
     base = load_scenario(base_dir, _seen=(*seen, folder.resolve()))
-    problem = apply_changes(_anchor_files(base.problem, base.folder), changes,
-                            where=f"{toml_path} ")
+    try:
+        problem = apply_changes(_anchor_files(base.problem, base.folder), changes,
+                                where=f"{toml_path} ")
+    except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong kind
+        raise InputError(f"{toml_path} [[changes]]: {exc}") from None
+    _check_changed(toml_path, problem)
     problem = replace(problem, name=str(section.get("name") or folder.name))
-    params = base.params
-    solver = config.get("solver", {})
-    if solver:
-        try:
-            params = replace(params, **solver)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{toml_path} [solver]: {exc}") from None
+    params = parse_solve_params(toml_path, solver, [], base=base.params)
     return LoadedScenario(
         folder=folder, problem=problem, params=params, warnings=base.warnings,
-        maps={**base.maps, **{k: str(v) for k, v in config.get("maps", {}).items()}},
+        maps={**base.maps, **maps},
         description=str(section.get("description", "")), base=base.folder,
         changes=tuple(changes),
     )
+
+
+def _check_changed(toml_path: Path, problem: Problem) -> None:
+    """What the changes made must stay in the ranges the files are held to."""
+    problems: list[str] = []
+    where = f"{toml_path} [[changes]]: afterwards"
+    factor = TOML_RANGES["travel"]["speed_factor"]
+    if message := factor.problem(problem.travel.speed_factor):
+        problems.append(f"{where} the travel speed_factor={problem.travel.speed_factor:g} "
+                        f"{message}")
+    for key, allowed in TOML_RANGES["objective"].items():
+        value = getattr(problem.weights, key)
+        for level, amount in (value.items() if isinstance(value, dict) else [("", value)]):
+            if message := allowed.problem(float(amount)):
+                name = f"{key}.{level}" if level else key
+                problems.append(f"{where} the weight {name}={amount:g} {message}")
+    if problems:
+        raise InputError(problems)
 
 
 def _anchor_files(problem: Problem, folder: Path) -> Problem:
@@ -230,7 +262,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         required_skills=r.items("required_skills"),
         priority=r.priority(),
         time_windows=r.windows(),
-        sla_due=r.moment("sla_due"),
+        sla_due=_sla_due(r),
         preferred_techs=r.items("preferred_techs"),
         excluded_techs=r.items("excluded_techs"),
         required_parts=r.items("required_parts"),
@@ -241,6 +273,18 @@ def order_from_row(r: RowReader) -> WorkOrder:
         location_issue="" if location else (
             "address not geocoded" if address else "no address and no lat/lon"),
     )
+
+
+def _sla_due(r: RowReader) -> datetime | None:
+    due = r.moment("sla_due")
+    if due is None:
+        return None
+    midnight = datetime.combine(r.plan_date, time(0), tzinfo=r.tz)
+    if abs(due - midnight) > timedelta(days=SLA_MAX_DAYS):
+        r.fail("sla_due", f"more than {SLA_MAX_DAYS} days from the plan date {r.plan_date} "
+                          "(a wrong year?)")
+        return None
+    return due
 
 
 def _lunch(r: RowReader, shift_start, shift_end) -> tuple[Break, ...]:
@@ -270,8 +314,13 @@ def _shift_times(r: RowReader):
 
 def _technicians(table, plan_date, tz, problems):
     technicians, shifts = [], {}
+    first_row: dict[str, int] = {}
     for r in _rows(table, TECHNICIAN_COLUMNS, plan_date, tz, problems):
         tech_id = r.required_text("tech_id")
+        if tech_id in first_row:
+            r.fail("tech_id", f"duplicate (first in row {first_row[tech_id]})")
+        elif tech_id:
+            first_row[tech_id] = r.row.number
         home_xy = r.coordinates("home_lat", "home_lon")
         address = r.text("home_address")
         given = r.text("home_lat") or r.text("home_lon")
@@ -309,6 +358,7 @@ def _technicians(table, plan_date, tz, problems):
 def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems):
     by_id = {t.tech_id: t for t in technicians}
     replaced: dict[str, list[Shift]] = {}
+    booked: dict[str, list[tuple[RowReader, Shift]]] = {}
     for r in _rows(table, SHIFT_COLUMNS, plan_date, tz, problems):
         tech = by_id.get(r.required_text("tech_id"))
         if tech is None:
@@ -328,10 +378,34 @@ def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems):
                 Location(*end_xy) if end_xy else (
                     default_end.end_location if default_end else tech.home),
                 breaks, overtime))
+            booked.setdefault(tech.tech_id, []).append((r, own[-1]))
+    for tech_id, shifts in booked.items():
+        _check_overlaps(tech_id, shifts)
     for tech_id, own in replaced.items():
         if len(own) == 1:
             own[0] = replace(own[0], shift_id=tech_id)
     return {**tech_shifts, **replaced}
+
+
+def _check_overlaps(tech_id: str, booked: list[tuple[RowReader, Shift]]) -> None:
+    """One technician's shifts (shifts.csv rows) must not overlap, overtime included."""
+    booked = sorted(booked, key=lambda rs: rs[1].start)
+
+    def span(shift: Shift) -> str:
+        return f"{shift.start:%H:%M}-{shift.end:%H:%M}"
+
+    for k, (r1, first) in enumerate(booked):
+        until = first.end + timedelta(minutes=first.max_overtime_min)
+        for r2, second in booked[k + 1:]:
+            if second.start < first.end:
+                r2.fail("shift_start", f"technician {tech_id}'s shift {span(second)} overlaps "
+                                       f"the shift in row {r1.row.number} ({span(first)}); "
+                                       "one person cannot work both")
+            elif second.start < until:
+                r1.fail("max_overtime_min",
+                        f"with overtime technician {tech_id}'s shift {span(first)} may run "
+                        f"until {until:%H:%M}, into the shift in row {r2.row.number} "
+                        f"({span(second)}); lower max_overtime_min or move the shifts apart")
 
 
 def _apply_absences(table, tech_ids, tech_shifts, plan_date, tz, problems, warnings):
@@ -372,11 +446,6 @@ def _apply_absences(table, tech_ids, tech_shifts, plan_date, tz, problems, warni
 
 def _check_references(table, orders, technicians, problems, warnings) -> None:
     tech_ids = [t.tech_id for t in technicians]
-    seen: dict[str, int] = {}
-    for t in technicians:
-        if t.tech_id in seen:
-            problems.append(f"technicians: duplicate tech_id {t.tech_id!r}")
-        seen[t.tech_id] = 1
     if table is None:
         return
     rows = {}
@@ -398,6 +467,38 @@ def _check_references(table, orders, technicians, problems, warnings) -> None:
         if missing:
             warnings.append(f"order {order.order_id}: no technician has skills "
                             f"{sorted(missing)} (it will be unassigned)")
+
+
+def _check_geocoding_source(toml_path: Path, geocode: GeocodeSettings, orders, technicians,
+                            problems: list[str]) -> None:
+    """Addresses to geocode with the offline gazetteer need an OSM extract to look them up."""
+    if geocode.provider.strip().lower() != "gazetteer" or geocode.osm_file:
+        return
+    todo = [f"order {o.order_id}" for o in orders if o.location is None and o.address]
+    todo += [f"technician {t.tech_id}'s home" for t in technicians
+             if not t.home.located and t.home.address]
+    if todo:
+        problems.append(f"{toml_path} [geocode] provider='gazetteer': needs osm_file = "
+                        f'"<extract>.osm.bz2" to geocode {len(todo)} address'
+                        f"{'es' if len(todo) != 1 else ''} (first: {todo[0]}), or give lat/lon")
+
+
+def _warn_orders(table: Table, orders, technicians, shifts, tz, warnings: list[str]) -> None:
+    """Orders that `solve` will leave out for a missing part, or find already late."""
+    stocked = {p for t in technicians for p in t.van_stock}
+    plan_start = min((s.start for s in shifts), default=None)
+    for row, order in zip(table.rows, orders, strict=False):
+        where = f"{table.path} row {row.number}: order {order.order_id}"
+        absent = sorted(order.required_parts - stocked)
+        if absent:
+            parts = "part" if len(absent) == 1 else "parts"
+            warnings.append(f"{where}: no van carries the {parts} {', '.join(absent)} "
+                            "(it will be unassigned)")
+        if order.sla_due is not None and plan_start is not None and order.sla_due < plan_start:
+            due, start = order.sla_due.astimezone(tz), plan_start.astimezone(tz)
+            shown = f"{due:%H:%M}" if due.date() == start.date() else f"{due:%Y-%m-%d %H:%M}"
+            warnings.append(f"{where}: the SLA was already due at {shown}, before the plan "
+                            f"starts at {start:%H:%M} (it will be late whenever it is served)")
 
 
 def _warn_far_points(orders, technicians, warnings) -> None:

@@ -7,6 +7,7 @@ first, so that a whole file is reported at once.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,67 @@ SHIFT_COLUMNS = {
 ABSENCE_COLUMNS = {"required": ("tech_id", "start", "end"), "optional": ("reason",)}
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+#: A number written with a decimal comma (``47,1391``), accepted in ;-separated files.
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """The values a number may take: ``low..high``, ``> low`` if ``low_open``."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    integer: bool = False
+
+    def __str__(self) -> str:
+        low, high = format_number(self.low), format_number(self.high)
+        if math.isinf(self.high):
+            text = f"{'>' if self.low_open else '>='} {low}"
+        elif self.low_open:
+            text = f"> {low} and <= {high}"
+        else:
+            text = f"{low}..{high}"
+        return f"{text}, a whole number" if self.integer else text
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with ``value``, or None if it is allowed."""
+        allowed = f" (allowed: {self})" if math.isfinite(self.high) else ""
+        if not math.isfinite(value):
+            return f"not a finite number{allowed}"
+        if self.low_open and value <= self.low:
+            return f"must be > {format_number(self.low)}{allowed}"
+        if not self.low_open and value < self.low:
+            return f"must be >= {format_number(self.low)}{allowed}"
+        if value > self.high:
+            return f"must be <= {format_number(self.high)}{allowed}"
+        if self.integer and not float(value).is_integer():
+            return "must be a whole number"
+        return None
+
+
+def format_number(value: float) -> str:
+    """``1000000`` rather than ``1e+06``; ``0.1`` as is."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}"
+
+
+#: The range of every numeric column (also listed in docs/scenario-format.md).
+COLUMN_RANGES = {
+    "service_min": Range(0, 1440),
+    "demand": Range(0, 1_000_000, integer=True),
+    "geocode_confidence": Range(0, 1),
+    "lunch_min": Range(0, 1440),
+    "max_overtime_min": Range(0, 1440),
+    "efficiency": Range(0.1, 10),
+    "cost_per_km": Range(0, 100_000),
+    "cost_per_hour": Range(0, 1_000_000),
+    "capacity": Range(0, 1_000_000, integer=True),
+    "speed_factor": Range(0.1, 10),
+}
+#: ``sla_due`` further than this from the plan date is a typo (a wrong year).
+SLA_MAX_DAYS = 366
 
 
 def check_columns(table: Table, spec: dict[str, tuple[str, ...]], problems: list[str]) -> bool:
@@ -95,6 +157,11 @@ class RowReader:
             self.fail(column, f"not {what}")
             return None
 
+    def _float(self, value: str) -> float:
+        if self.table.separator == ";" and _DECIMAL_COMMA.match(value):
+            value = value.replace(",", ".")
+        return float(value)
+
     def number(
         self,
         column: str,
@@ -105,7 +172,11 @@ class RowReader:
         maximum: float | None = None,
         required: bool = False,
     ) -> float | None:
-        value = self._parse(column, float, "a number")
+        """The cell as a finite number within :data:`COLUMN_RANGES` (or the given bounds).
+
+        A value out of range is reported and ``default`` is returned in its place.
+        """
+        value = self._parse(column, self._float, "a number")
         if value is None:
             if required and not self.text(column):
                 self.fail(column, "is required")
@@ -114,20 +185,28 @@ class RowReader:
         if value != value:  # NaN
             self.fail(column, "not a number")
             return default
-        if minimum is not None and value < minimum:
-            self.fail(column, f"must be >= {minimum:g}")
-        elif above is not None and value <= above:
-            self.fail(column, f"must be > {above:g}")
-        elif maximum is not None and value > maximum:
-            self.fail(column, f"must be <= {maximum:g}")
+        allowed = COLUMN_RANGES.get(column)
+        if allowed is None and (minimum is not None or above is not None
+                                or maximum is not None):
+            allowed = Range(above if above is not None else
+                            minimum if minimum is not None else -math.inf,
+                            maximum if maximum is not None else math.inf,
+                            low_open=above is not None)
+        problem = allowed.problem(value) if allowed else (
+            None if math.isfinite(value) else "not a finite number")
+        if problem:
+            self.fail(column, problem)
+            return default
         return value
 
-    def integer(self, column: str, default: int | None = None, *, minimum: int = 0) -> int | None:
-        value = self.number(column, None, minimum=minimum)
+    def integer(self, column: str, default: int | None = None) -> int | None:
+        """A whole number within :data:`COLUMN_RANGES` (``default`` if empty or wrong)."""
+        value = self.number(column, None)
         if value is None:
             return default
         if not value.is_integer():
             self.fail(column, "must be a whole number")
+            return default
         return int(value)
 
     def items(self, column: str) -> frozenset[str]:

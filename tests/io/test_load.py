@@ -15,6 +15,7 @@ from optimizer.model import Priority
 
 DATA = Path(__file__).parents[1] / "data"
 TINY = DATA / "tiny"
+OSM = DATA / "osm" / "tiny.osm"
 BAD = sorted((DATA / "bad").glob("*.csv"))
 
 #: For each broken file: fragments the message must contain (file, row, field, value, rule).
@@ -26,7 +27,7 @@ EXPECTED = {
     "shift_end_before_start": ["technicians.csv row 2", "shift_end='08:00'", "ends before"],
     "lat_out_of_range": ["row 2", "lat='147.1391'", "-90..90"],
     "duplicate_order": ["row 3", "order_id='WO-1'", "duplicate (first in row 2)"],
-    "duplicate_technician": ["duplicate tech_id 'T1'"],
+    "duplicate_technician": ["technicians.csv row 3", "tech_id='T1'", "duplicate (first in row 2)"],
     "negative_duration": ["row 2", "service_min='-5'", "must be >= 0"],
     "unknown_priority": ["row 2", "priority='urgent'", "unknown priority"],
     "empty_file": ["work_orders.csv", "empty"],
@@ -40,6 +41,13 @@ def _scenario_with(tmp_path: Path, table: str, source: Path) -> Path:
     folder = tmp_path / "scenario"
     shutil.copytree(TINY, folder)
     shutil.copy(source, folder / f"{table}.csv")
+    return folder
+
+
+def _with_extract(folder: Path) -> Path:
+    """``folder`` with an OSM extract for the offline geocoder."""
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text() + f"\n[geocode]\nosm_file = '{OSM}'\n")
     return folder
 
 
@@ -165,14 +173,15 @@ def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(InputError) as info:
-        load_scenario(_scenario_with(tmp_path, "technicians", source))
+        load_scenario(_with_extract(_scenario_with(tmp_path, "technicians", source)))
     [problem] = info.value.problems
     assert "technicians.csv row 3, home_lat='': give home_lat and home_lon, or a " \
            "home_address to geocode" in problem
 
     source.write_text(source.read_text(encoding="utf-8").replace("T2,,", "T2,Zollstrasse 2,"),
                       encoding="utf-8")
-    loaded = load_scenario(_scenario_with(tmp_path / "again", "technicians", source))
+    loaded = load_scenario(_with_extract(_scenario_with(tmp_path / "again", "technicians",
+                                                        source)))
     t1 = loaded.problem.technician("T1")
     assert not t1.home.located and t1.home.address == "Austrasse 20, 9490 Vaduz"
     shift = loaded.problem.shifts[0]
