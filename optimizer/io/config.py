@@ -396,7 +396,18 @@ def check_maps(path: Path, section: Any, problems: list[str]) -> dict[str, str]:
         if key in section and _text(path, f"[maps] {key}", section[key], problems) is not None:
             maps[key] = section[key]
     tiles = maps.get("tiles")
-    if tiles is None or tiles.strip().lower() in NO_TILES or _tile_provider(tiles):
+    if tiles is None or tiles.strip().lower() in NO_TILES:
+        return maps
+    provider = _tile_provider(tiles)
+    if provider is not None:
+        try:  # what folium does with a provider name
+            url = provider.build_url(fill_subdomain=False, scale_factor="{r}")
+        except ValueError:
+            url = None
+        if url is None or "{z}" not in url:
+            problems.append(f"{path} [maps] tiles={tiles!r}: this provider needs an API key "
+                            "(or has no {z}/{x}/{y} tiles); use a URL template that contains "
+                            "the key, with tile_attribution, or another provider")
         return maps
     if "://" in tiles or "{" in tiles:
         missing = [p for p in _URL_PARTS if p not in tiles]
@@ -407,7 +418,8 @@ def check_maps(path: Path, section: Any, problems: list[str]) -> dict[str, str]:
             problems.append(f"{path} [maps] tiles={tiles!r}: a URL template needs "
                             'tile_attribution = "..." (who provides the tiles)')
         return maps
-    close = difflib.get_close_matches(tiles, _tile_names(), n=3, cutoff=0.6)
+    names = {name.lower(): name for name in ("OpenStreetMap", *_tile_names())}
+    close = [names[c] for c in difflib.get_close_matches(tiles.lower(), names, n=3, cutoff=0.6)]
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     problems.append(
         f"{path} [maps] tiles={tiles!r}: unknown tile provider. Use \"none\", an xyzservices "
@@ -424,16 +436,16 @@ def _tile_names() -> list[str]:
     return sorted(xyzservices.providers.flatten())
 
 
-def _tile_provider(tiles: str) -> bool:
+def _tile_provider(tiles: str) -> Any:
+    """The xyzservices provider named ``tiles`` (as folium finds it), or None."""
     import xyzservices
 
-    if tiles.strip().lower() == "openstreetmap":  # as folium: OpenStreetMap.Mapnik
-        return True
+    if tiles.strip().lower() == "openstreetmap":  # folium's alias
+        tiles = "OpenStreetMap Mapnik"
     try:
-        xyzservices.providers.query_name(tiles)
+        return xyzservices.providers.query_name(tiles)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 __all__ = [

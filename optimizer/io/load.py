@@ -290,6 +290,8 @@ def _sla_due(r: RowReader) -> datetime | None:
 def _lunch(r: RowReader, shift_start, shift_end) -> tuple[Break, ...]:
     earliest, latest = r.clock("lunch_earliest"), r.clock("lunch_latest")
     minutes = r.number("lunch_min", minimum=0)
+    if r.text("lunch_min") and minutes is None:
+        return ()  # not a number or out of range: reported
     if earliest is None and latest is None and not minutes:
         return ()
     if earliest is None or latest is None or minutes is None:

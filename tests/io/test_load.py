@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
 from optimizer.model import Priority
@@ -16,7 +17,10 @@ from optimizer.model import Priority
 DATA = Path(__file__).parents[1] / "data"
 TINY = DATA / "tiny"
 OSM = DATA / "osm" / "tiny.osm"
-BAD = sorted((DATA / "bad").glob("*.csv"))
+#: One broken file per error kind, named ``case.file``: it replaces (or adds) ``file`` in a
+#: copy of the tiny scenario. ``file`` is a table (``work_orders.csv``, ``shifts.csv``, ...)
+#: or ``scenario.toml``.
+BAD = sorted((DATA / "bad").iterdir())
 
 #: For each broken file: fragments the message must contain (file, row, field, value, rule).
 EXPECTED = {
@@ -34,13 +38,57 @@ EXPECTED = {
     "header_only": ["technicians.csv", "empty"],
     "unknown_technician": ["row 2", "excluded_techs='T9'", "unknown technician 'T9'"],
     "negative_lunch": ["technicians.csv row 2", "lunch_min='-30'", "must be >= 0"],
+    # overlapping shifts of one technician (with or without overtime)
+    "overlapping_shifts": ["shifts.csv row 3", "shift_start='11:00'", "technician T1",
+                           "overlaps the shift in row 2 (08:00-12:00)"],
+    "overtime_into_next_shift": ["shifts.csv row 2", "max_overtime_min='120'", "until 14:00",
+                                 "into the shift in row 3 (13:00-17:00)"],
+    # inf, nan and numbers out of their range, in tables and in scenario.toml
+    "infinite_service": ["work_orders.csv row 2", "service_min='inf'", "not a finite number",
+                         "0..1440"],
+    "nan_demand": ["work_orders.csv row 2", "demand='nan'", "not a number"],
+    "huge_capacity": ["technicians.csv row 2", "capacity='1e300'", "must be <= 1000000"],
+    "tiny_efficiency": ["technicians.csv row 2", "efficiency='1e-300'", "must be >= 0.1"],
+    "infinite_overtime": ["shifts.csv row 2", "max_overtime_min='1e400'",
+                          "not a finite number"],
+    "slow_travel": ["scenario.toml [travel] speed_kph=1e-300", "must be >= 1", "1..300"],
+    "infinite_weight": ["scenario.toml [objective] preferred_tech_bonus=inf",
+                        "not a finite number"],
+    "nan_drop_penalty": ["scenario.toml [objective.drop_penalty] high=nan",
+                         "not a finite number"],
+    "huge_time_limit": ["scenario.toml [solver] time_limit_s=1e+300", "must be <= 86400"],
+    "zero_solution_limit": ["scenario.toml [solver] solution_limit=0", "must be >= 1"],
+    # [maps] tiles
+    "unknown_tiles": ["scenario.toml [maps] tiles='OpenStreetMapp'", "unknown tile provider",
+                      "CartoDB Positron", "Did you mean"],
+    # paths and names
+    "dots_only_name": ["scenario.toml [scenario] name='../..'", "a letter or digit"],
+    "osm_file_not_an_extract": ["scenario.toml [travel] osm_file='../../../../etc/passwd'",
+                                "not an OSM extract", ".osm.pbf", "resolved from"],
+    "osm_file_missing": ["scenario.toml [travel] osm_file='liechtenstein-2021-01.osm.bz2'",
+                         "no such file", "resolved from"],
+    "geocode_osm_file_missing": ["scenario.toml [geocode] osm_file=", "no such file",
+                                 "resolved from"],
+    "osm_source_without_file": ['[travel] source="osm_file": needs osm_file'],
+    "base_missing": ["scenario.toml [scenario] base='../liechtenstein'", "no such folder",
+                     "resolved from"],
+    # absurd values
+    "sla_years_off": ["work_orders.csv row 2", "sla_due='2016-12-01 10:00'",
+                      "more than 366 days from the plan date 2026-12-01"],
+    # spreadsheet exports
+    "cp1252_semicolon": ["work_orders.csv row 3", "priority='primär'", "unknown priority"],
+    "undetectable_encoding": ["work_orders.csv row 2, service_min", "byte 0xff is not UTF-8",
+                              "could not be detected", "CSV UTF-8"],
+    "too_many_values": ["work_orders.csv row 3", "extra values '30'",
+                        "values are separated by commas", "double quotes"],
 }
 
 
 def _scenario_with(tmp_path: Path, table: str, source: Path) -> Path:
+    """A copy of the tiny scenario with ``source`` as its ``table`` (``name.ext`` or ``name``)."""
     folder = tmp_path / "scenario"
     shutil.copytree(TINY, folder)
-    shutil.copy(source, folder / f"{table}.csv")
+    shutil.copy(source, folder / (table if "." in table else f"{table}.csv"))
     return folder
 
 
@@ -87,14 +135,18 @@ def test_excel_and_parquet_give_the_same_problem(tmp_path, suffix):
 
 
 @pytest.mark.parametrize("bad", BAD, ids=[p.name.split(".")[0] for p in BAD])
-def test_bad_input_names_file_row_field_and_value(tmp_path, bad):
-    """Each broken file gives an InputError naming where and what is wrong."""
-    case, table, _ = bad.name.split(".")
+def test_bad_input_names_file_row_field_and_value(tmp_path, bad, capsys):
+    """Each broken file gives an InputError naming where and what is wrong, and `fsopt check`
+    exits 2 on it (so check catches what solve would reject)."""
+    case, file = bad.name.split(".", 1)
+    folder = _scenario_with(tmp_path, file, bad)
     with pytest.raises(InputError) as info:
-        load_scenario(_scenario_with(tmp_path, table, bad))
+        load_scenario(folder)
     message = str(info.value)
     for fragment in EXPECTED[case]:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert main(["check", str(folder)]) == 2
+    assert EXPECTED[case][-1] in capsys.readouterr().err.replace("\n", " ")
 
 
 def test_every_bad_file_has_an_expectation():
