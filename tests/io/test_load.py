@@ -61,6 +61,8 @@ EXPECTED = {
     # [maps] tiles
     "unknown_tiles": ["scenario.toml [maps] tiles='OpenStreetMapp'", "unknown tile provider",
                       "CartoDB Positron", "Did you mean"],
+    "tiles_need_a_key": ["scenario.toml [maps] tiles='Thunderforest.OpenCycleMap'",
+                         "needs an API key"],
     # paths and names
     "dots_only_name": ["scenario.toml [scenario] name='../..'", "a letter or digit"],
     "osm_file_not_an_extract": ["scenario.toml [travel] osm_file='../../../../etc/passwd'",
