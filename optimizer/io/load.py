@@ -252,13 +252,13 @@ def order_from_row(r: RowReader) -> WorkOrder:
     coordinates = r.coordinates("lat", "lon")
     address = r.text("address")
     location = Location(coordinates[0], coordinates[1], address) if coordinates else None
-    confidence = r.number("geocode_confidence", minimum=0, maximum=1)
+    confidence = r.number("geocode_confidence")
     return WorkOrder(
         order_id=r.required_text("order_id"),
         customer=r.text("customer"),
         location=location,
         address=address,
-        service_min=r.number("service_min", 0.0, minimum=0, required=True),
+        service_min=r.number("service_min", 0.0, required=True),
         required_skills=r.items("required_skills"),
         priority=r.priority(),
         time_windows=r.windows(),
@@ -289,7 +289,7 @@ def _sla_due(r: RowReader) -> datetime | None:
 
 def _lunch(r: RowReader, shift_start, shift_end) -> tuple[Break, ...]:
     earliest, latest = r.clock("lunch_earliest"), r.clock("lunch_latest")
-    minutes = r.number("lunch_min", minimum=0)
+    minutes = r.number("lunch_min")
     if r.text("lunch_min") and minutes is None:
         return ()  # not a number or out of range: reported
     if earliest is None and latest is None and not minutes:
@@ -341,16 +341,16 @@ def _technicians(table, plan_date, tz, problems):
             name=r.text("name", tech_id),
             skills=r.items("skills"),
             home=home,
-            efficiency=r.number("efficiency", 1.0, above=0),
-            cost_per_km=r.number("cost_per_km", 0.35, minimum=0),
-            cost_per_hour=r.number("cost_per_hour", 35.0, minimum=0),
+            efficiency=r.number("efficiency", 1.0),
+            cost_per_km=r.number("cost_per_km", 0.35),
+            cost_per_hour=r.number("cost_per_hour", 35.0),
             van_stock=r.items("van_stock"),
             capacity=r.integer("capacity"),
-            speed_factor=r.number("speed_factor", 1.0, above=0),
+            speed_factor=r.number("speed_factor", 1.0),
         ))
         start_at, end_at = _shift_times(r)
         breaks = _lunch(r, start_at, end_at)
-        overtime = r.number("max_overtime_min", 0.0, minimum=0)
+        overtime = r.number("max_overtime_min", 0.0)
         if start_at and end_at:
             shifts[tech_id] = [Shift(tech_id, tech_id, start_at, end_at, home, end, breaks,
                                      overtime)]
@@ -371,7 +371,7 @@ def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems):
         start_xy = r.coordinates("start_lat", "start_lon")
         end_xy = r.coordinates("end_lat", "end_lon")
         default_end = tech_shifts.get(tech.tech_id, [None])[0]
-        overtime = r.number("max_overtime_min", 0.0, minimum=0)
+        overtime = r.number("max_overtime_min", 0.0)
         if start_at and end_at:
             own = replaced.setdefault(tech.tech_id, [])
             own.append(Shift(

@@ -172,8 +172,9 @@ class RowReader:
         maximum: float | None = None,
         required: bool = False,
     ) -> float | None:
-        """The cell as a finite number within :data:`COLUMN_RANGES` (or the given bounds).
+        """The cell as a finite number within its range in :data:`COLUMN_RANGES`.
 
+        ``minimum``, ``above`` and ``maximum`` bound a column that has no range there.
         A value out of range is reported and ``default`` is returned in its place.
         """
         value = self._parse(column, self._float, "a number")

@@ -29,6 +29,9 @@ SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 #: Characters that make a spreadsheet read a cell as a formula.
 FORMULA_START = ("=", "+", "-", "@")
 _UNICODE = ("utf-8", "utf-8-sig", "utf-16")
+_LATIN_ALPHABETS = ("Basic Latin", "Latin", "Control character", "General Punctuation",
+                    "Currency Symbols")
+_COMMON_SIGNS = "\u00a0–—‘’‚“”„…€°§«»·×÷©®™•¢£¥±µ¶¼½¾¿¡"
 _SEP_LINE = re.compile(r"^sep=(.)\s*$")
 _SAVE_AS_UTF8 = ("save it as UTF-8 text (in Excel: File > Save As > "
                  "'CSV UTF-8 (comma delimited)')")
@@ -213,20 +216,25 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
 
 
 def _detect(raw: bytes) -> str | None:
+    """A codec for ``raw`` (not UTF-8): Windows-1252 for Latin text, else charset-normalizer's.
+
+    On a few lines of names, charset-normalizer often ranks Baltic or Central European
+    code pages first for German or French text (ä becomes õ); where its best guess is in
+    a Latin alphabet and every byte decodes to a letter or common sign in Windows-1252,
+    that is the encoding Excel wrote.
+    """
     from charset_normalizer import from_bytes
 
-    matches = from_bytes(raw)
-    best = matches.best()
+    best = from_bytes(raw).best()
     if best is None:
         return None
-    western = "cp1252" in best.could_be_from_charset or any(
-        m.encoding == "cp1252" for m in matches)
-    if western:
+    if all(a.startswith(_LATIN_ALPHABETS) for a in best.alphabets):
         try:
-            raw.decode("cp1252")
-            return "cp1252"
+            text = raw.decode("cp1252")
         except UnicodeDecodeError:
-            pass
+            return best.encoding
+        if all(c.isascii() or c.isalpha() or c in _COMMON_SIGNS for c in text):
+            return "cp1252"
     return best.encoding
 
 

@@ -12,6 +12,7 @@ import pytest
 from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
+from optimizer.io.schemas import COLUMN_RANGES
 from optimizer.model import Priority
 
 DATA = Path(__file__).parents[1] / "data"
@@ -241,3 +242,153 @@ def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
     shift = loaded.problem.shifts[0]
     assert shift.start_location is t1.home and shift.end_location is t1.home
     assert not any("T1 home" in w for w in loaded.warnings)  # no far-point check on NaN
+
+
+NUMERIC_COLUMNS = {  # table -> columns with a range (see COLUMN_RANGES)
+    "work_orders": ("service_min", "demand", "geocode_confidence"),
+    "technicians": ("lunch_min", "max_overtime_min", "efficiency", "cost_per_km",
+                    "cost_per_hour", "capacity", "speed_factor"),
+}
+
+
+def test_every_numeric_column_has_a_range():
+    """Each numeric column of the tables is checked against a documented range."""
+    columns = {c for cs in NUMERIC_COLUMNS.values() for c in cs}
+    assert columns == set(COLUMN_RANGES)
+    docs = (Path(__file__).parents[2] / "docs" / "scenario-format.md").read_text()
+    for column, allowed in COLUMN_RANGES.items():
+        line = next(x for x in docs.splitlines() if f"`{column}`" in x and x.startswith("|"))
+        assert f"{allowed.low:g}.." in line.replace(",", ""), (column, line)
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e300", "1e-300"])
+@pytest.mark.parametrize("table", list(NUMERIC_COLUMNS))
+def test_inf_nan_and_absurd_numbers_are_input_errors(tmp_path, table, value):
+    """inf, nan and numbers far outside a column's range are problems naming file, row and
+    field, for every numeric column at once (1e-300 only where 0 is not allowed)."""
+    frame = pd.read_csv(TINY / f"{table}.csv", dtype=str, keep_default_na=False)
+    columns = NUMERIC_COLUMNS[table]
+    for column in columns:
+        frame[column] = value
+    if table == "technicians":  # a lunch window for lunch_min to be about
+        frame["lunch_earliest"], frame["lunch_latest"] = "11:00", "14:00"
+    source = tmp_path / f"{table}.csv"
+    frame.to_csv(source, index=False)
+    folder = _scenario_with(tmp_path, table, source)
+    expected = [c for c in columns if COLUMN_RANGES[c].problem(float(value))]
+    if not expected:
+        load_scenario(folder)
+        return
+    with pytest.raises(InputError) as info:
+        load_scenario(folder)
+    message = str(info.value)
+    for column in expected:
+        assert f"{table}.csv row 2, {column}='{value}'" in message
+    assert main(["check", str(folder)]) == 2
+
+
+def test_touching_shifts_are_fine_and_each_row_is_a_shift(tmp_path):
+    """08:00-12:00 then 12:00-16:00 (no overtime) do not overlap."""
+    folder = _scenario_with(tmp_path, "work_orders", TINY / "work_orders.csv")
+    (folder / "shifts.csv").write_text(
+        "tech_id,shift_start,shift_end,max_overtime_min\nT1,12:00,16:00,30\nT1,08:00,12:00,0\n")
+    shifts = load_scenario(folder).problem.shifts
+    assert [(s.shift_id, s.start.hour, s.end.hour) for s in shifts][:2] == [
+        ("T1#1", 12, 16), ("T1#2", 8, 12)]
+
+
+def test_three_overlapping_shifts_name_every_pair(tmp_path):
+    """Three shifts of T1 that all overlap give one problem per pair, each naming both rows."""
+    folder = _scenario_with(tmp_path, "work_orders", TINY / "work_orders.csv")
+    (folder / "shifts.csv").write_text(
+        "tech_id,shift_start,shift_end\nT1,08:00,12:00\nT2,08:00,12:00\nT1,09:00,13:00\n"
+        "T1,10:00,11:00\n")
+    with pytest.raises(InputError) as info:
+        load_scenario(folder)
+    pairs = sorted((p.split(" row ")[1].split(",")[0], p.split("in row ")[1].split(" ")[0])
+                   for p in info.value.problems)
+    assert pairs == [("4", "2"), ("5", "2"), ("5", "4")]
+
+
+def test_warnings_for_a_part_no_van_carries_and_an_sla_already_due(tmp_path, capsys):
+    """`fsopt check` warns, in plain words with file and row, about what `solve` will leave out
+    (a part no van carries) or find late (an SLA due before the first shift starts)."""
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        "order_id,lat,lon,service_min,required_parts,sla_due\n"
+        "WO-1,47.14,9.52,30,compressor,\n"
+        "WO-2,47.15,9.52,30,fuse,2026-11-30 17:00\n"
+        "WO-3,47.16,9.51,30,compressor;valve,07:30\n"
+        "WO-4,47.16,9.51,30,,08:00\n", encoding="utf-8")
+    folder = _scenario_with(tmp_path, "work_orders", source)
+    warnings = load_scenario(folder).warnings
+    assert warnings == (
+        f"{folder}/work_orders.csv row 2: order WO-1: no van carries the part compressor "
+        "(it will be unassigned)",
+        f"{folder}/work_orders.csv row 3: order WO-2: the SLA was already due at "
+        "2026-11-30 17:00, before the plan starts at 08:00 (it will be late whenever it "
+        "is served)",
+        f"{folder}/work_orders.csv row 4: order WO-3: no van carries the parts compressor, "
+        "valve (it will be unassigned)",
+        f"{folder}/work_orders.csv row 4: order WO-3: the SLA was already due at 07:30, "
+        "before the plan starts at 08:00 (it will be late whenever it is served)",
+    )
+    assert main(["check", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "order WO-1: no van carries the part compressor (it will be unassigned)" in err
+    assert "{" not in err and "[" not in err.replace("[yellow]", "")
+
+
+def test_gazetteer_geocoding_needs_an_extract_at_load(tmp_path):
+    """Orders given by address with the default offline geocoder and no osm_file fail `check`
+    (as `solve` would); with an extract, or an online provider, they load."""
+    source = tmp_path / "orders.csv"
+    source.write_text("order_id,address,service_min\nWO-1,Städtle 1 Vaduz,30\n",
+                      encoding="utf-8")
+    folder = _scenario_with(tmp_path, "work_orders", source)
+    with pytest.raises(InputError, match=r"\[geocode\] provider='gazetteer': needs osm_file"
+                                         r".* 1 address \(first: order WO-1\)"):
+        load_scenario(folder)
+    assert load_scenario(_with_extract(folder)).problem.orders[0].location is None
+
+
+def test_sla_far_from_the_plan_date_is_an_error_near_it_is_not(tmp_path):
+    """An SLA 366 days after the plan date loads; 367 days is a typo reported with the row."""
+    for due, ok in (("2027-12-01 10:00", True), ("2027-12-03 10:00", False)):
+        source = tmp_path / "orders.csv"
+        source.write_text(f"order_id,lat,lon,service_min,sla_due\nWO-1,47.1,9.5,30,{due}\n",
+                          encoding="utf-8")
+        folder = _scenario_with(tmp_path / due[:10], "work_orders", source)
+        if ok:
+            assert load_scenario(folder).problem.orders[0].sla_due.year == 2027
+        else:
+            with pytest.raises(InputError, match="more than 366 days"):
+                load_scenario(folder)
+
+
+def _whatif(tmp_path: Path, body: str) -> Path:
+    base = tmp_path / "base"
+    shutil.copytree(TINY, base)
+    folder = tmp_path / "whatif"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text('[scenario]\nname = "w"\nbase = "../base"\n' + body)
+    return folder
+
+
+def test_whatif_solver_and_changes_are_held_to_the_same_ranges(tmp_path):
+    """A what-if's [solver] and the result of its changes are range-checked like a base."""
+    folder = _whatif(tmp_path, "[solver]\ntime_limit_s = inf\n")
+    with pytest.raises(InputError, match=r"\[solver\] time_limit_s=inf: not a finite"):
+        load_scenario(folder)
+    folder = _whatif(tmp_path / "b", '[[changes]]\ntype = "travel_speed"\nfactor = 1e-300\n')
+    with pytest.raises(InputError, match=r"speed_factor=1e-300 must be >= 0\.1"):
+        load_scenario(folder)
+    folder = _whatif(tmp_path / "c", "[solver]\nsolution_limit = 7\n")
+    assert load_scenario(folder).params.solution_limit == 7
+
+
+def test_whatif_base_is_resolved_from_its_own_folder(tmp_path, monkeypatch):
+    """base = "../base" is found from the what-if's folder whatever the working directory."""
+    folder = _whatif(tmp_path, "")
+    monkeypatch.chdir(tmp_path.parent)
+    assert load_scenario(folder).base == (tmp_path / "base").resolve()
