@@ -62,6 +62,19 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
         "retime_tolerance_min": Range(0, 1440),
     },
 }
+#: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
+CHANGE_RANGES: dict[str, dict[str, Range]] = {
+    "add_technician": {"home_lat": Range(-90, 90), "home_lon": Range(-180, 180)},
+    "technician_count": {"count": Range(1, 10_000, integer=True)},
+    "change_shift": {"lunch_min": Range(0, 1440), "max_overtime_min": Range(0, 1440)},
+    "set_sla": {"hours": Range(0, 24 * 366, low_open=True)},
+    "change_windows": {"widen_min": Range(-1440, 1440)},
+    "travel_speed": {"factor": Range(0.1, 10)},
+    "scale_demand": {"percent": Range(0, 10_000), "count": Range(0, 1_000_000, integer=True),
+                     "seed": Range(0, 2**31 - 1, integer=True)},
+}
+#: Weights of ``skills_mix`` and ``priority_mix`` in ``scale_demand``.
+MIX_WEIGHT = Range(0, 1_000_000)
 TRAVEL_SOURCES = ("haversine", "osm_file", "place", "bbox")
 #: File name endings an ``osm_file`` may have (what :mod:`optimizer.geo.osm_file` opens).
 OSM_SUFFIXES = (*_OSM_SUFFIXES, ".pbf")
@@ -380,6 +393,29 @@ def parse_solve_params(path: Path, section: Any, problems: list[str],
     return replace(base, **valid)
 
 
+def check_change_numbers(path: Path, where: str, spec: Any, problems: list[str]) -> None:
+    """The numbers of one ``[[changes]]`` table (``where`` names it) against their ranges."""
+    if not isinstance(spec, dict):
+        return  # parse_change reports it
+    kind = spec.get("type")
+    for key, allowed in CHANGE_RANGES.get(kind, {}).items():
+        if key in spec:
+            number(path, f"{where} ({kind}) {key}", spec[key], allowed, problems)
+    for key in ("skills_mix", "priority_mix"):
+        if kind == "scale_demand" and isinstance(spec.get(key), dict):
+            for name, weight in spec[key].items():
+                number(path, f"{where} ({kind}) {key}.{name}", weight, MIX_WEIGHT, problems)
+    if kind == "objective" and isinstance(spec.get("weights"), dict):
+        ranges = TOML_RANGES["objective"]
+        for key, value in spec["weights"].items():
+            if key not in ranges:
+                continue  # the change reports an unknown weight
+            for level, amount in (value.items() if isinstance(value, dict) else [("", value)]):
+                name = f"{key}.{level}" if level else key
+                number(path, f"{where} (objective) weights.{name}", amount, ranges[key],
+                       problems)
+
+
 # -- [maps] ----------------------------------------------------------------------------------
 
 
@@ -449,7 +485,8 @@ def _tile_provider(tiles: str) -> Any:
 
 
 __all__ = [
-    "OSM_SUFFIXES", "TOML_KEYS", "TOML_RANGES", "check_base", "check_maps", "check_name",
+    "CHANGE_RANGES", "OSM_SUFFIXES", "TOML_KEYS", "TOML_RANGES", "check_base",
+    "check_change_numbers", "check_maps", "check_name",
     "check_osm_file", "check_toml_keys", "number", "parse_geocode", "parse_plan_date_and_zone",
     "parse_solve_params", "parse_travel", "parse_weights", "safe_folder_name",
 ]

@@ -15,6 +15,7 @@ from optimizer.io.config import (
     TOML_KEYS,
     TOML_RANGES,
     check_base,
+    check_change_numbers,
     check_maps,
     check_name,
     check_toml_keys,
@@ -183,6 +184,7 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
         raw_changes = []
     changes = []
     for k, spec in enumerate(raw_changes, start=1):
+        check_change_numbers(toml_path, f"changes[{k}]", spec, problems)
         try:
             changes.append(parse_change(spec, f"{toml_path} changes[{k}]"))
         except InputError as exc:

@@ -380,8 +380,9 @@ def test_whatif_solver_and_changes_are_held_to_the_same_ranges(tmp_path):
     folder = _whatif(tmp_path, "[solver]\ntime_limit_s = inf\n")
     with pytest.raises(InputError, match=r"\[solver\] time_limit_s=inf: not a finite"):
         load_scenario(folder)
-    folder = _whatif(tmp_path / "b", '[[changes]]\ntype = "travel_speed"\nfactor = 1e-300\n')
-    with pytest.raises(InputError, match=r"speed_factor=1e-300 must be >= 0\.1"):
+    folder = _whatif(tmp_path / "b", '[[changes]]\ntype = "travel_speed"\nfactor = 0.3\n'
+                     '[[changes]]\ntype = "travel_speed"\nfactor = 0.3\n')
+    with pytest.raises(InputError, match=r"afterwards the travel speed_factor=0\.09 must be"):
         load_scenario(folder)
     folder = _whatif(tmp_path / "c", "[solver]\nsolution_limit = 7\n")
     assert load_scenario(folder).params.solution_limit == 7
@@ -392,3 +393,23 @@ def test_whatif_base_is_resolved_from_its_own_folder(tmp_path, monkeypatch):
     folder = _whatif(tmp_path, "")
     monkeypatch.chdir(tmp_path.parent)
     assert load_scenario(folder).base == (tmp_path / "base").resolve()
+
+
+def test_whatif_change_numbers_are_range_checked_before_they_are_applied(tmp_path):
+    """inf, nan and absurd numbers in [[changes]] are problems naming the change and field,
+    all at once, instead of an overflow (or a loop over 1e300 new orders) later."""
+    folder = _whatif(tmp_path, (
+        '[[changes]]\ntype = "travel_speed"\nfactor = 1e-300\n'
+        '[[changes]]\ntype = "set_sla"\npriority = "high"\nhours = 1e20\n'
+        '[[changes]]\ntype = "scale_demand"\npercent = 1e300\n'
+        '[[changes]]\ntype = "change_shift"\ntech_id = "*"\nmax_overtime_min = inf\n'
+        '[[changes]]\ntype = "objective"\nweights = { drop_penalty = { low = nan } }\n'))
+    with pytest.raises(InputError) as info:
+        load_scenario(folder)
+    assert [p.split("scenario.toml ")[1].split(":")[0] for p in info.value.problems] == [
+        "changes[1] (travel_speed) factor=1e-300",
+        "changes[2] (set_sla) hours=1e+20",
+        "changes[3] (scale_demand) percent=1e+300",
+        "changes[4] (change_shift) max_overtime_min=inf",
+        "changes[5] (objective) weights.drop_penalty.low=nan",
+    ]
