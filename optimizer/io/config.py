@@ -459,7 +459,7 @@ def check_maps(path: Path, section: Any, problems: list[str]) -> dict[str, str]:
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     problems.append(
         f"{path} [maps] tiles={tiles!r}: unknown tile provider. Use \"none\", an xyzservices "
-        f"provider name (e.g. OpenStreetMap, CartoDB Positron, OpenTopoMap; all "
+        f"provider name (e.g. OpenStreetMap, OpenStreetMap.HOT, OpenTopoMap; all "
         f"{len(_tile_names())} names: python -c \"import xyzservices; "
         f"print(*xyzservices.providers.flatten(), sep=chr(10))\"), or a URL template with "
         f"{{z}}/{{x}}/{{y}} and tile_attribution.{hint}")

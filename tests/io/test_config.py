@@ -145,7 +145,7 @@ def test_unknown_geocoder_and_bad_country_codes(tmp_path):
 
 
 @pytest.mark.parametrize(("tiles", "loads"), [
-    ("none", True), ("OpenStreetMap", True), ("CartoDB Positron", True),
+    ("none", True), ("OpenStreetMap", True), ("OpenStreetMap.HOT", True),
     ("openstreetmap", True), ("OpenTopoMap", True),
     ("https://tiles.example/{z}/{x}/{y}.png", False),
     ("Thunderforest.OpenCycleMap", False), ("Google Satellite", False),

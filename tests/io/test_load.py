@@ -61,7 +61,7 @@ EXPECTED = {
     "zero_solution_limit": ["scenario.toml [solver] solution_limit=0", "must be >= 1"],
     # [maps] tiles
     "unknown_tiles": ["scenario.toml [maps] tiles='OpenStreetMapp'", "unknown tile provider",
-                      "CartoDB Positron", "Did you mean"],
+                      "OpenTopoMap", "Did you mean"],
     "tiles_need_a_key": ["scenario.toml [maps] tiles='Thunderforest.OpenCycleMap'",
                          "needs an API key"],
     # paths and names
