@@ -22,7 +22,7 @@ from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import read_json
 from optimizer.io.schemas import parse_clock, parse_datetime
 from optimizer.io.tables import find_table
-from optimizer.io.write import write_outputs
+from optimizer.io.write import safe_frame, write_outputs
 from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
 from optimizer.replan import ChangeList, Event, Prepared, change_list, prepare
@@ -218,7 +218,7 @@ def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
     path.write_text(page, encoding="utf-8")
     frame = pd.DataFrame(comparison.rows, index=comparison.names)
     frame.index.name = "scenario"
-    frame.to_csv(out_dir / "compare.csv")
+    safe_frame(frame).to_csv(out_dir / "compare.csv")
     return path
 
 
@@ -259,7 +259,7 @@ def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
     if fmt == "parquet":
         frame.to_parquet(table, index=False)
     else:
-        frame.to_csv(table, index=False)
+        safe_frame(frame).to_csv(table, index=False)
     report = out_dir / "sweep.html"
     report.write_text(sweep_report(rows, list(parameters)), encoding="utf-8")
     return {"table": table, "report": report}
@@ -351,7 +351,7 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
         "new_start": f"{c.new_start:%H:%M}" if c.new_start else "", "reason": c.reason,
     } for c in result.changes.orders])
     paths["changes"] = out_dir / "changes.csv"
-    frame.to_csv(paths["changes"], index=False)
+    safe_frame(frame).to_csv(paths["changes"], index=False)
     return paths
 
 
