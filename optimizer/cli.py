@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no schedule could be made.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import traceback
 from collections import Counter
@@ -31,6 +32,40 @@ console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
 
+def _number(text: str, kind: type, *, minimum: float, strict: bool) -> float:
+    """``text`` as a finite ``kind`` above ``minimum`` (or at least it), else an argparse error."""
+    bound = f"greater than {minimum:g}" if strict else f"{minimum:g} or more"
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}; give {what} {bound}") \
+            from None
+    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be {what} {bound}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A number > 0, such as a time limit in seconds (not 0, negative, nan or inf)."""
+    return _number(text, float, minimum=0, strict=True)
+
+
+def non_negative_float(text: str) -> float:
+    """A number >= 0, such as minutes to freeze (not negative, nan or inf)."""
+    return _number(text, float, minimum=0, strict=False)
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1, such as a solution limit or a number of workers."""
+    return int(_number(text, int, minimum=1, strict=False))
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number >= 0, such as a seed."""
+    return int(_number(text, int, minimum=0, strict=False))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fsopt",
@@ -46,10 +81,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Solve SCENARIO (a folder with scenario.toml, work_orders.csv and "
                     "technicians.csv) and write schedule.json, stops.csv and unassigned.csv.")
     solve.add_argument("scenario", type=Path, help="scenario folder, e.g. scenarios/liechtenstein")
-    solve.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s",
+    solve.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s",
                        help="search time in seconds (default: scenario.toml [solver])")
-    solve.add_argument("--seed", type=int, help="seed recorded in the output")
-    solve.add_argument("--solution-limit", type=int, metavar="N",
+    solve.add_argument("--seed", type=non_negative_int, help="seed recorded in the output")
+    solve.add_argument("--solution-limit", type=positive_int, metavar="N",
                        help="stop after N solutions (repeatable results)")
     solve.add_argument("--out", type=Path, metavar="DIR",
                        help="output folder (default: maps_output/<scenario name>)")
@@ -84,9 +119,9 @@ def _parser() -> argparse.ArgumentParser:
                     "orders that moved) and compare.csv.")
     compare.add_argument("base", type=Path, help="the base scenario folder")
     compare.add_argument("whatifs", type=Path, nargs="+", help="what-if scenario folders")
-    compare.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
-    compare.add_argument("--seed", type=int)
-    compare.add_argument("--solution-limit", type=int, metavar="N")
+    compare.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    compare.add_argument("--seed", type=non_negative_int)
+    compare.add_argument("--solution-limit", type=positive_int, metavar="N")
     compare.add_argument("--out", type=Path, metavar="DIR",
                          help="output folder (default: maps_output/compare-<base name>)")
 
@@ -101,12 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     replan.add_argument("schedule", type=Path, help="the published schedule.json")
     replan.add_argument("events", type=Path, help="events file (.csv or .json)")
     replan.add_argument("--now", required=True, help="HH:MM on the plan date, or a date-time")
-    replan.add_argument("--freeze-min", type=float, default=0.0, metavar="MIN",
+    replan.add_argument("--freeze-min", type=non_negative_float, default=0.0, metavar="MIN",
                         help="keep visits starting within MIN minutes of now as they are")
     replan.add_argument("--scenario", type=Path,
                         help="scenario folder (default: the one recorded in the schedule)")
-    replan.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
-    replan.add_argument("--solution-limit", type=int, metavar="N")
+    replan.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    replan.add_argument("--solution-limit", type=positive_int, metavar="N")
     replan.add_argument("--out", type=Path, metavar="DIR",
                         help="output folder (default: the published schedule's folder, "
                              "so technicians' links stay the same)")
@@ -121,12 +156,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("scenario", type=Path)
     sweep.add_argument("--grid", action="append", required=True, metavar="AXIS=VALUES",
                        help="e.g. technicians=8:14 or demand_pct=0,20,40 (repeatable)")
-    sweep.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
-    sweep.add_argument("--solution-limit", type=int, metavar="N")
+    sweep.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    sweep.add_argument("--solution-limit", type=positive_int, metavar="N")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://host:8786 (default: $FSOPT_SCHEDULER, "
                             "else a local cluster)")
-    sweep.add_argument("--workers", type=int, default=2,
+    sweep.add_argument("--workers", type=positive_int, default=2,
                        help="processes of the local cluster (default 2)")
     sweep.add_argument("--format", choices=("csv", "parquet"), default="csv")
     sweep.add_argument("--out", type=Path, metavar="DIR")

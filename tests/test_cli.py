@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from optimizer.cli import main
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -50,3 +52,31 @@ def test_check_reports_counts(capsys):
     """`fsopt check` validates without solving."""
     assert main(["check", str(TINY)]) == 0
     assert "3 orders, 2 technicians" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["solve", str(TINY), "--time-limit", "0"],
+    ["solve", str(TINY), "--time-limit", "-1"],
+    ["solve", str(TINY), "--time-limit", "nan"],
+    ["solve", str(TINY), "--time-limit", "inf"],
+    ["solve", str(TINY), "--time-limit", "soon"],
+    ["solve", str(TINY), "--solution-limit", "0"],
+    ["solve", str(TINY), "--solution-limit", "2.5"],
+    ["solve", str(TINY), "--seed", "-3"],
+    ["compare", str(TINY), str(TINY), "--time-limit", "nan"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--freeze-min", "-5"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--freeze-min", "nan"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--time-limit", "0"],
+    ["sweep", str(TINY), "--grid", "technicians=1:2", "--workers", "0"],
+    ["sweep", str(TINY), "--grid", "technicians=1:2", "--solution-limit", "-1"],
+])
+def test_bad_numbers_on_the_command_line_exit_2_with_a_message(argv, capsys):
+    """Zero, negative, nan or non-numeric limits are refused by argparse with exit 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    option, value = argv[-2], argv[-1]
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and f"{value!r}" in err
+    assert "must be" in err or "is not a" in err
+
