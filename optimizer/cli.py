@@ -21,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from optimizer import api
 from optimizer.errors import OptimizerError
@@ -28,8 +29,15 @@ from optimizer.io.load import load_scenario
 from optimizer.report.compare import METRICS
 from optimizer.sweep import parse_axis
 
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
+# Ids, names, skills, addresses and reasons come from the user's files: both consoles
+# print text as it is (no rich markup, no :emoji: codes). Our own colours are added
+# with Text objects around the user's text.
+console = Console(stderr=True, markup=False, emoji=False)
+out = Console(soft_wrap=True, markup=False, emoji=False)
+
+
+def _warn(warning: str) -> None:
+    console.print(Text.assemble(("warning:", "yellow"), " ", str(warning)), soft_wrap=True)
 
 
 def _number(text: str, kind: type, *, minimum: float, strict: bool) -> float:
@@ -171,12 +179,12 @@ def _parser() -> argparse.ArgumentParser:
 def _solve(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        _warn(warning)
     limit = args.time_limit_s or loaded.params.time_limit_s
     best = [float("inf")]
     with Progress(
         TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[status]}"), console=console, disable=args.quiet,
+        TextColumn("{task.fields[status]}", markup=False), console=console, disable=args.quiet,
         transient=True,
     ) as progress:
         task = progress.add_task("solve", total=limit, status="building model")
@@ -274,18 +282,19 @@ def _summary(result: api.PlanResult) -> None:
 def _verify(args: argparse.Namespace) -> int:
     issues = api.verify_file(args.schedule, args.scenario)
     for issue in issues:
-        out.print(f"[red]✗[/] {issue}")
+        out.print(Text.assemble(("✗", "red"), " ", issue))
     if issues:
         out.print(f"{len(issues)} violation(s)")
         return 3
-    out.print("[green]✓[/] schedule is valid: every order once, all rules hold")
+    out.print(Text.assemble(("✓", "green"), " schedule is valid: every order once, "
+                                             "all rules hold"))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        _warn(warning)
     p = loaded.problem
     out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
               f"{len(p.shifts)} shifts on {p.plan_date}")
@@ -295,7 +304,7 @@ def _check(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     with console.status("solving") as status:
         def solved(result: api.PlanResult) -> None:
-            status.update(f"solved {result.problem.name}")
+            status.update(Text(f"solved {result.problem.name}"))
         comparison = api.compare(args.base, args.whatifs, time_limit_s=args.time_limit_s,
                                  seed=args.seed, solution_limit=args.solution_limit,
                                  on_solved=solved)
@@ -311,7 +320,8 @@ def _compare(args: argparse.Namespace) -> int:
             delta = row[key] - base[key]
             colour = "" if abs(delta) < 1e-9 else (
                 "green" if (delta > 0) == better_high else "red")
-            cells.append(f"{row[key]:g}" + (f" [{colour}]({delta:+g})[/]" if colour else ""))
+            cells.append(Text.assemble(f"{row[key]:g}",
+                                       (f" ({delta:+g})", colour) if colour else ""))
         table.add_row(f"{label}{f' ({unit})' if unit else ''}", *cells)
     out.print(table)
     for name, changes in zip(names[1:], comparison.changes, strict=True):
@@ -330,7 +340,7 @@ def _sweep(args: argparse.Namespace) -> int:
     for values in axes.values():
         total *= len(values)
     with Progress(TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
+                  TimeElapsedColumn(), TextColumn("{task.fields[last]}", markup=False),
                   console=console) as progress:
         task = progress.add_task("sweep", total=total, last="starting cluster")
 
@@ -339,7 +349,8 @@ def _sweep(args: argparse.Namespace) -> int:
                     f"{row['run']}: {row['unassigned']:g} unassigned, {row['travel_km']:g} km")
             progress.update(task, completed=done, last=last)
             if row["status"] != "ok":
-                console.print(f"[red]run failed[/] {row['run']}: {row['error']}", soft_wrap=True)
+                console.print(Text.assemble(("run failed", "red"), f" {row['run']}: "
+                                            f"{row['error']}"), soft_wrap=True)
 
         rows = api.sweep(args.scenario, axes, time_limit_s=args.time_limit_s,
                          solution_limit=args.solution_limit, scheduler=args.scheduler,

@@ -80,3 +80,41 @@ def test_bad_numbers_on_the_command_line_exit_2_with_a_message(argv, capsys):
     assert f"argument {option}" in err and f"{value!r}" in err
     assert "must be" in err or "is not a" in err
 
+
+
+def _markup_scenario(folder: Path) -> Path:
+    """The tiny scenario with rich markup and emoji codes in ids, names, skills and customers."""
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace('name = "tiny"', 'name = "[red]tiny[/x] :smile:"'))
+    orders = folder / "work_orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8")
+                      .replace("WO-1,Frick AG", "WO-[/x],[bold]Frick[/b]")
+                      .replace("30,electrical,normal", "30,[/]elec,normal")
+                      .replace(",T2,,fuse", ',"T[b]2",,fuse')
+                      .replace("60,,low", "60,[/]nobody,low"), encoding="utf-8")
+    techs = folder / "technicians.csv"
+    techs.write_text(techs.read_text(encoding="utf-8")
+                     .replace("T2,Beat Meier,electrical", '"T[b]2",[i]Beat[/i],electrical;[/]elec'),
+                     encoding="utf-8")
+    return folder
+
+
+def test_rich_markup_in_user_text_is_printed_literally(tmp_path, capsys):
+    """Ids, skills, names and reasons like `WO-[/x]` or `[/]elec` print as written, exit 0."""
+    folder = _markup_scenario(tmp_path / "s")
+    assert main(["check", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: order WO-3: no technician has skills" in captured.err
+    assert "[/]nobody" in captured.err
+    code = main(["solve", str(folder), "--time-limit", "1", "--out", str(tmp_path / "out")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "[red]tiny[/x] :smile: — 2026-12-01" in printed
+    assert "│ T[b]2 │" in printed and "[/]nobody" in printed
+    stops = (tmp_path / "out" / "stops.csv").read_text(encoding="utf-8")
+    assert "WO-[/x],[bold]Frick[/b]" in stops
+    code = main(["compare", str(folder), str(folder), "--solution-limit", "5",
+                 "--out", str(tmp_path / "cmp")])
+    assert code == 0
+    assert "[red]tiny[/x] :smile:" in capsys.readouterr().out
