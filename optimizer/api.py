@@ -17,6 +17,7 @@ from optimizer.geo.geocode_report import write_geocode_report, write_geocoded_wo
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix
 from optimizer.geo.providers import AddressResolver
+from optimizer.io.config import safe_folder_name
 from optimizer.io.events import read_events
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import read_json
@@ -160,12 +161,13 @@ def plan(
 
 def write(result: PlanResult, out_dir: Path | None = None, *,
           maps: bool = True) -> dict[str, Path]:
-    """Write the schedule's JSON and CSV files and its maps (default ``maps_output/<scenario>``).
+    """Write the schedule's JSON and CSV files and its maps (default ``maps_output/<scenario>``,
+    the scenario name made a safe folder name by :func:`~optimizer.io.config.safe_folder_name`).
 
     The maps are ``overview.html`` for the dispatcher, ``tech-<id>.html`` per
     technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
     """
-    out_dir = out_dir or Path("maps_output") / result.problem.name
+    out_dir = out_dir or Path("maps_output") / safe_folder_name(result.problem.name)
     paths = write_outputs(result.problem, result.schedule, out_dir)
     if maps:
         pages = render_maps(result.problem, result.schedule, out_dir,

@@ -25,6 +25,7 @@ from rich.text import Text
 
 from optimizer import api
 from optimizer.errors import OptimizerError
+from optimizer.io.config import safe_folder_name
 from optimizer.io.load import load_scenario
 from optimizer.report.compare import METRICS
 from optimizer.sweep import parse_axis
@@ -176,6 +177,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _default_out(name: str, prefix: str = "") -> Path:
+    """``maps_output/<prefix><name>``, the name made one safe folder name (never ``../..``)."""
+    return Path("maps_output") / f"{prefix}{safe_folder_name(name)}"
+
+
 def _solve(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
@@ -221,7 +227,7 @@ def _geocode(args: argparse.Namespace) -> int:
         out.print(f"{args.scenario}: every order and home already has lat/lon; nothing to geocode")
         return 0
     _geocode_summary(result)
-    paths = api.write_geocoding(loaded, result, args.out or Path("maps_output") / problem.name)
+    paths = api.write_geocoding(loaded, result, args.out or _default_out(problem.name))
     out.print(f"Wrote {paths['geocoded']} and {paths['report']}")
     return 0
 
@@ -328,7 +334,7 @@ def _compare(args: argparse.Namespace) -> int:
         counts = Counter(c.status for c in changes)
         summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no order changed hands"
         out.print(f"{name}: {summary}")
-    out_dir = args.out or Path("maps_output") / f"compare-{names[0]}"
+    out_dir = args.out or _default_out(names[0], "compare-")
     path = api.write_comparison(comparison, out_dir)
     out.print(f"Wrote {path} and {path.with_suffix('.csv')}")
     return 0
@@ -356,7 +362,7 @@ def _sweep(args: argparse.Namespace) -> int:
                          solution_limit=args.solution_limit, scheduler=args.scheduler,
                          n_workers=args.workers, on_row=on_row)
     name = load_scenario(args.scenario).problem.name
-    paths = api.write_sweep(rows, list(axes), args.out or Path("maps_output") / f"sweep-{name}",
+    paths = api.write_sweep(rows, list(axes), args.out or _default_out(name, "sweep-"),
                             fmt=args.format)
     failed = sum(r["status"] != "ok" for r in rows)
     out.print(f"{len(rows) - failed} runs ok, {failed} failed. Wrote {paths['table']} and "

@@ -118,3 +118,22 @@ def test_rich_markup_in_user_text_is_printed_literally(tmp_path, capsys):
                  "--out", str(tmp_path / "cmp")])
     assert code == 0
     assert "[red]tiny[/x] :smile:" in capsys.readouterr().out
+
+
+def test_default_output_folders_stay_inside_maps_output(tmp_path, monkeypatch):
+    """A scenario called `../../../../x` is written to maps_output/<safe name>, not above it."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace('name = "tiny"', 'name = "../../../../x"'))
+    cwd = tmp_path / "d1" / "d2" / "d3" / "cwd"
+    cwd.mkdir(parents=True)
+    monkeypatch.chdir(cwd)
+    assert main(["solve", str(folder), "--solution-limit", "5", "--quiet"]) == 0
+    assert main(["compare", str(folder), str(folder), "--solution-limit", "5"]) == 0
+    assert sorted(p.name for p in (cwd / "maps_output").iterdir()) == \
+        ["_.._.._.._x", "compare-_.._.._.._x"]
+    assert (cwd / "maps_output" / "_.._.._.._x" / "schedule.json").exists()
+    assert (cwd / "maps_output" / "compare-_.._.._.._x" / "compare.csv").exists()
+    assert [p.name for p in cwd.iterdir()] == ["maps_output"]
+    assert [p.name for p in (tmp_path / "d1").iterdir()] == ["d2"]

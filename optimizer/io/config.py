@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -113,3 +114,16 @@ def parse_solve_params(path: Path, section: dict[str, Any], problems: list[str])
     except (TypeError, ValueError) as exc:
         problems.append(f"{path} [solver]: {exc}")
         return SolveParams()
+
+
+_FOLDER_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def safe_folder_name(name: str) -> str:
+    """``name`` (a scenario's) as one folder name that stays inside its parent folder.
+
+    Runs of characters other than letters, digits, ``_``, ``.`` and ``-`` (so
+    also ``/`` and ``\\``) become ``_``; leading dots are removed, so the result
+    is never ``.``, ``..`` or hidden. An empty result becomes ``scenario``.
+    """
+    return _FOLDER_UNSAFE.sub("_", name).lstrip(".") or "scenario"
