@@ -249,6 +249,15 @@ def _geocode_summary(result) -> None:
         out.print(table)
 
 
+def _sla_text(k) -> str:
+    """``114 / 250 (45.6%); of scheduled 114 / 118 (96.6%)``: unassigned SLA orders are missed."""
+    scheduled = f"{k.sla_on_time} / {k.sla_orders} ({k.sla_on_time_pct:.1f}%)"
+    if k.sla_orders_all is None:
+        return f"of scheduled {scheduled}"
+    return (f"{k.sla_on_time} / {k.sla_orders_all} ({k.sla_on_time_all_pct:.1f}%); "
+            f"of scheduled {scheduled}")
+
+
 def _summary(result: api.PlanResult) -> None:
     k = result.schedule.kpis
     table = Table(title=f"{result.problem.name} — {result.problem.plan_date}", show_header=False)
@@ -257,12 +266,15 @@ def _summary(result: api.PlanResult) -> None:
     by_priority = ", ".join(f"{p} {n}" for p, n in k.scheduled_by_priority.items() if n)
     table.add_row("orders scheduled", f"{k.scheduled} / {k.orders_total} ({by_priority})")
     table.add_row("orders unassigned", str(k.unassigned))
-    table.add_row("SLA on time", f"{k.sla_on_time} / {k.sla_orders} ({k.sla_on_time_pct:.1f}%)")
+    table.add_row("SLA on time", _sla_text(k))
     table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
     table.add_row("service", f"{k.service_h:.2f} h")
     table.add_row("overtime", f"{k.overtime_min:.0f} min")
-    table.add_row("cost", f"{k.cost:,.2f} (travel {k.travel_cost:,.2f}, overtime "
+    table.add_row("cost", f"{k.cost:,.2f} (travel and labour {k.travel_cost:,.2f}, overtime "
                           f"{k.overtime_cost:,.2f}, SLA {k.sla_late_cost:,.2f})")
+    if k.objective_cost is not None:
+        table.add_row("full objective", f"{k.objective_cost:,.2f} (cost + drop penalties "
+                                        f"{k.drop_penalty_cost:,.2f} of {k.unassigned} unassigned)")
     table.add_row("matrix / solver", f"{result.matrix.source} / {result.schedule.meta.status}, "
                                      f"{result.schedule.meta.wall_s:.1f} s")
     out.print(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -137,3 +138,38 @@ def test_default_output_folders_stay_inside_maps_output(tmp_path, monkeypatch):
     assert (cwd / "maps_output" / "compare-_.._.._.._x" / "compare.csv").exists()
     assert [p.name for p in cwd.iterdir()] == ["maps_output"]
     assert [p.name for p in (tmp_path / "d1").iterdir()] == ["d2"]
+
+
+def test_compare_shows_the_full_objective_beside_travel_cost(tmp_path, capsys):
+    """Without T2, WO-2 (needs T2's fuse) and WO-3 (T1 excluded) drop: travel and labour cost
+    falls, but the full objective with their drop penalties rises, in the table and CSV."""
+    base = tmp_path / "base"
+    shutil.copytree(TINY, base)
+    whatif = tmp_path / "no-t2"
+    whatif.mkdir()
+    (whatif / "scenario.toml").write_text(
+        f'[scenario]\nname = "no-t2"\nbase = "{base.as_posix()}"\n\n'
+        '[[changes]]\ntype = "remove_technician"\ntech_id = "T2"\n')
+    assert main(["compare", str(base), str(whatif), "--solution-limit", "20",
+                 "--out", str(tmp_path / "cmp")]) == 0
+    printed = capsys.readouterr().out
+    assert "travel and labour cost" in printed and "full objective" in printed
+    with open(tmp_path / "cmp" / "compare.csv", encoding="utf-8", newline="") as stream:
+        rows = {r["scenario"]: r for r in csv.DictReader(stream)}
+    assert float(rows["no-t2"]["unassigned"]) == 2 and float(rows["tiny"]["unassigned"]) == 0
+    assert float(rows["no-t2"]["travel_cost"]) < float(rows["tiny"]["travel_cost"])
+    assert float(rows["no-t2"]["drop_penalty_cost"]) == 1000 + 300  # normal + low
+    assert float(rows["no-t2"]["objective_cost"]) > float(rows["tiny"]["objective_cost"])
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    assert "full objective (cost + drop penalties)" in page
+
+
+def test_summary_counts_unassigned_sla_orders_as_missed(tmp_path, capsys):
+    """An SLA order nobody can do is missed: 0 / 1 overall, beside 0 / 0 of scheduled."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    orders = folder / "work_orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8").replace(
+        "45,hvac,high,09:00-11:00,10:30", "45,gas,high,09:00-11:00,10:30"), encoding="utf-8")
+    assert main(["solve", str(folder), "--solution-limit", "5", "--out", str(tmp_path / "o")]) == 0
+    assert "0 / 1 (0.0%); of scheduled 0 / 0 (100.0%)" in capsys.readouterr().out

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import replace
 
 import pandas as pd
-from factories import FAST, line_matrix, order, problem, shift, tech
+from factories import FAST, at, line_matrix, order, problem, shift, tech
 
 from optimizer import api
+from optimizer.io.schedule_json import read_json
 from optimizer.io.write import safe_cell, safe_frame, write_outputs
 from optimizer.report.kpis import with_kpis
 from optimizer.solve import solve
@@ -65,3 +67,27 @@ def test_sweep_csv_neutralises_formulas(tmp_path):
     paths = api.write_sweep(rows, ["technicians"], tmp_path)
     assert _read(paths["table"]) == [{"run": "'=2+2", "technicians": "-1.0",
                                       "status": "failed", "error": "'@boom"}]
+
+
+def test_schedule_json_kpis_hold_both_sla_figures_and_old_files_still_read(tmp_path):
+    """schedule.json's kpis carry the all-orders SLA figures and the full objective; a file
+    written before those fields existed reads back with them as None."""
+    p = problem([order("A", 1, sla_due=at("12:00")),
+                 order("B", 2, sla_due=at("12:00"), required_skills=frozenset({"gas"}))],
+                [tech("t1")], [shift("t1")])
+    schedule = with_kpis(p, solve(p, line_matrix(3), FAST))
+    path = write_outputs(p, schedule, tmp_path)["json"]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    kpis = data["kpis"]
+    assert (kpis["sla_orders"], kpis["sla_on_time_pct"]) == (1, 100.0)
+    assert (kpis["sla_orders_all"], kpis["sla_unassigned"], kpis["sla_on_time_all_pct"]) == \
+        (2, 1, 50.0)
+    assert kpis["objective_cost"] == round(kpis["cost"] + kpis["drop_penalty_cost"], 2)
+    assert read_json(path).kpis == schedule.kpis
+    for key in ("sla_orders_all", "sla_unassigned", "sla_on_time_all_pct", "drop_penalty_cost",
+                "objective_cost"):
+        del kpis[key]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    old = read_json(path).kpis
+    assert old.sla_on_time_pct == 100.0 and old.sla_orders_all is None
+    assert old.objective_cost is None

@@ -203,6 +203,13 @@ def test_kpi_panel_shows_kpis_and_hides_rows_without_them(
     assert "<h2>Unassigned (2)</h2>" in bare
 
 
+def test_kpi_panel_counts_unassigned_sla_orders_as_missed(tmp_path, problem, schedule):
+    """With the all-orders SLA figures, the panel shows them first, then of scheduled."""
+    kpis = replace(schedule.kpis, sla_orders_all=5, sla_unassigned=2, sla_on_time_all_pct=40.0)
+    overview = _render(tmp_path, problem, replace(schedule, kpis=kpis))["overview.html"]
+    assert "<td>40.0 % (2/5); of scheduled 66.7 % (2/3)</td>" in overview
+
+
 def test_unassigned_orders_without_location_are_listed_not_mapped(site):
     """O5 has a marker and a panel entry; O6 (no location) only a panel entry, marked so."""
     overview = site["overview.html"]
