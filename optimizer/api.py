@@ -122,10 +122,13 @@ def solve_scenario(
     solution_limit: int | None = None,
     on_solution: ProgressCallback | None = None,
     on_geocode: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> PlanResult:
     """Load, geocode, build the matrix, solve and add KPIs.
 
-    Keyword options override scenario.toml's ``[solver]``.
+    Keyword options override scenario.toml's ``[solver]``. ``on_stage`` is told
+    when a long step begins: ``"building the travel matrix"`` (roads on a cold
+    cache), then ``"solving"``.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     params = loaded.params
@@ -133,7 +136,11 @@ def solve_scenario(
                                    ("solution_limit", solution_limit)) if v is not None}
     params = replace(params, **overrides) if overrides else params
     problem, geocoding = geocode(loaded, progress=on_geocode)
+    if on_stage:
+        on_stage("building the travel matrix")
     matrix = travel_matrix(problem, base_dir=loaded.folder)
+    if on_stage:
+        on_stage("solving")
     schedule = solve(problem, matrix, params, on_solution=on_solution)
     schedule = replace(schedule, meta=replace(schedule.meta, scenario=str(loaded.folder)))
     schedule = add_leg_geometry(with_kpis(problem, schedule), problem, base_dir=loaded.folder)

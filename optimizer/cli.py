@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import threading
+import time
 import traceback
 from collections import Counter
 from pathlib import Path
@@ -35,6 +37,73 @@ from optimizer.sweep import parse_axis
 # with Text objects around the user's text.
 console = Console(stderr=True, markup=False, emoji=False)
 out = Console(soft_wrap=True, markup=False, emoji=False)
+
+
+#: Seconds between progress lines when stderr is not a terminal (a log file or a pipe).
+PROGRESS_EVERY_S = 5.0
+
+
+class PlainProgress:
+    """Progress as plain lines on stderr, for a log file or a pipe.
+
+    rich's live display is transient or shows nothing until the end when stderr
+    is not a terminal, so a long cold run would look dead. Here a new stage is
+    printed at once, and while a stage lasts its latest status is printed every
+    ``every_s`` seconds (also when nothing reports, such as while roads are
+    built), e.g. ``fsopt solve: solving: 240 solutions, best cost 1,234.50 (35 s)``.
+    Disabled (``enabled=False``), it prints nothing and starts no thread.
+    """
+
+    def __init__(self, label: str, *, enabled: bool = True,
+                 every_s: float | None = None) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.every_s = PROGRESS_EVERY_S if every_s is None else every_s
+        self._began = self._last_line = time.monotonic()
+        self._stage = self._text = ""
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name="fsopt-progress", daemon=True)
+
+    def __enter__(self) -> PlainProgress:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+
+    def stage(self, stage: str, text: str = "") -> None:
+        """Start a new stage and print it now."""
+        if self.enabled:
+            with self._lock:
+                self._stage, self._text = stage, text
+                self._print()
+
+    def update(self, text: str) -> None:
+        """The latest status of the stage; printed with the next line that is due."""
+        if self.enabled:
+            with self._lock:
+                self._text = text
+
+    def _tick(self) -> None:
+        while not self._stop.wait(min(1.0, self.every_s / 4)):
+            with self._lock:
+                if self._stage and time.monotonic() - self._last_line >= self.every_s:
+                    self._print()
+
+    def _print(self) -> None:
+        self._last_line = time.monotonic()
+        text = f"{self._stage}: {self._text}" if self._text else self._stage
+        console.print(Text(f"{self.label}: {text} ({self._last_line - self._began:.0f} s)"),
+                      highlight=False, soft_wrap=True)
+
+
+def _plain(label: str, quiet: bool = False) -> PlainProgress:
+    """Plain progress lines, on when stderr is not a terminal (and not ``--quiet``)."""
+    return PlainProgress(label, enabled=not quiet and not console.is_terminal)
 
 
 def _warn(warning: str) -> None:
@@ -183,46 +252,69 @@ def _default_out(name: str, prefix: str = "") -> Path:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    loaded = load_scenario(args.scenario)
-    for warning in loaded.warnings:
-        _warn(warning)
-    limit = args.time_limit_s or loaded.params.time_limit_s
-    best = [float("inf")]
-    with Progress(
-        TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[status]}", markup=False), console=console, disable=args.quiet,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("solve", total=limit, status="building model")
-
-        def on_solution(cost: float, elapsed_s: float, count: int) -> None:
-            best[0] = min(best[0], cost)
-            progress.update(task, completed=min(elapsed_s, limit),
-                            status=f"{count} solutions, best cost {best[0]:,.2f}")
-
-        def on_geocode(done: int, total: int) -> None:
-            progress.update(task, status=f"geocoding {done}/{total}")
-
-        result = api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
-                                    solution_limit=args.solution_limit, on_solution=on_solution,
-                                    on_geocode=on_geocode)
-    if result.geocoding is not None and not args.quiet:
-        _geocode_summary(result.geocoding)
-    paths = api.write(result, args.out)
+    with _plain("fsopt solve", args.quiet) as plain:
+        plain.stage("loading the scenario")
+        loaded = load_scenario(args.scenario)
+        for warning in loaded.warnings:
+            _warn(warning)
+        result = _solve_with_progress(args, loaded, plain)
+        if result.geocoding is not None and not args.quiet:
+            _geocode_summary(result.geocoding)
+        plain.stage("writing the schedule and maps")
+        paths = api.write(result, args.out)
+        plain.stage("done")
     if not args.quiet:
         _summary(result)
         out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0
 
 
+def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress):
+    limit = args.time_limit_s or loaded.params.time_limit_s
+    best = [float("inf")]
+    with Progress(
+        TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}", markup=False), console=console,
+        disable=args.quiet or plain.enabled, transient=True,
+    ) as progress:
+        task = progress.add_task("solve", total=limit, status="building model")
+
+        def on_solution(cost: float, elapsed_s: float, count: int) -> None:
+            best[0] = min(best[0], cost)
+            status = f"{count} solutions, best cost {best[0]:,.2f}"
+            progress.update(task, completed=min(elapsed_s, limit), status=status)
+            plain.update(f"{status}, {elapsed_s:.0f} s of {limit:g} s search")
+
+        def on_geocode(done: int, total: int) -> None:
+            progress.update(task, status=f"geocoding {done}/{total}")
+            if done <= 1:
+                plain.stage("geocoding", f"{done}/{total} addresses")
+            else:
+                plain.update(f"{done}/{total} addresses")
+
+        def on_stage(stage: str) -> None:
+            progress.update(task, status=stage)
+            plain.stage(stage)
+
+        return api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
+                                  solution_limit=args.solution_limit, on_solution=on_solution,
+                                  on_geocode=on_geocode, on_stage=on_stage)
+
+
 def _geocode(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
-    with Progress(TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with _plain("fsopt geocode") as plain, Progress(
+            TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True,
+            disable=plain.enabled) as progress:
         task = progress.add_task("geocode", total=None)
-        problem, result = api.geocode(
-            loaded, progress=lambda done, total: progress.update(task, completed=done,
-                                                                   total=total))
+        plain.stage("geocoding")
+
+        def on_geocode(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+            plain.update(f"{done}/{total} addresses")
+
+        problem, result = api.geocode(loaded, progress=on_geocode)
     if result is None:
         out.print(f"{args.scenario}: every order and home already has lat/lon; nothing to geocode")
         return 0
@@ -320,9 +412,20 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    with console.status("solving") as status:
+    total = 1 + len(args.whatifs)
+    with _plain("fsopt compare") as plain, console.status("solving") as status:
+        plain.stage(f"solving scenario 1 of {total}")
+        done = [0]
+
         def solved(result: api.PlanResult) -> None:
+            done[0] += 1
             status.update(Text(f"solved {result.problem.name}"))
+            if done[0] < total:
+                plain.stage(f"solving scenario {done[0] + 1} of {total}",
+                            f"{result.problem.name} solved")
+            else:
+                plain.stage(f"all {total} scenarios solved")
+
         comparison = api.compare(args.base, args.whatifs, time_limit_s=args.time_limit_s,
                                  seed=args.seed, solution_limit=args.solution_limit,
                                  on_solved=solved)
@@ -357,15 +460,18 @@ def _sweep(args: argparse.Namespace) -> int:
     total = 1
     for values in axes.values():
         total *= len(values)
-    with Progress(TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[last]}", markup=False),
-                  console=console) as progress:
+    with _plain("fsopt sweep") as plain, Progress(
+            TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("{task.fields[last]}", markup=False),
+            console=console, disable=plain.enabled) as progress:
         task = progress.add_task("sweep", total=total, last="starting cluster")
+        plain.stage("building the travel matrix and starting the cluster")
 
         def on_row(row: dict, done: int, total: int) -> None:
             last = (f"{row['run']}: {row['status']}" if row["status"] != "ok" else
                     f"{row['run']}: {row['unassigned']:g} unassigned, {row['travel_km']:g} km")
             progress.update(task, completed=done, last=last)
+            plain.stage(f"{done} of {total} runs done", f"last {last}")
             if row["status"] != "ok":
                 console.print(Text.assemble(("run failed", "red"), f" {row['run']}: "
                                             f"{row['error']}"), soft_wrap=True)

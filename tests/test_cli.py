@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from optimizer import cli
 from optimizer.cli import main
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -173,3 +176,43 @@ def test_summary_counts_unassigned_sla_orders_as_missed(tmp_path, capsys):
         "45,hvac,high,09:00-11:00,10:30", "45,gas,high,09:00-11:00,10:30"), encoding="utf-8")
     assert main(["solve", str(folder), "--solution-limit", "5", "--out", str(tmp_path / "o")]) == 0
     assert "0 / 1 (0.0%); of scheduled 0 / 0 (100.0%)" in capsys.readouterr().out
+
+
+def test_progress_lines_appear_when_stderr_is_not_a_terminal(tmp_path, capsys, monkeypatch):
+    """Redirected to a file or pipe, `fsopt solve` prints each stage and, every few seconds
+    (here 0.1 s), the search's solutions and best cost as plain lines."""
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.1)
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace("solution_limit = 50\n", ""))
+    assert main(["solve", str(folder), "--time-limit", "1", "--out", str(tmp_path / "o")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    stages = [re.sub(r" \(\d+ s\)$", "", line) for line in lines
+              if not line.startswith("fsopt solve: solving: ")]
+    assert stages == [f"fsopt solve: {stage}" for stage in (
+        "loading the scenario", "building the travel matrix", "solving",
+        "writing the schedule and maps", "done")]
+    searching = [line for line in lines if line.startswith("fsopt solve: solving: ")]
+    assert searching and all(re.fullmatch(r"fsopt solve: solving: \d+ solutions, best cost "
+                                          r"[\d,.]+, \d s of 1 s search \(\d+ s\)", line)
+                             for line in searching)
+    assert main(["solve", str(folder), "--time-limit", "1", "--quiet",
+                 "--out", str(tmp_path / "q")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_plain_progress_repeats_a_long_stage(capsys):
+    """A stage with no news (roads being built) is repeated every interval, with the time."""
+    with cli.PlainProgress("fsopt x", every_s=0.05) as progress:
+        progress.stage("building the travel matrix")
+        time.sleep(0.5)
+        progress.update("1 of 2")
+        time.sleep(0.3)
+    lines = [re.sub(r" \(\d+ s\)$", "", line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0] == "fsopt x: building the travel matrix"
+    assert lines.count("fsopt x: building the travel matrix") >= 3
+    assert "fsopt x: building the travel matrix: 1 of 2" in lines
+    with cli.PlainProgress("off", enabled=False) as off:
+        off.stage("silent")
+    assert capsys.readouterr().err == "" and not off._thread.is_alive()
