@@ -29,7 +29,7 @@ from optimizer import api
 from optimizer.errors import OptimizerError
 from optimizer.io.config import safe_folder_name
 from optimizer.io.load import load_scenario
-from optimizer.report.compare import METRICS
+from optimizer.report.compare import METRICS, number_text
 from optimizer.sweep import parse_axis
 
 # Ids, names, skills, addresses and reasons come from the user's files: both consoles
@@ -272,6 +272,7 @@ def _solve(args: argparse.Namespace) -> int:
 def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress):
     limit = args.time_limit_s or loaded.params.time_limit_s
     best = [float("inf")]
+    geocoding: list[bool] = []  # set once the first geocoding report came
     with Progress(
         TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
         TextColumn("{task.fields[status]}", markup=False), console=console,
@@ -287,7 +288,8 @@ def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress)
 
         def on_geocode(done: int, total: int) -> None:
             progress.update(task, status=f"geocoding {done}/{total}")
-            if done <= 1:
+            if not geocoding:
+                geocoding.append(True)
                 plain.stage("geocoding", f"{done}/{total} addresses")
             else:
                 plain.update(f"{done}/{total} addresses")
@@ -436,13 +438,14 @@ def _compare(args: argparse.Namespace) -> int:
         table.add_column(name, justify="right")
     base = comparison.rows[0]
     for key, label, unit, better_high in METRICS:
-        cells = [f"{base[key]:g}"]
+        cells = [number_text(base[key])]
         for row in comparison.rows[1:]:
             delta = row[key] - base[key]
             colour = "" if abs(delta) < 1e-9 else (
                 "green" if (delta > 0) == better_high else "red")
-            cells.append(Text.assemble(f"{row[key]:g}",
-                                       (f" ({delta:+g})", colour) if colour else ""))
+            cells.append(Text.assemble(number_text(row[key]),
+                                       (f" ({number_text(delta, sign=True)})", colour)
+                                       if colour else ""))
         table.add_row(f"{label}{f' ({unit})' if unit else ''}", *cells)
     out.print(table)
     for name, changes in zip(names[1:], comparison.changes, strict=True):

@@ -14,7 +14,7 @@ METRICS: tuple[tuple[str, str, str, bool], ...] = (
     *((f"scheduled_{p.value}", f"  {p.value}", "", True) for p in Priority),
     ("unassigned", "orders unassigned", "", False),
     *((f"unassigned_{p.value}", f"  {p.value}", "", False) for p in Priority),
-    ("sla_on_time_all_pct", "SLA on time (unassigned count as missed)", "%", True),
+    ("sla_on_time_all_pct", "SLA on time, of all SLA orders", "%", True),
     ("sla_on_time_pct", "SLA on time, of scheduled", "%", True),
     ("sla_unassigned", "SLA orders unassigned", "", False),
     ("travel_km", "travel", "km", False),
@@ -28,6 +28,12 @@ METRICS: tuple[tuple[str, str, str, bool], ...] = (
     ("utilisation_mean_pct", "utilisation mean", "%", True),
     ("utilisation_spread_pct", "utilisation spread (max-min)", "pp", False),
 )
+
+
+def number_text(value: float, *, sign: bool = False) -> str:
+    """A KPI value for a table: up to 10 significant digits with thousands separators,
+    so a full objective of 1,234,567.89 is not shown as ``1.23457e+06``."""
+    return format(value, "+,.10g" if sign else ",.10g")
 
 
 def kpi_row(kpis: Kpis) -> dict[str, float]:

@@ -14,7 +14,7 @@ from html import escape
 from matplotlib.figure import Figure
 
 from optimizer.model import Kpis, Schedule
-from optimizer.report.compare import METRICS, OrderChange
+from optimizer.report.compare import METRICS, OrderChange, number_text
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
@@ -88,12 +88,12 @@ def _short(reason: str) -> str:
 
 
 def _delta_cell(value: float, delta: float, better_high: bool, unit: str) -> str:
-    shown = f"{value:g}{escape(unit) if unit == '%' else ''}"
+    shown = f"{number_text(value)}{escape(unit) if unit == '%' else ''}"
     if abs(delta) < 1e-9:
         return f"<td>{shown}</td>"
     good = (delta > 0) == better_high
     return (f'<td>{shown} <span class="{"good" if good else "bad"}">'
-            f"({delta:+g})</span></td>")
+            f"({number_text(delta, sign=True)})</span></td>")
 
 
 def kpi_table(names: Sequence[str], rows: Sequence[dict[str, float]]) -> str:
@@ -101,7 +101,7 @@ def kpi_table(names: Sequence[str], rows: Sequence[dict[str, float]]) -> str:
     head = "".join(f"<th>{escape(n)}</th>" for n in names)
     body = []
     for key, label, unit, better_high in METRICS:
-        cells = [f"<td>{rows[0][key]:g}</td>"]
+        cells = [f"<td>{number_text(rows[0][key])}</td>"]
         cells += [_delta_cell(r[key], r[key] - rows[0][key], better_high, unit) for r in rows[1:]]
         suffix = f" ({escape(unit)})" if unit else ""
         body.append(f"<tr><td>{escape(label)}{suffix}</td>{''.join(cells)}</tr>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.report.compare import deltas, kpi_row, order_changes
+from optimizer.report.compare import deltas, kpi_row, number_text, order_changes
 from optimizer.report.html import compare_report
 from optimizer.report.kpis import with_kpis
 from optimizer.scenario import RemoveTechnician
@@ -69,5 +69,6 @@ def test_losing_a_technician_costs_more_in_full_even_with_less_travel():
     assert rows[1]["objective_cost"] == round(rows[1]["cost"] + 1000, 2) > rows[0]["objective_cost"]
     page = compare_report(["base", "no t2"], [base, whatif], rows, [order_changes(base, whatif)])
     assert "<td>full objective (cost + drop penalties)</td>" in page
-    assert f'<td>{rows[1]["objective_cost"]:g} <span class="bad">' in page
-    assert f'<td>{rows[1]["travel_cost"]:g} <span class="good">' in page
+    assert f'<td>{number_text(rows[1]["objective_cost"])} <span class="bad">' in page
+    assert f'<td>{number_text(rows[1]["travel_cost"])} <span class="good">' in page
+    assert number_text(1234567.891) == "1,234,567.891" and number_text(-0.5, sign=True) == "-0.5"
