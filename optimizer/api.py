@@ -17,12 +17,13 @@ from optimizer.geo.geocode_report import write_geocode_report, write_geocoded_wo
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix
 from optimizer.geo.providers import AddressResolver
+from optimizer.io.config import safe_folder_name
 from optimizer.io.events import read_events
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import read_json
 from optimizer.io.schemas import parse_clock, parse_datetime
 from optimizer.io.tables import find_table
-from optimizer.io.write import write_outputs
+from optimizer.io.write import safe_frame, write_outputs
 from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
 from optimizer.replan import ChangeList, Event, Prepared, change_list, prepare
@@ -121,10 +122,13 @@ def solve_scenario(
     solution_limit: int | None = None,
     on_solution: ProgressCallback | None = None,
     on_geocode: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> PlanResult:
     """Load, geocode, build the matrix, solve and add KPIs.
 
-    Keyword options override scenario.toml's ``[solver]``.
+    Keyword options override scenario.toml's ``[solver]``. ``on_stage`` is told
+    when a long step begins: ``"building the travel matrix"`` (roads on a cold
+    cache), then ``"solving"``.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     params = loaded.params
@@ -132,7 +136,11 @@ def solve_scenario(
                                    ("solution_limit", solution_limit)) if v is not None}
     params = replace(params, **overrides) if overrides else params
     problem, geocoding = geocode(loaded, progress=on_geocode)
+    if on_stage:
+        on_stage("building the travel matrix")
     matrix = travel_matrix(problem, base_dir=loaded.folder)
+    if on_stage:
+        on_stage("solving")
     schedule = solve(problem, matrix, params, on_solution=on_solution)
     schedule = replace(schedule, meta=replace(schedule.meta, scenario=str(loaded.folder)))
     schedule = add_leg_geometry(with_kpis(problem, schedule), problem, base_dir=loaded.folder)
@@ -160,12 +168,13 @@ def plan(
 
 def write(result: PlanResult, out_dir: Path | None = None, *,
           maps: bool = True) -> dict[str, Path]:
-    """Write the schedule's JSON and CSV files and its maps (default ``maps_output/<scenario>``).
+    """Write the schedule's JSON and CSV files and its maps (default ``maps_output/<scenario>``,
+    the scenario name made a safe folder name by :func:`~optimizer.io.config.safe_folder_name`).
 
     The maps are ``overview.html`` for the dispatcher, ``tech-<id>.html`` per
     technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
     """
-    out_dir = out_dir or Path("maps_output") / result.problem.name
+    out_dir = out_dir or Path("maps_output") / safe_folder_name(result.problem.name)
     paths = write_outputs(result.problem, result.schedule, out_dir)
     if maps:
         pages = render_maps(result.problem, result.schedule, out_dir,
@@ -218,7 +227,7 @@ def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
     path.write_text(page, encoding="utf-8")
     frame = pd.DataFrame(comparison.rows, index=comparison.names)
     frame.index.name = "scenario"
-    frame.to_csv(out_dir / "compare.csv")
+    safe_frame(frame).to_csv(out_dir / "compare.csv")
     return path
 
 
@@ -259,7 +268,7 @@ def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
     if fmt == "parquet":
         frame.to_parquet(table, index=False)
     else:
-        frame.to_csv(table, index=False)
+        safe_frame(frame).to_csv(table, index=False)
     report = out_dir / "sweep.html"
     report.write_text(sweep_report(rows, list(parameters)), encoding="utf-8")
     return {"table": table, "report": report}
@@ -351,7 +360,7 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
         "new_start": f"{c.new_start:%H:%M}" if c.new_start else "", "reason": c.reason,
     } for c in result.changes.orders])
     paths["changes"] = out_dir / "changes.csv"
-    frame.to_csv(paths["changes"], index=False)
+    safe_frame(frame).to_csv(paths["changes"], index=False)
     return paths
 
 

@@ -6,7 +6,10 @@ Exit codes: 0 ok, 1 internal error, 2 bad input, 3 no schedule could be made.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import threading
+import time
 import traceback
 from collections import Counter
 from pathlib import Path
@@ -20,15 +23,125 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from optimizer import api
 from optimizer.errors import OptimizerError
+from optimizer.io.config import safe_folder_name
 from optimizer.io.load import load_scenario
-from optimizer.report.compare import METRICS
+from optimizer.report.compare import METRICS, number_text
 from optimizer.sweep import parse_axis
 
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
+# Ids, names, skills, addresses and reasons come from the user's files: both consoles
+# print text as it is (no rich markup, no :emoji: codes). Our own colours are added
+# with Text objects around the user's text.
+console = Console(stderr=True, markup=False, emoji=False)
+out = Console(soft_wrap=True, markup=False, emoji=False)
+
+
+#: Seconds between progress lines when stderr is not a terminal (a log file or a pipe).
+PROGRESS_EVERY_S = 5.0
+
+
+class PlainProgress:
+    """Progress as plain lines on stderr, for a log file or a pipe.
+
+    rich's live display is transient or shows nothing until the end when stderr
+    is not a terminal, so a long cold run would look dead. Here a new stage is
+    printed at once, and while a stage lasts its latest status is printed every
+    ``every_s`` seconds (also when nothing reports, such as while roads are
+    built), e.g. ``fsopt solve: solving: 240 solutions, best cost 1,234.50 (35 s)``.
+    Disabled (``enabled=False``), it prints nothing and starts no thread.
+    """
+
+    def __init__(self, label: str, *, enabled: bool = True,
+                 every_s: float | None = None) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.every_s = PROGRESS_EVERY_S if every_s is None else every_s
+        self._began = self._last_line = time.monotonic()
+        self._stage = self._text = ""
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name="fsopt-progress", daemon=True)
+
+    def __enter__(self) -> PlainProgress:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+
+    def stage(self, stage: str, text: str = "") -> None:
+        """Start a new stage and print it now."""
+        if self.enabled:
+            with self._lock:
+                self._stage, self._text = stage, text
+                self._print()
+
+    def update(self, text: str) -> None:
+        """The latest status of the stage; printed with the next line that is due."""
+        if self.enabled:
+            with self._lock:
+                self._text = text
+
+    def _tick(self) -> None:
+        while not self._stop.wait(min(1.0, self.every_s / 4)):
+            with self._lock:
+                if self._stage and time.monotonic() - self._last_line >= self.every_s:
+                    self._print()
+
+    def _print(self) -> None:
+        self._last_line = time.monotonic()
+        text = f"{self._stage}: {self._text}" if self._text else self._stage
+        console.print(Text(f"{self.label}: {text} ({self._last_line - self._began:.0f} s)"),
+                      highlight=False, soft_wrap=True)
+
+
+def _plain(label: str, quiet: bool = False) -> PlainProgress:
+    """Plain progress lines, on when stderr is not a terminal (and not ``--quiet``)."""
+    return PlainProgress(label, enabled=not quiet and not console.is_terminal)
+
+
+def _warn(warning: str) -> None:
+    console.print(Text.assemble(("warning:", "yellow"), " ", str(warning)), soft_wrap=True)
+
+
+def _number(text: str, kind: type, *, minimum: float, strict: bool) -> float:
+    """``text`` as a finite ``kind`` above ``minimum`` (or at least it), else an argparse error."""
+    bound = f"greater than {minimum:g}" if strict else f"{minimum:g} or more"
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}; give {what} {bound}") \
+            from None
+    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be {what} {bound}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A number > 0, such as a time limit in seconds (not 0, negative, nan or inf)."""
+    return _number(text, float, minimum=0, strict=True)
+
+
+def non_negative_float(text: str) -> float:
+    """A number >= 0, such as minutes to freeze (not negative, nan or inf)."""
+    return _number(text, float, minimum=0, strict=False)
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1, such as a solution limit or a number of workers."""
+    return int(_number(text, int, minimum=1, strict=False))
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number >= 0, such as a seed."""
+    return int(_number(text, int, minimum=0, strict=False))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,10 +159,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Solve SCENARIO (a folder with scenario.toml, work_orders.csv and "
                     "technicians.csv) and write schedule.json, stops.csv and unassigned.csv.")
     solve.add_argument("scenario", type=Path, help="scenario folder, e.g. scenarios/liechtenstein")
-    solve.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s",
+    solve.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s",
                        help="search time in seconds (default: scenario.toml [solver])")
-    solve.add_argument("--seed", type=int, help="seed recorded in the output")
-    solve.add_argument("--solution-limit", type=int, metavar="N",
+    solve.add_argument("--seed", type=non_negative_int, help="seed recorded in the output")
+    solve.add_argument("--solution-limit", type=positive_int, metavar="N",
                        help="stop after N solutions (repeatable results)")
     solve.add_argument("--out", type=Path, metavar="DIR",
                        help="output folder (default: maps_output/<scenario name>)")
@@ -84,9 +197,9 @@ def _parser() -> argparse.ArgumentParser:
                     "orders that moved) and compare.csv.")
     compare.add_argument("base", type=Path, help="the base scenario folder")
     compare.add_argument("whatifs", type=Path, nargs="+", help="what-if scenario folders")
-    compare.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
-    compare.add_argument("--seed", type=int)
-    compare.add_argument("--solution-limit", type=int, metavar="N")
+    compare.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    compare.add_argument("--seed", type=non_negative_int)
+    compare.add_argument("--solution-limit", type=positive_int, metavar="N")
     compare.add_argument("--out", type=Path, metavar="DIR",
                          help="output folder (default: maps_output/compare-<base name>)")
 
@@ -101,12 +214,12 @@ def _parser() -> argparse.ArgumentParser:
     replan.add_argument("schedule", type=Path, help="the published schedule.json")
     replan.add_argument("events", type=Path, help="events file (.csv or .json)")
     replan.add_argument("--now", required=True, help="HH:MM on the plan date, or a date-time")
-    replan.add_argument("--freeze-min", type=float, default=0.0, metavar="MIN",
+    replan.add_argument("--freeze-min", type=non_negative_float, default=0.0, metavar="MIN",
                         help="keep visits starting within MIN minutes of now as they are")
     replan.add_argument("--scenario", type=Path,
                         help="scenario folder (default: the one recorded in the schedule)")
-    replan.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
-    replan.add_argument("--solution-limit", type=int, metavar="N")
+    replan.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    replan.add_argument("--solution-limit", type=positive_int, metavar="N")
     replan.add_argument("--out", type=Path, metavar="DIR",
                         help="output folder (default: the published schedule's folder, "
                              "so technicians' links stay the same)")
@@ -121,64 +234,94 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("scenario", type=Path)
     sweep.add_argument("--grid", action="append", required=True, metavar="AXIS=VALUES",
                        help="e.g. technicians=8:14 or demand_pct=0,20,40 (repeatable)")
-    sweep.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s")
-    sweep.add_argument("--solution-limit", type=int, metavar="N")
+    sweep.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    sweep.add_argument("--solution-limit", type=positive_int, metavar="N")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://host:8786 (default: $FSOPT_SCHEDULER, "
                             "else a local cluster)")
-    sweep.add_argument("--workers", type=int, default=2,
+    sweep.add_argument("--workers", type=positive_int, default=2,
                        help="processes of the local cluster (default 2)")
     sweep.add_argument("--format", choices=("csv", "parquet"), default="csv")
     sweep.add_argument("--out", type=Path, metavar="DIR")
     return parser
 
 
+def _default_out(name: str, prefix: str = "") -> Path:
+    """``maps_output/<prefix><name>``, the name made one safe folder name (never ``../..``)."""
+    return Path("maps_output") / f"{prefix}{safe_folder_name(name)}"
+
+
 def _solve(args: argparse.Namespace) -> int:
-    loaded = load_scenario(args.scenario)
-    for warning in loaded.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-    limit = args.time_limit_s or loaded.params.time_limit_s
-    best = [float("inf")]
-    with Progress(
-        TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[status]}"), console=console, disable=args.quiet,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("solve", total=limit, status="building model")
-
-        def on_solution(cost: float, elapsed_s: float, count: int) -> None:
-            best[0] = min(best[0], cost)
-            progress.update(task, completed=min(elapsed_s, limit),
-                            status=f"{count} solutions, best cost {best[0]:,.2f}")
-
-        def on_geocode(done: int, total: int) -> None:
-            progress.update(task, status=f"geocoding {done}/{total}")
-
-        result = api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
-                                    solution_limit=args.solution_limit, on_solution=on_solution,
-                                    on_geocode=on_geocode)
-    if result.geocoding is not None and not args.quiet:
-        _geocode_summary(result.geocoding)
-    paths = api.write(result, args.out)
+    with _plain("fsopt solve", args.quiet) as plain:
+        plain.stage("loading the scenario")
+        loaded = load_scenario(args.scenario)
+        for warning in loaded.warnings:
+            _warn(warning)
+        result = _solve_with_progress(args, loaded, plain)
+        if result.geocoding is not None and not args.quiet:
+            _geocode_summary(result.geocoding)
+        plain.stage("writing the schedule and maps")
+        paths = api.write(result, args.out)
+        plain.stage("done")
     if not args.quiet:
         _summary(result)
         out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0
 
 
+def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress):
+    limit = args.time_limit_s or loaded.params.time_limit_s
+    best = [float("inf")]
+    geocoding: list[bool] = []  # set once the first geocoding report came
+    with Progress(
+        TextColumn("[bold]solving[/]"), BarColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}", markup=False), console=console,
+        disable=args.quiet or plain.enabled, transient=True,
+    ) as progress:
+        task = progress.add_task("solve", total=limit, status="building model")
+
+        def on_solution(cost: float, elapsed_s: float, count: int) -> None:
+            best[0] = min(best[0], cost)
+            status = f"{count} solutions, best cost {best[0]:,.2f}"
+            progress.update(task, completed=min(elapsed_s, limit), status=status)
+            plain.update(f"{status}, {elapsed_s:.0f} s of {limit:g} s search")
+
+        def on_geocode(done: int, total: int) -> None:
+            progress.update(task, status=f"geocoding {done}/{total}")
+            if not geocoding:
+                geocoding.append(True)
+                plain.stage("geocoding", f"{done}/{total} addresses")
+            else:
+                plain.update(f"{done}/{total} addresses")
+
+        def on_stage(stage: str) -> None:
+            progress.update(task, status=stage)
+            plain.stage(stage)
+
+        return api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
+                                  solution_limit=args.solution_limit, on_solution=on_solution,
+                                  on_geocode=on_geocode, on_stage=on_stage)
+
+
 def _geocode(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
-    with Progress(TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with _plain("fsopt geocode") as plain, Progress(
+            TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True,
+            disable=plain.enabled) as progress:
         task = progress.add_task("geocode", total=None)
-        problem, result = api.geocode(
-            loaded, progress=lambda done, total: progress.update(task, completed=done,
-                                                                   total=total))
+        plain.stage("geocoding")
+
+        def on_geocode(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+            plain.update(f"{done}/{total} addresses")
+
+        problem, result = api.geocode(loaded, progress=on_geocode)
     if result is None:
         out.print(f"{args.scenario}: every order and home already has lat/lon; nothing to geocode")
         return 0
     _geocode_summary(result)
-    paths = api.write_geocoding(loaded, result, args.out or Path("maps_output") / problem.name)
+    paths = api.write_geocoding(loaded, result, args.out or _default_out(problem.name))
     out.print(f"Wrote {paths['geocoded']} and {paths['report']}")
     return 0
 
@@ -200,6 +343,15 @@ def _geocode_summary(result) -> None:
         out.print(table)
 
 
+def _sla_text(k) -> str:
+    """``114 / 250 (45.6%); of scheduled 114 / 118 (96.6%)``: unassigned SLA orders are missed."""
+    scheduled = f"{k.sla_on_time} / {k.sla_orders} ({k.sla_on_time_pct:.1f}%)"
+    if k.sla_orders_all is None:
+        return f"of scheduled {scheduled}"
+    return (f"{k.sla_on_time} / {k.sla_orders_all} ({k.sla_on_time_all_pct:.1f}%); "
+            f"of scheduled {scheduled}")
+
+
 def _summary(result: api.PlanResult) -> None:
     k = result.schedule.kpis
     table = Table(title=f"{result.problem.name} — {result.problem.plan_date}", show_header=False)
@@ -208,12 +360,15 @@ def _summary(result: api.PlanResult) -> None:
     by_priority = ", ".join(f"{p} {n}" for p, n in k.scheduled_by_priority.items() if n)
     table.add_row("orders scheduled", f"{k.scheduled} / {k.orders_total} ({by_priority})")
     table.add_row("orders unassigned", str(k.unassigned))
-    table.add_row("SLA on time", f"{k.sla_on_time} / {k.sla_orders} ({k.sla_on_time_pct:.1f}%)")
+    table.add_row("SLA on time", _sla_text(k))
     table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
     table.add_row("service", f"{k.service_h:.2f} h")
     table.add_row("overtime", f"{k.overtime_min:.0f} min")
-    table.add_row("cost", f"{k.cost:,.2f} (travel {k.travel_cost:,.2f}, overtime "
+    table.add_row("cost", f"{k.cost:,.2f} (travel and labour {k.travel_cost:,.2f}, overtime "
                           f"{k.overtime_cost:,.2f}, SLA {k.sla_late_cost:,.2f})")
+    if k.objective_cost is not None:
+        table.add_row("full objective", f"{k.objective_cost:,.2f} (cost + drop penalties "
+                                        f"{k.drop_penalty_cost:,.2f} of {k.unassigned} unassigned)")
     table.add_row("matrix / solver", f"{result.matrix.source} / {result.schedule.meta.status}, "
                                      f"{result.schedule.meta.wall_s:.1f} s")
     out.print(table)
@@ -239,18 +394,19 @@ def _summary(result: api.PlanResult) -> None:
 def _verify(args: argparse.Namespace) -> int:
     issues = api.verify_file(args.schedule, args.scenario)
     for issue in issues:
-        out.print(f"[red]✗[/] {issue}")
+        out.print(Text.assemble(("✗", "red"), " ", issue))
     if issues:
         out.print(f"{len(issues)} violation(s)")
         return 3
-    out.print("[green]✓[/] schedule is valid: every order once, all rules hold")
+    out.print(Text.assemble(("✓", "green"), " schedule is valid: every order once, "
+                                             "all rules hold"))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+        _warn(warning)
     p = loaded.problem
     out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
               f"{len(p.shifts)} shifts on {p.plan_date}")
@@ -258,9 +414,20 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    with console.status("solving") as status:
+    total = 1 + len(args.whatifs)
+    with _plain("fsopt compare") as plain, console.status("solving") as status:
+        plain.stage(f"solving scenario 1 of {total}")
+        done = [0]
+
         def solved(result: api.PlanResult) -> None:
-            status.update(f"solved {result.problem.name}")
+            done[0] += 1
+            status.update(Text(f"solved {result.problem.name}"))
+            if done[0] < total:
+                plain.stage(f"solving scenario {done[0] + 1} of {total}",
+                            f"{result.problem.name} solved")
+            else:
+                plain.stage(f"all {total} scenarios solved")
+
         comparison = api.compare(args.base, args.whatifs, time_limit_s=args.time_limit_s,
                                  seed=args.seed, solution_limit=args.solution_limit,
                                  on_solved=solved)
@@ -271,19 +438,21 @@ def _compare(args: argparse.Namespace) -> int:
         table.add_column(name, justify="right")
     base = comparison.rows[0]
     for key, label, unit, better_high in METRICS:
-        cells = [f"{base[key]:g}"]
+        cells = [number_text(base[key])]
         for row in comparison.rows[1:]:
             delta = row[key] - base[key]
             colour = "" if abs(delta) < 1e-9 else (
                 "green" if (delta > 0) == better_high else "red")
-            cells.append(f"{row[key]:g}" + (f" [{colour}]({delta:+g})[/]" if colour else ""))
+            cells.append(Text.assemble(number_text(row[key]),
+                                       (f" ({number_text(delta, sign=True)})", colour)
+                                       if colour else ""))
         table.add_row(f"{label}{f' ({unit})' if unit else ''}", *cells)
     out.print(table)
     for name, changes in zip(names[1:], comparison.changes, strict=True):
         counts = Counter(c.status for c in changes)
         summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no order changed hands"
         out.print(f"{name}: {summary}")
-    out_dir = args.out or Path("maps_output") / f"compare-{names[0]}"
+    out_dir = args.out or _default_out(names[0], "compare-")
     path = api.write_comparison(comparison, out_dir)
     out.print(f"Wrote {path} and {path.with_suffix('.csv')}")
     return 0
@@ -294,23 +463,27 @@ def _sweep(args: argparse.Namespace) -> int:
     total = 1
     for values in axes.values():
         total *= len(values)
-    with Progress(TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
-                  console=console) as progress:
+    with _plain("fsopt sweep") as plain, Progress(
+            TextColumn("[bold]sweep[/]"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("{task.fields[last]}", markup=False),
+            console=console, disable=plain.enabled) as progress:
         task = progress.add_task("sweep", total=total, last="starting cluster")
+        plain.stage("building the travel matrix and starting the cluster")
 
         def on_row(row: dict, done: int, total: int) -> None:
             last = (f"{row['run']}: {row['status']}" if row["status"] != "ok" else
                     f"{row['run']}: {row['unassigned']:g} unassigned, {row['travel_km']:g} km")
             progress.update(task, completed=done, last=last)
+            plain.stage(f"{done} of {total} runs done", f"last {last}")
             if row["status"] != "ok":
-                console.print(f"[red]run failed[/] {row['run']}: {row['error']}", soft_wrap=True)
+                console.print(Text.assemble(("run failed", "red"), f" {row['run']}: "
+                                            f"{row['error']}"), soft_wrap=True)
 
         rows = api.sweep(args.scenario, axes, time_limit_s=args.time_limit_s,
                          solution_limit=args.solution_limit, scheduler=args.scheduler,
                          n_workers=args.workers, on_row=on_row)
     name = load_scenario(args.scenario).problem.name
-    paths = api.write_sweep(rows, list(axes), args.out or Path("maps_output") / f"sweep-{name}",
+    paths = api.write_sweep(rows, list(axes), args.out or _default_out(name, "sweep-"),
                             fmt=args.format)
     failed = sum(r["status"] != "ok" for r in rows)
     out.print(f"{len(rows) - failed} runs ok, {failed} failed. Wrote {paths['table']} and "

@@ -323,25 +323,53 @@ class TechnicianKpis:
 
 @dataclass(frozen=True, slots=True)
 class Kpis:
-    """The day's figures. Costs are in the rates' currency."""
+    """The day's figures. Costs are in the rates' currency.
+
+    SLA figures come in two kinds. ``sla_orders``, ``sla_on_time`` and
+    ``sla_on_time_pct`` count only *scheduled* orders with an SLA (their meaning
+    since the first version). ``sla_orders_all`` and ``sla_on_time_all_pct``
+    count every order with an SLA, and an unassigned one as missed: that is the
+    figure to report. ``travel_cost`` is travel and labour, ``cost`` adds
+    overtime and SLA lateness, and ``objective_cost`` adds the drop penalties of
+    the unassigned orders too: what the solver weighs, in money.
+
+    The fields after ``technicians`` were added later; in a schedule.json
+    written before, they are ``None``.
+    """
 
     orders_total: int
     scheduled: int
     unassigned: int
     scheduled_by_priority: Mapping[str, int]
     unassigned_by_priority: Mapping[str, int]
+    #: Scheduled orders with an SLA due time.
     sla_orders: int
+    #: Orders with an SLA that start by their due time (only scheduled ones can).
     sla_on_time: int
+    #: ``sla_on_time`` / ``sla_orders``: on time among the scheduled SLA orders.
     sla_on_time_pct: float
     travel_km: float
     travel_h: float
     service_h: float
     overtime_min: float
+    #: Travel and labour: each route's km and working span at its technician's rates.
     travel_cost: float
     overtime_cost: float
     sla_late_cost: float
+    #: ``travel_cost + overtime_cost + sla_late_cost``.
     cost: float
     technicians: tuple[TechnicianKpis, ...]
+    #: Every order with an SLA due time, scheduled or not.
+    sla_orders_all: int | None = None
+    #: Unassigned orders with an SLA due time: each one is a missed SLA.
+    sla_unassigned: int | None = None
+    #: ``sla_on_time`` / ``sla_orders_all``: on time among all SLA orders.
+    sla_on_time_all_pct: float | None = None
+    #: ``ObjectiveWeights.drop_penalty`` summed over the unassigned orders.
+    drop_penalty_cost: float | None = None
+    #: ``cost + drop_penalty_cost``: the full objective in money (without the
+    #: preferred-technician bonus and re-plan costs).
+    objective_cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

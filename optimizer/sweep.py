@@ -9,6 +9,7 @@ and a failing run becomes a row with its error instead of stopping the rest.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -54,6 +55,8 @@ def parse_axis(text: str) -> tuple[str, list[float]]:
     try:
         if ":" in spec:
             parts = [float(x) for x in spec.split(":")]
+            if not all(math.isfinite(x) for x in parts):  # 0:inf would never end
+                raise ValueError
             start, stop = parts[0], parts[1]
             step = parts[2] if len(parts) > 2 else 1.0
             if step <= 0 or len(parts) > 3:
@@ -64,8 +67,11 @@ def parse_axis(text: str) -> tuple[str, list[float]]:
                 v += step
         else:
             values = [float(x) for x in spec.split(",") if x.strip()]
+            if not all(math.isfinite(x) for x in values):
+                raise ValueError
     except ValueError:
-        raise InputError(f"--grid {text!r}: use name=a:b[:step] or name=v1,v2,...") from None
+        raise InputError(f"--grid {text!r}: use name=a:b[:step] or name=v1,v2,... "
+                         "with finite numbers") from None
     if not values:
         raise InputError(f"--grid {text!r}: no values")
     return name, values

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import shutil
+import time
 from pathlib import Path
 
+import pytest
+
+from optimizer import cli
 from optimizer.cli import main
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -50,3 +56,163 @@ def test_check_reports_counts(capsys):
     """`fsopt check` validates without solving."""
     assert main(["check", str(TINY)]) == 0
     assert "3 orders, 2 technicians" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["solve", str(TINY), "--time-limit", "0"],
+    ["solve", str(TINY), "--time-limit", "-1"],
+    ["solve", str(TINY), "--time-limit", "nan"],
+    ["solve", str(TINY), "--time-limit", "inf"],
+    ["solve", str(TINY), "--time-limit", "soon"],
+    ["solve", str(TINY), "--solution-limit", "0"],
+    ["solve", str(TINY), "--solution-limit", "2.5"],
+    ["solve", str(TINY), "--seed", "-3"],
+    ["compare", str(TINY), str(TINY), "--time-limit", "nan"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--freeze-min", "-5"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--freeze-min", "nan"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--time-limit", "0"],
+    ["sweep", str(TINY), "--grid", "technicians=1:2", "--workers", "0"],
+    ["sweep", str(TINY), "--grid", "technicians=1:2", "--solution-limit", "-1"],
+])
+def test_bad_numbers_on_the_command_line_exit_2_with_a_message(argv, capsys):
+    """Zero, negative, nan or non-numeric limits are refused by argparse with exit 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    option, value = argv[-2], argv[-1]
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and f"{value!r}" in err
+    assert "must be" in err or "is not a" in err
+
+
+
+def _markup_scenario(folder: Path) -> Path:
+    """The tiny scenario with rich markup and emoji codes in ids, names, skills and customers."""
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace('name = "tiny"', 'name = "[red]tiny[/x] :smile:"'))
+    orders = folder / "work_orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8")
+                      .replace("WO-1,Frick AG", "WO-[/x],[bold]Frick[/b]")
+                      .replace("30,electrical,normal", "30,[/]elec,normal")
+                      .replace(",T2,,fuse", ',"T[b]2",,fuse')
+                      .replace("60,,low", "60,[/]nobody,low"), encoding="utf-8")
+    techs = folder / "technicians.csv"
+    techs.write_text(techs.read_text(encoding="utf-8")
+                     .replace("T2,Beat Meier,electrical", '"T[b]2",[i]Beat[/i],electrical;[/]elec'),
+                     encoding="utf-8")
+    return folder
+
+
+def test_rich_markup_in_user_text_is_printed_literally(tmp_path, capsys):
+    """Ids, skills, names and reasons like `WO-[/x]` or `[/]elec` print as written, exit 0."""
+    folder = _markup_scenario(tmp_path / "s")
+    assert main(["check", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: order WO-3: no technician has skills" in captured.err
+    assert "[/]nobody" in captured.err
+    code = main(["solve", str(folder), "--time-limit", "1", "--out", str(tmp_path / "out")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "[red]tiny[/x] :smile: — 2026-12-01" in printed
+    assert "│ T[b]2 │" in printed and "[/]nobody" in printed
+    stops = (tmp_path / "out" / "stops.csv").read_text(encoding="utf-8")
+    assert "WO-[/x],[bold]Frick[/b]" in stops
+    code = main(["compare", str(folder), str(folder), "--solution-limit", "5",
+                 "--out", str(tmp_path / "cmp")])
+    assert code == 0
+    assert "[red]tiny[/x] :smile:" in capsys.readouterr().out
+
+
+def test_default_output_folders_stay_inside_maps_output(tmp_path, monkeypatch):
+    """A scenario called `../../../../x` is written to maps_output/<safe name>, not above it."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace('name = "tiny"', 'name = "../../../../x"'))
+    cwd = tmp_path / "d1" / "d2" / "d3" / "cwd"
+    cwd.mkdir(parents=True)
+    monkeypatch.chdir(cwd)
+    assert main(["solve", str(folder), "--solution-limit", "5", "--quiet"]) == 0
+    assert main(["compare", str(folder), str(folder), "--solution-limit", "5"]) == 0
+    assert sorted(p.name for p in (cwd / "maps_output").iterdir()) == \
+        ["compare-x", "x"]
+    assert (cwd / "maps_output" / "x" / "schedule.json").exists()
+    assert (cwd / "maps_output" / "compare-x" / "compare.csv").exists()
+    assert [p.name for p in cwd.iterdir()] == ["maps_output"]
+    assert [p.name for p in (tmp_path / "d1").iterdir()] == ["d2"]
+
+
+def test_compare_shows_the_full_objective_beside_travel_cost(tmp_path, capsys):
+    """Without T2, WO-2 (needs T2's fuse) and WO-3 (T1 excluded) drop: travel and labour cost
+    falls, but the full objective with their drop penalties rises, in the table and CSV."""
+    base = tmp_path / "base"
+    shutil.copytree(TINY, base)
+    whatif = tmp_path / "no-t2"
+    whatif.mkdir()
+    (whatif / "scenario.toml").write_text(
+        f'[scenario]\nname = "no-t2"\nbase = "{base.as_posix()}"\n\n'
+        '[[changes]]\ntype = "remove_technician"\ntech_id = "T2"\n')
+    assert main(["compare", str(base), str(whatif), "--solution-limit", "20",
+                 "--out", str(tmp_path / "cmp")]) == 0
+    printed = capsys.readouterr().out
+    assert "travel and labour cost" in printed and "full objective" in printed
+    with open(tmp_path / "cmp" / "compare.csv", encoding="utf-8", newline="") as stream:
+        rows = {r["scenario"]: r for r in csv.DictReader(stream)}
+    assert float(rows["no-t2"]["unassigned"]) == 2 and float(rows["tiny"]["unassigned"]) == 0
+    assert float(rows["no-t2"]["travel_cost"]) < float(rows["tiny"]["travel_cost"])
+    assert float(rows["no-t2"]["drop_penalty_cost"]) == 1000 + 300  # normal + low
+    assert float(rows["no-t2"]["objective_cost"]) > float(rows["tiny"]["objective_cost"])
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    assert "full objective (cost + drop penalties)" in page
+
+
+def test_summary_counts_unassigned_sla_orders_as_missed(tmp_path, capsys):
+    """An SLA order nobody can do is missed: 0 / 1 overall, beside 0 / 0 of scheduled."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    orders = folder / "work_orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8").replace(
+        "45,hvac,high,09:00-11:00,10:30", "45,gas,high,09:00-11:00,10:30"), encoding="utf-8")
+    assert main(["solve", str(folder), "--solution-limit", "5", "--out", str(tmp_path / "o")]) == 0
+    assert "0 / 1 (0.0%); of scheduled 0 / 0 (100.0%)" in capsys.readouterr().out
+
+
+def test_progress_lines_appear_when_stderr_is_not_a_terminal(tmp_path, capsys, monkeypatch):
+    """Redirected to a file or pipe, `fsopt solve` prints each stage and, every few seconds
+    (here 0.1 s), the search's solutions and best cost as plain lines."""
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.1)
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace("solution_limit = 50\n", ""))
+    assert main(["solve", str(folder), "--time-limit", "1", "--out", str(tmp_path / "o")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    stages = [re.sub(r" \(\d+ s\)$", "", line) for line in lines
+              if not line.startswith("fsopt solve: solving: ")]
+    assert stages == [f"fsopt solve: {stage}" for stage in (
+        "loading the scenario", "building the travel matrix", "solving",
+        "writing the schedule and maps", "done")]
+    searching = [line for line in lines if line.startswith("fsopt solve: solving: ")]
+    assert searching and all(re.fullmatch(r"fsopt solve: solving: \d+ solutions, best cost "
+                                          r"[\d,.]+, \d s of 1 s search \(\d+ s\)", line)
+                             for line in searching)
+    assert main(["solve", str(folder), "--time-limit", "1", "--quiet",
+                 "--out", str(tmp_path / "q")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_plain_progress_repeats_a_long_stage(capsys):
+    """A stage with no news (roads being built) is repeated every interval, with the time."""
+    with cli.PlainProgress("fsopt x", every_s=0.05) as progress:
+        progress.stage("building the travel matrix")
+        time.sleep(0.5)
+        progress.update("1 of 2")
+        time.sleep(0.3)
+    lines = [re.sub(r" \(\d+ s\)$", "", line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0] == "fsopt x: building the travel matrix"
+    assert lines.count("fsopt x: building the travel matrix") >= 3
+    assert "fsopt x: building the travel matrix: 1 of 2" in lines
+    with cli.PlainProgress("off", enabled=False) as off:
+        off.stage("silent")
+    assert capsys.readouterr().err == "" and not off._thread.is_alive()

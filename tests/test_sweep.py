@@ -70,3 +70,10 @@ def test_write_sweep_table_and_report(tmp_path):
     assert len(pd.read_parquet(paths["table"])) == 2
     html = paths["report"].read_text()
     assert "Failed runs (1)" in html and "boom" in html and "<svg" in html
+
+
+def test_grid_with_infinite_or_nan_values_is_bad_input():
+    """`--grid technicians=0:inf` is refused instead of looping for ever."""
+    for text in ("technicians=0:inf", "technicians=1,nan", "demand_pct=0:nan"):
+        with pytest.raises(InputError, match="finite numbers"):
+            parse_axis(text)

@@ -7,10 +7,10 @@ writes one row per geocoded address with its status and candidates.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from optimizer.geo.geocode import GeocodeResult
+from optimizer.io.write import SafeCsvWriter
 
 #: Columns that ``write_geocoded_work_orders`` adds to the input columns of work_orders.
 GEOCODED_COLUMNS = ("lat", "lon", "matched_address", "geocode_confidence", "geocode_status")
@@ -61,6 +61,8 @@ def write_geocoded_work_orders(
     -------
     Path
         ``path``. ``geocode_status`` is ``given`` for rows that had coordinates.
+        A text cell that a spreadsheet would run as a formula (``=...``,
+        ``+41 ...``) is written with a leading ``'`` (:func:`optimizer.io.write.safe_cell`).
     """
     by_id = {row.order_id: row for row in result.report}
     columns, rows = _read_rows(Path(source))
@@ -84,19 +86,22 @@ def write_geocoded_work_orders(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = SafeCsvWriter(stream)
+        writer.writerow(columns)
+        writer.writerows([cells.get(c, "") for c in columns] for cells in rows)
     return path
 
 
 def write_geocode_report(path: str | Path, result: GeocodeResult) -> Path:
     """Write the report as CSV: order_id, query, status, reason, confidence, matched_address,
-    lat, lon, candidates (``address (lat, lon) confidence`` joined by `` | ``)."""
+    lat, lon, candidates (``address (lat, lon) confidence`` joined by `` | ``).
+
+    Like every CSV of the tool, text cells that a spreadsheet would read as a
+    formula get a leading ``'`` (:func:`optimizer.io.write.safe_cell`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
+        writer = SafeCsvWriter(stream)
         writer.writerow(["order_id", "query", "status", "reason", "confidence",
                          "matched_address", "lat", "lon", "candidates"])
         for r in result.report:

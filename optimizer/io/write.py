@@ -1,12 +1,69 @@
-"""Schedule -> files: schedule.json, stops.csv, unassigned.csv, kpis_by_technician.csv."""
+"""Schedule -> files: schedule.json, stops.csv, unassigned.csv, kpis_by_technician.csv.
+
+Every CSV the tool writes passes its cells through :func:`safe_cell` (here, in
+the geocoding report and in the compare, sweep and re-plan tables), so that a
+customer called ``=HYPERLINK(...)`` is shown as text by a spreadsheet, never run.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from optimizer.io.schedule_json import write_json
 from optimizer.model import Problem, Schedule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet will run as a formula.
+
+    Following the OWASP advice on CSV injection, a text cell that starts with
+    ``= + - @``, a tab or a carriage return gets a single quote in front
+    (``=HYPERLINK(...)`` is written as ``'=HYPERLINK(...)``). Numbers are kept
+    as they are: ints and floats, and text that is one plain number such as
+    ``-5`` or ``-73.985`` (a coordinate), which cannot call anything.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
+            and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_row(cells: Iterable[Any]) -> list[Any]:
+    """:func:`safe_cell` applied to every cell of a row."""
+    return [safe_cell(cell) for cell in cells]
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`safe_cell` applied to every cell, label and header."""
+    frame = frame.map(safe_cell)
+    frame.index = frame.index.map(safe_cell)
+    frame.columns = frame.columns.map(safe_cell)
+    return frame
+
+
+class SafeCsvWriter:
+    """A ``csv.writer`` on ``stream`` whose every row passes through :func:`safe_row`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow(safe_row(row))
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 STOP_COLUMNS = (
     "tech_id", "shift_id", "seq", "order_id", "customer", "address", "lat", "lon", "priority",
@@ -23,7 +80,7 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
 
     paths["stops"] = out_dir / "stops.csv"
     with paths["stops"].open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = SafeCsvWriter(fh)
         writer.writerow(STOP_COLUMNS)
         for route in schedule.routes:
             for seq, stop in enumerate(route.stops, start=1):
@@ -41,7 +98,7 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
 
     paths["unassigned"] = out_dir / "unassigned.csv"
     with paths["unassigned"].open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = SafeCsvWriter(fh)
         writer.writerow(("order_id", "customer", "priority", "reason"))
         for item in schedule.unassigned:
             order = orders[item.order_id]
@@ -50,7 +107,7 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
     if schedule.kpis is not None:
         paths["technicians"] = out_dir / "kpis_by_technician.csv"
         with paths["technicians"].open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
+            writer = SafeCsvWriter(fh)
             fields = ("tech_id", "orders", "service_h", "travel_h", "travel_km", "shift_h",
                       "utilisation_pct", "overtime_min", "cost")
             writer.writerow(fields)

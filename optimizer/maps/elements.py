@@ -25,7 +25,7 @@ from folium.template import Template
 
 from optimizer.maps import assets
 from optimizer.maps.content import OSM_CREDIT, stop_pin_classes
-from optimizer.maps.escape import h, js_value
+from optimizer.maps.escape import h, js_value, safe_attribution
 from optimizer.model import Location, Route, Stop, WorkOrder
 
 #: From this many stops on one page, stop markers are clustered and drawn smaller.
@@ -190,11 +190,14 @@ def tile_layer(tiles: str | None, attribution: str | None) -> tuple[folium.TileL
     ``tiles`` is an xyzservices provider name (``"OpenStreetMap"``,
     ``"OpenTopoMap"``) or a URL template; ``None``, ``""`` or ``"none"`` (for
     scenario.toml, which has no null) draws no background.
-    ``attribution`` is trusted HTML (like Leaflet's option) and required for a
-    URL template.
+    ``attribution`` is required for a URL template; it may hold plain text and
+    ``<a href="http(s)://...">`` links, everything else is shown as text
+    (:func:`~optimizer.maps.escape.safe_attribution`).
     """
     if tiles is None or tiles.strip().lower() in ("", "none"):
         return None, True
+    if attribution:
+        attribution = safe_attribution(attribution)
     try:
         layer = folium.TileLayer(tiles=tiles, attr=attribution, control=False)
     except ValueError as exc:

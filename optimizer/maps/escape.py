@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from html.parser import HTMLParser
 from urllib.parse import quote
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
@@ -31,6 +32,7 @@ _JS_UNSAFE_RE = re.compile("[<>&'{}]")
 _PHONE_FORMATTING = re.compile(r"[\s().\-/]")
 _PHONE_DIALABLE = re.compile(r"\+?[0-9*#,;]{3,}")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_WEB_LINK = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 
 
 def h(text: object) -> str:
@@ -96,3 +98,64 @@ def safe_filename_part(text: str) -> str:
     """
     cleaned = _FILENAME_UNSAFE.sub("_", text).lstrip(".")
     return cleaned or "_"
+
+
+class _AttributionParser(HTMLParser):
+    """Collects the safe form of an attribution: text and ``<a href="http(s)://...">``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_link = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = (dict(attrs).get("href") or "").strip()
+        if tag == "a" and not self.in_link and _WEB_LINK.fullmatch(href):
+            self.parts.append(f'<a href="{h(href)}">')
+            self.in_link = True
+        else:
+            self.parts.append(h(self.get_starttag_text() or ""))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(h(self.get_starttag_text() or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.in_link:
+            self.parts.append("</a>")
+            self.in_link = False
+        else:
+            self.parts.append(h(f"</{tag}>"))
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(h(data))
+
+    def handle_comment(self, data: str) -> None:
+        self.parts.append(h(f"<!--{data}-->"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.parts.append(h(f"<!{decl}>"))
+
+    def handle_pi(self, data: str) -> None:
+        self.parts.append(h(f"<?{data}>"))
+
+    def unknown_decl(self, data: str) -> None:
+        self.parts.append(h(f"<![{data}]>"))
+
+
+def safe_attribution(text: str) -> str:
+    """Reduce tile attribution HTML to plain text and web links.
+
+    ``<a href="http://...">`` and ``<a href="https://...">`` (with only their
+    ``href`` kept) and their closing tags stay links; every other tag,
+    attribute, comment or script is shown as text (HTML-escaped). Character
+    references such as ``&copy;`` are kept. Leaflet puts the attribution into
+    ``innerHTML``, so this is what stands between scenario.toml and the page.
+    """
+    parser = _AttributionParser()
+    parser.feed(text)
+    parser.close()
+    if parser.rawdata:  # an unfinished tag at the end, such as ``<img src=x``
+        parser.parts.append(h(parser.rawdata))
+    if parser.in_link:
+        parser.parts.append("</a>")
+    return "".join(parser.parts)

@@ -86,6 +86,9 @@ def _kpi_rows(schedule: Schedule) -> str:
     if k is None:
         return ""
     on_time = f"{k.sla_on_time_pct:.1f} % ({k.sla_on_time}/{k.sla_orders})" if k.sla_orders else "—"
+    if k.sla_orders_all:  # unassigned SLA orders count as missed; then the scheduled-only figure
+        on_time = (f"{k.sla_on_time_all_pct:.1f} % ({k.sla_on_time}/{k.sla_orders_all}); "
+                   f"of scheduled {on_time}")
     rows = [
         ("Orders scheduled", f"{k.scheduled} / {k.orders_total}"),
         ("Unassigned", f"{k.unassigned}"),

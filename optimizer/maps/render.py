@@ -98,9 +98,10 @@ def render_maps(
         template (``"https://tiles.example/{z}/{x}/{y}.png"``). ``None`` (or
         ``"none"``, as scenario.toml has no null) draws no background map.
     tile_attribution : str, optional
-        Attribution HTML for the tiles; required with a URL template. It is
-        trusted like Leaflet's own option, so do not pass user input. The
-        OpenStreetMap contributors credit is added when it is missing.
+        Attribution for the tiles; required with a URL template. Only plain
+        text and ``<a href="http(s)://...">`` links are kept as HTML; any other
+        tag, attribute or script is shown as text. The OpenStreetMap
+        contributors credit is added when it is missing.
     changed : mapping, optional
         After a re-plan: technician id -> what changed for them. Only their pages
         (and pages missing from ``out_dir``) are rewritten, so technicians keep

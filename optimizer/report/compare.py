@@ -14,28 +14,54 @@ METRICS: tuple[tuple[str, str, str, bool], ...] = (
     *((f"scheduled_{p.value}", f"  {p.value}", "", True) for p in Priority),
     ("unassigned", "orders unassigned", "", False),
     *((f"unassigned_{p.value}", f"  {p.value}", "", False) for p in Priority),
-    ("sla_on_time_pct", "SLA on time", "%", True),
+    ("sla_on_time_all_pct", "SLA on time, of all SLA orders", "%", True),
+    ("sla_on_time_pct", "SLA on time, of scheduled", "%", True),
+    ("sla_unassigned", "SLA orders unassigned", "", False),
     ("travel_km", "travel", "km", False),
     ("travel_h", "travel", "h", False),
     ("service_h", "service", "h", True),
     ("overtime_min", "overtime", "min", False),
-    ("cost", "cost", "", False),
+    ("travel_cost", "travel and labour cost", "", False),
+    ("cost", "cost with overtime and SLA lateness", "", False),
+    ("drop_penalty_cost", "drop penalties of unassigned", "", False),
+    ("objective_cost", "full objective (cost + drop penalties)", "", False),
     ("utilisation_mean_pct", "utilisation mean", "%", True),
     ("utilisation_spread_pct", "utilisation spread (max-min)", "pp", False),
 )
 
 
+def number_text(value: float, *, sign: bool = False) -> str:
+    """A KPI value for a table: up to 10 significant digits with thousands separators,
+    so a full objective of 1,234,567.89 is not shown as ``1.23457e+06``."""
+    return format(value, "+,.10g" if sign else ",.10g")
+
+
 def kpi_row(kpis: Kpis) -> dict[str, float]:
-    """The comparable figures of one schedule, flat, keyed as in :data:`METRICS`."""
+    """The comparable figures of one schedule, flat: every key of :data:`METRICS`, plus the
+    counts behind the SLA percentages and the parts of the cost.
+
+    ``kpis`` must come from :func:`optimizer.report.kpis.compute` (not from a
+    schedule.json old enough to lack the full-objective and SLA fields).
+    """
     row: dict[str, float] = {
         "scheduled": kpis.scheduled,
         "unassigned": kpis.unassigned,
+        "sla_orders_all": kpis.sla_orders_all,
+        "sla_on_time": kpis.sla_on_time,
+        "sla_on_time_all_pct": kpis.sla_on_time_all_pct,
+        "sla_orders": kpis.sla_orders,
         "sla_on_time_pct": kpis.sla_on_time_pct,
+        "sla_unassigned": kpis.sla_unassigned,
         "travel_km": kpis.travel_km,
         "travel_h": kpis.travel_h,
         "service_h": kpis.service_h,
         "overtime_min": kpis.overtime_min,
+        "travel_cost": kpis.travel_cost,
+        "overtime_cost": kpis.overtime_cost,
+        "sla_late_cost": kpis.sla_late_cost,
         "cost": kpis.cost,
+        "drop_penalty_cost": kpis.drop_penalty_cost,
+        "objective_cost": kpis.objective_cost,
     }
     for p in Priority:
         row[f"scheduled_{p.value}"] = kpis.scheduled_by_priority.get(p.value, 0)

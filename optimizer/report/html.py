@@ -14,7 +14,7 @@ from html import escape
 from matplotlib.figure import Figure
 
 from optimizer.model import Kpis, Schedule
-from optimizer.report.compare import METRICS, OrderChange
+from optimizer.report.compare import METRICS, OrderChange, number_text
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
@@ -88,12 +88,12 @@ def _short(reason: str) -> str:
 
 
 def _delta_cell(value: float, delta: float, better_high: bool, unit: str) -> str:
-    shown = f"{value:g}{escape(unit) if unit == '%' else ''}"
+    shown = f"{number_text(value)}{escape(unit) if unit == '%' else ''}"
     if abs(delta) < 1e-9:
         return f"<td>{shown}</td>"
     good = (delta > 0) == better_high
     return (f'<td>{shown} <span class="{"good" if good else "bad"}">'
-            f"({delta:+g})</span></td>")
+            f"({number_text(delta, sign=True)})</span></td>")
 
 
 def kpi_table(names: Sequence[str], rows: Sequence[dict[str, float]]) -> str:
@@ -101,7 +101,7 @@ def kpi_table(names: Sequence[str], rows: Sequence[dict[str, float]]) -> str:
     head = "".join(f"<th>{escape(n)}</th>" for n in names)
     body = []
     for key, label, unit, better_high in METRICS:
-        cells = [f"<td>{rows[0][key]:g}</td>"]
+        cells = [f"<td>{number_text(rows[0][key])}</td>"]
         cells += [_delta_cell(r[key], r[key] - rows[0][key], better_high, unit) for r in rows[1:]]
         suffix = f" ({escape(unit)})" if unit else ""
         body.append(f"<tr><td>{escape(label)}{suffix}</td>{''.join(cells)}</tr>")
@@ -111,14 +111,22 @@ def kpi_table(names: Sequence[str], rows: Sequence[dict[str, float]]) -> str:
 def compare_report(names: Sequence[str], schedules: Sequence[Schedule],
                    rows: Sequence[dict[str, float]],
                    changes: Sequence[Sequence[OrderChange]]) -> str:
-    """The comparison page: KPI table, charts, and the orders that changed hands."""
+    """The comparison page: KPI table, charts, and the orders that changed hands.
+
+    The KPI table shows the travel-and-labour cost beside the full objective
+    (with the drop penalties of unassigned orders), so a what-if that saves
+    travel by leaving orders undone does not look cheaper than it is.
+    """
     charts = [
         _bar_chart("Orders scheduled", names, [r["scheduled"] for r in rows], ""),
         _bar_chart("Unassigned", names, [r["unassigned"] for r in rows], ""),
-        _bar_chart("SLA on time", names, [r["sla_on_time_pct"] for r in rows], "%"),
+        _bar_chart("SLA on time (of all SLA orders)", names,
+                   [r["sla_on_time_all_pct"] for r in rows], "%"),
         _bar_chart("Travel", names, [r["travel_km"] for r in rows], "km"),
         _bar_chart("Overtime", names, [r["overtime_min"] for r in rows], "min"),
-        _bar_chart("Cost", names, [r["cost"] for r in rows], ""),
+        _bar_chart("Travel and labour cost", names, [r["travel_cost"] for r in rows], ""),
+        _bar_chart("Full objective (with drop penalties)", names,
+                   [r["objective_cost"] for r in rows], ""),
     ]
     parts = [f"<h1>Scenario comparison: {escape(names[0])} vs "
              f"{escape(', '.join(names[1:]))}</h1>",
@@ -154,7 +162,8 @@ def sweep_report(table_rows: Sequence[dict[str, object]], parameters: Sequence[s
         x_name, others = parameters[0], parameters[1:]
         charts = []
         for key, label, unit, _ in METRICS:
-            if key.startswith(("scheduled_", "unassigned_")):
+            # rows of a sweep written before a metric existed lack it
+            if key.startswith(("scheduled_", "unassigned_")) or any(key not in r for r in ok):
                 continue
             fig = Figure(figsize=(3.6, 2.4))
             ax = fig.subplots()

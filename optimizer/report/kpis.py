@@ -8,7 +8,12 @@ from optimizer.model import Kpis, Priority, Problem, Schedule, TechnicianKpis
 
 
 def compute(problem: Problem, schedule: Schedule) -> Kpis:
-    """Orders by priority, SLA compliance, travel, utilisation, overtime and cost."""
+    """Orders by priority, SLA compliance, travel, utilisation, overtime and cost.
+
+    An unassigned order with an SLA counts as missed in ``sla_on_time_all_pct``;
+    ``sla_on_time_pct`` looks at scheduled orders only. ``objective_cost`` is
+    ``cost`` plus the drop penalties of the unassigned orders.
+    """
     orders = {o.order_id: o for o in problem.orders}
     weights = problem.weights
     routes_by_shift = {r.shift_id: r for r in schedule.routes}
@@ -24,8 +29,13 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
                 sla_orders += 1
                 sla_on_time += stop.sla_late_s == 0
                 sla_cost += stop.sla_late_s / 60 * weights.sla_late_cost_per_min[order.priority]
+    sla_unassigned = 0
+    drop_cost = 0.0
     for item in schedule.unassigned:
-        unassigned[orders[item.order_id].priority.value] += 1
+        order = orders[item.order_id]
+        unassigned[order.priority.value] += 1
+        sla_unassigned += order.sla_due is not None
+        drop_cost += weights.drop_penalty[order.priority]
 
     per_tech: dict[str, dict[str, float]] = {}
     overtime_cost = 0.0
@@ -66,6 +76,8 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         for tech_id, acc in per_tech.items()
     )
     total_scheduled = sum(scheduled.values())
+    sla_all = sla_orders + sla_unassigned
+    day_cost = round(travel_cost + overtime_cost + sla_cost, 2)
     return Kpis(
         orders_total=len(problem.orders),
         scheduled=total_scheduled,
@@ -82,8 +94,13 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         travel_cost=round(travel_cost, 2),
         overtime_cost=round(overtime_cost, 2),
         sla_late_cost=round(sla_cost, 2),
-        cost=round(travel_cost + overtime_cost + sla_cost, 2),
+        cost=day_cost,
         technicians=technicians,
+        sla_orders_all=sla_all,
+        sla_unassigned=sla_unassigned,
+        sla_on_time_all_pct=round(100 * sla_on_time / sla_all, 1) if sla_all else 100.0,
+        drop_penalty_cost=round(drop_cost, 2),
+        objective_cost=round(day_cost + drop_cost, 2),
     )
 
 

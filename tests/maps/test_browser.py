@@ -223,6 +223,24 @@ def test_xss_payloads_do_not_execute(open_page, site, payloads, name):
     assert loaded.js_errors() == []
 
 
+def test_tile_attribution_payload_does_not_execute(open_page, tmp_path, problem, schedule):
+    """A script/onerror payload in tile_attribution shows as text; its web link stays a link."""
+    attribution = ('<a href="https://tiles.example/" onclick="window.__xss=7">Example</a> '
+                   "<script>window.__xss=9</script><img src=x onerror=window.__xss=8>")
+    paths = {p.name: p for p in render_maps(problem, schedule, tmp_path,
+                                            tiles="https://tiles.example/{z}/{x}/{y}.png",
+                                            tile_attribution=attribution)}
+    for name in ("overview.html", "tech-T1.html"):
+        loaded = open_page(paths[name])
+        control = loaded.page.locator(".leaflet-control-attribution")
+        assert "<script>window.__xss=9</script><img src=x" in control.inner_text()
+        assert control.locator("img, script, svg[onload]").count() == 0  # Leaflet has a flag svg
+        assert control.locator("a[href='https://tiles.example/']").count() == 1
+        assert control.locator("a[onclick]").count() == 0
+        assert loaded.page.evaluate("typeof window.__xss") == "undefined"
+        assert loaded.dialogs == [] and loaded.js_errors() == []
+
+
 def test_phone_layout_is_usable_at_390x844(open_page, site):
     """No sideways scrolling; links, buttons and zoom controls are at least 44 px square."""
     page = open_page(site["tech-T1.html"], PHONE).page

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from optimizer.maps import assets, render_maps
-from optimizer.maps.escape import h, js_value, safe_filename_part, tel_href
+from optimizer.maps.escape import (
+    h,
+    js_value,
+    safe_attribution,
+    safe_filename_part,
+    tel_href,
+)
 from optimizer.maps.render import tech_page_names
 from optimizer.maps.tech_page import navigation_links
 from optimizer.model import Location, Problem, Schedule
@@ -197,6 +203,13 @@ def test_kpi_panel_shows_kpis_and_hides_rows_without_them(
     assert "<h2>Unassigned (2)</h2>" in bare
 
 
+def test_kpi_panel_counts_unassigned_sla_orders_as_missed(tmp_path, problem, schedule):
+    """With the all-orders SLA figures, the panel shows them first, then of scheduled."""
+    kpis = replace(schedule.kpis, sla_orders_all=5, sla_unassigned=2, sla_on_time_all_pct=40.0)
+    overview = _render(tmp_path, problem, replace(schedule, kpis=kpis))["overview.html"]
+    assert "<td>40.0 % (2/5); of scheduled 66.7 % (2/3)</td>" in overview
+
+
 def test_unassigned_orders_without_location_are_listed_not_mapped(site):
     """O5 has a marker and a panel entry; O6 (no location) only a panel entry, marked so."""
     overview = site["overview.html"]
@@ -239,6 +252,33 @@ def test_tile_provider_is_configurable_and_osm_is_credited(tmp_path, problem, sc
         assert "if (true) { map.attributionControl.addAttribution(" in none
     topo = _render(tmp_path / "p", problem, schedule, tiles="OpenTopoMap")["overview.html"]
     assert "tile.opentopomap.org" in topo
+
+
+EVIL_ATTRIBUTION = ('&copy; <a href="https://tiles.example/about" onclick="window.__xss=7">'
+                    'Example</a> <script>window.__xss=9</script><img src=x onerror=alert(1)>'
+                    '<a href="javascript:alert(2)">js</a><svg onload=alert(3)>')
+
+
+def test_tile_attribution_keeps_only_text_and_web_links():
+    """Links to http(s) keep their href only; scripts, images and js: links become text."""
+    assert safe_attribution(EVIL_ATTRIBUTION) == (
+        '© <a href="https://tiles.example/about">Example</a> '
+        "&lt;script&gt;window.__xss=9&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+        "&lt;a href=&quot;javascript:alert(2)&quot;&gt;js&lt;/a&gt;&lt;svg onload=alert(3)&gt;")
+    assert safe_attribution("Tiles <b>by</b> x < y") == "Tiles &lt;b&gt;by&lt;/b&gt; x &lt; y"
+    assert safe_attribution('<a href="https://a">open') == '<a href="https://a">open</a>'
+
+
+def test_tile_attribution_payload_never_reaches_a_page(tmp_path, problem, schedule):
+    """A script/onerror payload in tile_attribution is on every page only as escaped text."""
+    pages = _render(tmp_path, problem, schedule, tiles="https://tiles.example/{z}/{x}/{y}.png",
+                    tile_attribution=EVIL_ATTRIBUTION)
+    for name in ("overview.html", "tech-T1.html"):
+        attribution = json.loads(re.search(r'"attribution": ("(?:[^"\\]|\\.)*")',
+                                           pages[name]).group(1))
+        assert attribution == safe_attribution(EVIL_ATTRIBUTION)
+        assert "<script>window.__xss" not in attribution and "<img" not in attribution
+        assert "onclick" not in attribution and 'href="javascript' not in attribution
 
 
 def test_bad_tile_settings_fail_before_writing(tmp_path, problem, schedule):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from factories import FAST, line_matrix, order, problem, shift, tech
+from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.report.compare import deltas, kpi_row, order_changes
+from optimizer.report.compare import deltas, kpi_row, number_text, order_changes
 from optimizer.report.html import compare_report
 from optimizer.report.kpis import with_kpis
 from optimizer.scenario import RemoveTechnician
@@ -50,3 +50,25 @@ def test_report_escapes_names_and_has_charts():
     assert page.count("<svg") >= 8
     assert "no &lt;b&gt;t2&lt;/b&gt;" in page and "<b>t2</b>" not in page
     assert "C&lt;script&gt;" in page or "C<script>" not in page
+
+
+def test_losing_a_technician_costs_more_in_full_even_with_less_travel():
+    """Orders that only t2 can reach in time drop without t2: travel and labour is lower,
+    but the full objective (with drop penalties) is higher, in the rows and on the page."""
+    early = window("09:00", "09:05")
+    base_problem = problem([order("A", 1, service_min=60, time_windows=(early,)),
+                            order("B", 3, service_min=60, time_windows=(early,))],
+                           [tech("t1"), tech("t2")], [shift("t1", home=0), shift("t2", home=4)])
+    base = _solve(base_problem)
+    whatif = _solve(RemoveTechnician("t2").apply(base_problem))
+    rows = [kpi_row(base.kpis), kpi_row(whatif.kpis)]
+    assert (rows[0]["unassigned"], rows[1]["unassigned"]) == (0, 1)
+    assert rows[1]["travel_cost"] < rows[0]["travel_cost"]
+    assert rows[1]["cost"] < rows[0]["cost"]
+    assert rows[1]["drop_penalty_cost"] == 1000
+    assert rows[1]["objective_cost"] == round(rows[1]["cost"] + 1000, 2) > rows[0]["objective_cost"]
+    page = compare_report(["base", "no t2"], [base, whatif], rows, [order_changes(base, whatif)])
+    assert "<td>full objective (cost + drop penalties)</td>" in page
+    assert f'<td>{number_text(rows[1]["objective_cost"])} <span class="bad">' in page
+    assert f'<td>{number_text(rows[1]["travel_cost"])} <span class="good">' in page
+    assert number_text(1234567.891) == "1,234,567.891" and number_text(-0.5, sign=True) == "-0.5"
