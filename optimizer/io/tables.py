@@ -26,8 +26,8 @@ from optimizer.errors import InputError
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 #: Separators a CSV file may use, by the name messages give them.
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
-#: Characters that make a spreadsheet read a cell as a formula.
-FORMULA_START = ("=", "+", "-", "@")
+#: Characters that make a spreadsheet read a cell as a formula (OWASP's list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNICODE = ("utf-8", "utf-8-sig", "utf-16")
 _LATIN_ALPHABETS = ("Basic Latin", "Latin", "Control character", "General Punctuation",
                     "Currency Symbols")
@@ -78,9 +78,14 @@ def clean_text(text: str) -> str:
 
     ``" Vaduz "`` becomes ``"Vaduz"``, but ``"\\t=1+1"`` keeps its tab: a leading
     ``=``, ``+``, ``-`` or ``@`` must not appear by removing what came before it.
+    The quote that the tool's own CSV writers put before such a cell
+    (:func:`optimizer.io.write.safe_cell`) is taken off again, so that a written
+    table read back as input (``geocoded_work_orders.csv``) gives the same values.
     """
     stripped = text.strip()
-    if stripped.startswith(FORMULA_START) and not text.startswith(FORMULA_START):
+    if stripped.startswith("'") and stripped[1:].startswith(FORMULA_START):
+        return stripped[1:]
+    if stripped.startswith(FORMULA_START) and not text.startswith(stripped[0]):
         return text.rstrip()
     return stripped
 

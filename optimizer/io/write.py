@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer.io.schedule_json import write_json
+from optimizer.io.tables import FORMULA_START
 from optimizer.model import Problem, Schedule
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is one plain number: written as it is, it cannot call anything.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -33,7 +33,7 @@ def safe_cell(value: Any) -> Any:
     as they are: ints and floats, and text that is one plain number such as
     ``-5`` or ``-73.985`` (a coordinate), which cannot call anything.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
+    if isinstance(value, str) and value.startswith(FORMULA_START) \
             and not _NUMBER.fullmatch(value):
         return "'" + value
     return value

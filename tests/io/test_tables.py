@@ -146,3 +146,16 @@ def test_a_trailing_separator_in_the_header_is_ignored(tmp_path):
     path = tmp_path / "work_orders.csv"
     path.write_text("order_id;service_min;\nWO-1;30;\n", encoding="utf-8")
     assert read_table(path).columns == ("order_id", "service_min")
+
+
+def test_a_quoted_formula_written_by_the_tool_reads_back_as_its_value(tmp_path):
+    """safe_cell's protective quote is taken off on reading, so a written table is valid input;
+    a quote before ordinary text is kept."""
+    from optimizer.io.write import safe_cell
+
+    values = ["+423 230 00 01", "=id", "@home", "'plain", "it's"]
+    path = tmp_path / "t.csv"
+    path.write_text("a\n" + "\n".join(str(safe_cell(v)) for v in values) + "\n",
+                    encoding="utf-8")
+    table = read_table(path)
+    assert [row.cells["a"] for row in table.rows] == values
