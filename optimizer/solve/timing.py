@@ -35,10 +35,25 @@ def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician) -> int:
 
 
 def windows_s(problem: Problem, order: WorkOrder) -> tuple[tuple[int, int], ...]:
-    """The order's start windows in seconds; one unbounded window if it has none."""
+    """The order's start windows in seconds: sorted, disjoint, and never touching.
+
+    Windows that overlap, nest or touch are merged into one (their union), so every
+    user of this function (the model, the pre-check, the diagnosis, the greedy
+    routes, the warm start and the verifier) sees the same set of allowed starts. With
+    ``09:00-17:00;10:00-11:00`` any start from 09:00 to 17:00 is allowed. An order
+    without windows gets one unbounded window.
+    """
     if not order.time_windows:
         return ((0, 10**9),)
-    return tuple((to_s(problem, w.start), to_s(problem, w.end)) for w in order.time_windows)
+    spans = sorted((to_s(problem, w.start), to_s(problem, w.end)) for w in order.time_windows)
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if start <= last_end + 1:  # overlapping or touching (ends are inclusive seconds)
+            merged[-1] = (last_start, max(last_end, end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 @dataclass(frozen=True, slots=True)
