@@ -178,3 +178,13 @@ def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
     shift = loaded.problem.shifts[0]
     assert shift.start_location is t1.home and shift.end_location is t1.home
     assert not any("T1 home" in w for w in loaded.warnings)  # no far-point check on NaN
+
+
+def test_unknown_skill_warning_is_plain_words(tmp_path):
+    """An order needing skills no technician has is warned about without Python list syntax."""
+    source = tmp_path / "orders.csv"
+    source.write_text("order_id,lat,lon,service_min,required_skills\n"
+                      "A,47.14,9.52,30,lift;elevator\nB,47.15,9.52,30,hvac\n", encoding="utf-8")
+    loaded = load_scenario(_scenario_with(tmp_path, "work_orders", source))
+    assert loaded.warnings == ("order A: no technician has the skills elevator, lift "
+                               "(it will be unassigned)",)
