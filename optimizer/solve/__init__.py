@@ -36,6 +36,9 @@ READ_BACK_S = 30.0
 #: (:func:`~optimizer.solve.search.first_solution_too_slow`).
 GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
 GREEDY_OBJECTIVE = 2**62
+#: Statuses of a plan whose search stopped on its time limit before it was done: an
+#: order left out may simply not have been reached (see :mod:`.diagnose`).
+UNFINISHED_STATUSES = (GREEDY_STATUS, "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED")
 #: Share of the time limit that reading a warm start's routes may take at most.
 WARM_READ_SHARE = 0.25
 
@@ -111,10 +114,12 @@ def solve(
             routes = routes_from(problem, matrix, built, solution)
             by_shift = {r.shift_id: r for r in routes}
             routed = {s.order_id for r in routes for s in r.stops}
+            finished = status not in UNFINISHED_STATUSES
             for order in built.orders:
                 if order.order_id not in routed:
                     unassigned[order.order_id] = reason_for_dropped(
-                        problem, matrix, order, eligibility.allowed[order.order_id], by_shift
+                        problem, matrix, order, eligibility.allowed[order.order_id], by_shift,
+                        finished=finished,
                     )
         elif not problem.shifts:
             for order_id in eligibility.allowed:

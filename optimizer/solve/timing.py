@@ -153,12 +153,25 @@ def simulate(
     return walk(0, start_s, breaks, [])
 
 
+#: Travel time of a leg with no road (longer than any day, so nothing after it fits).
+UNREACHABLE_S = 10**12
+
+
 def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
                orders: Sequence[WorkOrder]) -> bool:
-    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks."""
+    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks.
+
+    A leg the road network cannot drive (``matrix.reachable``) never fits.
+    """
     tech = problem.technician(shift.tech_id)
     visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o))
               for o in orders]
+    if matrix.reachable is None:
+        def leg_s(i: int, j: int) -> int:
+            return travel_s(matrix, i, j, tech)
+    else:
+        def leg_s(i: int, j: int) -> int:
+            return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
     return simulate(
         visits,
         start_point=matrix.index(shift.start_location),
@@ -166,5 +179,5 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         start_s=to_s(problem, shift.start),
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),
-        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
+        leg_s=leg_s,
     ) is not None
