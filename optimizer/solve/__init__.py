@@ -237,20 +237,10 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
                                          len(strategies)))
     best = min(outcomes, key=lambda o: (o.objective, o.worker))
     if best.worker != 0:
-        restored, into = None, built
-        if solution is None or search.use_iterated_local_search:
-            restored = routing.ReadAssignmentFromRoutes(
-                parallel.index_routes(built, best.routes), True)
-        if restored is None:
-            # After guided local search reading routes back is slow (over a second on the
-            # demo), and after a failed search it may fail: then use a fresh model.
-            into = build(problem, matrix, eligibility)
-            into.routing.CloseModelWithParameters(
-                search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
-            restored = into.routing.ReadAssignmentFromRoutes(
-                parallel.index_routes(into, best.routes), True)
-        if restored is not None:
-            built, solution = into, restored
+        read = read_back(problem, matrix, eligibility, built, best.routes,
+                         reuse=solution is None or search.use_iterated_local_search)
+        if read is not None:
+            built, solution = read
             status = GREEDY_STATUS if best.status == -1 else _status(best.status, True)
             if on_solution is not None:
                 on_solution(solution.ObjectiveValue() / COST_UNITS, clock.monotonic() - began,
@@ -258,6 +248,26 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
     if solution is None:
         raise SolveError(f"the solver found no schedule at all (status {status})")
     return _Found(built, solution, status)
+
+
+def read_back(problem, matrix, eligibility, built: BuiltModel,
+              routes: Sequence[Sequence[str]], *, reuse: bool):
+    """``(model, assignment)`` for routes (order ids per shift) found elsewhere, or None.
+
+    With ``reuse`` the routes are read into ``built`` (whose search has run) first;
+    otherwise, or if that fails, into a fresh model.
+    """
+    if reuse:
+        restored = built.routing.ReadAssignmentFromRoutes(
+            parallel.index_routes(built, routes), True)
+        if restored is not None:
+            return built, restored
+    # After guided local search reading routes back is slow (over a second on the
+    # demo), and after a failed search it may fail: then use a fresh model.
+    into = build(problem, matrix, eligibility)
+    into.routing.CloseModelWithParameters(search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
+    restored = into.routing.ReadAssignmentFromRoutes(parallel.index_routes(into, routes), True)
+    return (into, restored) if restored is not None else None
 
 
 def _checked_greedy_routes(problem, matrix, built: BuiltModel, eligibility) -> list[list[str]]:
