@@ -109,7 +109,7 @@ def test_rich_markup_in_user_text_is_printed_literally(tmp_path, capsys):
     folder = _markup_scenario(tmp_path / "s")
     assert main(["check", str(folder)]) == 0
     captured = capsys.readouterr()
-    assert "warning: order WO-3: no technician has skills" in captured.err
+    assert "warning: order WO-3: no technician has the skill [/]nobody" in captured.err
     assert "[/]nobody" in captured.err
     code = main(["solve", str(folder), "--time-limit", "1", "--out", str(tmp_path / "out")])
     assert code == 0

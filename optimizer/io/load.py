@@ -469,8 +469,9 @@ def _check_references(table, orders, technicians, problems, warnings) -> None:
     for order in orders:
         missing = order.required_skills - known_skills
         if missing:
-            warnings.append(f"order {order.order_id}: no technician has skills "
-                            f"{sorted(missing)} (it will be unassigned)")
+            warnings.append(f"order {order.order_id}: no technician has the skill"
+                            f"{'s' if len(missing) > 1 else ''} {', '.join(sorted(missing))} "
+                            "(it will be unassigned)")
 
 
 def _check_geocoding_source(toml_path: Path, geocode: GeocodeSettings, orders, technicians,

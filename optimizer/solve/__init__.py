@@ -36,6 +36,9 @@ READ_BACK_S = 30.0
 #: (:func:`~optimizer.solve.search.first_solution_too_slow`).
 GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
 GREEDY_OBJECTIVE = 2**62
+#: Statuses of a plan whose search stopped on its time limit before it was done: an
+#: order left out may simply not have been reached (see :mod:`.diagnose`).
+UNFINISHED_STATUSES = (GREEDY_STATUS, "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED")
 #: Share of the time limit that reading a warm start's routes may take at most.
 WARM_READ_SHARE = 0.25
 
@@ -111,10 +114,12 @@ def solve(
             routes = routes_from(problem, matrix, built, solution)
             by_shift = {r.shift_id: r for r in routes}
             routed = {s.order_id for r in routes for s in r.stops}
+            finished = status not in UNFINISHED_STATUSES
             for order in built.orders:
                 if order.order_id not in routed:
                     unassigned[order.order_id] = reason_for_dropped(
-                        problem, matrix, order, eligibility.allowed[order.order_id], by_shift
+                        problem, matrix, order, eligibility.allowed[order.order_id], by_shift,
+                        finished=finished,
                     )
         elif not problem.shifts:
             for order_id in eligibility.allowed:
@@ -232,20 +237,10 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
                                          len(strategies)))
     best = min(outcomes, key=lambda o: (o.objective, o.worker))
     if best.worker != 0:
-        restored, into = None, built
-        if solution is None or search.use_iterated_local_search:
-            restored = routing.ReadAssignmentFromRoutes(
-                parallel.index_routes(built, best.routes), True)
-        if restored is None:
-            # After guided local search reading routes back is slow (over a second on the
-            # demo), and after a failed search it may fail: then use a fresh model.
-            into = build(problem, matrix, eligibility)
-            into.routing.CloseModelWithParameters(
-                search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
-            restored = into.routing.ReadAssignmentFromRoutes(
-                parallel.index_routes(into, best.routes), True)
-        if restored is not None:
-            built, solution = into, restored
+        read = read_back(problem, matrix, eligibility, built, best.routes,
+                         reuse=solution is None or search.use_iterated_local_search)
+        if read is not None:
+            built, solution = read
             status = GREEDY_STATUS if best.status == -1 else _status(best.status, True)
             if on_solution is not None:
                 on_solution(solution.ObjectiveValue() / COST_UNITS, clock.monotonic() - began,
@@ -253,6 +248,26 @@ def _search(problem, matrix, params: SolveParams, eligibility: Eligibility, dead
     if solution is None:
         raise SolveError(f"the solver found no schedule at all (status {status})")
     return _Found(built, solution, status)
+
+
+def read_back(problem, matrix, eligibility, built: BuiltModel,
+              routes: Sequence[Sequence[str]], *, reuse: bool):
+    """``(model, assignment)`` for routes (order ids per shift) found elsewhere, or None.
+
+    With ``reuse`` the routes are read into ``built`` (whose search has run) first;
+    otherwise, or if that fails, into a fresh model.
+    """
+    if reuse:
+        restored = built.routing.ReadAssignmentFromRoutes(
+            parallel.index_routes(built, routes), True)
+        if restored is not None:
+            return built, restored
+    # After guided local search reading routes back is slow (over a second on the
+    # demo), and after a failed search it may fail: then use a fresh model.
+    into = build(problem, matrix, eligibility)
+    into.routing.CloseModelWithParameters(search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
+    restored = into.routing.ReadAssignmentFromRoutes(parallel.index_routes(into, routes), True)
+    return (into, restored) if restored is not None else None
 
 
 def _checked_greedy_routes(problem, matrix, built: BuiltModel, eligibility) -> list[list[str]]:

@@ -1,16 +1,28 @@
-"""An OR-Tools assignment -> routes of the :class:`~optimizer.model.Schedule`."""
+"""An OR-Tools assignment -> routes of the :class:`~optimizer.model.Schedule`.
+
+Break intervals are read with their bounds (``StartMin``/``StartMax``), never with
+``StartValue``/``PerformedValue``: those abort the whole process (a C++ ``CHECK``,
+"Check failed: start_max_ == start_min_") on an interval the assignment holds
+unbound. Should a route's breaks be unbound, they are placed again from the route's
+own times (:func:`place_breaks`), the way the verifier checks them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from optimizer.model import Problem, Route, ScheduledBreak, Stop, TravelMatrix
 from optimizer.solve.build import BuiltModel
-from optimizer.solve.timing import to_datetime, to_s, travel_s
+from optimizer.solve.timing import BreakSpan, breaks_s, to_datetime, to_s, travel_s
+
+#: (kind, start_s, end_s) of one break on a route.
+TakenBreak = tuple[str, int, int]
 
 
 def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solution) -> list[Route]:
     """Read every non-empty route, with arrival, wait and start times per stop."""
     routing, manager, time = built.routing, built.manager, built.time
-    breaks_by_vehicle = _breaks(built, solution)
+    elements = _interval_elements(solution)
     routes = []
     for v, shift in enumerate(built.shifts):
         tech = built.techs[v]
@@ -25,15 +37,20 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
         service = built.node_service_s[v]
         route_start = solution.Value(time.CumulVar(nodes[0]))
         route_end = solution.Value(time.CumulVar(nodes[-1]))
-        taken = [b for b in breaks_by_vehicle.get(v, []) if route_start <= b[1] < route_end]
+        points = [built.node_points[manager.IndexToNode(i)] for i in nodes]
+        starts = [solution.Value(time.CumulVar(i)) for i in nodes[1:-1]]
+        services = [service[manager.IndexToNode(i)] for i in nodes[1:-1]]
+        taken = _read_breaks(built.breaks.get(v, []), elements)
+        if taken is None:  # unbound in the assignment: place them from the route's times
+            gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services)
+            taken = place_breaks(breaks_s(problem, shift), gaps, route_start, route_end) or []
+        taken = [b for b in taken if route_start <= b[1] < route_end]
         stops = []
-        prev_point = built.node_points[manager.IndexToNode(nodes[0])]
+        prev_point = points[0]
         prev_free = route_start
-        for index in nodes[1:-1]:
+        for index, point, start in zip(nodes[1:-1], points[1:-1], starts, strict=True):
             node = manager.IndexToNode(index)
-            point = built.node_points[node]
             order = built.order_of_node(node)
-            start = solution.Value(time.CumulVar(index))
             leg = travel_s(matrix, prev_point, point, tech)
             in_gap = sum(b[2] - b[1] for b in taken if prev_free <= b[1] and b[2] <= start)
             arrival = min(start, prev_free + leg + in_gap)
@@ -50,7 +67,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
                 sla_late_s=late,
             ))
             prev_point, prev_free = point, start + service[node]
-        end_point = built.node_points[manager.IndexToNode(nodes[-1])]
+        end_point = points[-1]
         routes.append(Route(
             tech_id=shift.tech_id,
             shift_id=shift.shift_id,
@@ -68,19 +85,74 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
     return routes
 
 
-def _breaks(built: BuiltModel, solution) -> dict[int, list[tuple[str, int, int]]]:
-    """Per vehicle: (kind, start_s, end_s) of each performed break, in time order."""
+def _interval_elements(solution) -> dict:
+    """The assignment's interval elements by variable name."""
     container = solution.IntervalVarContainer()
-    values = {}
+    elements = {}
     for i in range(container.Size()):
         element = container.Element(i)
-        values[element.Var().Name()] = element
-    result: dict[int, list[tuple[str, int, int]]] = {}
-    for v, intervals in built.breaks.items():
-        taken = []
-        for interval, kind in intervals:
-            element = values.get(interval.Name())
-            if element is not None and element.PerformedValue():
-                taken.append((kind, element.StartValue(), element.EndValue()))
-        result[v] = sorted(taken, key=lambda b: b[1])
-    return result
+        elements[element.Var().Name()] = element
+    return elements
+
+
+def _read_breaks(intervals, elements) -> list[TakenBreak] | None:
+    """(kind, start_s, end_s) of each performed break of one vehicle, in time order; None
+    if any of them is not bound in the assignment (or missing from it)."""
+    taken = []
+    for interval, kind in intervals:
+        element = elements.get(interval.Name())
+        if element is None or element.PerformedMin() != element.PerformedMax():
+            return None
+        if element.PerformedMin() == 0:
+            continue
+        start, end = element.StartMin(), element.EndMin()
+        if start != element.StartMax() or end != element.EndMax():
+            return None
+        taken.append((kind, start, end))
+    return sorted(taken, key=lambda b: b[1])
+
+
+def _gaps(matrix, tech, points, route_start, route_end, starts, services):
+    """Per gap between two visits (and before the return): (free_s, next_start_s, leg_s)."""
+    frees = [route_start, *(s + d for s, d in zip(starts, services, strict=True))]
+    nexts = [*starts, route_end]
+    return [(free, nxt, travel_s(matrix, a, b, tech))
+            for free, nxt, a, b in zip(frees, nexts, points[:-1], points[1:], strict=True)]
+
+
+def place_breaks(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]],
+                 route_start: int, route_end: int) -> list[TakenBreak] | None:
+    """Place breaks in a route whose visit times are fixed, or None if they do not fit.
+
+    ``gaps[k] = (free_s, next_start_s, leg_s)``: the technician is free from ``free_s``
+    and must have driven ``leg_s`` and taken the gap's breaks before ``next_start_s``
+    (the next visit's start, or the return for the last gap). A break lies wholly in
+    one gap and in its own window; one that could be taken before the route starts or
+    after it ends (off duty) may be left out. Breaks keep their time order.
+    """
+
+    def off_route(b: BreakSpan) -> bool:
+        return (b.earliest_s + b.duration_s <= route_start
+                or max(route_end, b.earliest_s) + b.duration_s <= b.latest_end_s)
+
+    def place(i: int, gap: int, free: int, used: int) -> list[TakenBreak] | None:
+        if i == len(spans):
+            return []
+        b = spans[i]
+        for k in range(gap, len(gaps)):
+            gap_free, next_start, leg = gaps[k]
+            t, taken_s = (free, used) if k == gap else (gap_free, 0)
+            begin = max(t, b.earliest_s)
+            end = begin + b.duration_s
+            if (end <= b.latest_end_s and end <= next_start
+                    and taken_s + b.duration_s + leg <= next_start - gap_free):
+                rest = place(i + 1, k, end, taken_s + b.duration_s)
+                if rest is not None:
+                    return [(b.kind, begin, end), *rest]
+        if off_route(b):
+            return place(i + 1, gap, free, used)
+        return None
+
+    if not gaps:
+        return None
+    return place(0, 0, gaps[0][0], 0)

@@ -22,8 +22,10 @@ class Eligibility:
     reasons: dict[str, str]
 
 
-def _fmt(items: frozenset[str]) -> str:
-    return "{" + ", ".join(repr(x) for x in sorted(items)) + "}"
+def named(noun: str, items) -> str:
+    """``the skill elevator`` or ``the skills elevator, lift`` (sorted): plain words."""
+    items = sorted(items)
+    return f"the {noun}{'' if len(items) == 1 else 's'} {', '.join(items)}"
 
 
 def check(problem: Problem, matrix: TravelMatrix) -> Eligibility:
@@ -97,17 +99,19 @@ def _qualified_groups(fleet: _Fleet, order: WorkOrder):
     techs = fleet.techs
     missing = order.required_skills - fleet.skills
     if missing:
-        return [], f"no technician has skills {_fmt(missing)}"
+        return [], f"no technician has {named('skill', missing)}"
     skilled = {i for i, t in techs.items() if order.required_skills <= t.skills}
     if not skilled:
-        return [], f"no single technician has all of skills {_fmt(order.required_skills)}"
+        return [], f"no single technician has all of {named('skill', order.required_skills)}"
     stocked = {i for i in skilled if order.required_parts <= techs[i].van_stock}
     if not stocked:
         absent = order.required_parts - fleet.parts
         if absent:
-            return [], f"no technician carries part {_fmt(absent)}"
-        return [], (f"no technician with skills {_fmt(order.required_skills)} carries parts "
-                    f"{_fmt(order.required_parts)}")
+            return [], f"no technician carries {named('part', absent)}"
+        if not order.required_skills:
+            return [], f"no single technician carries all of {named('part', order.required_parts)}"
+        return [], (f"no technician with {named('skill', order.required_skills)} carries "
+                    f"{named('part', order.required_parts)}")
     candidates = stocked - order.excluded_techs
     if not candidates:
         return [], f"every qualified technician is excluded ({', '.join(sorted(stocked))})"

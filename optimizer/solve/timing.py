@@ -35,10 +35,25 @@ def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician) -> int:
 
 
 def windows_s(problem: Problem, order: WorkOrder) -> tuple[tuple[int, int], ...]:
-    """The order's start windows in seconds; one unbounded window if it has none."""
+    """The order's start windows in seconds: sorted, disjoint, and never touching.
+
+    Windows that overlap, nest or touch are merged into one (their union), so every
+    user of this function (the model, the pre-check, the diagnosis, the greedy
+    routes, the warm start and the verifier) sees the same set of allowed starts. With
+    ``09:00-17:00;10:00-11:00`` any start from 09:00 to 17:00 is allowed. An order
+    without windows gets one unbounded window.
+    """
     if not order.time_windows:
         return ((0, 10**9),)
-    return tuple((to_s(problem, w.start), to_s(problem, w.end)) for w in order.time_windows)
+    spans = sorted((to_s(problem, w.start), to_s(problem, w.end)) for w in order.time_windows)
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if start <= last_end + 1:  # overlapping or touching (ends are inclusive seconds)
+            merged[-1] = (last_start, max(last_end, end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +153,25 @@ def simulate(
     return walk(0, start_s, breaks, [])
 
 
+#: Travel time of a leg with no road (longer than any day, so nothing after it fits).
+UNREACHABLE_S = 10**12
+
+
 def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
                orders: Sequence[WorkOrder]) -> bool:
-    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks."""
+    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks.
+
+    A leg the road network cannot drive (``matrix.reachable``) never fits.
+    """
     tech = problem.technician(shift.tech_id)
     visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o))
               for o in orders]
+    if matrix.reachable is None:
+        def leg_s(i: int, j: int) -> int:
+            return travel_s(matrix, i, j, tech)
+    else:
+        def leg_s(i: int, j: int) -> int:
+            return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
     return simulate(
         visits,
         start_point=matrix.index(shift.start_location),
@@ -151,5 +179,5 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         start_s=to_s(problem, shift.start),
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),
-        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
+        leg_s=leg_s,
     ) is not None

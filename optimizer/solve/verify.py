@@ -9,6 +9,7 @@ agrees with the matrix.
 from __future__ import annotations
 
 from optimizer.model import Problem, Schedule, TravelMatrix
+from optimizer.solve.precheck import named
 from optimizer.solve.timing import breaks_s, service_s, to_s, travel_s, windows_s
 
 
@@ -78,11 +79,11 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
             continue
         label = f"{where} order {order.order_id}"
         if not order.required_skills <= tech.skills:
-            issues.append(f"{label}: {tech.tech_id} lacks skills "
-                          f"{sorted(order.required_skills - tech.skills)}")
+            issues.append(f"{label}: {tech.tech_id} lacks "
+                          f"{named('skill', order.required_skills - tech.skills)}")
         if not order.required_parts <= tech.van_stock:
             issues.append(f"{label}: {tech.tech_id} does not carry "
-                          f"{sorted(order.required_parts - tech.van_stock)}")
+                          f"{named('part', order.required_parts - tech.van_stock)}")
         if tech.tech_id in order.excluded_techs:
             issues.append(f"{label}: {tech.tech_id} is excluded")
         load += order.demand

@@ -413,3 +413,13 @@ def test_whatif_change_numbers_are_range_checked_before_they_are_applied(tmp_pat
         "changes[4] (change_shift) max_overtime_min=inf",
         "changes[5] (objective) weights.drop_penalty.low=nan",
     ]
+
+
+def test_unknown_skill_warning_is_plain_words(tmp_path):
+    """An order needing skills no technician has is warned about without Python list syntax."""
+    source = tmp_path / "orders.csv"
+    source.write_text("order_id,lat,lon,service_min,required_skills\n"
+                      "A,47.14,9.52,30,lift;elevator\nB,47.15,9.52,30,hvac\n", encoding="utf-8")
+    loaded = load_scenario(_scenario_with(tmp_path, "work_orders", source))
+    assert loaded.warnings == ("order A: no technician has the skills elevator, lift "
+                               "(it will be unassigned)",)

@@ -67,7 +67,7 @@ def test_skill_violation_is_caught():
     """Giving an hvac job to a technician without hvac is reported."""
     s = _solved()
     p = replace(P, technicians=(tech("t1", ["plumbing"]),))
-    assert any("lacks skills ['hvac']" in v for v in verify(p, M, s))
+    assert any("lacks the skill hvac" in v for v in verify(p, M, s))
 
 
 def test_lunch_outside_its_window_is_caught():
@@ -80,3 +80,22 @@ def test_lunch_outside_its_window_is_caught():
                     end=lunch.start.replace(hour=14, minute=30))
     broken = replace(s, routes=(replace(route, breaks=(moved,)),))
     assert any("lunch break" in v for v in verify(p, M, broken))
+
+
+def test_nested_windows_are_checked_as_their_union():
+    """With windows 09:00-17:00;10:00-11:00 a start at 12:30 is inside (the union), one at
+    17:30 is outside."""
+    p = replace(P, orders=(order("A", 1, time_windows=(window("09:00", "17:00"),
+                                                       window("10:00", "11:00"))),
+                           P.orders[1]))
+    s = solve(p, M, FAST)
+    assert verify(p, M, s) == []
+    k = [x.order_id for x in s.routes[0].stops].index("A")
+    stop = s.routes[0].stops[k]
+    for hhmm, inside in (("12:30", True), ("17:30", False)):
+        hours, minutes = map(int, hhmm.split(":"))
+        moved = stop.start.replace(hour=hours, minute=minutes) - stop.start
+        edited = _edit_stop(s, k, start=stop.start + moved, end=stop.end + moved,
+                            arrival=stop.arrival + moved)
+        found = [v for v in verify(p, M, edited) if "outside its time windows" in v]
+        assert (found == []) is inside, (hhmm, found)

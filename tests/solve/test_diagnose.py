@@ -1,0 +1,105 @@
+"""Reasons for dropped orders: each one true for the routes as planned."""
+
+from __future__ import annotations
+
+import numpy as np
+from factories import FAST, line_matrix, order, problem, shift, tech, window
+
+from optimizer.model import TravelMatrix
+from optimizer.solve import solve
+from optimizer.solve.diagnose import reason_for_dropped
+from optimizer.solve.params import SolveParams
+from optimizer.solve.verify import verify
+
+M = line_matrix(4)
+
+
+def _planned(p):
+    """Solve ``p`` (all of its orders are routed) and return the routes by shift id."""
+    s = solve(p, M, FAST)
+    assert verify(p, M, s) == [] and s.unassigned == ()
+    return {r.shift_id: r for r in s.routes}
+
+
+def test_van_full_is_the_reason_when_capacity_binds():
+    """t1's van (capacity 4) holds two jobs of demand 2: a third job of demand 1 would fit in
+    time but not in the van, and the reason says so instead of 'could fit with t1'."""
+    p = problem([order("o1", 1, 20, demand=2), order("o2", 2, 20, demand=2)],
+                [tech("t1", capacity=4)], [shift("t1")])
+    routes = _planned(p)
+    extra = order("X", 1, 20, demand=1)
+    assert reason_for_dropped(p, M, extra, (0,), routes) == \
+        "van full: qualified technicians (t1) have no capacity left"
+
+
+def test_capacity_that_does_not_bind_leaves_the_cost_reason():
+    """The same full day, but a job of demand 0 still fits the van: it could fit with t1."""
+    p = problem([order("o1", 1, 20, demand=2), order("o2", 2, 20, demand=2)],
+                [tech("t1", capacity=4)], [shift("t1")])
+    routes = _planned(p)
+    extra = order("X", 1, 20, demand=0)
+    reason = reason_for_dropped(p, M, extra, (0,), routes)
+    assert reason.startswith("cheaper to leave out than to serve")
+    assert reason.endswith("could fit with t1)")
+
+
+def test_van_full_and_fully_booked_are_both_named():
+    """t1's van is full, t2 has room but no time left in the job's window: both are said."""
+    p = problem([order("o1", 1, 20, demand=2, excluded_techs=frozenset({"t2"})),
+                 order("o2", 2, 60, time_windows=(window("14:00", "14:00"),),
+                       excluded_techs=frozenset({"t1"}))],
+                [tech("t1", capacity=2), tech("t2")],
+                [shift("t1"), shift("t2")])
+    routes = _planned(p)
+    extra = order("X", 2, 60, demand=1, time_windows=(window("14:00", "14:00"),))
+    assert reason_for_dropped(p, M, extra, (0, 1), routes) == (
+        "no room on any route: qualified technicians (t2) are fully booked in its window, "
+        "(t1) have no capacity left")
+
+
+def test_capacity_binding_in_a_solve_is_reported_as_van_full():
+    """Three jobs of demand 2 and a van of capacity 4: the one left out is 'van full'."""
+    p = problem([order(f"o{k}", 1, 20, demand=2) for k in range(3)],
+                [tech("t1", capacity=4)], [shift("t1")])
+    s = solve(p, M, FAST)
+    assert verify(p, M, s) == []
+    assert [u.reason for u in s.unassigned] == [
+        "van full: qualified technicians (t1) have no capacity left"]
+
+
+def test_an_order_the_greedy_routes_did_not_reach_is_not_called_too_expensive():
+    """Under a time limit too short for a search, the greedy routes take the 16:00
+    appointment first and leave out a 60-minute job that would have fitted before it: the
+    reason says it was not reached, not that it was cheaper to leave out."""
+    p = problem([order("A", 1, 30, time_windows=(window("16:00", "16:30"),)),
+                 order("B", 1, 60)],
+                [tech("t1")], [shift("t1")])
+    s = solve(p, M, SolveParams(time_limit_s=1e-9))
+    assert verify(p, M, s) == []
+    assert s.meta.status == "TIME_LIMIT_GREEDY_ROUTES"
+    assert [(u.order_id, u.reason) for u in s.unassigned] == [
+        ("B", "not reached within the time limit (could fit with t1)")]
+
+
+def test_an_unfinished_search_says_not_reached():
+    """A search cut short (finished=False) reports a fitting order as not reached."""
+    p = problem([order("o1", 1, 20)], [tech("t1")], [shift("t1")])
+    routes = _planned(p)
+    extra = order("X", 2, 20)
+    assert reason_for_dropped(p, M, extra, (0,), routes, finished=False) == \
+        "not reached within the time limit (could fit with t1)"
+
+
+def test_no_road_between_jobs_is_not_called_a_fit():
+    """Point 3 is reachable from the depot but not from point 1: next to a job at point 1,
+    an order at point 3 does not 'fit with t1'; the reason names the missing road."""
+    base = line_matrix(4)
+    reachable = np.ones((4, 4), dtype=bool)
+    reachable[1, 3] = reachable[3, 1] = False
+    matrix = TravelMatrix(base.points, base.travel_s, base.distance_m, "explicit", reachable)
+    p = problem([order("o1", 1, 20)], [tech("t1")], [shift("t1")])
+    s = solve(p, matrix, FAST)
+    assert verify(p, matrix, s) == []
+    routes = {r.shift_id: r for r in s.routes}
+    assert reason_for_dropped(p, matrix, order("X", 3, 20), (0,), routes) == \
+        "not reachable by road from the other jobs of qualified technicians (t1)"

@@ -1,0 +1,102 @@
+"""Reading routes and breaks out of an OR-Tools assignment, including routes read back
+from another search (a helper process) and breaks the assignment holds unbound."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from factories import Priority, at, line_matrix, order, problem, shift, tech, window
+
+from optimizer.model import Break, Schedule, SolveMeta
+from optimizer.solve import parallel, read_back
+from optimizer.solve.build import build
+from optimizer.solve.extract import place_breaks, routes_from
+from optimizer.solve.precheck import check
+from optimizer.solve.search import Strategy, run, search_parameters
+from optimizer.solve.timing import BreakSpan
+from optimizer.solve.verify import verify
+
+M = line_matrix(6)
+
+
+def _problem():
+    """Two technicians with a lunch and a coffee break, twelve jobs of all kinds."""
+    coffee = Break(at("15:00"), at("16:00"), 15, "coffee")
+    shifts = [replace(shift(t, lunch=("11:30", "13:30", 30), home=h), breaks=(
+        *shift(t, lunch=("11:30", "13:30", 30)).breaks, coffee)) for t, h in (("t1", 0), ("t2", 5))]
+    orders = [order(f"o{k}", 1 + k % 5, 45 + 15 * (k % 3), priority=list(Priority)[k % 4],
+                    time_windows=(window("13:00", "16:00"),) if k % 4 == 0 else ())
+              for k in range(12)]
+    return problem(orders, [tech("t1"), tech("t2")], shifts)
+
+
+def _schedule(p, routes) -> Schedule:
+    meta = SolveMeta(0, 1.0, None, "explicit", "TEST", 0, 0.0, {})
+    routed = {s.order_id for r in routes for s in r.stops}
+    from optimizer.model import Unassigned
+    return Schedule(p.name, p.plan_date, p.timezone, tuple(routes),
+                    tuple(Unassigned(o.order_id, "test") for o in p.orders
+                          if o.order_id not in routed), meta)
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_routes_read_back_from_a_helper_have_valid_breaks(reuse):
+    """Routes found by another search (as a helper process sends them) and read into this
+    process's model, fresh or already searched, come out with breaks the verifier accepts."""
+    p = _problem()
+    eligibility = check(p, M)
+    helper = parallel.search_alone(p, M, Strategy("SAVINGS"), time_limit_s=1, solution_limit=30,
+                                   worker=1, eligibility=eligibility)
+    built = build(p, M, eligibility)
+    if reuse:
+        assert run(built.routing, search_parameters(Strategy(), time_limit_s=1,
+                                                    solution_limit=5)) is not None
+    into, assignment = read_back(p, M, eligibility, built, helper.routes, reuse=reuse)
+    routes = routes_from(p, M, into, assignment)
+    assert [tuple(s.order_id for s in r.stops) for r in routes] == \
+        [ids for ids in helper.routes if ids]
+    assert verify(p, M, _schedule(p, routes)) == []
+    assert any(b.kind == "lunch" for r in routes for b in r.breaks)
+
+
+def test_unbound_breaks_are_placed_from_the_route_not_read():
+    """An assignment whose break starts are not fixed (StartMin < StartMax) used to abort the
+    process in StartValue(); the breaks are now placed from the route's times, validly."""
+    p = _problem()
+    eligibility = check(p, M)
+    built = build(p, M, eligibility)
+    solution = run(built.routing, search_parameters(Strategy(), time_limit_s=1, solution_limit=20))
+    loose = built.routing.solver().Assignment(solution)
+    container = loose.IntervalVarContainer()
+    for i in range(container.Size()):
+        element = container.Element(i)
+        var = element.Var()
+        element.SetStartRange(var.StartMin(), var.StartMax())
+        element.SetEndRange(var.EndMin(), var.EndMax())
+    assert any(container.Element(i).StartMin() != container.Element(i).StartMax()
+               for i in range(container.Size()))
+    routes = routes_from(p, M, built, loose)
+    assert verify(p, M, _schedule(p, routes)) == []
+    for route in routes:
+        if route.start <= at("11:30") and route.end >= at("13:30"):
+            assert [b.kind for b in route.breaks][:1] == ["lunch"]
+
+
+def test_place_breaks_uses_a_gap_long_enough_for_travel_and_break():
+    """Visits 09:00-10:00 and at 11:00 with 20 min of driving: a 30-min break in 09:00-12:00
+    fits only in the second gap's slack (10:00-10:30), and not with 50 min of driving."""
+    spans = [BreakSpan(9 * 3600, 12 * 3600, 1800, "lunch")]
+    gaps = [(8 * 3600, 9 * 3600, 3600), (10 * 3600, 11 * 3600, 1200), (11 * 3600 + 1800,
+                                                                          12 * 3600, 600)]
+    assert place_breaks(spans, gaps, 8 * 3600, 12 * 3600) == \
+        [("lunch", 10 * 3600, 10 * 3600 + 1800)]
+    gaps[1] = (10 * 3600, 11 * 3600, 3000)
+    assert place_breaks(spans, gaps, 8 * 3600, 12 * 3600) is None
+
+
+def test_place_breaks_leaves_out_a_break_that_fits_off_duty():
+    """A lunch window reaching past the route's end may be taken after the return."""
+    spans = [BreakSpan(11 * 3600, 14 * 3600, 1800, "lunch")]
+    gaps = [(8 * 3600, 9 * 3600, 3600), (9 * 3600 + 3600, 12 * 3600, 7200)]
+    assert place_breaks(spans, gaps, 8 * 3600, 12 * 3600) == []

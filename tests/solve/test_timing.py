@@ -1,0 +1,46 @@
+"""Integer-second helpers: the windows every part of the solver sees."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from factories import order, problem, shift, tech, window
+
+from optimizer.solve.timing import to_s, windows_s
+
+
+def _windows(*spans):
+    p = problem([order("A", 1, time_windows=tuple(window(a, b) for a, b in spans))],
+                [tech("t1")], [shift("t1")])
+    return windows_s(p, p.orders[0])
+
+
+def test_nested_windows_become_their_union():
+    """09:00-17:00 with 10:00-11:00 inside it allows 09:00 to 17:00, not 09:00 to 11:00."""
+    spans = _windows(("09:00", "17:00"), ("10:00", "11:00"))
+    assert spans == ((9 * 3600, 17 * 3600),)
+
+
+def test_overlapping_and_touching_windows_merge_and_gaps_stay():
+    """Overlapping (14-15, 14:30-16) and touching (08-09, 09-10) windows merge; a real gap
+    (10:00 to 14:00) stays, and the result is sorted whatever the input order."""
+    spans = _windows(("14:30", "16:00"), ("09:00", "10:00"), ("14:00", "15:00"),
+                     ("08:00", "09:00"))
+    assert spans == ((8 * 3600, 10 * 3600), (14 * 3600, 16 * 3600))
+
+
+def test_windows_one_second_apart_merge():
+    """Ends are inclusive whole seconds: a window ending at s and one starting at s + 1
+    leave no second out, so they are one window."""
+    p = problem([order("A", 1)], [tech("t1")], [shift("t1")])
+    base = window("09:00", "10:00")
+    second = replace(base, start=base.end + timedelta(seconds=1), end=base.end + timedelta(hours=1))
+    o = replace(p.orders[0], time_windows=(second, base))
+    assert windows_s(p, o) == ((to_s(p, base.start), to_s(p, second.end)),)
+
+
+def test_no_window_is_one_unbounded_window():
+    """An order without windows may start at any time of the day."""
+    p = problem([order("A", 1)], [tech("t1")], [shift("t1")])
+    assert windows_s(p, p.orders[0]) == ((0, 10**9),)
