@@ -454,31 +454,41 @@ def pin_times(prepared: Prepared, matrix: TravelMatrix) -> Prepared:
         if not chain:
             continue
         tech = problem.technician(shift.tech_id)
-        starts = simulate(
-            [Visit(matrix.index(o.location), service_s(o, tech),
-                   ((to_s(problem, pinned[o.order_id][1]), 10**9),)) for o in chain],
-            start_point=matrix.index(shift.start_location),
-            end_point=matrix.index(shift.end_location),
-            start_s=to_s(problem, shift.start),
-            latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
-            breaks=breaks_s(problem, shift),
-            leg_s=lambda i, j, tech=tech: travel_s(matrix, i, j, tech),
-        )
-        if starts is None:
-            for o in chain:
-                base = plain[o.order_id]
-                changed[o.order_id] = replace(o, time_windows=base.time_windows,
-                                              excluded_techs=base.excluded_techs)
-                del pinned[o.order_id]
-            warnings.append(f"{shift.tech_id}: the kept visits "
-                            f"{', '.join(o.order_id for o in chain)} no longer fit the shift "
-                            "even at their earliest; they are re-planned like the others")
-            continue
-        for o, start_s in zip(chain, starts, strict=True):
+        # the longest run of kept visits that still fits, each at its earliest start
+        starts, kept = None, len(chain)
+        while starts is None and kept:
+            starts = _earliest_starts(problem, matrix, shift, tech, chain[:kept], pinned)
+            kept -= starts is None
+        for o, start_s in zip(chain, starts or (), strict=False):
             moment = to_datetime(problem, start_s)
             changed[o.order_id] = replace(o, time_windows=(TimeWindow(moment, moment),))
+        released = chain[kept:]
+        for o in released:
+            base = plain[o.order_id]
+            changed[o.order_id] = replace(o, time_windows=base.time_windows,
+                                          excluded_techs=base.excluded_techs)
+            del pinned[o.order_id]
+        if released:
+            warnings.append(f"{shift.tech_id}: {', '.join(o.order_id for o in released)} "
+                            "inside the freeze horizon no longer fit the shift, even at the "
+                            "earliest; re-planned like the other orders")
     rest = replace(problem, orders=tuple(changed.get(o.order_id, o) for o in problem.orders))
     return replace(prepared, problem=rest, pinned=pinned, warnings=tuple(warnings))
+
+
+def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech, chain,
+                     pinned) -> list[int] | None:
+    """Starts (s) of ``chain`` in order, none before its promised start, or None."""
+    return simulate(
+        [Visit(matrix.index(o.location), service_s(o, tech),
+               ((to_s(problem, pinned[o.order_id][1]), 10**9),)) for o in chain],
+        start_point=matrix.index(shift.start_location),
+        end_point=matrix.index(shift.end_location),
+        start_s=to_s(problem, shift.start),
+        latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
+        breaks=breaks_s(problem, shift),
+        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
+    )
 
 
 def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: datetime,
