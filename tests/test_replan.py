@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from factories import FAST, Priority, at, line_matrix, order, point, problem, shift, tech, window
@@ -11,7 +12,8 @@ from factories import FAST, Priority, at, line_matrix, order, point, problem, sh
 from optimizer import api
 from optimizer.errors import InputError
 from optimizer.io.events import read_events
-from optimizer.model import Location
+from optimizer.io.schedule_json import read_json, write_json
+from optimizer.model import Location, Problem, Shift, TimeWindow
 from optimizer.replan import Event, change_list, pin_times, prepare
 from optimizer.report.kpis import with_kpis
 from optimizer.solve import solve
@@ -343,3 +345,30 @@ def test_lunch_in_progress_at_now_delays_the_restart():
     prepared = prepare(p, published, [], now)
     (t1,) = prepared.problem.shifts
     assert t1.start == lunch.end and t1.breaks == ()
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25)])
+def test_replan_on_a_daylight_saving_day_keeps_the_promised_times(day, tmp_path):
+    """On the change days, a plan read back from schedule.json is re-planned with its real
+    times: the visits inside the freeze horizon keep their start to the second, and every
+    promise is the published start (before, read-back times were an hour off)."""
+    tz = ZoneInfo("Europe/Vaduz")
+
+    def clock(hour, minute=0):
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+    orders = [order(f"o{k}", k, 40, time_windows=(TimeWindow(clock(7 + k), clock(7 + k, 10)),))
+              for k in range(1, 7)]
+    p = Problem("dst", day, "Europe/Vaduz", tuple(orders), (tech("t1"),),
+                (Shift("t1", "t1", clock(8), clock(17), point(0), point(0)),))
+    published = solve(p, LINE, FAST)
+    assert len(published.routes[0].stops) == 6
+    published = read_json(write_json(published, tmp_path / "schedule.json"))
+    prepared = pin_times(prepare(p, published, [], clock(10, 5), freeze_min=90), LINE)
+    planned = {s.order_id: s.start for s in published.routes[0].stops}
+    assert {o.order_id: o.promised_start for o in prepared.problem.orders} == {
+        k: v for k, v in planned.items() if k in ("o4", "o5", "o6")}
+    new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
+    assert verify(prepared.problem, LINE, new) == []
+    starts = {s.order_id: s.start for r in new.routes for s in r.stops}
+    assert starts["o4"] == planned["o4"] == clock(11) and starts["o5"] == clock(12)
