@@ -343,6 +343,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
     place, free = shift.start_location, max(now, shift.start)
     current: tuple[Stop, datetime] | None = None
     last = -1
+    guessed: list[tuple[int, str]] = []  # counted completed by the plan alone
     opened: list[tuple[int, Stop, datetime]] = []
     for i, stop in enumerate(stops):
         oid = stop.order_id
@@ -360,7 +361,9 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
                 why = ("it is completed" if oid in facts.completed
                        else f"the visit ended at {end:%H:%M}, before now")
                 warnings.append(f"{duration[1]}, order_id={oid!r}: ignored: {why}")
-            place, free, current, last = stop.location, max(now, shift.start), None, i
+            place, free, last = stop.location, max(now, shift.start), i
+            if oid not in facts.completed:
+                guessed.append((i, oid))
         elif oid in facts.in_progress or (planned and stop.start <= now):
             off_m = _distance_m(position[0], stop.location) if position else 0.0
             if oid not in facts.in_progress and off_m > ON_SITE_M:
@@ -381,11 +384,24 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
             elif given[0] is not None and abs(elapsed_s(given[0], end)) >= 60:
                 warnings.append(f"{given[1]}, order_id={oid!r}: its finish {given[0]:%H:%M} is "
                                 f"overridden by {duration[1]}: the visit ends at {end:%H:%M}")
-            place, free, current, last = stop.location, max(now, finish), (stop, finish), i
+            place, free, last = stop.location, max(now, finish), i
+            if finish > now and (current is None or finish > current[1]):
+                current = (stop, finish)
         else:
             opened.append((i, stop, end))
 
-    busy = current is not None and current[1] > now
+    busy = current is not None
+    if busy:
+        # a job still going on keeps the technician there, whatever the plan has after it
+        place, free = current[0].location, current[1]
+        k = stops.index(current[0])
+        after = [oid for i, oid in guessed if i > k]
+        if after and current[0].order_id in facts.in_progress:
+            warnings.append(
+                f"{facts.in_progress[current[0].order_id][1]}, "
+                f"order_id={current[0].order_id!r}: {', '.join(after)} come after it in the "
+                "plan but count as completed, since the plan has them done before now (send "
+                "events for them if they are not)")
     if position is not None and busy:
         # only a job reported in progress by an event gets here when the position is far off
         stop, finish = current

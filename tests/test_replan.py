@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from factories import FAST, Priority, at, line_matrix, order, point, problem, shift, tech, window
 
 from optimizer import api
+from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.events import read_events
-from optimizer.io.schedule_json import read_json, write_json
+from optimizer.io.schedule_json import read_document, read_json, write_json
 from optimizer.model import Location, Problem, Shift, TimeWindow
 from optimizer.replan import Event, change_list, pin_times, prepare
 from optimizer.report.kpis import with_kpis
@@ -372,3 +376,120 @@ def test_replan_on_a_daylight_saving_day_keeps_the_promised_times(day, tmp_path)
     assert verify(prepared.problem, LINE, new) == []
     starts = {s.order_id: s.start for r in new.routes for s in r.stops}
     assert starts["o4"] == planned["o4"] == clock(11) and starts["o5"] == clock(12)
+
+
+# --- the re-plan corpus: tests/data/replan/ through the command line ---------------------
+
+CORPUS = Path(__file__).parent / "data" / "replan"
+DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
+# file, --now, --freeze-min, exit code, texts expected in the output (stdout and stderr)
+CASES = [
+    ("completed.csv", "13:00", 30, 0, []),
+    ("in_progress.csv", "13:00", 0, 0, []),
+    ("position.csv", "13:00", 30, 0, []),
+    ("unavailable.csv", "12:00", 30, 0, []),
+    ("new_order.csv", "13:00", 30, 0, ["EM-1"]),
+    ("cancelled.csv", "10:00", 0, 0, ["cancelled"]),
+    ("duration.csv", "12:30", 30, 0, []),
+    ("combo.csv", "13:00", 30, 0, ["EM-1"]),
+    ("combo.json", "13:00", 15, 0, ["EM-2"]),
+    ("completed_unscheduled.csv", "11:00", 0, 0,
+     ["completed_unscheduled.csv row 2 (completed), order_id='WO-1017': the order was on no "
+      "route of the published plan; counted as completed"]),
+    ("duration_ended.csv", "13:00", 0, 0,
+     ["duration_ended.csv row 3 (duration), order_id='WO-1047': ignored: it is completed"]),
+    ("position_vs_in_progress.csv", "13:00", 30, 0,
+     ["position_vs_in_progress.csv row 3 (position)", "position ignored: the job reported "
+      "in progress (WO-1031, until 13:20)", "keeps the technician on site"]),
+    ("in_progress_unscheduled.csv", "13:00", 0, 2,
+     ["in_progress_unscheduled.csv row 2 (in_progress), order_id='WO-1017': the order is on "
+      "no route"]),
+    ("cancelled_and_completed.csv", "13:00", 0, 2,
+     ["cancelled_and_completed.csv row 2 (cancelled) and", "cancelled_and_completed.csv row 3 "
+      "(completed): order WO-1044 cannot be both cancelled and completed"]),
+    ("new_order_unknown_tech.csv", "13:00", 0, 2,
+     ["new_order_unknown_tech.csv row 2 (new_order), preferred_techs='T01;T99': unknown "
+      "technician T99"]),
+    ("new_order_missing_columns.csv", "13:00", 0, 2,
+     ["row 2, service_min='': is required", "row 2, lat='': is required for a new order",
+      "row 2, lon='': is required for a new order"]),
+    ("unknown_kind.csv", "13:00", 0, 2,
+     ["unknown_kind.csv row 2, event='exploded': unknown event",
+      "unknown_kind.csv row 3, order_id='': is required for a completed event"]),
+    ("unknown_order.csv", "13:00", 0, 2,
+     ["unknown_order.csv row 2 (completed), order_id='WO-9999': unknown order",
+      "unknown_order.csv row 3 (unavailable), tech_id='T99': unknown technician"]),
+    ("completed.csv", "2026-12-02 13:00", 0, 2,
+     ["now=2026-12-02 13:00: not on the plan date 2026-12-01"]),
+]
+
+
+@pytest.fixture(scope="session")
+def demo_plan(tmp_path_factory):
+    """The demo planned once for the corpus, quickly (the plan need not be the best)."""
+    folder = tmp_path_factory.mktemp("demo-plan")
+    assert main(["solve", str(DEMO), "--out", str(folder), "--time-limit", "5",
+                 "--solution-limit", "30", "--quiet"]) == 0
+    return folder / "schedule.json"
+
+
+def _events(name: str, plan: Path, folder: Path) -> Path:
+    """The corpus file, with ``{tech:ORDER}`` replaced by the technician planned for ORDER."""
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    if "{tech:" not in text:
+        return CORPUS / name
+    techs = {s.order_id: r.tech_id for r in read_json(plan).routes for s in r.stops}
+    path = folder / name
+    path.write_text(re.sub(r"\{tech:([^}]+)\}", lambda m: techs[m[1]], text), encoding="utf-8")
+    return path
+
+
+def _run_replan(plan, events, now, freeze, out, capsys):
+    code = main(["replan", str(plan), str(events), "--now", now, "--freeze-min", str(freeze),
+                 "--time-limit", "1", "--solution-limit", "20", "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.parametrize(("name", "now", "freeze", "code", "texts"), CASES,
+                         ids=[f"{c[0]}@{c[1]}" for c in CASES])
+def test_replan_corpus(demo_plan, tmp_path, capsys, name, now, freeze, code, texts):
+    """Each event file of the corpus gives its exit code and says what it must (errors and
+    warnings name the file and row); a re-plan written succeeds `fsopt verify` alone."""
+    out = tmp_path / "out"
+    got, output = _run_replan(demo_plan, _events(name, demo_plan, tmp_path), now, freeze, out,
+                              capsys)
+    flat = " ".join(output.split())
+    assert got == code, output
+    for text in texts:
+        assert text in flat, output
+    if code == 0:
+        changes = (out / "changes.csv").read_text(encoding="utf-8")
+        assert all(t in " ".join(changes.split()) for t in texts if "row" in t)
+        assert main(["verify", str(out / "schedule.json")]) == 0, capsys.readouterr().out
+    else:
+        assert not out.exists()
+
+
+def test_a_replan_of_a_replan_verifies(demo_plan, tmp_path, capsys):
+    """Re-planned at 13:00 (combo) and again at 15:00 in the same folder: the second
+    schedule.json embeds the first, which embeds the plan; all three verify, and what was
+    settled at 13:00 stays settled (not planned again, events about it only warned)."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    shutil.copy(demo_plan, folder / "schedule.json")
+    code, output = _run_replan(folder / "schedule.json", CORPUS / "combo.csv", "13:00", 30,
+                               folder, capsys)
+    assert code == 0, output
+    first, first_record = read_document(folder / "schedule.json")
+    assert first_record is not None and first_record.before is None
+    code, output = _run_replan(folder / "schedule.json", CORPUS / "later.csv", "15:00", 20,
+                               folder, capsys)
+    assert code == 0, output
+    second, record = read_document(folder / "schedule.json")
+    assert record.before is not None and record.published == first
+    settled = set(first_record.frozen) | set(first_record.cancelled)
+    routed = {s.order_id for r in second.routes for s in r.stops}
+    assert not settled & (routed | {u.order_id for u in second.unassigned})
+    for path in ("schedule.json", "schedule-before-1500.json", "schedule-before-1300.json"):
+        assert main(["verify", str(folder / path)]) == 0, capsys.readouterr().out

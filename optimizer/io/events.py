@@ -23,7 +23,7 @@ from optimizer.io.load import order_from_row
 from optimizer.io.schemas import WORK_ORDER_COLUMNS, RowReader, check_columns
 from optimizer.io.tables import Row, Table, read_table
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
-from optimizer.replan import EVENT_KINDS, Event
+from optimizer.replan import EVENT_KINDS, ORDER_KINDS, Event
 
 EVENT_COLUMNS = {
     "required": ("event",),
@@ -54,6 +54,19 @@ def _table(path: Path) -> Table:
     rows = tuple(Row(k, {c: text(v) for c, v in ((c.lower(), v) for c, v in item.items())})
                  for k, item in enumerate(items, start=1))
     return Table(path, columns, rows)
+
+
+def _require(r: RowReader, kind: str, xy) -> None:
+    """Name every column the event needs but lacks, all of them."""
+    needed = {"position": ("tech_id",), "unavailable": ("tech_id", "time"),
+              "duration": ("order_id", "service_min")}.get(kind)
+    needed = needed or (("order_id",) if kind in ORDER_KINDS else ())
+    for column in needed:
+        if not r.text(column):
+            r.fail(column, f"is required for a {kind} event")
+    if kind == "position" and xy is None and not (r.text("lat") or r.text("lon")):
+        for column in ("lat", "lon"):
+            r.fail(column, "is required for a position event")
 
 
 def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]:
@@ -88,6 +101,7 @@ def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]
             events.append(Event(kind, order_id=order.order_id, order=order, source=source))
             continue
         xy = r.coordinates("lat", "lon")
+        _require(r, kind, xy)
         events.append(Event(
             kind,
             order_id=r.text("order_id"),

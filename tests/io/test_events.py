@@ -56,3 +56,15 @@ def test_events_survive_a_round_trip_through_json_dicts():
     assert again == events
     assert again[0].source == "e.csv row 2"
     assert again[1].time.tzinfo == ZoneInfo(TZ)
+
+
+def test_every_missing_column_of_an_event_is_named(tmp_path):
+    """A position without lat and lon and tech, a completed without order: each column named."""
+    path = tmp_path / "events.csv"
+    path.write_text("event,order_id,tech_id,lat,lon,time\nposition,,,,,\ncompleted,,,,,\n"
+                    "unavailable,,T1,,,\n")
+    with pytest.raises(InputError) as info:
+        read_events(path, DAY, TZ)
+    assert [p.split(":")[0] for p in info.value.problems] == [
+        f"{path} row 2, tech_id=''", f"{path} row 2, lat=''", f"{path} row 2, lon=''",
+        f"{path} row 3, order_id=''", f"{path} row 4, time=''"]
