@@ -342,6 +342,7 @@ def replan(
         if moment is None:
             raise InputError(f"--now {now!r}: not a time (HH:MM or YYYY-MM-DD HH:MM)")
         now = moment
+    now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
     if not isinstance(events, Sequence) or isinstance(events, str):
         events = read_events(Path(events), problem.plan_date, problem.timezone)
     prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min,

@@ -278,6 +278,9 @@ def prepare(
     in progress. Call :func:`pin_times` with the travel matrix before solving.
     """
     settled = dict(settled or {})
+    tz = ZoneInfo(problem.timezone)
+    # local time, so that messages and file stamps show the clock of the scenario
+    now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
     facts = _Facts(now=now, freeze_until=add_s(now, freeze_min * 60))
     warnings: list[str] = []
     _check_events(problem, published, events, now, settled, facts, warnings)

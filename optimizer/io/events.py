@@ -106,7 +106,7 @@ def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]
             kind,
             order_id=r.text("order_id"),
             tech_id=r.text("tech_id"),
-            time=r.moment("time"),
+            time=time.astimezone(tz) if (time := r.moment("time")) else None,
             location=Location(xy[0], xy[1], "reported position") if xy else None,
             service_min=r.number("service_min", minimum=0),
             source=source,
