@@ -320,7 +320,7 @@ def prepare(
         if oid in pinned:
             tech_id, start = pinned[oid]
             order = replace(order, excluded_techs=frozenset(techs - {tech_id}),
-                            time_windows=(TimeWindow(start, start),))
+                            time_windows=(TimeWindow(start, start),), pinned=True)
         open_orders.append(order)
     rest = replace(problem, orders=tuple(open_orders), shifts=tuple(shifts))
     remaining = replace(problem, orders=tuple(plain_orders), shifts=tuple(shifts))
@@ -485,7 +485,7 @@ def pin_times(prepared: Prepared, matrix: TravelMatrix) -> Prepared:
         for o in released:
             base = plain[o.order_id]
             changed[o.order_id] = replace(o, time_windows=base.time_windows,
-                                          excluded_techs=base.excluded_techs)
+                                          excluded_techs=base.excluded_techs, pinned=False)
             del pinned[o.order_id]
         if released:
             warnings.append(f"{shift.tech_id}: {', '.join(o.order_id for o in released)} "

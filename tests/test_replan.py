@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from dataclasses import replace
@@ -467,8 +468,25 @@ def test_replan_corpus(demo_plan, tmp_path, capsys, name, now, freeze, code, tex
         changes = (out / "changes.csv").read_text(encoding="utf-8")
         assert all(t in " ".join(changes.split()) for t in texts if "row" in t)
         assert main(["verify", str(out / "schedule.json")]) == 0, capsys.readouterr().out
+        _freeze_kept(demo_plan, out, now, freeze, _events(name, demo_plan, tmp_path))
     else:
         assert not out.exists()
+
+
+def _freeze_kept(plan: Path, out: Path, now: str, freeze: float, events: Path) -> None:
+    """Every visit of the freeze horizon stays with its technician (none moved or dropped),
+    unless its technician is unavailable."""
+    published = read_json(plan)
+    start = datetime.combine(published.plan_date, datetime.strptime(now, "%H:%M").time(),
+                             ZoneInfo(published.timezone))
+    away = {e.tech_id for e in read_events(events, published.plan_date, published.timezone)
+            if e.kind == "unavailable"}
+    horizon = {s.order_id for r in published.routes if r.tech_id not in away for s in r.stops
+               if start <= s.start < start + timedelta(minutes=freeze)}
+    with (out / "changes.csv").open(encoding="utf-8") as fh:
+        statuses = {row["order_id"]: row["status"] for row in csv.DictReader(fh)}
+    assert {o: statuses[o] for o in horizon if statuses[o] not in (
+        "kept", "retimed", "completed", "in progress", "cancelled")} == {}
 
 
 def test_a_replan_of_a_replan_verifies(demo_plan, tmp_path, capsys):
@@ -493,3 +511,14 @@ def test_a_replan_of_a_replan_verifies(demo_plan, tmp_path, capsys):
     assert not settled & (routed | {u.order_id for u in second.unassigned})
     for path in ("schedule.json", "schedule-before-1500.json", "schedule-before-1300.json"):
         assert main(["verify", str(folder / path)]) == 0, capsys.readouterr().out
+
+
+def test_a_pinned_visit_is_kept_even_when_leaving_it_out_is_cheaper(line_plan):
+    """With drop penalties of a cent every open order is cheaper left out, but B, which t1
+    is already driving to at 09:40, is still served: a pinned visit is never dropped."""
+    cheap = replace(EN_ROUTE, weights=replace(EN_ROUTE.weights, drop_penalty={
+        p: 0.01 for p in Priority}))
+    prepared = pin_times(prepare(cheap, line_plan, [], at("09:40")), LINE)
+    new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
+    assert _starts(new) == {"B": ("t1", at("10:00"))}
+    assert {u.order_id for u in new.unassigned} == {"C", "never"}
