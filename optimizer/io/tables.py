@@ -65,7 +65,9 @@ def read_table(path: Path) -> Table:
     """
     try:
         if path.suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+            # blank lines count as rows, as in a spreadsheet, so that row numbers stay right
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                                skip_blank_lines=False)
         elif path.suffix == ".xlsx":
             frame = pd.read_excel(path, dtype=object)
         else:

@@ -18,9 +18,10 @@ TZ = "Europe/Vaduz"
 
 
 def test_each_event_remembers_its_file_and_row(tmp_path):
-    """The header is row 1 of a CSV; in JSON, row N is the N-th object."""
+    """The header is row 1 of a CSV and a blank line is a row too (as in a spreadsheet);
+    in JSON, row N is the N-th object."""
     csv = tmp_path / "events.csv"
-    csv.write_text("event,order_id,tech_id\ncompleted,o1,\n,,\ncancelled,o2,\n")
+    csv.write_text("event,order_id,tech_id\ncompleted,o1,\n\ncancelled,o2,\n")
     js = tmp_path / "events.json"
     js.write_text('[{"event": "completed", "order_id": "o1"}, {"event": "cancelled", '
                   '"order_id": "o2"}]')
