@@ -20,13 +20,13 @@ from optimizer.geo.providers import AddressResolver
 from optimizer.io.config import safe_folder_name
 from optimizer.io.events import read_events
 from optimizer.io.load import LoadedScenario, load_scenario
-from optimizer.io.schedule_json import read_json
+from optimizer.io.schedule_json import ReplanRecord, read_document, write_json
 from optimizer.io.schemas import parse_clock, parse_datetime
 from optimizer.io.tables import find_table
 from optimizer.io.write import safe_frame, write_outputs
 from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
-from optimizer.replan import ChangeList, Event, Prepared, change_list, prepare
+from optimizer.replan import ChangeList, Event, Prepared, change_list, pin_times, prepare
 from optimizer.report.compare import OrderChange, kpi_row, order_changes
 from optimizer.report.html import compare_report, sweep_report
 from optimizer.report.kpis import with_kpis
@@ -280,7 +280,11 @@ REPLAN_TIME_LIMIT_S = 6.0
 
 @dataclass(frozen=True, slots=True)
 class ReplanResult:
-    """A re-plan: the rest of the day as a problem, its schedule, and what changed."""
+    """A re-plan: the rest of the day as a problem, its schedule, and what changed.
+
+    ``record`` is what :func:`write_replan` stores in ``schedule.json`` so that
+    ``fsopt verify`` (and a later re-plan) can rebuild the re-planned problem.
+    """
 
     scenario: LoadedScenario
     prepared: Prepared
@@ -288,10 +292,34 @@ class ReplanResult:
     schedule: Schedule
     changes: ChangeList
     published: Schedule
+    record: ReplanRecord | None = None
+
+
+def _planned_for(published: Schedule, record: ReplanRecord | None,
+                 scenario: str | Path | None) -> tuple[LoadedScenario, Problem, dict[str, str]]:
+    """The scenario, the problem ``published`` was planned for (without pins and
+    promises) and the orders settled before it: the scenario's own problem for a
+    plan made by a solve, else rebuilt from its re-plan record."""
+    if record is None:
+        loaded = load_scenario(scenario or published.meta.scenario)
+        problem, _ = geocode(loaded)
+        return loaded, problem, {}
+    loaded, _base, prepared, _matrix = _rebuild(record, scenario)
+    return loaded, prepared.remaining, dict(prepared.settled)
+
+
+def _rebuild(record: ReplanRecord, scenario: str | Path | None
+             ) -> tuple[LoadedScenario, Problem, Prepared, TravelMatrix]:
+    """The re-planned problem a record describes, with its base problem and matrix."""
+    loaded, base, settled = _planned_for(record.published, record.before, scenario)
+    prepared = prepare(base, record.published, record.events, record.now,
+                       freeze_min=record.freeze_min, settled=settled)
+    matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
+    return loaded, base, pin_times(prepared, matrix), matrix
 
 
 def replan(
-    schedule: str | Path | Schedule,
+    schedule: str | Path | Schedule | ReplanResult,
     events: str | Path | Sequence[Event],
     now: datetime | str,
     *,
@@ -303,29 +331,38 @@ def replan(
 ) -> ReplanResult:
     """Re-plan the rest of the day from a published schedule and events.
 
-    ``now`` is a datetime or ``"HH:MM"`` on the plan date. ``events`` is a CSV or
-    JSON file (see :mod:`optimizer.io.events`) or a list of
+    ``schedule`` is a ``schedule.json`` (of a solve or of an earlier re-plan), a
+    :class:`Schedule` made by a solve, or an earlier :class:`ReplanResult`. ``now``
+    is a datetime or ``"HH:MM"`` on the plan date. ``events`` is a CSV or JSON
+    file (see :mod:`optimizer.io.events`) or a list of
     :class:`~optimizer.replan.Event`. The scenario defaults to the one recorded
     in the schedule. The search starts from the published routes.
     """
-    published = schedule if isinstance(schedule, Schedule) else read_json(Path(schedule))
-    loaded = load_scenario(scenario or published.meta.scenario)
-    problem, _ = geocode(loaded)
+    if isinstance(schedule, ReplanResult):
+        published, before = schedule.schedule, schedule.record
+    elif isinstance(schedule, Schedule):
+        published, before = schedule, None
+    else:
+        published, before = read_document(Path(schedule))
+    loaded, problem, settled = _planned_for(published, before, scenario)
+    tz = ZoneInfo(problem.timezone)
     if isinstance(now, str):
-        moment = parse_clock(now, problem.plan_date, ZoneInfo(problem.timezone)) or \
-            parse_datetime(now, ZoneInfo(problem.timezone))
+        moment = parse_clock(now, problem.plan_date, tz) or parse_datetime(now, tz)
         if moment is None:
             raise InputError(f"--now {now!r}: not a time (HH:MM or YYYY-MM-DD HH:MM)")
         now = moment
+    now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
     if not isinstance(events, Sequence) or isinstance(events, str):
         events = read_events(Path(events), problem.plan_date, problem.timezone)
-    prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min)
+    prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min,
+                       settled=settled)
     # a dispatcher needs the new plan within seconds: at most REPLAN_TIME_LIMIT_S by default
     params = replace(loaded.params, time_limit_s=time_limit_s or min(
         loaded.params.time_limit_s, REPLAN_TIME_LIMIT_S))
     if solution_limit is not None:
         params = replace(params, solution_limit=solution_limit)
     matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
+    prepared = pin_times(prepared, matrix)
     new = solve(prepared.problem, matrix, params, on_solution=on_solution,
                 initial_routes=prepared.initial_routes)
     new = with_kpis(prepared.problem, replace(new, meta=replace(new.meta,
@@ -333,7 +370,10 @@ def replan(
     new = add_leg_geometry(new, prepared.problem, base_dir=loaded.folder)
     changes = change_list(published, prepared, new,
                           tolerance_min=prepared.problem.weights.retime_tolerance_min)
-    return ReplanResult(loaded, prepared, matrix, new, changes, published)
+    record = ReplanRecord(now=now, freeze_min=freeze_min, events=tuple(events),
+                          published=published, before=before, frozen=dict(prepared.frozen),
+                          cancelled=tuple(sorted(prepared.cancelled)))
+    return ReplanResult(loaded, prepared, matrix, new, changes, published, record)
 
 
 def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
@@ -342,23 +382,30 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     Written into the published plan's folder, the previous ``schedule.json`` is
     kept as ``schedule-before-HHMM.json`` and only the pages of technicians whose
     route changed are rewritten (their links stay the same); the index says what
-    changed.
+    changed. ``schedule.json`` gets a ``replan`` section (docs/schedule-format.md),
+    so that ``fsopt verify`` checks it with no other input. The warnings of the
+    change list are rows of ``changes.csv`` with status ``warning``.
     """
     stamp = f"{result.prepared.now:%H%M}"
     previous = out_dir / "schedule.json"
     if previous.exists():
         shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
     paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
+    paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
     notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,
                         changed=notes, **result.scenario.maps)
     paths["maps"] = next(p for p in pages if p.name == "index.html")
-    frame = pd.DataFrame([{
+    rows = [{
         "order_id": c.order_id, "status": c.status, "old_tech": c.old_tech or "",
         "new_tech": c.new_tech or "",
         "old_start": f"{c.old_start:%H:%M}" if c.old_start else "",
         "new_start": f"{c.new_start:%H:%M}" if c.new_start else "", "reason": c.reason,
-    } for c in result.changes.orders])
+    } for c in result.changes.orders]
+    rows += [{"order_id": "", "status": "warning", "old_tech": "", "new_tech": "",
+              "old_start": "", "new_start": "", "reason": w} for w in result.changes.warnings]
+    frame = pd.DataFrame(rows, columns=["order_id", "status", "old_tech", "new_tech",
+                                        "old_start", "new_start", "reason"])
     paths["changes"] = out_dir / "changes.csv"
     safe_frame(frame).to_csv(paths["changes"], index=False)
     return paths
@@ -378,13 +425,58 @@ def write_geocoding(loaded: LoadedScenario, result: GeocodeResult,
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
     """Check a written schedule against its scenario; returns the violations found.
 
-    The scenario defaults to the folder recorded in the schedule's meta.
+    The scenario defaults to the folder recorded in the schedule's meta. A
+    re-planned schedule is checked against the problem rebuilt from its
+    ``replan`` section (events, ``now``, freeze horizon, and the published
+    schedule it started from, itself checked the same way); every order of that
+    problem must then be exactly once on a route, unassigned, completed or in
+    progress, or cancelled.
     """
-    schedule = read_json(Path(schedule_path))
-    loaded = load_scenario(scenario or schedule.meta.scenario)
-    problem, _ = geocode(loaded)
-    matrix = travel_matrix(problem, base_dir=loaded.folder)
-    return verify(problem, matrix, schedule)
+    schedule, record = read_document(Path(schedule_path))
+    return _verify_schedule(schedule, record, scenario)
+
+
+def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
+                     scenario: str | Path | None) -> list[str]:
+    if record is None:
+        loaded = load_scenario(scenario or schedule.meta.scenario)
+        problem, _ = geocode(loaded)
+        matrix = travel_matrix(problem, base_dir=loaded.folder)
+        return verify(problem, matrix, schedule)
+    at = f"the published plan re-planned at {record.now:%H:%M}"
+    issues = [f"{at}: {issue}" for issue in
+              _verify_schedule(record.published, record.before, scenario)]
+    _loaded, base, prepared, matrix = _rebuild(record, scenario)
+    issues += verify(prepared.problem, matrix, schedule)
+    issues += _accounting(base, prepared, schedule, record)
+    return issues
+
+
+def _accounting(base: Problem, prepared: Prepared, schedule: Schedule,
+                record: ReplanRecord) -> list[str]:
+    """Every order of the published day once: routed, unassigned, frozen or cancelled,
+    and the frozen and cancelled orders recorded are those the events give."""
+    issues = []
+    for order_id in sorted(set(record.frozen) | set(prepared.frozen)):
+        said, found = record.frozen.get(order_id), prepared.frozen.get(order_id)
+        if said != found:
+            issues.append(f"order {order_id}: recorded as {said or 'open'}, but the events and "
+                          f"the published plan make it {found or 'open'}")
+    for order_id in sorted(set(record.cancelled) ^ set(prepared.cancelled)):
+        where = ("only in the file" if order_id in record.cancelled
+                 else "by the events but not recorded")
+        issues.append(f"order {order_id}: cancelled {where}")
+    seen: dict[str, int] = {}
+    places = [*(s.order_id for r in schedule.routes for s in r.stops),
+              *(u.order_id for u in schedule.unassigned), *record.frozen, *record.cancelled]
+    for order_id in places:
+        seen[order_id] = seen.get(order_id, 0) + 1
+    new = [e.order.order_id for e in record.events if e.kind == "new_order" and e.order]
+    for order_id in [*(o.order_id for o in base.orders), *new]:
+        if seen.get(order_id, 0) != 1:
+            issues.append(f"order {order_id}: appears {seen.get(order_id, 0)} times on a route, "
+                          "unassigned, completed, in progress or cancelled (must be 1)")
+    return issues
 
 
 __all__ = [

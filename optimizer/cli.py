@@ -512,6 +512,8 @@ def _replan(args: argparse.Namespace) -> int:
     counts = Counter(c.status for c in changes.orders)
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
     out.print(f"Technicians whose page changed: {', '.join(changes.changed_techs) or 'none'}")
+    for warning in changes.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
     paths = api.write_replan(result, args.out or args.schedule.parent)
     out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0

@@ -88,6 +88,9 @@ class WorkOrder:
     #: Re-planning: the technician and start time already promised (soft; see ObjectiveWeights).
     promised_tech: str | None = None
     promised_start: datetime | None = None
+    #: Re-planning: kept as published (freeze horizon, or the technician is driving to it);
+    #: leaving it out costs :func:`pinned_drop_penalty`.
+    pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,13 @@ class ObjectiveWeights:
     reassign_cost: float = 50.0
     retime_cost_per_min: float = 1.0
     retime_tolerance_min: float = 30.0
+
+
+def pinned_drop_penalty(weights: ObjectiveWeights) -> float:
+    """What leaving out a pinned visit costs: ten times the highest drop penalty, and at
+    least 10 million, more than any day's other costs (re-planning pins only visits that
+    fit, so this never forces an infeasible plan)."""
+    return max(10 * max(weights.drop_penalty.values(), default=0.0), 1e7)
 
 
 @dataclass(frozen=True, slots=True)

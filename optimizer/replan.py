@@ -2,42 +2,70 @@
 
 :func:`prepare` turns a published schedule, a "now" and events into a new
 :class:`~optimizer.model.Problem` for the rest of the day: each shift restarts
-from where its technician is at "now"; completed and in-progress visits are
-frozen (taken out of the problem); visits inside the freeze horizon are pinned
-to their technician and time; every still-open order carries the technician
-and start it was promised, which the objective charges to change
-(``reassign_cost``, ``retime_cost_per_min`` beyond ``retime_tolerance_min``).
-:func:`change_list` says, per order and per technician, what changed.
+from where its technician is at "now" (the reported position, the job in
+progress, the visit they are driving to, or the last visit done); completed and
+in-progress visits are frozen (taken out of the problem); visits inside the
+freeze horizon are pinned to their technician and time (:func:`pin_times` moves
+a pin that can no longer be made to the earliest start its technician can make,
+so that a pinned visit is never dropped for timing); every still-open order
+carries the technician and start it was promised, which the objective charges
+to change (``reassign_cost``, ``retime_cost_per_min`` beyond
+``retime_tolerance_min``). :func:`change_list` says, per order and per
+technician, what changed, and lists the warnings about events that were
+overridden or had no effect.
+
+Times are added as real elapsed time (:func:`~optimizer.solve.timing.add_s`), so a
+re-plan on a daylight-saving day promises the right times.
 
 Pure: no files, no network, no solver (the caller solves).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
 from optimizer.model import (
     Break,
     Location,
     Problem,
+    Route,
     Schedule,
     Shift,
     Stop,
     TimeWindow,
+    TravelMatrix,
     WorkOrder,
+)
+from optimizer.solve.timing import (
+    Visit,
+    add_s,
+    breaks_s,
+    elapsed_s,
+    service_s,
+    simulate,
+    to_datetime,
+    to_s,
+    travel_s,
 )
 
 EVENT_KINDS = ("completed", "in_progress", "position", "unavailable", "new_order", "cancelled",
                "duration")
+#: Kinds of event about one existing order.
+ORDER_KINDS = ("completed", "in_progress", "cancelled", "duration")
+#: A position reported this close to the job in progress counts as being at the job.
+ON_SITE_M = 200.0
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """Something that happened. ``time`` is the expected finish for ``in_progress``,
-    the start of absence for ``unavailable``; ``order`` is set for ``new_order``."""
+    the start of absence for ``unavailable``; ``order`` is set for ``new_order``;
+    ``source`` says where the event came from (``events.csv row 3``) for messages."""
 
     kind: str
     order_id: str = ""
@@ -46,17 +74,30 @@ class Event:
     location: Location | None = None
     service_min: float | None = None
     order: WorkOrder | None = None
+    source: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """The rest of the day as a problem, a warm start, and what is already settled."""
+    """The rest of the day as a problem, a warm start, and what is already settled.
+
+    ``pinned`` maps each visit kept as it is (freeze horizon, or the visit a
+    technician is already driving to) to its technician and promised start.
+    ``remaining`` is the same problem without pins and promises: the base of a
+    later re-plan. ``settled`` holds every order completed, in progress or
+    cancelled at this or an earlier re-plan. ``warnings`` name the events that
+    were overridden or had no effect.
+    """
 
     problem: Problem
     initial_routes: Mapping[str, tuple[str, ...]]
     frozen: Mapping[str, str]
     cancelled: frozenset[str]
     now: datetime
+    pinned: Mapping[str, tuple[str, datetime]] = field(default_factory=dict)
+    remaining: Problem | None = None
+    settled: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,40 +117,146 @@ class OrderChange:
 class ChangeList:
     orders: tuple[OrderChange, ...]
     changed_techs: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     def count(self, *statuses: str) -> int:
         return sum(c.status in statuses for c in self.orders)
 
 
-def _check_events(problem: Problem, published: Schedule, events: Sequence[Event]) -> None:
+def _where(k: int, e: Event) -> str:
+    return f"{e.source} ({e.kind})" if e.source else f"event {k} ({e.kind})"
+
+
+@dataclass(slots=True)
+class _Facts:
+    """The events, by kind; a later event of the same kind and key overrides an earlier one."""
+
+    now: datetime
+    freeze_until: datetime
+    completed: dict[str, str] = field(default_factory=dict)
+    in_progress: dict[str, tuple[datetime | None, str]] = field(default_factory=dict)
+    cancelled: dict[str, str] = field(default_factory=dict)
+    durations: dict[str, tuple[float, str]] = field(default_factory=dict)
+    positions: dict[str, tuple[Location, str]] = field(default_factory=dict)
+    away: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    new_orders: list[WorkOrder] = field(default_factory=list)
+
+
+def _check_events(problem: Problem, published: Schedule, events: Sequence[Event],
+                  now: datetime, settled: Mapping[str, str], facts: _Facts,
+                  warnings: list[str]) -> None:
+    """Fill ``facts`` from the events; every bad event is reported in one InputError."""
     orders = {o.order_id for o in problem.orders}
     techs = {t.tech_id for t in problem.technicians}
-    problems = []
-    new_ids = set()
+    routed = {s.order_id for r in published.routes for s in r.stops}
+    problems: list[str] = []
+    local = now.astimezone(ZoneInfo(problem.timezone))
+    if local.date() != problem.plan_date:
+        problems.append(f"now={local:%Y-%m-%d %H:%M}: not on the plan date "
+                        f"{problem.plan_date} (a re-plan continues the published day)")
+    new_ids: dict[str, str] = {}
+    states: dict[str, dict[str, str]] = {}
     for k, e in enumerate(events, start=1):
-        where = f"event {k} ({e.kind})"
+        where = _where(k, e)
         if e.kind not in EVENT_KINDS:
             problems.append(f"{where}: unknown kind (use {', '.join(EVENT_KINDS)})")
-        elif e.kind == "new_order":
-            if e.order is None or e.order.location is None:
-                problems.append(f"{where}: a new order needs order_id, lat, lon and service_min")
-            elif e.order.order_id in orders or e.order.order_id in new_ids:
-                problems.append(f"{where}: order_id={e.order.order_id!r} already exists")
-            else:
-                new_ids.add(e.order.order_id)
-        elif e.kind in ("completed", "in_progress", "cancelled", "duration"):
+            continue
+        if e.kind == "new_order":
+            _check_new_order(where, e, orders, settled, techs, new_ids, problems, facts)
+            continue
+        if e.kind in ORDER_KINDS:
+            label = f"{where}, order_id={e.order_id!r}"
+            if e.order_id in settled:
+                warnings.append(f"{label}: ignored: the order was already "
+                                f"{settled[e.order_id]} at an earlier re-plan")
+                continue
             if e.order_id not in orders:
-                problems.append(f"{where}: unknown order_id={e.order_id!r}")
+                problems.append(f"{label}: unknown order")
+                continue
+            if e.kind == "in_progress" and e.order_id not in routed:
+                problems.append(f"{label}: the order is on no route of the published plan, so "
+                                "no technician is known to be doing it")
+                continue
+            if e.kind == "completed" and e.order_id not in routed:
+                warnings.append(f"{label}: the order was on no route of the published plan; "
+                                "counted as completed")
             if e.kind == "duration" and (e.service_min is None or e.service_min < 0):
-                problems.append(f"{where}: service_min must be given and >= 0")
-        if e.kind in ("position", "unavailable") and e.tech_id not in techs:
-            problems.append(f"{where}: unknown tech_id={e.tech_id!r}")
-        if e.kind == "position" and e.location is None:
-            problems.append(f"{where}: a position needs lat and lon")
-        if e.kind == "unavailable" and e.time is None:
-            problems.append(f"{where}: needs the time from which the technician is away")
+                problems.append(f"{label}: service_min must be given and >= 0")
+                continue
+            states.setdefault(e.order_id, {})[e.kind] = where
+        if e.kind in ("position", "unavailable"):
+            label = f"{where}, tech_id={e.tech_id!r}"
+            if e.tech_id not in techs:
+                problems.append(f"{label}: unknown technician")
+                continue
+            if e.kind == "position" and e.location is None:
+                problems.append(f"{label}: a position needs lat and lon")
+                continue
+            if e.kind == "unavailable" and e.time is None:
+                problems.append(f"{label}: needs the time from which the technician is away")
+                continue
+        _record(e, where, facts, warnings)
+    for order_id, kinds in states.items():
+        for other in ("completed", "in_progress"):
+            if "cancelled" in kinds and other in kinds:
+                problems.append(f"{kinds['cancelled']} and {kinds[other]}: order {order_id} "
+                                f"cannot be both cancelled and {other.replace('_', ' ')}")
+        if "completed" in kinds and "in_progress" in kinds and "cancelled" not in kinds:
+            warnings.append(f"{kinds['in_progress']}, order_id={order_id!r}: ignored: "
+                            f"{kinds['completed']} says the order is completed")
+            del facts.in_progress[order_id]
     if problems:
         raise InputError(problems)
+
+
+def _check_new_order(where, e, orders, settled, techs, new_ids, problems, facts) -> None:
+    order = e.order
+    if order is None:
+        problems.append(f"{where}: a new order needs its order fields")
+        return
+    label = f"{where}, order_id={order.order_id!r}"
+    bad = [] if order.order_id else ["order_id"]
+    if order.location is None or not order.location.located:
+        bad.append("lat and lon")
+    if bad:
+        problems.append(f"{label}: a new order needs {' and '.join(bad)}")
+        return
+    if order.order_id in orders or order.order_id in settled:
+        problems.append(f"{label}: the order already exists")
+        return
+    if order.order_id in new_ids:
+        problems.append(f"{label}: also given by {new_ids[order.order_id]}")
+        return
+    new_ids[order.order_id] = where
+    fine = True
+    for column, names in (("preferred_techs", order.preferred_techs),
+                          ("excluded_techs", order.excluded_techs)):
+        unknown = sorted(names - techs)
+        if unknown:
+            problems.append(f"{where}, {column}={';'.join(sorted(names))!r}: unknown "
+                            f"technician {', '.join(unknown)}")
+            fine = False
+    if fine:
+        facts.new_orders.append(order)
+
+
+def _record(e: Event, where: str, facts: _Facts, warnings: list[str]) -> None:
+    """Store one valid event; say so when it overrides an earlier one with another value."""
+    keyed = {
+        "in_progress": (facts.in_progress, e.order_id, e.time),
+        "duration": (facts.durations, e.order_id, e.service_min),
+        "position": (facts.positions, e.tech_id, e.location),
+        "unavailable": (facts.away, e.tech_id, e.time),
+    }
+    if e.kind in keyed:
+        table, key, value = keyed[e.kind]
+        if key in table and table[key][0] != value:
+            warnings.append(f"{where}: overrides {table[key][1]} (the later row wins)")
+        table[key] = (value, where)
+    elif e.kind == "completed":
+        facts.completed.setdefault(e.order_id, where)
+    elif e.kind == "cancelled":
+        facts.cancelled.setdefault(e.order_id, where)
 
 
 def prepare(
@@ -119,24 +266,24 @@ def prepare(
     now: datetime,
     *,
     freeze_min: float = 0.0,
+    settled: Mapping[str, str] | None = None,
 ) -> Prepared:
     """The problem for the rest of the day after ``events``, as seen at ``now``.
 
-    Without an event, a visit whose planned end is before ``now`` counts as
-    completed, and one that started before ``now`` as in progress.
+    ``problem`` is the problem ``published`` was planned for, without pins and
+    promises (the scenario's, or the ``remaining`` of the re-plan that made it);
+    ``settled`` the orders settled at earlier re-plans (events about them are
+    ignored with a warning). Without an event, a visit whose planned end is
+    before ``now`` counts as completed, and one that started before ``now`` as
+    in progress. Call :func:`pin_times` with the travel matrix before solving.
     """
-    _check_events(problem, published, events)
-    by_kind: dict[str, list[Event]] = {}
-    for e in events:
-        by_kind.setdefault(e.kind, []).append(e)
-    completed = {e.order_id for e in by_kind.get("completed", [])}
-    in_progress = {e.order_id: e.time for e in by_kind.get("in_progress", [])}
-    cancelled = frozenset(e.order_id for e in by_kind.get("cancelled", []))
-    durations = {e.order_id: e.service_min for e in by_kind.get("duration", [])}
-    positions = {e.tech_id: e.location for e in by_kind.get("position", [])}
-    away = {e.tech_id: e.time for e in by_kind.get("unavailable", [])}
-    freeze_until = now + timedelta(minutes=freeze_min)
-    orders = {o.order_id: o for o in problem.orders}
+    settled = dict(settled or {})
+    tz = ZoneInfo(problem.timezone)
+    # local time, so that messages and file stamps show the clock of the scenario
+    now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
+    facts = _Facts(now=now, freeze_until=add_s(now, freeze_min * 60))
+    warnings: list[str] = []
+    _check_events(problem, published, events, now, settled, facts, warnings)
     routes = {r.shift_id: r for r in published.routes}
 
     frozen: dict[str, str] = {}
@@ -145,66 +292,222 @@ def prepare(
     shifts: list[Shift] = []
     initial: dict[str, tuple[str, ...]] = {}
     for shift in problem.shifts:
-        route = routes.get(shift.shift_id)
-        stops = route.stops if route else ()
-        anchor_place, anchor_time = shift.start_location, max(now, shift.start)
-        open_ids: list[str] = []
-        for stop in stops:
-            oid = stop.order_id
-            if oid in cancelled:
-                continue
-            if oid in completed or (oid not in in_progress and stop.end <= now):
-                frozen[oid] = "completed"
-                anchor_place, anchor_time = stop.location, max(now, stop.end)
-            elif oid in in_progress or stop.start <= now:
-                frozen[oid] = "in progress"
-                finish = in_progress.get(oid) or stop.end
-                if oid in durations:
-                    finish = stop.start + timedelta(minutes=durations[oid] * _efficiency(
-                        problem, shift))
-                anchor_place, anchor_time = stop.location, max(now, finish)
-            else:
-                open_ids.append(oid)
-                promised[oid] = (shift.tech_id, stop.start)
-                if stop.start < freeze_until:
-                    pinned[oid] = (shift.tech_id, stop.start)
-        if shift.tech_id in positions:
-            anchor_place = positions[shift.tech_id]
-        end = shift.end
-        overtime = shift.max_overtime_min
-        if shift.tech_id in away:
-            end, overtime = min(end, away[shift.tech_id]), 0.0
-        if anchor_time >= end + timedelta(minutes=overtime):
+        restart = _restart(problem, shift, routes.get(shift.shift_id), facts, frozen, warnings)
+        if restart is None:
             continue
-        taken = route.breaks if route else ()
-        shifts.append(replace(
-            shift, start=anchor_time, start_location=anchor_place, end=max(end, anchor_time),
-            max_overtime_min=overtime,
-            breaks=_remaining_breaks(shift.breaks, taken, now, anchor_time, end)))
-        initial[shift.shift_id] = tuple(open_ids)
+        new_shift, open_stops, pins = restart
+        shifts.append(new_shift)
+        initial[shift.shift_id] = tuple(s.order_id for s in open_stops)
+        for stop in open_stops:
+            promised[stop.order_id] = (shift.tech_id, stop.start)
+        pinned.update({s.order_id: (shift.tech_id, s.start) for s in pins})
+    for order_id in facts.completed:
+        frozen.setdefault(order_id, "completed")
+    cancelled = frozenset(facts.cancelled)
 
-    new_orders = []
-    for oid, order in orders.items():
+    techs = {t.tech_id for t in problem.technicians}
+    open_orders, plain_orders = [], []
+    for order in [*problem.orders, *facts.new_orders]:
+        oid = order.order_id
         if oid in frozen or oid in cancelled:
             continue
-        if oid in durations:
-            order = replace(order, service_min=durations[oid])
+        if oid in facts.durations:
+            order = replace(order, service_min=facts.durations[oid][0])
+        plain_orders.append(order)
         if oid in promised:
             tech_id, start = promised[oid]
             order = replace(order, promised_tech=tech_id, promised_start=start)
         if oid in pinned:
             tech_id, start = pinned[oid]
-            others = {t.tech_id for t in problem.technicians} - {tech_id}
-            order = replace(order, excluded_techs=frozenset(others),
-                            time_windows=(TimeWindow(start, start),))
-        new_orders.append(order)
-    new_orders += [e.order for e in by_kind.get("new_order", [])]
-    rest = replace(problem, orders=tuple(new_orders), shifts=tuple(shifts))
-    return Prepared(rest, initial, frozen, cancelled, now)
+            order = replace(order, excluded_techs=frozenset(techs - {tech_id}),
+                            time_windows=(TimeWindow(start, start),), pinned=True)
+        open_orders.append(order)
+    rest = replace(problem, orders=tuple(open_orders), shifts=tuple(shifts))
+    remaining = replace(problem, orders=tuple(plain_orders), shifts=tuple(shifts))
+    settled.update(frozen)
+    settled.update({oid: "cancelled" for oid in cancelled})
+    return Prepared(rest, initial, frozen, cancelled, now, pinned, remaining, settled,
+                    tuple(warnings))
 
 
-def _efficiency(problem: Problem, shift: Shift) -> float:
-    return problem.technician(shift.tech_id).efficiency
+def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
+             frozen: dict[str, str], warnings: list[str]
+             ) -> tuple[Shift, list[Stop], list[Stop]] | None:
+    """Where and when ``shift`` continues after ``facts.now``, its open visits and its pins.
+
+    None when nothing of the shift is left (the technician is away, or the job in
+    progress ends after the shift and its overtime).
+    """
+    now, tech = facts.now, problem.technician(shift.tech_id)
+    stops = route.stops if route else ()
+    away = facts.away.get(shift.tech_id)
+    away_at = away[0] if away else None
+    position = facts.positions.get(shift.tech_id)
+    place, free = shift.start_location, max(now, shift.start)
+    current: tuple[Stop, datetime] | None = None
+    last = -1
+    guessed: list[tuple[int, str]] = []  # counted completed by the plan alone
+    opened: list[tuple[int, Stop, datetime]] = []
+    for i, stop in enumerate(stops):
+        oid = stop.order_id
+        if oid in facts.cancelled:
+            continue
+        end = stop.end
+        duration = facts.durations.get(oid)
+        if duration is not None:
+            end = add_s(stop.start, math.ceil(duration[0] * 60 * tech.efficiency - 1e-9))
+        # without an event, the plan says what happened (not after the technician left)
+        planned = away_at is None or stop.start < away_at
+        if oid in facts.completed or (oid not in facts.in_progress and planned and end <= now):
+            frozen[oid] = "completed"
+            if duration is not None:
+                why = ("it is completed" if oid in facts.completed
+                       else f"the visit ended at {end:%H:%M}, before now")
+                warnings.append(f"{duration[1]}, order_id={oid!r}: ignored: {why}")
+            place, free, last = stop.location, max(now, shift.start), i
+            if oid not in facts.completed:
+                guessed.append((i, oid))
+        elif oid in facts.in_progress or (planned and stop.start <= now):
+            off_m = _distance_m(position[0], stop.location) if position else 0.0
+            if oid not in facts.in_progress and off_m > ON_SITE_M:
+                # the plan says in progress, the reported position says elsewhere
+                warnings.append(
+                    f"{position[1]}, tech_id={shift.tech_id!r}: the technician is "
+                    f"{off_m / 1000:.1f} km from {oid}, which the plan has in progress until "
+                    f"{end:%H:%M}: the position wins over the plan, so {oid} counts as not "
+                    "started and is re-planned (send 'in_progress' or 'completed' for it if "
+                    "that is wrong)")
+                opened.append((i, stop, end))
+                continue
+            frozen[oid] = "in progress"
+            finish = end
+            given = facts.in_progress.get(oid, (None, ""))
+            if given[0] is not None and duration is None:
+                finish = given[0]
+            elif given[0] is not None and abs(elapsed_s(given[0], end)) >= 60:
+                warnings.append(f"{given[1]}, order_id={oid!r}: its finish {given[0]:%H:%M} is "
+                                f"overridden by {duration[1]}: the visit ends at {end:%H:%M}")
+            place, free, last = stop.location, max(now, finish), i
+            if finish > now and (current is None or finish > current[1]):
+                current = (stop, finish)
+        else:
+            opened.append((i, stop, end))
+
+    busy = current is not None
+    if busy:
+        # a job still going on keeps the technician there, whatever the plan has after it
+        place, free = current[0].location, current[1]
+        k = stops.index(current[0])
+        after = [oid for i, oid in guessed if i > k]
+        if after and current[0].order_id in facts.in_progress:
+            warnings.append(
+                f"{facts.in_progress[current[0].order_id][1]}, "
+                f"order_id={current[0].order_id!r}: {', '.join(after)} come after it in the "
+                "plan but count as completed, since the plan has them done before now (send "
+                "events for them if they are not)")
+    if position is not None and busy:
+        # only a job reported in progress by an event gets here when the position is far off
+        stop, finish = current
+        off_m = _distance_m(position[0], stop.location)
+        if off_m > ON_SITE_M:
+            warnings.append(
+                f"{position[1]}, tech_id={shift.tech_id!r}: position ignored: the job "
+                f"reported in progress ({stop.order_id}, until {finish:%H:%M}) is "
+                f"{off_m / 1000:.1f} km away; the route restarts there when it ends, because "
+                "a job in progress keeps the technician on site (send 'completed' for "
+                f"{stop.order_id} if the technician has left)")
+    elif position is not None:
+        place = position[0]
+    heading = None
+    if position is None and not busy and opened and opened[0][0] == last + 1:
+        # driving to (or waiting at) the next visit: restart there, on arrival
+        _i, nxt, nxt_end = opened[0]
+        if (away_at is None or nxt_end <= away_at) and add_s(nxt.arrival, -nxt.travel_s) <= now:
+            place, free, heading = nxt.location, max(free, nxt.arrival), nxt.order_id
+    for b in route.breaks if route else ():
+        if b.start < now < b.end:  # on a break right now
+            free = max(free, b.end)
+
+    end, overtime = shift.end, shift.max_overtime_min
+    if away_at is not None:
+        end, overtime = min(end, away_at), 0.0
+    if free >= add_s(end, overtime * 60):
+        return None
+    pins = [stop for i, stop, stop_end in opened if i > last
+            and (stop.start < facts.freeze_until or stop.order_id == heading)
+            and (away_at is None or stop_end <= away_at)]
+    taken = route.breaks if route else ()
+    new_shift = replace(
+        shift, start=free, start_location=place, end=max(end, free), max_overtime_min=overtime,
+        breaks=_remaining_breaks(shift.breaks, taken, now, free, end))
+    return new_shift, [stop for _i, stop, _end in opened], pins
+
+
+def _distance_m(a: Location, b: Location) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def pin_times(prepared: Prepared, matrix: TravelMatrix) -> Prepared:
+    """Pin each kept visit at its promised start, or the earliest start its technician
+    can still make from where the shift restarts (a late in-progress job, a reported
+    position, a longer duration), so that a pinned visit is never dropped for timing.
+
+    ``matrix`` must cover the points of ``prepared.problem``. When even the earliest
+    starts do not fit the shift, the visits are released to the search, with a warning.
+    """
+    if not prepared.pinned:
+        return prepared
+    problem = prepared.problem
+    orders = {o.order_id: o for o in problem.orders}
+    plain = {o.order_id: o for o in prepared.remaining.orders}
+    pinned = dict(prepared.pinned)
+    warnings = list(prepared.warnings)
+    changed: dict[str, WorkOrder] = {}
+    for shift in problem.shifts:
+        chain = [orders[oid] for oid in prepared.initial_routes.get(shift.shift_id, ())
+                 if oid in pinned]
+        if not chain:
+            continue
+        tech = problem.technician(shift.tech_id)
+        # the longest run of kept visits that still fits, each at its earliest start
+        starts, kept = None, len(chain)
+        while starts is None and kept:
+            starts = _earliest_starts(problem, matrix, shift, tech, chain[:kept], pinned)
+            kept -= starts is None
+        for o, start_s in zip(chain, starts or (), strict=False):
+            moment = to_datetime(problem, start_s)
+            changed[o.order_id] = replace(o, time_windows=(TimeWindow(moment, moment),))
+        released = chain[kept:]
+        for o in released:
+            base = plain[o.order_id]
+            changed[o.order_id] = replace(o, time_windows=base.time_windows,
+                                          excluded_techs=base.excluded_techs, pinned=False)
+            del pinned[o.order_id]
+        if released:
+            warnings.append(f"{shift.tech_id}: {', '.join(o.order_id for o in released)} "
+                            "inside the freeze horizon no longer fit the shift, even at the "
+                            "earliest; re-planned like the other orders")
+    rest = replace(problem, orders=tuple(changed.get(o.order_id, o) for o in problem.orders))
+    return replace(prepared, problem=rest, pinned=pinned, warnings=tuple(warnings))
+
+
+def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech, chain,
+                     pinned) -> list[int] | None:
+    """Starts (s) of ``chain`` in order, none before its promised start, or None."""
+    return simulate(
+        [Visit(matrix.index(o.location), service_s(o, tech),
+               ((to_s(problem, pinned[o.order_id][1]), 10**9),)) for o in chain],
+        start_point=matrix.index(shift.start_location),
+        end_point=matrix.index(shift.end_location),
+        start_s=to_s(problem, shift.start),
+        latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
+        breaks=breaks_s(problem, shift),
+        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
+    )
 
 
 def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: datetime,
@@ -216,7 +519,7 @@ def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: date
         if b.kind in done_kinds:
             continue
         earliest = max(b.earliest_start, start)
-        if earliest + timedelta(minutes=b.duration_min) <= min(b.latest_end, end):
+        if add_s(earliest, b.duration_min * 60) <= min(b.latest_end, end):
             kept.append(replace(b, earliest_start=earliest))
     return tuple(kept)
 
@@ -230,7 +533,7 @@ def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
     """Per order: frozen, kept, retimed, moved, newly assigned/unassigned, cancelled or new."""
     old, fresh = _fates(published), _fates(new)
     reasons = {u.order_id: u.reason for u in new.unassigned}
-    tolerance = timedelta(minutes=tolerance_min)
+    tolerance_s = timedelta(minutes=tolerance_min).total_seconds()
     changes = []
     all_ids = list(dict.fromkeys([*old, *(u.order_id for u in published.unassigned),
                                   *fresh, *reasons]))
@@ -251,7 +554,7 @@ def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
             status = "newly unassigned"
         elif new_tech != old_tech:
             status = "moved"
-        elif abs(new_start - old_start) > tolerance:
+        elif abs(elapsed_s(old_start, new_start)) > tolerance_s:
             status = "retimed"
         else:
             status = "kept"
@@ -260,4 +563,4 @@ def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
     changed = sorted({t for c in changes if c.status not in ("kept", "completed", "in progress",
                                                              "still unassigned")
                       for t in (c.old_tech, c.new_tech) if t})
-    return ChangeList(tuple(changes), tuple(changed))
+    return ChangeList(tuple(changes), tuple(changed), prepared.warnings)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import re
+import shutil
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from factories import FAST, Priority, at, order, problem, shift, tech
+from factories import FAST, Priority, at, line_matrix, order, point, problem, shift, tech, window
 
 from optimizer import api
+from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.events import read_events
-from optimizer.model import Location
-from optimizer.replan import Event, change_list, prepare
+from optimizer.io.schedule_json import read_document, read_json, write_json
+from optimizer.model import Location, Problem, Shift, TimeWindow
+from optimizer.replan import Event, change_list, pin_times, prepare
 from optimizer.report.kpis import with_kpis
 from optimizer.solve import solve
 from optimizer.solve.verify import verify
@@ -186,3 +193,332 @@ def test_replan_rewrites_only_the_changed_technicians_pages(tmp_path):
     assert (folder / "schedule-before-1100.json").exists()
     assert "changed at 11:00" in (folder / "index.html").read_text(encoding="utf-8")
     assert (folder / "changes.csv").read_text(encoding="utf-8").startswith("order_id,status")
+
+
+# --- a hand-made line: points 10 minutes apart, one technician ---------------------------
+
+LINE = line_matrix(10)
+# t1 leaves home (point 0) for A at point 3 (09:00-09:30), drives 30 min to B at point 6
+# (10:00 sharp) and C at point 7 (11:00 sharp)
+EN_ROUTE = problem([order("A", 3, 30, time_windows=(window("09:00", "09:00"),)),
+                    order("B", 6, 30, time_windows=(window("10:00", "10:00"),)),
+                    order("C", 7, 30, time_windows=(window("11:00", "11:00"),)),
+                    order("never", 9, 30, time_windows=(window("07:00", "07:05"),))],
+                   [tech("t1"), tech("t2")], [shift("t1"), shift("t2", start="12:00")])
+
+
+@pytest.fixture(scope="module")
+def line_plan():
+    schedule = solve(EN_ROUTE, LINE, FAST)
+    (route,) = schedule.routes
+    assert [s.order_id for s in route.stops] == ["A", "B", "C"]
+    assert [u.order_id for u in schedule.unassigned] == ["never"]
+    return schedule
+
+
+def _line_replan(published, events, now, **kw):
+    prepared = pin_times(prepare(EN_ROUTE, published, events, now, **kw), LINE)
+    new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
+    assert verify(prepared.problem, LINE, new) == []
+    return prepared, new
+
+
+def _starts(schedule):
+    return {s.order_id: (r.tech_id, s.start) for r in schedule.routes for s in r.stops}
+
+
+@pytest.mark.parametrize("freeze_min", [0, 30])
+def test_technician_driving_at_now_restarts_at_the_visit_they_drive_to(line_plan, freeze_min):
+    """At 09:40 t1 left A (09:30) for B (arrives 10:00): B stays t1's at 10:00, the route
+    restarts at B, with or without a freeze horizon (before, B was dropped: the restart
+    was at A at 09:40, 30 minutes from B)."""
+    prepared, new = _line_replan(line_plan, [], at("09:40"), freeze_min=freeze_min)
+    (route,) = [r for r in new.routes if r.tech_id == "t1"]
+    assert route.start_location == point(6) and route.start == at("10:00")
+    assert _starts(new)["B"] == ("t1", at("10:00"))
+    assert prepared.frozen == {"A": "completed"}
+
+
+def test_pinned_visit_after_an_overrun_starts_as_soon_as_it_can(line_plan):
+    """A runs until 09:50 (planned 09:30); B, inside the freeze horizon, is kept by t1 and
+    starts at 10:20 (09:50 + 30 min drive) instead of being dropped."""
+    prepared, new = _line_replan(line_plan, [Event("in_progress", order_id="A",
+                                                   time=at("09:50"))],
+                                 at("09:20"), freeze_min=60)
+    assert prepared.pinned["B"] == ("t1", at("10:00"))
+    assert _starts(new)["B"] == ("t1", at("10:20"))
+    assert not new.unassigned or {u.order_id for u in new.unassigned} == {"never"}
+
+
+def test_pins_that_cannot_fit_the_shift_are_released_with_a_warning(line_plan):
+    """t1 is away from 12:00: B (10:00) stays pinned; C (11:00, home at 12:40) no longer
+    fits, so it is released with a warning and ends up unassigned with a reason, not lost."""
+    prepared, new = _line_replan(line_plan, [Event("unavailable", tech_id="t1",
+                                                   time=at("12:00"))],
+                                 at("09:40"), freeze_min=180)
+    assert set(prepared.pinned) == {"B"}
+    assert _starts(new)["B"] == ("t1", at("10:00"))
+    assert {u.order_id for u in new.unassigned} == {"C", "never"}
+    assert prepared.warnings == ("t1: C inside the freeze horizon no longer fit the shift, "
+                                 "even at the earliest; re-planned like the other orders",)
+
+
+def test_position_far_from_the_planned_job_wins_over_the_plan(line_plan):
+    """At 09:10 the plan has A in progress, but t1 reports from point 9: A counts as not
+    started (it stays in the plan) and t1 restarts there; a warning says why."""
+    here = point(9)
+    prepared = prepare(EN_ROUTE, line_plan,
+                       [Event("position", tech_id="t1", location=here, source="ev.csv row 2")],
+                       at("09:10"))
+    assert "A" not in prepared.frozen and "A" in {o.order_id for o in prepared.problem.orders}
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert t1.start_location == here
+    (warning,) = prepared.warnings
+    assert warning.startswith("ev.csv row 2 (position), tech_id='t1'") and "A counts as not" \
+        in warning
+
+
+def test_position_far_from_a_reported_job_in_progress_is_ignored(line_plan):
+    """An in_progress event is an explicit statement: t1 restarts at A when it ends, and the
+    far position is ignored with a warning that says why."""
+    prepared = prepare(EN_ROUTE, line_plan,
+                       [Event("in_progress", order_id="A", time=at("09:40")),
+                        Event("position", tech_id="t1", location=point(9))], at("09:10"))
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert (t1.start_location, t1.start) == (point(3), at("09:40"))
+    (warning,) = prepared.warnings
+    assert "position ignored" in warning and "keeps the technician on site" in warning
+
+
+def test_position_at_the_job_in_progress_needs_no_warning(line_plan):
+    """A position within a few metres of the planned job confirms it: no warning."""
+    near = Location(point(3).lat + 0.0005, point(3).lon, "reported position")
+    prepared = prepare(EN_ROUTE, line_plan, [Event("position", tech_id="t1", location=near)],
+                       at("09:10"))
+    assert prepared.frozen == {"A": "in progress"} and prepared.warnings == ()
+
+
+def test_events_that_contradict_or_do_nothing_are_errors_or_warnings(line_plan):
+    """Completed for an unscheduled order: warning (counted done); a duration of a finished
+    visit and a second in_progress time: warnings naming the rows."""
+    prepared = prepare(EN_ROUTE, line_plan, [
+        Event("completed", order_id="never", source="ev.csv row 2"),
+        Event("completed", order_id="A", source="ev.csv row 3"),
+        Event("duration", order_id="A", service_min=50, source="ev.csv row 4"),
+        Event("in_progress", order_id="B", time=at("10:40"), source="ev.csv row 5"),
+        Event("in_progress", order_id="B", time=at("10:50"), source="ev.csv row 6"),
+    ], at("10:10"))
+    assert prepared.frozen == {"A": "completed", "B": "in progress", "never": "completed"}
+    text = "\n".join(prepared.warnings)
+    assert "ev.csv row 2 (completed), order_id='never': the order was on no route" in text
+    assert "ev.csv row 4 (duration), order_id='A': ignored: it is completed" in text
+    assert "ev.csv row 6 (in_progress): overrides ev.csv row 5" in text
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert t1.start == at("10:50")
+
+
+@pytest.mark.parametrize(("events", "now", "expected"), [
+    ([Event("in_progress", order_id="never", source="ev.csv row 2")], "09:00",
+     "ev.csv row 2 (in_progress), order_id='never': the order is on no route"),
+    ([Event("cancelled", order_id="B", source="ev.csv row 2"),
+      Event("completed", order_id="B", source="ev.csv row 3")], "09:00",
+     "ev.csv row 2 (cancelled) and ev.csv row 3 (completed): order B cannot be both"),
+    ([Event("new_order", order=order("N", 2, preferred_techs=frozenset({"t1", "t7"})),
+            source="ev.csv row 2")], "09:00",
+     "ev.csv row 2 (new_order), preferred_techs='t1;t7': unknown technician t7"),
+    ([], "2026-12-02 09:00", "now=2026-12-02 09:00: not on the plan date 2026-12-01"),
+])
+def test_contradictory_or_unknown_events_are_input_errors(line_plan, events, now, expected):
+    """Each of these is an input error that names the row (or the time) at fault."""
+    from optimizer.io.schemas import parse_clock, parse_datetime
+
+    moment = parse_clock(now, BASE.plan_date, BASE.day_start.tzinfo) or parse_datetime(
+        now, BASE.day_start.tzinfo)
+    with pytest.raises(InputError) as info:
+        prepare(EN_ROUTE, line_plan, events, moment)
+    assert any(p.startswith(expected) for p in info.value.problems), info.value.problems
+
+
+def test_lunch_in_progress_at_now_delays_the_restart():
+    """A technician on the published lunch at now restarts when the lunch ends."""
+    p = problem([order("A", 1, 200), order("B", 2, 200)], [tech("t1")],
+                [shift("t1", lunch=("11:30", "13:30", 30))])
+    matrix = line_matrix(10)
+    published = solve(p, matrix, FAST)
+    (lunch,) = published.routes[0].breaks
+    now = lunch.start + timedelta(minutes=10)
+    prepared = prepare(p, published, [], now)
+    (t1,) = prepared.problem.shifts
+    assert t1.start == lunch.end and t1.breaks == ()
+
+
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25)])
+def test_replan_on_a_daylight_saving_day_keeps_the_promised_times(day, tmp_path):
+    """On the change days, a plan read back from schedule.json is re-planned with its real
+    times: the visits inside the freeze horizon keep their start to the second, and every
+    promise is the published start (before, read-back times were an hour off)."""
+    tz = ZoneInfo("Europe/Vaduz")
+
+    def clock(hour, minute=0):
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+    orders = [order(f"o{k}", k, 40, time_windows=(TimeWindow(clock(7 + k), clock(7 + k, 10)),))
+              for k in range(1, 7)]
+    p = Problem("dst", day, "Europe/Vaduz", tuple(orders), (tech("t1"),),
+                (Shift("t1", "t1", clock(8), clock(17), point(0), point(0)),))
+    published = solve(p, LINE, FAST)
+    assert len(published.routes[0].stops) == 6
+    published = read_json(write_json(published, tmp_path / "schedule.json"))
+    prepared = pin_times(prepare(p, published, [], clock(10, 5), freeze_min=90), LINE)
+    planned = {s.order_id: s.start for s in published.routes[0].stops}
+    assert {o.order_id: o.promised_start for o in prepared.problem.orders} == {
+        k: v for k, v in planned.items() if k in ("o4", "o5", "o6")}
+    new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
+    assert verify(prepared.problem, LINE, new) == []
+    starts = {s.order_id: s.start for r in new.routes for s in r.stops}
+    assert starts["o4"] == planned["o4"] == clock(11) and starts["o5"] == clock(12)
+
+
+# --- the re-plan corpus: tests/data/replan/ through the command line ---------------------
+
+CORPUS = Path(__file__).parent / "data" / "replan"
+DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
+# file, --now, --freeze-min, exit code, texts expected in the output (stdout and stderr)
+CASES = [
+    ("completed.csv", "13:00", 30, 0, []),
+    ("in_progress.csv", "13:00", 0, 0, []),
+    ("position.csv", "13:00", 30, 0, []),
+    ("unavailable.csv", "12:00", 30, 0, []),
+    ("new_order.csv", "13:00", 30, 0, ["EM-1"]),
+    ("cancelled.csv", "10:00", 0, 0, ["cancelled"]),
+    ("duration.csv", "12:30", 30, 0, []),
+    ("combo.csv", "13:00", 30, 0, ["EM-1"]),
+    ("combo.json", "13:00", 15, 0, ["EM-2"]),
+    ("completed_unscheduled.csv", "11:00", 0, 0,
+     ["completed_unscheduled.csv row 2 (completed), order_id='WO-1017': the order was on no "
+      "route of the published plan; counted as completed"]),
+    ("duration_ended.csv", "13:00", 0, 0,
+     ["duration_ended.csv row 3 (duration), order_id='WO-1047': ignored: it is completed"]),
+    ("position_vs_in_progress.csv", "13:00", 30, 0,
+     ["position_vs_in_progress.csv row 3 (position)", "position ignored: the job reported "
+      "in progress (WO-1031, until 13:20)", "keeps the technician on site"]),
+    ("in_progress_unscheduled.csv", "13:00", 0, 2,
+     ["in_progress_unscheduled.csv row 2 (in_progress), order_id='WO-1017': the order is on "
+      "no route"]),
+    ("cancelled_and_completed.csv", "13:00", 0, 2,
+     ["cancelled_and_completed.csv row 2 (cancelled) and", "cancelled_and_completed.csv row 3 "
+      "(completed): order WO-1044 cannot be both cancelled and completed"]),
+    ("new_order_unknown_tech.csv", "13:00", 0, 2,
+     ["new_order_unknown_tech.csv row 2 (new_order), preferred_techs='T01;T99': unknown "
+      "technician T99"]),
+    ("new_order_missing_columns.csv", "13:00", 0, 2,
+     ["row 2, service_min='': is required", "row 2, lat='': is required for a new order",
+      "row 2, lon='': is required for a new order"]),
+    ("unknown_kind.csv", "13:00", 0, 2,
+     ["unknown_kind.csv row 2, event='exploded': unknown event",
+      "unknown_kind.csv row 3, order_id='': is required for a completed event"]),
+    ("unknown_order.csv", "13:00", 0, 2,
+     ["unknown_order.csv row 2 (completed), order_id='WO-9999': unknown order",
+      "unknown_order.csv row 3 (unavailable), tech_id='T99': unknown technician"]),
+    ("completed.csv", "2026-12-02 13:00", 0, 2,
+     ["now=2026-12-02 13:00: not on the plan date 2026-12-01"]),
+]
+
+
+@pytest.fixture(scope="session")
+def demo_plan(tmp_path_factory):
+    """The demo planned once for the corpus, quickly (the plan need not be the best)."""
+    folder = tmp_path_factory.mktemp("demo-plan")
+    assert main(["solve", str(DEMO), "--out", str(folder), "--time-limit", "5",
+                 "--solution-limit", "30", "--quiet"]) == 0
+    return folder / "schedule.json"
+
+
+def _events(name: str, plan: Path, folder: Path) -> Path:
+    """The corpus file, with ``{tech:ORDER}`` replaced by the technician planned for ORDER."""
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    if "{tech:" not in text:
+        return CORPUS / name
+    techs = {s.order_id: r.tech_id for r in read_json(plan).routes for s in r.stops}
+    path = folder / name
+    path.write_text(re.sub(r"\{tech:([^}]+)\}", lambda m: techs[m[1]], text), encoding="utf-8")
+    return path
+
+
+def _run_replan(plan, events, now, freeze, out, capsys):
+    code = main(["replan", str(plan), str(events), "--now", now, "--freeze-min", str(freeze),
+                 "--time-limit", "1", "--solution-limit", "20", "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.parametrize(("name", "now", "freeze", "code", "texts"), CASES,
+                         ids=[f"{c[0]}@{c[1]}" for c in CASES])
+def test_replan_corpus(demo_plan, tmp_path, capsys, name, now, freeze, code, texts):
+    """Each event file of the corpus gives its exit code and says what it must (errors and
+    warnings name the file and row); a re-plan written succeeds `fsopt verify` alone."""
+    out = tmp_path / "out"
+    got, output = _run_replan(demo_plan, _events(name, demo_plan, tmp_path), now, freeze, out,
+                              capsys)
+    flat = " ".join(output.split())
+    assert got == code, output
+    for text in texts:
+        assert text in flat, output
+    if code == 0:
+        changes = (out / "changes.csv").read_text(encoding="utf-8")
+        assert all(t in " ".join(changes.split()) for t in texts if "row" in t)
+        assert main(["verify", str(out / "schedule.json")]) == 0, capsys.readouterr().out
+        _freeze_kept(demo_plan, out, now, freeze, _events(name, demo_plan, tmp_path))
+    else:
+        assert not out.exists()
+
+
+def _freeze_kept(plan: Path, out: Path, now: str, freeze: float, events: Path) -> None:
+    """Every visit of the freeze horizon stays with its technician (none moved or dropped),
+    unless its technician is unavailable."""
+    published = read_json(plan)
+    start = datetime.combine(published.plan_date, datetime.strptime(now, "%H:%M").time(),
+                             ZoneInfo(published.timezone))
+    away = {e.tech_id for e in read_events(events, published.plan_date, published.timezone)
+            if e.kind == "unavailable"}
+    horizon = {s.order_id for r in published.routes if r.tech_id not in away for s in r.stops
+               if start <= s.start < start + timedelta(minutes=freeze)}
+    with (out / "changes.csv").open(encoding="utf-8") as fh:
+        statuses = {row["order_id"]: row["status"] for row in csv.DictReader(fh)}
+    assert {o: statuses[o] for o in horizon if statuses[o] not in (
+        "kept", "retimed", "completed", "in progress", "cancelled")} == {}
+
+
+def test_a_replan_of_a_replan_verifies(demo_plan, tmp_path, capsys):
+    """Re-planned at 13:00 (combo) and again at 15:00 in the same folder: the second
+    schedule.json embeds the first, which embeds the plan; all three verify, and what was
+    settled at 13:00 stays settled (not planned again, events about it only warned)."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    shutil.copy(demo_plan, folder / "schedule.json")
+    code, output = _run_replan(folder / "schedule.json", CORPUS / "combo.csv", "13:00", 30,
+                               folder, capsys)
+    assert code == 0, output
+    first, first_record = read_document(folder / "schedule.json")
+    assert first_record is not None and first_record.before is None
+    code, output = _run_replan(folder / "schedule.json", CORPUS / "later.csv", "15:00", 20,
+                               folder, capsys)
+    assert code == 0, output
+    second, record = read_document(folder / "schedule.json")
+    assert record.before is not None and record.published == first
+    settled = set(first_record.frozen) | set(first_record.cancelled)
+    routed = {s.order_id for r in second.routes for s in r.stops}
+    assert not settled & (routed | {u.order_id for u in second.unassigned})
+    for path in ("schedule.json", "schedule-before-1500.json", "schedule-before-1300.json"):
+        assert main(["verify", str(folder / path)]) == 0, capsys.readouterr().out
+
+
+def test_a_pinned_visit_is_kept_even_when_leaving_it_out_is_cheaper(line_plan):
+    """With drop penalties of a cent every open order is cheaper left out, but B, which t1
+    is already driving to at 09:40, is still served: a pinned visit is never dropped."""
+    cheap = replace(EN_ROUTE, weights=replace(EN_ROUTE.weights, drop_penalty={
+        p: 0.01 for p in Priority}))
+    prepared = pin_times(prepare(cheap, line_plan, [], at("09:40")), LINE)
+    new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
+    assert _starts(new) == {"B": ("t1", at("10:00"))}
+    assert {u.order_id for u in new.unassigned} == {"C", "never"}

@@ -4,21 +4,26 @@ Columns / keys: ``event`` (completed, in_progress, position, unavailable,
 new_order, cancelled, duration) plus what that event needs: ``order_id``,
 ``tech_id``, ``time`` (HH:MM or date-time), ``lat``/``lon``, ``service_min``; a
 ``new_order`` also takes every ``work_orders.csv`` column.
+
+Each event remembers where it came from (``events.csv row 3``, the header being
+row 1), so that a later problem with it names the row. :func:`event_to_dict` and
+:func:`event_from_dict` store events in a re-planned ``schedule.json``.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
 from optimizer.io.load import order_from_row
 from optimizer.io.schemas import WORK_ORDER_COLUMNS, RowReader, check_columns
 from optimizer.io.tables import Row, Table, read_table
-from optimizer.model import Location
-from optimizer.replan import EVENT_KINDS, Event
+from optimizer.model import Location, Priority, TimeWindow, WorkOrder
+from optimizer.replan import EVENT_KINDS, ORDER_KINDS, Event
 
 EVENT_COLUMNS = {
     "required": ("event",),
@@ -45,9 +50,23 @@ def _table(path: Path) -> Table:
             return ";".join(str(v) for v in value)
         return "" if value is None else str(value).strip()
 
+    # "row N" of a JSON file is its N-th object
     rows = tuple(Row(k, {c: text(v) for c, v in ((c.lower(), v) for c, v in item.items())})
                  for k, item in enumerate(items, start=1))
     return Table(path, columns, rows)
+
+
+def _require(r: RowReader, kind: str, xy) -> None:
+    """Name every column the event needs but lacks, all of them."""
+    needed = {"position": ("tech_id",), "unavailable": ("tech_id", "time"),
+              "duration": ("order_id", "service_min")}.get(kind)
+    needed = needed or (("order_id",) if kind in ORDER_KINDS else ())
+    for column in needed:
+        if not r.text(column):
+            r.fail(column, f"is required for a {kind} event")
+    if kind == "position" and xy is None and not (r.text("lat") or r.text("lon")):
+        for column in ("lat", "lon"):
+            r.fail(column, "is required for a position event")
 
 
 def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]:
@@ -70,19 +89,95 @@ def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]
         if kind not in EVENT_KINDS:
             r.fail("event", f"unknown event (use {', '.join(EVENT_KINDS)})")
             continue
+        source = f"{path} row {row.number}"
         if kind == "new_order":
+            given = (r.text("lat"), r.text("lon"))
             order = order_from_row(r)
-            events.append(Event(kind, order_id=order.order_id, order=order))
+            if not any(given):
+                # a re-plan does not geocode: a new order needs its coordinates
+                for column in ("lat", "lon"):
+                    r.fail(column, "is required for a new order (addresses are not geocoded "
+                                   "when re-planning)")
+            events.append(Event(kind, order_id=order.order_id, order=order, source=source))
             continue
         xy = r.coordinates("lat", "lon")
+        _require(r, kind, xy)
         events.append(Event(
             kind,
             order_id=r.text("order_id"),
             tech_id=r.text("tech_id"),
-            time=r.moment("time"),
+            time=time.astimezone(tz) if (time := r.moment("time")) else None,
             location=Location(xy[0], xy[1], "reported position") if xy else None,
             service_min=r.number("service_min", minimum=0),
+            source=source,
         ))
     if problems:
         raise InputError(problems)
     return events
+
+
+def _location(p: Location | None) -> dict[str, Any] | None:
+    return None if p is None else {"lat": p.lat, "lon": p.lon, "address": p.address}
+
+
+def _order_to_dict(o: WorkOrder) -> dict[str, Any]:
+    def moment(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "order_id": o.order_id, "customer": o.customer, "location": _location(o.location),
+        "service_min": o.service_min, "required_skills": sorted(o.required_skills),
+        "priority": o.priority.value,
+        "time_windows": [[w.start.isoformat(), w.end.isoformat()] for w in o.time_windows],
+        "sla_due": moment(o.sla_due), "preferred_techs": sorted(o.preferred_techs),
+        "excluded_techs": sorted(o.excluded_techs), "required_parts": sorted(o.required_parts),
+        "demand": o.demand, "phone": o.phone, "notes": o.notes, "address": o.address,
+        "geocode_confidence": o.geocode_confidence, "location_issue": o.location_issue,
+    }
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """A JSON-ready dict of ``event`` (a new order with all its fields)."""
+    return {
+        "event": event.kind, "order_id": event.order_id, "tech_id": event.tech_id,
+        "time": event.time.isoformat() if event.time is not None else None,
+        "location": _location(event.location), "service_min": event.service_min,
+        "order": _order_to_dict(event.order) if event.order is not None else None,
+        "source": event.source,
+    }
+
+
+def event_from_dict(data: dict[str, Any], tz: tzinfo) -> Event:
+    """The :class:`Event` of :func:`event_to_dict` output; times in ``tz``."""
+    def moment(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value).astimezone(tz) if value else None
+
+    def location(d: dict[str, Any] | None) -> Location | None:
+        return None if d is None else Location(float(d["lat"]), float(d["lon"]),
+                                               d.get("address", ""))
+
+    order = None
+    if data.get("order"):
+        o = data["order"]
+        order = WorkOrder(
+            order_id=o["order_id"], customer=o.get("customer", ""),
+            location=location(o.get("location")), service_min=float(o["service_min"]),
+            required_skills=frozenset(o.get("required_skills", ())),
+            priority=Priority(o.get("priority", "normal")),
+            time_windows=tuple(TimeWindow(moment(a), moment(b))
+                               for a, b in o.get("time_windows", ())),
+            sla_due=moment(o.get("sla_due")),
+            preferred_techs=frozenset(o.get("preferred_techs", ())),
+            excluded_techs=frozenset(o.get("excluded_techs", ())),
+            required_parts=frozenset(o.get("required_parts", ())),
+            demand=int(o.get("demand", 0)), phone=o.get("phone", ""), notes=o.get("notes", ""),
+            address=o.get("address", ""), geocode_confidence=o.get("geocode_confidence"),
+            location_issue=o.get("location_issue", ""),
+        )
+    service = data.get("service_min")
+    return Event(
+        data["event"], order_id=data.get("order_id", ""), tech_id=data.get("tech_id", ""),
+        time=moment(data.get("time")), location=location(data.get("location")),
+        service_min=float(service) if service is not None else None, order=order,
+        source=data.get("source", ""),
+    )

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from optimizer.model import Problem, Shift, Technician, TravelMatrix, WorkOrder
+from optimizer.model import (
+    Problem,
+    Shift,
+    Technician,
+    TravelMatrix,
+    WorkOrder,
+    pinned_drop_penalty,
+)
 from optimizer.solve.precheck import Eligibility
 from optimizer.solve.timing import breaks_s, service_s, to_s, windows_s
 
@@ -235,6 +242,8 @@ def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_veh
         if banned:
             routing.VehicleVar(index).RemoveValues(banned)
         penalty = round(weights.drop_penalty[order.priority] * COST_UNITS)
+        if order.pinned:  # a visit kept in a re-plan: feasible by construction, keep it
+            penalty = round(pinned_drop_penalty(weights) * COST_UNITS)
         routing.AddDisjunction([index], penalty)
 
 

@@ -1,6 +1,7 @@
 """Integer-second arithmetic shared by the model builder, the extractor and the verifier.
 
-Time 0 is midnight of the plan date in the scenario's time zone.
+Time 0 is midnight of the plan date in the scenario's time zone; times are real
+seconds from there (a daylight-saving day has 23 or 25 hours).
 """
 
 from __future__ import annotations
@@ -8,19 +9,39 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from optimizer.model import Problem, Shift, Technician, TravelMatrix, WorkOrder
 
 
 def to_s(problem: Problem, moment: datetime) -> int:
-    """Seconds from the plan's day start (may be negative)."""
-    return round((moment - problem.day_start).total_seconds())
+    """Real seconds elapsed since the plan's day start (may be negative).
+
+    Counted in UTC, so that a day with a daylight-saving change has 23 or 25
+    hours and every pair of moments is exact whatever their tzinfo (Python
+    subtracts two datetimes of the *same* tzinfo by wall clock).
+    """
+    return round(elapsed_s(problem.day_start, moment))
 
 
 def to_datetime(problem: Problem, seconds: int) -> datetime:
-    """The local time ``seconds`` after the plan's day start."""
-    return problem.day_start + timedelta(seconds=int(seconds))
+    """The local time ``seconds`` real seconds after the plan's day start."""
+    start = problem.day_start
+    return (start.astimezone(UTC) + timedelta(seconds=int(seconds))).astimezone(start.tzinfo)
+
+
+def elapsed_s(start: datetime, end: datetime) -> float:
+    """Real seconds from ``start`` to ``end``, exact across daylight-saving changes."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+
+
+def add_s(moment: datetime, seconds: float) -> datetime:
+    """``moment`` plus ``seconds`` of real time, in ``moment``'s time zone.
+
+    ``moment + timedelta(...)`` adds wall-clock time for a zoneinfo datetime: an
+    hour added at 01:30 on the spring change day gives 02:30, which does not exist.
+    """
+    return (moment.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(moment.tzinfo)
 
 
 def service_s(order: WorkOrder, tech: Technician) -> int:

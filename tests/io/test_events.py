@@ -1,0 +1,71 @@
+"""Re-planning events from CSV or JSON: every row named by file and row, all problems at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from factories import at
+
+from optimizer.errors import InputError
+from optimizer.io.events import event_from_dict, event_to_dict, read_events
+from optimizer.model import Location, Priority, TimeWindow, WorkOrder
+from optimizer.replan import Event
+
+DAY = date(2026, 12, 1)
+TZ = "Europe/Vaduz"
+
+
+def test_each_event_remembers_its_file_and_row(tmp_path):
+    """The header is row 1 of a CSV and a blank line is a row too (as in a spreadsheet);
+    in JSON, row N is the N-th object."""
+    csv = tmp_path / "events.csv"
+    csv.write_text("event,order_id,tech_id\ncompleted,o1,\n\ncancelled,o2,\n")
+    js = tmp_path / "events.json"
+    js.write_text('[{"event": "completed", "order_id": "o1"}, {"event": "cancelled", '
+                  '"order_id": "o2"}]')
+    assert [e.source for e in read_events(csv, DAY, TZ)] == [f"{csv} row 2", f"{csv} row 4"]
+    assert [e.source for e in read_events(js, DAY, TZ)] == [f"{js} row 1", f"{js} row 2"]
+
+
+def test_a_new_order_missing_several_columns_names_them_all(tmp_path):
+    """No service_min and no lat/lon: all three are reported for the row, not only the first."""
+    path = tmp_path / "events.csv"
+    path.write_text("event,order_id,lat,lon,service_min\nnew_order,X1,,,\n")
+    with pytest.raises(InputError) as info:
+        read_events(path, DAY, TZ)
+    problems = info.value.problems
+    assert [p.split(":")[0] for p in problems] == [
+        f"{path} row 2, service_min=''", f"{path} row 2, lat=''", f"{path} row 2, lon=''"]
+
+
+def test_events_survive_a_round_trip_through_json_dicts():
+    """What a re-planned schedule.json stores gives back the same events, times in the zone."""
+    order = WorkOrder("EM-1", "Hilti", Location(47.1653, 9.5092, "Feldkircher Strasse 100"), 45,
+                      required_skills=frozenset({"electrical"}), priority=Priority.CRITICAL,
+                      time_windows=(TimeWindow(at("13:00"), at("17:00")),), sla_due=at("15:00"),
+                      preferred_techs=frozenset({"T01", "T02"}), notes="outage", phone="+423")
+    events = [
+        Event("completed", order_id="WO-1", source="e.csv row 2"),
+        Event("in_progress", order_id="WO-2", time=at("13:20")),
+        Event("position", tech_id="T05", location=Location(47.141, 9.521, "reported position")),
+        Event("duration", order_id="WO-3", service_min=90.5),
+        Event("new_order", order_id="EM-1", order=order),
+    ]
+    again = [event_from_dict(event_to_dict(e), ZoneInfo(TZ)) for e in events]
+    assert again == events
+    assert again[0].source == "e.csv row 2"
+    assert again[1].time.tzinfo == ZoneInfo(TZ)
+
+
+def test_every_missing_column_of_an_event_is_named(tmp_path):
+    """A position without lat and lon and tech, a completed without order: each column named."""
+    path = tmp_path / "events.csv"
+    path.write_text("event,order_id,tech_id,lat,lon,time\nposition,,,,,\ncompleted,,,,,\n"
+                    "unavailable,,T1,,,\n")
+    with pytest.raises(InputError) as info:
+        read_events(path, DAY, TZ)
+    assert [p.split(":")[0] for p in info.value.problems] == [
+        f"{path} row 2, tech_id=''", f"{path} row 2, lat=''", f"{path} row 2, lon=''",
+        f"{path} row 3, order_id=''", f"{path} row 4, time=''"]
