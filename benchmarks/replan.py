@@ -29,10 +29,10 @@ from pathlib import Path
 
 from optimizer import api
 from optimizer.model import Priority
-from optimizer.replan import Event, change_list, prepare
-from optimizer.solve import solve
-from optimizer.solve.params import SolveParams
-from optimizer.solve.verify import verify
+from optimizer.params import SolveParams
+from optimizer.replanning import Event, change_list, prepare
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
 KINDS = ("emergency", "sick", "overrun", "cancelled")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from optimizer import api
 from optimizer.io.load import load_scenario
-from optimizer.solve.params import SolveParams
-from optimizer.sweep import expand, run_serial, run_sweep
+from optimizer.params import SolveParams
+from optimizer.sweeps import expand, run_serial, run_sweep
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
 

@@ -9,7 +9,7 @@ Usage::
 Each instance becomes the project's own :class:`~optimizer.model.Problem`
 (one work order per customer with its window, service time and demand; 25
 identical technicians with a van capacity, starting and ending at the depot)
-and is solved by :func:`optimizer.solve.solve`, the production entry point,
+and is solved by :func:`optimizer.solver.solve`, the production entry point,
 with weights that make the objective distance only. PyVRP and VROOM get the
 same instance, the same scaled integer matrices and the same time limit.
 
@@ -218,8 +218,8 @@ def to_problem(inst: Instance):
 # --------------------------------------------------------------------------- solvers
 
 def solve_project(inst: Instance, time_limit_s: float, seed: int = 0) -> list[list[int]]:
-    from optimizer.solve import solve
-    from optimizer.solve.params import SolveParams
+    from optimizer.params import SolveParams
+    from optimizer.solver import solve
 
     problem, matrix = to_problem(inst)
     schedule = solve(problem, matrix, SolveParams(time_limit_s=time_limit_s, seed=seed))

@@ -4,20 +4,19 @@ The public API::
 
     from optimizer import plan
     schedule = plan("scenarios/liechtenstein", time_limit_s=10)
+
+``import optimizer`` loads only the domain types and the errors. The API functions
+(``plan``, ``solve``, ``replan``, ``sweep``, ...) are resolved on first use
+(PEP 562), so a command that needs no solver, pandas or map library never loads them.
+No public name here is also a submodule, so ``optimizer.solve`` is always the function.
 """
 
-from optimizer.api import (
-    PlanResult,
-    compare,
-    plan,
-    replan,
-    solve_scenario,
-    sweep,
-    verify_file,
-    write,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from optimizer.errors import GeocodeError, InputError, NetworkError, OptimizerError, SolveError
-from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.model import (
     Break,
     Kpis,
@@ -34,9 +33,53 @@ from optimizer.model import (
     Unassigned,
     WorkOrder,
 )
-from optimizer.solve import solve
-from optimizer.solve.params import SolveParams
-from optimizer.solve.verify import verify
+
+#: Public names loaded on first use, and the module each comes from.
+_LAZY = {
+    "LoadedScenario": "optimizer.io.load",
+    "load_scenario": "optimizer.io.load",
+    "SolveParams": "optimizer.params",
+    "solve": "optimizer.solver",
+    "verify": "optimizer.solver.verify",
+    "PlanResult": "optimizer.api",
+    "compare": "optimizer.api",
+    "plan": "optimizer.api",
+    "replan": "optimizer.api",
+    "solve_scenario": "optimizer.api",
+    "sweep": "optimizer.api",
+    "verify_file": "optimizer.api",
+    "write": "optimizer.api",
+}
+
+if TYPE_CHECKING:
+    from optimizer.api import (
+        PlanResult,
+        compare,
+        plan,
+        replan,
+        solve_scenario,
+        sweep,
+        verify_file,
+        write,
+    )
+    from optimizer.io.load import LoadedScenario, load_scenario
+    from optimizer.params import SolveParams
+    from optimizer.solver import solve
+    from optimizer.solver.verify import verify
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public API name on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Break", "GeocodeError", "InputError", "Kpis", "LoadedScenario", "Location",

@@ -26,13 +26,13 @@ from optimizer.io.tables import find_table
 from optimizer.io.write import safe_frame, write_outputs
 from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
-from optimizer.replan import ChangeList, Event, Prepared, change_list, pin_times, prepare
+from optimizer.params import SolveParams
+from optimizer.replanning import ChangeList, Event, Prepared, change_list, pin_times, prepare
 from optimizer.report.compare import OrderChange, kpi_row, order_changes
 from optimizer.report.html import compare_report, sweep_report
 from optimizer.report.kpis import with_kpis
-from optimizer.solve import ProgressCallback, solve
-from optimizer.solve.params import SolveParams
-from optimizer.solve.verify import verify
+from optimizer.solver import ProgressCallback, solve
+from optimizer.solver.verify import verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +245,7 @@ def sweep(
 
     Returns one tidy row per run (axis values, status, KPIs), in grid order.
     """
-    from optimizer.sweep import expand, run_sweep
+    from optimizer.sweeps import expand, run_sweep
 
     loaded = load_scenario(base)
     params = loaded.params
@@ -335,7 +335,7 @@ def replan(
     :class:`Schedule` made by a solve, or an earlier :class:`ReplanResult`. ``now``
     is a datetime or ``"HH:MM"`` on the plan date. ``events`` is a CSV or JSON
     file (see :mod:`optimizer.io.events`) or a list of
-    :class:`~optimizer.replan.Event`. The scenario defaults to the one recorded
+    :class:`~optimizer.replanning.Event`. The scenario defaults to the one recorded
     in the schedule. The search starts from the published routes.
     """
     if isinstance(schedule, ReplanResult):

@@ -13,6 +13,7 @@ import time
 import traceback
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -25,12 +26,13 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from optimizer import api
 from optimizer.errors import OptimizerError
-from optimizer.io.config import safe_folder_name
-from optimizer.io.load import load_scenario
-from optimizer.report.compare import METRICS, number_text
-from optimizer.sweep import parse_axis
+
+if TYPE_CHECKING:
+    from optimizer import api
+
+# Each command imports what it needs inside its handler, so that `fsopt --help` and a
+# mistyped command answer at once, without loading the solver, pandas or the maps.
 
 # Ids, names, skills, addresses and reasons come from the user's files: both consoles
 # print text as it is (no rich markup, no :emoji: codes). Our own colours are added
@@ -248,10 +250,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _default_out(name: str, prefix: str = "") -> Path:
     """``maps_output/<prefix><name>``, the name made one safe folder name (never ``../..``)."""
+    from optimizer.io.config import safe_folder_name
+
     return Path("maps_output") / f"{prefix}{safe_folder_name(name)}"
 
 
 def _solve(args: argparse.Namespace) -> int:
+    from optimizer import api
+    from optimizer.io.load import load_scenario
+
     with _plain("fsopt solve", args.quiet) as plain:
         plain.stage("loading the scenario")
         loaded = load_scenario(args.scenario)
@@ -270,6 +277,8 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress):
+    from optimizer import api
+
     limit = args.time_limit_s or loaded.params.time_limit_s
     best = [float("inf")]
     geocoding: list[bool] = []  # set once the first geocoding report came
@@ -304,6 +313,9 @@ def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress)
 
 
 def _geocode(args: argparse.Namespace) -> int:
+    from optimizer import api
+    from optimizer.io.load import load_scenario
+
     loaded = load_scenario(args.scenario)
     with _plain("fsopt geocode") as plain, Progress(
             TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
@@ -392,6 +404,8 @@ def _summary(result: api.PlanResult) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from optimizer import api
+
     issues = api.verify_file(args.schedule, args.scenario)
     for issue in issues:
         out.print(Text.assemble(("✗", "red"), " ", issue))
@@ -404,6 +418,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from optimizer.io.load import load_scenario
+
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
         _warn(warning)
@@ -414,6 +430,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from optimizer import api
+    from optimizer.report.compare import METRICS, number_text
+
     total = 1 + len(args.whatifs)
     with _plain("fsopt compare") as plain, console.status("solving") as status:
         plain.stage(f"solving scenario 1 of {total}")
@@ -459,6 +478,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from optimizer import api
+    from optimizer.io.load import load_scenario
+    from optimizer.sweeps import parse_axis
+
     axes = dict(parse_axis(text) for text in args.grid)
     total = 1
     for values in axes.values():
@@ -492,6 +515,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _replan(args: argparse.Namespace) -> int:
+    from optimizer import api
+
     with console.status("re-planning") as status:
         def on_solution(cost: float, elapsed_s: float, count: int) -> None:
             status.update(f"re-planning: {count} solutions, cost {cost:,.2f}, {elapsed_s:.1f} s")

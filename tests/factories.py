@@ -18,7 +18,7 @@ from optimizer.model import (
     TravelMatrix,
     WorkOrder,
 )
-from optimizer.solve.params import SolveParams
+from optimizer.params import SolveParams
 
 PLAN_DATE = date(2026, 12, 1)
 TZ = ZoneInfo("Europe/Vaduz")

@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from optimizer import api
 from optimizer.io.load import load_scenario
 from optimizer.io.schedule_json import read_json
-from optimizer.solve.verify import verify
+from optimizer.solver.verify import verify
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
 from optimizer.model import GeocodeSettings, ObjectiveWeights, Priority, TravelSettings
-from optimizer.solve.params import SolveParams
+from optimizer.params import SolveParams
 
 TOML_KEYS: dict[str, set[str]] = {
     "scenario": {"name", "plan_date", "timezone", "description", "base"},

@@ -23,7 +23,7 @@ from optimizer.io.load import order_from_row
 from optimizer.io.schemas import WORK_ORDER_COLUMNS, RowReader, check_columns
 from optimizer.io.tables import Row, Table, read_table
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
-from optimizer.replan import EVENT_KINDS, ORDER_KINDS, Event
+from optimizer.replanning import EVENT_KINDS, ORDER_KINDS, Event
 
 EVENT_COLUMNS = {
     "required": ("event",),

@@ -44,8 +44,8 @@ from optimizer.model import (
     Technician,
     WorkOrder,
 )
-from optimizer.scenario import Change, apply_changes, parse_change
-from optimizer.solve.params import SolveParams
+from optimizer.params import SolveParams
+from optimizer.whatif import Change, apply_changes, parse_change
 
 #: A point further than this from the scenario's median point is suspicious.
 FAR_POINT_KM = 150.0
@@ -69,7 +69,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     """Read ``folder/scenario.toml`` and its tables.
 
     A what-if scenario names a ``base`` scenario folder (relative to its own)
-    and lists ``[[changes]]`` (see :mod:`optimizer.scenario`); it needs no tables.
+    and lists ``[[changes]]`` (see :mod:`optimizer.whatif`); it needs no tables.
 
     Raises
     ------

@@ -39,7 +39,7 @@ from optimizer.model import (
     TechnicianKpis,
     Unassigned,
 )
-from optimizer.replan import Event
+from optimizer.replanning import Event
 
 FORMAT_VERSION = 2
 #: Versions :func:`read_json` accepts.

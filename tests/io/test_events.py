@@ -11,7 +11,7 @@ from factories import at
 from optimizer.errors import InputError
 from optimizer.io.events import event_from_dict, event_to_dict, read_events
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
-from optimizer.replan import Event
+from optimizer.replanning import Event
 
 DAY = date(2026, 12, 1)
 TZ = "Europe/Vaduz"

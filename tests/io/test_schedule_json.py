@@ -16,8 +16,8 @@ from optimizer import api
 from optimizer.errors import InputError
 from optimizer.io.schedule_json import read_document, read_json, write_json
 from optimizer.model import Break, Problem, Shift, TimeWindow, WorkOrder
-from optimizer.solve import solve
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 VADUZ = ZoneInfo("Europe/Vaduz")

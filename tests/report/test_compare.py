@@ -7,8 +7,8 @@ from factories import FAST, line_matrix, order, problem, shift, tech, window
 from optimizer.report.compare import deltas, kpi_row, number_text, order_changes
 from optimizer.report.html import compare_report
 from optimizer.report.kpis import with_kpis
-from optimizer.scenario import RemoveTechnician
-from optimizer.solve import solve
+from optimizer.solver import solve
+from optimizer.whatif import RemoveTechnician
 
 M = line_matrix(5)
 BASE = problem([order("A", 1), order("B", 4), order("C<script>", 3)],

@@ -6,7 +6,7 @@ from factories import FAST, at, line_matrix, order, problem, shift, tech
 
 from optimizer.model import Priority
 from optimizer.report.kpis import compute, with_kpis
-from optimizer.solve import solve
+from optimizer.solver import solve
 
 M = line_matrix(5)
 

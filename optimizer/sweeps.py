@@ -18,12 +18,12 @@ from typing import Any
 
 from optimizer.errors import InputError, OptimizerError
 from optimizer.model import Problem, TravelMatrix
+from optimizer.params import SolveParams
 from optimizer.report.compare import kpi_row
 from optimizer.report.kpis import with_kpis
-from optimizer.scenario import Change, ScaleDemand, SetTechnicianCount, TravelSpeed
-from optimizer.solve import solve
-from optimizer.solve.params import SolveParams
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
+from optimizer.whatif import Change, ScaleDemand, SetTechnicianCount, TravelSpeed
 
 #: Environment variable naming a Dask scheduler (``tcp://host:8786``).
 SCHEDULER_ENV = "FSOPT_SCHEDULER"

@@ -19,10 +19,10 @@ from optimizer.errors import InputError
 from optimizer.io.events import read_events
 from optimizer.io.schedule_json import read_document, read_json, write_json
 from optimizer.model import Location, Problem, Shift, TimeWindow
-from optimizer.replan import Event, change_list, pin_times, prepare
+from optimizer.replanning import Event, change_list, pin_times, prepare
 from optimizer.report.kpis import with_kpis
-from optimizer.solve import solve
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 ORDERS = [order(f"o{k}", k, 45) for k in range(1, 9)]
 BASE = problem(ORDERS, [tech("t1"), tech("t2")],

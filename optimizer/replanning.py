@@ -14,7 +14,7 @@ to change (``reassign_cost``, ``retime_cost_per_min`` beyond
 technician, what changed, and lists the warnings about events that were
 overridden or had no effect.
 
-Times are added as real elapsed time (:func:`~optimizer.solve.timing.add_s`), so a
+Times are added as real elapsed time (:func:`~optimizer.solver.timing.add_s`), so a
 re-plan on a daylight-saving day promises the right times.
 
 Pure: no files, no network, no solver (the caller solves).
@@ -41,7 +41,7 @@ from optimizer.model import (
     TravelMatrix,
     WorkOrder,
 )
-from optimizer.solve.timing import (
+from optimizer.solver.timing import (
     Visit,
     add_s,
     breaks_s,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from factories import FAST, Priority, at, line_matrix, order, problem, shift, tech, window
 
-from optimizer.solve import solve
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 M = line_matrix(4)
 

@@ -11,10 +11,11 @@ import time
 import pytest
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.solve import solve
-from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
-from optimizer.solve.search import first_solution_too_slow
-from optimizer.solve.verify import verify
+import optimizer.solver as solver_module
+from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
+from optimizer.solver import solve
+from optimizer.solver.search import first_solution_too_slow
+from optimizer.solver.verify import verify
 
 M = line_matrix(6)
 ONE = SolveParams(time_limit_s=2, solution_limit=1, workers=1)
@@ -84,9 +85,9 @@ def test_portfolio_is_deterministic_under_a_solution_limit():
 def test_annealing_temperatures_follow_the_models_arc_cost():
     """The ILS acceptance temperatures are fractions of the model's mean arc cost (travel
     at the technician's rates); without a cost scale OR-Tools chooses them."""
-    from optimizer.solve.build import COST_UNITS, build
-    from optimizer.solve.precheck import check
-    from optimizer.solve.search import Strategy, search_parameters
+    from optimizer.solver.build import COST_UNITS, build
+    from optimizer.solver.precheck import check
+    from optimizer.solver.search import Strategy, search_parameters
 
     p = problem([order("A", 1), order("B", 3)], [tech("t1", cost_per_km=2.0, cost_per_hour=0.0)],
                 [shift("t1")])
@@ -119,9 +120,7 @@ def test_first_solution_too_slow_follows_the_measured_cubic_growth(orders, limit
 def test_reading_a_warm_start_gets_a_quarter_of_the_time_at_most(monkeypatch):
     """Reading routes can take seconds on a re-plan with breaks; once it took the whole
     limit and the search never ran. The read is closed with a quarter of the time."""
-    import sys
-
-    module = sys.modules["optimizer.solve"]
+    module = solver_module
     seen = []
     real = module.initial_assignment
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from optimizer.model import Problem, Route, ScheduledBreak, Stop, TravelMatrix
-from optimizer.solve.build import BuiltModel
-from optimizer.solve.timing import BreakSpan, breaks_s, to_datetime, to_s, travel_s
+from optimizer.solver.build import BuiltModel
+from optimizer.solver.timing import BreakSpan, breaks_s, to_datetime, to_s, travel_s
 
 #: (kind, start_s, end_s) of one break on a route.
 TakenBreak = tuple[str, int, int]

@@ -22,8 +22,8 @@ from factories import (
 )
 
 from optimizer.model import ObjectiveWeights
-from optimizer.solve import solve
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 M = line_matrix(6)
 
@@ -222,7 +222,7 @@ def test_drop_penalty_can_make_leaving_cheaper():
 def test_warm_start_is_the_first_solution():
     """With a solution limit of 1, the search returns the given initial routes as they are,
     skipping an order that is not allowed on that shift."""
-    from optimizer.solve.params import SolveParams
+    from optimizer.params import SolveParams
 
     p = problem([order("A", 1), order("B", 2), order("C", 3),
                  order("X", 2, required_skills=frozenset({"gas"}))],

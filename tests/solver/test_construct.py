@@ -6,20 +6,20 @@ apart; see ``tests/factories.py``).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 
 import numpy as np
 from factories import line_matrix, order, problem, shift, tech, window
 
+import optimizer.solver as solver_module
 from optimizer.model import Location, TravelMatrix
-from optimizer.solve import GREEDY_STATUS, solve
-from optimizer.solve.build import build
-from optimizer.solve.construct import greedy_routes
-from optimizer.solve.params import SolveParams
-from optimizer.solve.precheck import check
-from optimizer.solve.timing import shift_fits
-from optimizer.solve.verify import verify
+from optimizer.params import SolveParams
+from optimizer.solver import GREEDY_STATUS, solve
+from optimizer.solver.build import build
+from optimizer.solver.construct import greedy_routes
+from optimizer.solver.precheck import check
+from optimizer.solver.timing import shift_fits
+from optimizer.solver.verify import verify
 
 M = line_matrix(8)
 
@@ -106,7 +106,7 @@ def test_too_large_for_the_limit_keeps_greedy_routes_without_a_search(monkeypatc
     def no_search(*_args, **_kw):
         raise AssertionError("OR-Tools searched although it cannot finish in time")
 
-    monkeypatch.setattr(sys.modules["optimizer.solve"], "run", no_search)
+    monkeypatch.setattr(solver_module, "run", no_search)
     p, matrix = _square(700)
     s = solve(p, matrix, SolveParams(time_limit_s=1))
     assert s.meta.status == GREEDY_STATUS
@@ -118,7 +118,7 @@ def test_too_large_for_the_limit_keeps_greedy_routes_without_a_search(monkeypatc
 def test_solve_falls_back_on_greedy_routes_when_no_search_finds_one(monkeypatch):
     """If the time runs out before OR-Tools has a first solution (as on 1000 orders and a
     1 s limit), the schedule is the greedy one: nothing lost, marked, and it verifies."""
-    monkeypatch.setattr(sys.modules["optimizer.solve"], "run",
+    monkeypatch.setattr(solver_module, "run",
                         lambda routing, search, start=None: None)
     orders = [order(f"o{k}", 1 + k % 7, time_windows=(window("08:00", "16:00"),))
               for k in range(6)]

@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass
 
 from optimizer.model import Problem, Shift, TravelMatrix, WorkOrder
-from optimizer.solve.timing import breaks_s, shift_fits, to_s, windows_s
+from optimizer.solver.timing import breaks_s, shift_fits, to_s, windows_s
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from optimizer.model import Problem, TravelMatrix
-from optimizer.solve.build import BuiltModel, build
-from optimizer.solve.precheck import Eligibility, check
-from optimizer.solve.search import Strategy, run, search_parameters
+from optimizer.solver.build import BuiltModel, build
+from optimizer.solver.precheck import Eligibility, check
+from optimizer.solver.search import Strategy, run, search_parameters
 
 #: Seconds a helper may answer after the deadline before it is given up; longer under
 #: a solution limit, where waiting keeps the answer deterministic.
@@ -194,18 +194,8 @@ def start(worker: int, *, log: bool = False) -> Helper | None:
     return Helper(process, worker)
 
 
-# The helper imports only the solver: ``optimizer/__init__`` pulls in the whole API
-# (pandas, maps, reports: seconds of start-up), so the package is registered empty.
-_HELPER_CODE = """
-import importlib.util, sys, types
-spec = importlib.util.find_spec("optimizer")
-package = types.ModuleType("optimizer")
-package.__path__ = list(spec.submodule_search_locations)
-package.__spec__ = spec
-sys.modules["optimizer"] = package
-from optimizer.solve.parallel import helper_main
-helper_main()
-"""
+#: What a helper process runs: ``import optimizer`` is light (the API loads lazily).
+_HELPER_CODE = "from optimizer.solver.parallel import helper_main; helper_main()"
 
 
 def _grow_pipe(pipe) -> None:
@@ -216,3 +206,4 @@ def _grow_pipe(pipe) -> None:
         fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError, ValueError):
         pass
+

@@ -29,7 +29,7 @@ class SolveParams:
     itself deterministic for a fixed solution limit).
 
     ``metaheuristic`` defaults to OR-Tools' iterated local search (ruin and
-    recreate with simulated-annealing acceptance; see :mod:`optimizer.solve.search`).
+    recreate with simulated-annealing acceptance; see :mod:`optimizer.solver.search`).
     ``workers`` is the number of searches run side by side, one per process,
     each with a different first-solution strategy; the best answer wins (ties go
     to the first). Problems with fewer than ``PARALLEL_MIN_ORDERS`` orders, and

@@ -11,8 +11,8 @@ from optimizer import api
 from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
 from optimizer.model import Location
-from optimizer.solve.params import SolveParams
-from optimizer.sweep import expand, parse_axis, run_serial, run_sweep
+from optimizer.params import SolveParams
+from optimizer.sweeps import expand, parse_axis, run_serial, run_sweep
 
 TINY = Path(__file__).parent / "data" / "tiny"
 PARAMS = SolveParams(time_limit_s=10, solution_limit=10)
@@ -77,3 +77,14 @@ def test_grid_with_infinite_or_nan_values_is_bad_input():
     for text in ("technicians=0:inf", "technicians=1,nan", "demand_pct=0:nan"):
         with pytest.raises(InputError, match="finite numbers"):
             parse_axis(text)
+
+
+def test_optimizer_sweep_works_twice_in_one_process():
+    """`optimizer.sweep` stays the function after a first sweep has loaded the sweeps module
+    (it used to become the module `optimizer.sweep`, so a second call failed)."""
+    import optimizer
+
+    first = optimizer.sweep(TINY, {"technicians": [1, 2]}, solution_limit=5, n_workers=1)
+    second = optimizer.sweep(TINY, {"technicians": [1, 2]}, solution_limit=5, n_workers=1)
+    assert [r["status"] for r in first] == ["ok", "ok"]
+    assert _without_timing(first) == _without_timing(second)

@@ -6,8 +6,8 @@ import numpy as np
 from factories import FAST, line_matrix, order, problem, shift, tech
 
 from optimizer.model import TravelMatrix
-from optimizer.solve import solve
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 
 def test_unreachable_order_is_unassigned_with_its_reason():

@@ -6,10 +6,10 @@ import numpy as np
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
 from optimizer.model import TravelMatrix
-from optimizer.solve import solve
-from optimizer.solve.diagnose import reason_for_dropped
-from optimizer.solve.params import SolveParams
-from optimizer.solve.verify import verify
+from optimizer.params import SolveParams
+from optimizer.solver import solve
+from optimizer.solver.diagnose import reason_for_dropped
+from optimizer.solver.verify import verify
 
 M = line_matrix(4)
 

@@ -9,8 +9,8 @@ agrees with the matrix.
 from __future__ import annotations
 
 from optimizer.model import Problem, Schedule, TravelMatrix
-from optimizer.solve.precheck import named
-from optimizer.solve.timing import breaks_s, service_s, to_s, travel_s, windows_s
+from optimizer.solver.precheck import named
+from optimizer.solver.timing import breaks_s, service_s, to_s, travel_s, windows_s
 
 
 def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[str]:

@@ -9,21 +9,21 @@ from importlib import metadata
 
 from optimizer.errors import SolveError
 from optimizer.model import Problem, Schedule, SolveMeta, TravelMatrix, Unassigned
-from optimizer.solve import parallel
-from optimizer.solve.build import COST_UNITS, BuiltModel, build
-from optimizer.solve.construct import greedy_routes
-from optimizer.solve.diagnose import reason_for_dropped
-from optimizer.solve.extract import routes_from
-from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
-from optimizer.solve.precheck import Eligibility, check
-from optimizer.solve.search import (
+from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
+from optimizer.solver import parallel
+from optimizer.solver.build import COST_UNITS, BuiltModel, build
+from optimizer.solver.construct import greedy_routes
+from optimizer.solver.diagnose import reason_for_dropped
+from optimizer.solver.extract import routes_from
+from optimizer.solver.precheck import Eligibility, check
+from optimizer.solver.search import (
     Strategy,
     first_solution_too_slow,
     portfolio,
     run,
     search_parameters,
 )
-from optimizer.solve.warm import feasible_routes, initial_assignment
+from optimizer.solver.warm import feasible_routes, initial_assignment
 
 __all__ = ["SolveParams", "solve"]
 
@@ -33,7 +33,7 @@ READ_BACK_S = 30.0
 #: Status and objective rank of the greedy routes of :mod:`.construct`, used when no
 #: search found a first solution within the time limit, and instead of a search when
 #: the problem is too large for OR-Tools' first solution in that time
-#: (:func:`~optimizer.solve.search.first_solution_too_slow`).
+#: (:func:`~optimizer.solver.search.first_solution_too_slow`).
 GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
 GREEDY_OBJECTIVE = 2**62
 #: Statuses of a plan whose search stopped on its time limit before it was done: an
@@ -86,7 +86,7 @@ def solve(
         A warm start: ``shift_id -> order ids`` in visiting order (for example the
         published plan when re-planning). Orders that are unknown, not allowed on that
         shift, repeated, or that would break a window, break, shift end or capacity
-        are left out of the start (:mod:`optimizer.solve.warm`); the search may still
+        are left out of the start (:mod:`optimizer.solver.warm`); the search may still
         place them. A warm start never makes the result infeasible. It is searched
         with guided local search (iterated local search cannot start from routes);
         helper processes, if any, search from scratch, and the best answer wins.

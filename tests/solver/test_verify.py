@@ -8,8 +8,8 @@ from datetime import timedelta
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
 from optimizer.model import Unassigned
-from optimizer.solve import solve
-from optimizer.solve.verify import verify
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
 
 M = line_matrix(5)
 P = problem([order("A", 1, time_windows=(window("09:00", "10:00"),)),

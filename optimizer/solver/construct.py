@@ -11,7 +11,7 @@ the van's capacity, the shift end (with overtime) and the next break still
 allow it. A break is taken before driving on when an order cannot otherwise be
 reached with the break still possible after it.
 
-The result is only a candidate: :func:`optimizer.solve.warm.feasible_routes`
+The result is only a candidate: :func:`optimizer.solver.warm.feasible_routes`
 re-checks every route exactly (all breaks, every window) before OR-Tools reads
 it, and orders left out are simply unassigned.
 """
@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.model import Problem, TravelMatrix
-from optimizer.solve.build import BuiltModel
-from optimizer.solve.precheck import Eligibility
-from optimizer.solve.timing import breaks_s, service_s, to_s, windows_s
+from optimizer.solver.build import BuiltModel
+from optimizer.solver.precheck import Eligibility
+from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
 
 #: Weight of the time left until the order's window closes, against travel plus waiting.
 URGENCY_WEIGHT = 0.1

@@ -11,7 +11,7 @@ import pytest
 from factories import order, problem, shift, tech, window
 
 from optimizer.model import Problem
-from optimizer.solve.timing import add_s, elapsed_s, to_datetime, to_s, windows_s
+from optimizer.solver.timing import add_s, elapsed_s, to_datetime, to_s, windows_s
 
 VADUZ = ZoneInfo("Europe/Vaduz")
 

@@ -9,13 +9,13 @@ import pytest
 from factories import Priority, at, line_matrix, order, problem, shift, tech, window
 
 from optimizer.model import Break, Schedule, SolveMeta
-from optimizer.solve import parallel, read_back
-from optimizer.solve.build import build
-from optimizer.solve.extract import place_breaks, routes_from
-from optimizer.solve.precheck import check
-from optimizer.solve.search import Strategy, run, search_parameters
-from optimizer.solve.timing import BreakSpan
-from optimizer.solve.verify import verify
+from optimizer.solver import parallel, read_back
+from optimizer.solver.build import build
+from optimizer.solver.extract import place_breaks, routes_from
+from optimizer.solver.precheck import check
+from optimizer.solver.search import Strategy, run, search_parameters
+from optimizer.solver.timing import BreakSpan
+from optimizer.solver.verify import verify
 
 M = line_matrix(6)
 

@@ -9,7 +9,7 @@ from factories import Priority, at, order, problem, shift, tech, window
 
 from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
-from optimizer.scenario import (
+from optimizer.whatif import (
     AddSkills,
     AddTechnician,
     ChangeShift,

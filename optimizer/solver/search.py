@@ -131,7 +131,7 @@ def search_parameters(
 
     ``warm`` means the run starts from given routes; ILS cannot, so guided
     local search takes its place. ``mean_arc_cost`` (the model's, see
-    :class:`~optimizer.solve.build.BuiltModel`) scales the ILS temperatures; with
+    :class:`~optimizer.solver.build.BuiltModel`) scales the ILS temperatures; with
     0, OR-Tools picks them.
     """
     search = pywrapcp.DefaultRoutingSearchParameters()

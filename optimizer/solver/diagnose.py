@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 
 from optimizer.model import Problem, Route, Shift, TravelMatrix, WorkOrder
-from optimizer.solve.timing import shift_fits
+from optimizer.solver.timing import shift_fits
 
 
 def reason_for_dropped(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import line_matrix, order, problem, shift, tech
 
-from optimizer.solve.precheck import check
+from optimizer.solver.precheck import check
 
 M = line_matrix(3)
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from optimizer.model import Problem, TravelMatrix
-from optimizer.solve.build import BuiltModel
-from optimizer.solve.parallel import index_routes
-from optimizer.solve.precheck import Eligibility
-from optimizer.solve.timing import shift_fits
+from optimizer.solver.build import BuiltModel
+from optimizer.solver.parallel import index_routes
+from optimizer.solver.precheck import Eligibility
+from optimizer.solver.timing import shift_fits
 
 
 def feasible_routes(

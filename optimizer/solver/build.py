@@ -27,8 +27,8 @@ from optimizer.model import (
     WorkOrder,
     pinned_drop_penalty,
 )
-from optimizer.solve.precheck import Eligibility
-from optimizer.solve.timing import breaks_s, service_s, to_s, windows_s
+from optimizer.solver.precheck import Eligibility
+from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
 
 #: Integer cost units per currency unit (0.0001 precision).
 COST_UNITS = 10_000
