@@ -28,7 +28,8 @@ from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
 from optimizer.params import SolveParams
 from optimizer.replanning import ChangeList, Event, Prepared, change_list, pin_times, prepare
-from optimizer.report.compare import OrderChange, kpi_row, order_changes
+from optimizer.report.changes import OrderChange, order_changes
+from optimizer.report.compare import kpi_row
 from optimizer.report.html import compare_report, sweep_report
 from optimizer.report.kpis import with_kpis
 from optimizer.solver import ProgressCallback, solve
@@ -214,7 +215,8 @@ def compare(
         if on_solved:
             on_solved(result)
     rows = tuple(kpi_row(r.schedule.kpis) for r in results)
-    changes = tuple(tuple(order_changes(results[0].schedule, r.schedule)) for r in results[1:])
+    changes = tuple(tuple(c for c in order_changes(results[0].schedule, r.schedule) if c.changed)
+                    for r in results[1:])
     return Comparison(tuple(results), rows, changes)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
@@ -41,6 +41,7 @@ from optimizer.model import (
     TravelMatrix,
     WorkOrder,
 )
+from optimizer.report.changes import OrderChange, changed_techs, order_changes
 from optimizer.solver.timing import (
     Visit,
     add_s,
@@ -101,20 +102,10 @@ class Prepared:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderChange:
-    """One order's fate in the new plan compared with the published one."""
-
-    order_id: str
-    status: str
-    old_tech: str | None
-    new_tech: str | None
-    old_start: datetime | None
-    new_start: datetime | None
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class ChangeList:
+    """Every order's fate (:func:`~optimizer.report.changes.order_changes`), the
+    technicians whose route changed, and the warnings about the events."""
+
     orders: tuple[OrderChange, ...]
     changed_techs: tuple[str, ...]
     warnings: tuple[str, ...] = ()
@@ -524,43 +515,10 @@ def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: date
     return tuple(kept)
 
 
-def _fates(schedule: Schedule) -> dict[str, tuple[str, Stop]]:
-    return {s.order_id: (r.tech_id, s) for r in schedule.routes for s in r.stops}
-
-
 def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
                 tolerance_min: float) -> ChangeList:
-    """Per order: frozen, kept, retimed, moved, newly assigned/unassigned, cancelled or new."""
-    old, fresh = _fates(published), _fates(new)
-    reasons = {u.order_id: u.reason for u in new.unassigned}
-    tolerance_s = timedelta(minutes=tolerance_min).total_seconds()
-    changes = []
-    all_ids = list(dict.fromkeys([*old, *(u.order_id for u in published.unassigned),
-                                  *fresh, *reasons]))
-    for oid in all_ids:
-        before = old.get(oid)
-        after = fresh.get(oid)
-        old_tech, old_start = (before[0], before[1].start) if before else (None, None)
-        new_tech, new_start = (after[0], after[1].start) if after else (None, None)
-        if oid in prepared.frozen:
-            status = prepared.frozen[oid]
-        elif oid in prepared.cancelled:
-            status = "cancelled"
-        elif before is None and oid not in {u.order_id for u in published.unassigned}:
-            status = "new, assigned" if after else "new, unassigned"
-        elif before is None:
-            status = "newly assigned" if after else "still unassigned"
-        elif after is None:
-            status = "newly unassigned"
-        elif new_tech != old_tech:
-            status = "moved"
-        elif abs(elapsed_s(old_start, new_start)) > tolerance_s:
-            status = "retimed"
-        else:
-            status = "kept"
-        changes.append(OrderChange(oid, status, old_tech, new_tech, old_start, new_start,
-                                   reasons.get(oid, "")))
-    changed = sorted({t for c in changes if c.status not in ("kept", "completed", "in progress",
-                                                             "still unassigned")
-                      for t in (c.old_tech, c.new_tech) if t})
-    return ChangeList(tuple(changes), tuple(changed), prepared.warnings)
+    """Per order: completed, in progress, cancelled, kept, retimed, moved, newly
+    assigned or unassigned, or new (the statuses of :mod:`optimizer.report.changes`)."""
+    changes = order_changes(published, new, frozen=prepared.frozen,
+                            cancelled=prepared.cancelled, tolerance_min=tolerance_min)
+    return ChangeList(changes, changed_techs(changes), prepared.warnings)

@@ -1,12 +1,11 @@
-"""Side-by-side KPIs of several schedules, and which orders moved between them."""
+"""Side-by-side KPIs of several schedules (which orders moved: :mod:`optimizer.report.changes`)."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from optimizer.model import Kpis, Priority, Schedule
+from optimizer.model import Kpis, Priority
 
 #: (column, label, unit, higher is better?) in display order.
 METRICS: tuple[tuple[str, str, str, bool], ...] = (
@@ -70,53 +69,6 @@ def kpi_row(kpis: Kpis) -> dict[str, float]:
     row["utilisation_mean_pct"] = round(statistics.fmean(use), 1) if use else 0.0
     row["utilisation_spread_pct"] = round(max(use) - min(use), 1) if use else 0.0
     return row
-
-
-@dataclass(frozen=True, slots=True)
-class OrderChange:
-    """How one order's fate differs from the base: moved, newly unassigned, and so on."""
-
-    order_id: str
-    status: str
-    base_tech: str | None
-    tech: str | None
-    reason: str = ""
-
-
-def _fate(schedule: Schedule) -> dict[str, tuple[str | None, str]]:
-    fate: dict[str, tuple[str | None, str]] = {}
-    for route in schedule.routes:
-        for stop in route.stops:
-            fate[stop.order_id] = (route.tech_id, "")
-    for item in schedule.unassigned:
-        fate[item.order_id] = (None, item.reason)
-    return fate
-
-
-def order_changes(base: Schedule, other: Schedule) -> list[OrderChange]:
-    """Every order whose technician or assignment differs between ``base`` and ``other``."""
-    before, after = _fate(base), _fate(other)
-    changes = []
-    for order_id in [*before, *(k for k in after if k not in before)]:
-        if order_id not in after:
-            changes.append(OrderChange(order_id, "removed", before[order_id][0], None))
-            continue
-        tech, reason = after[order_id]
-        if order_id not in before:
-            status = "added, unassigned" if tech is None else "added"
-            changes.append(OrderChange(order_id, status, None, tech, reason))
-            continue
-        base_tech = before[order_id][0]
-        if base_tech == tech:
-            continue
-        if tech is None:
-            status = "newly unassigned"
-        elif base_tech is None:
-            status = "newly assigned"
-        else:
-            status = "moved"
-        changes.append(OrderChange(order_id, status, base_tech, tech, reason))
-    return changes
 
 
 def deltas(rows: Sequence[dict[str, float]]) -> list[dict[str, float]]:

@@ -14,7 +14,8 @@ from html import escape
 from matplotlib.figure import Figure
 
 from optimizer.model import Kpis, Schedule
-from optimizer.report.compare import METRICS, OrderChange, number_text
+from optimizer.report.changes import OrderChange
+from optimizer.report.compare import METRICS, number_text
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
@@ -142,7 +143,7 @@ def compare_report(names: Sequence[str], schedules: Sequence[Schedule],
             continue
         rows_html = "".join(
             f"<tr><td>{escape(m.order_id)}</td><td>{escape(m.status)}</td>"
-            f"<td>{escape(m.base_tech or '—')}</td><td>{escape(m.tech or '—')}</td>"
+            f"<td>{escape(m.old_tech or '—')}</td><td>{escape(m.new_tech or '—')}</td>"
             f"<td>{escape(m.reason)}</td></tr>" for m in moves)
         parts.append("<table><tr><th>order</th><th>change</th><th>base technician</th>"
                      f"<th>technician</th><th>reason</th></tr>{rows_html}</table>")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.report.compare import deltas, kpi_row, number_text, order_changes
+from optimizer.report.changes import order_changes
+from optimizer.report.compare import deltas, kpi_row, number_text
 from optimizer.report.html import compare_report
 from optimizer.report.kpis import with_kpis
 from optimizer.solver import solve
@@ -25,9 +26,9 @@ def test_removing_a_technician_moves_or_drops_their_orders():
     whatif_problem = RemoveTechnician("t2").apply(BASE)
     whatif = _solve(whatif_problem)
     t2_orders = {s.order_id for r in base.routes if r.tech_id == "t2" for s in r.stops}
-    changes = order_changes(base, whatif)
+    changes = [c for c in order_changes(base, whatif) if c.changed]
     assert {c.order_id for c in changes} == t2_orders and t2_orders
-    assert all(c.base_tech == "t2" and c.status in {"moved", "newly unassigned"}
+    assert all(c.old_tech == "t2" and c.status in {"moved", "newly unassigned"}
                for c in changes)
 
 
