@@ -22,10 +22,12 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
+from optimizer.io.schemas import parse_clock
 from optimizer.model import (
     Break,
     Location,
@@ -58,14 +60,16 @@ def _tech_ids(problem: Problem, tech_id: str, change: Change) -> list[str]:
     return [tech_id]
 
 
-def _clock(problem: Problem, hhmm: str, change: Change):
-    try:
-        hours, minutes = (int(x) for x in hhmm.split(":"))
-        if not (0 <= hours <= 24 and 0 <= minutes < 60):
-            raise ValueError
-    except ValueError:
-        raise change._error(f"{hhmm!r} is not a time of day (HH:MM)") from None
-    return problem.day_start + timedelta(hours=hours, minutes=minutes)
+def _clock(problem: Problem, change: Change, name: str) -> datetime:
+    """The field ``name`` of ``change`` (``HH:MM``) on the plan date, by the one rule of
+    :func:`~optimizer.io.schemas.parse_clock`: ``24:00`` is the end of the day, ``24:30``
+    an error. A TOML time (``08:00:00`` unquoted) is read as its text."""
+    value = getattr(change, name)
+    moment = parse_clock(str(value), problem.plan_date, ZoneInfo(problem.timezone))
+    if moment is None:
+        raise change._error(f"{name}={str(value)!r}: not a time of day "
+                            "(use HH:MM, 00:00 to 24:00)")
+    return moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +165,8 @@ class ChangeShift(Change):
         shifts = []
         for s in problem.shifts:
             if s.tech_id in targets:
-                start = _clock(problem, self.shift_start, self) if self.shift_start else s.start
-                end = _clock(problem, self.shift_end, self) if self.shift_end else s.end
+                start = _clock(problem, self, "shift_start") if self.shift_start else s.start
+                end = _clock(problem, self, "shift_end") if self.shift_end else s.end
                 if end <= start:
                     raise self._error(f"shift {s.shift_id} would end before it starts")
                 breaks = s.breaks
@@ -172,8 +176,8 @@ class ChangeShift(Change):
                     if self.lunch_min > 0:
                         if not (self.lunch_earliest and self.lunch_latest):
                             raise self._error("lunch_min needs lunch_earliest and lunch_latest")
-                        lunch = (Break(_clock(problem, self.lunch_earliest, self),
-                                       _clock(problem, self.lunch_latest, self),
+                        lunch = (Break(_clock(problem, self, "lunch_earliest"),
+                                       _clock(problem, self, "lunch_latest"),
                                        self.lunch_min),)
                     breaks = others + lunch
                 overtime = (s.max_overtime_min if self.max_overtime_min is None
@@ -264,7 +268,7 @@ class SetSla(Change):
         _check_priority(self, self.priority)
         if self.hours <= 0:
             raise self._error(f"hours={self.hours!r}: must be > 0")
-        due = _clock(problem, self.from_time, self) + timedelta(hours=self.hours)
+        due = _clock(problem, self, "from_time") + timedelta(hours=self.hours)
         return replace(problem, orders=tuple(
             replace(o, sla_due=due) if o.priority.value == self.priority else o
             for o in problem.orders))

@@ -114,6 +114,8 @@ def test_scale_demand_is_seeded_and_follows_the_mix():
     (SetSla("urgent", 4), "unknown priority 'urgent'"),
     (Objective({"overtime": 5}), "unknown weight 'overtime'"),
     (ChangeShift("t1", shift_start="18:00"), "would end before it starts"),
+    (ChangeShift("t1", shift_end="24:30"), "shift_end='24:30': not a time of day"),
+    (SetSla("critical", 4, from_time="8am"), "from_time='8am': not a time of day"),
 ])
 def test_bad_changes_name_themselves(change, message):
     """Every invalid change is an InputError naming the change and what is wrong."""
@@ -121,6 +123,18 @@ def test_bad_changes_name_themselves(change, message):
         apply_changes(BASE, [change])
     assert f"changes[1] change {change.kind!r}" in str(info.value)
     assert message in str(info.value)
+
+
+def test_shift_to_midnight_and_toml_times():
+    """A change reads clocks by the tables' rule: 24:00 is the next midnight, and an
+    unquoted TOML time (08:00:00) is a time of day, not an internal error."""
+    import tomllib
+
+    spec = tomllib.loads('type = "change_shift"\ntech_id = "t1"\nshift_start = 07:30:00\n'
+                        'shift_end = "24:00"')
+    p = parse_change(spec).apply(BASE)
+    assert (p.shifts[0].start, p.shifts[0].end) == (at("07:30"), at("24:00"))
+    assert p.shifts[0].end.date() > BASE.plan_date
 
 
 def test_parse_change_rejects_unknown_types_and_fields():

@@ -12,10 +12,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from optimizer.io.tables import Row, Table
 from optimizer.model import Priority, TimeWindow
+
+if TYPE_CHECKING:  # only for annotations: what-ifs parse clocks without loading pandas
+    from optimizer.io.tables import Row, Table
 
 WORK_ORDER_COLUMNS = {
     "required": ("order_id", "service_min"),
@@ -287,7 +290,13 @@ class RowReader:
 
 
 def parse_clock(value: str, plan_date: date, tz: ZoneInfo) -> datetime | None:
-    """``HH:MM[:SS]`` on ``plan_date`` in ``tz``; None if it is not a time of day."""
+    """``HH:MM[:SS]`` on ``plan_date`` in ``tz``; None if it is not a time of day.
+
+    The one clock rule of the tool (tables, events, ``--now``, what-if changes):
+    ``00:00`` to ``23:59:59``, and ``24:00`` for the end of the day (the next
+    midnight), so that a shift or window can run to midnight. ``24:30``, ``25:00``,
+    ``9:60``, ``9:5`` and ``9am`` are not times of day.
+    """
     match = _HHMM.match(value.strip())
     if not match:
         return None
