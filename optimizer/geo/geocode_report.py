@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optimizer.geo.geocode import GeocodeResult
+from optimizer.io.tables import read_table
 from optimizer.io.write import SafeCsvWriter
 
 #: Columns that ``write_geocoded_work_orders`` adds to the input columns of work_orders.
@@ -22,21 +23,6 @@ def _number(value: float | None, digits: int) -> str:
     if value is None:
         return ""
     return format(round(value, digits), "g" if digits < 4 else f".{digits}f")
-
-
-def _read_rows(source: Path) -> tuple[list[str], list[dict[str, str]]]:
-    import pandas as pd
-
-    suffix = source.suffix.lower()
-    if suffix == ".csv":
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    elif suffix in (".xlsx", ".xls"):
-        frame = pd.read_excel(source, dtype=str, keep_default_na=False)
-    else:
-        frame = pd.read_parquet(source)
-        frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    columns = [str(c) for c in frame.columns]
-    return columns, [dict(zip(columns, row, strict=True)) for row in frame.itertuples(index=False)]
 
 
 def write_geocoded_work_orders(
@@ -54,8 +40,10 @@ def write_geocoded_work_orders(
     result : GeocodeResult
         From :func:`geocode_orders`.
     source : str or Path
-        The input work_orders table (``.csv``, ``.xlsx`` or ``.parquet``); its
-        columns and cells are kept as written.
+        The input work_orders table (``.csv``, ``.xlsx`` or ``.parquet``), read as
+        the loader reads it (:func:`optimizer.io.tables.read_table`: any encoding and
+        separator a spreadsheet writes; headers in lower case, cells stripped); its
+        columns and values are kept.
 
     Returns
     -------
@@ -65,24 +53,19 @@ def write_geocoded_work_orders(
         ``+41 ...``) is written with a leading ``'`` (:func:`optimizer.io.write.safe_cell`).
     """
     by_id = {row.order_id: row for row in result.report}
-    columns, rows = _read_rows(Path(source))
-    lower = {c.lower(): c for c in columns}
-    for name in GEOCODED_COLUMNS:
-        if name not in lower:
-            columns.append(name)
-            lower[name] = name
-    id_column = lower.get("order_id", "order_id")
+    table = read_table(Path(source))
+    columns = [*table.columns, *(c for c in GEOCODED_COLUMNS if c not in table.columns)]
+    rows = [dict(r.cells) for r in table.rows]
     for cells in rows:
-        row = by_id.get(cells.get(id_column, ""))
+        row = by_id.get(cells.get("order_id", ""))
         if row is None:
-            status_column = lower["geocode_status"]
-            cells[status_column] = cells.get(status_column) or GIVEN
+            cells["geocode_status"] = cells.get("geocode_status") or GIVEN
             continue
-        cells[lower["lat"]] = _number(row.lat if row.location else None, 7)
-        cells[lower["lon"]] = _number(row.lon if row.location else None, 7)
-        cells[lower["matched_address"]] = row.matched_address if row.location else ""
-        cells[lower["geocode_confidence"]] = _number(row.confidence, 3)
-        cells[lower["geocode_status"]] = row.status
+        cells["lat"] = _number(row.lat if row.location else None, 7)
+        cells["lon"] = _number(row.lon if row.location else None, 7)
+        cells["matched_address"] = row.matched_address if row.location else ""
+        cells["geocode_confidence"] = _number(row.confidence, 3)
+        cells["geocode_status"] = row.status
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as stream:
