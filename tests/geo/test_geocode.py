@@ -308,7 +308,8 @@ def test_classify_and_provider_confidence():
 def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
     """geocoded_work_orders.csv is the input table plus lat, lon, matched_address,
     geocode_confidence and geocode_status: located rows get coordinates, failed rows
-    stay empty for the dispatcher, given rows keep theirs with status "given"."""
+    stay empty for the dispatcher, given rows keep theirs with status "given". Headers come
+    out in lower case (LAT -> lat), as the loader reads them."""
     source = tmp_path / "work_orders.csv"
     source.write_text(
         "order_id,customer,address,service_min,priority,LAT,Lon\n"
@@ -324,15 +325,15 @@ def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
     with open(path, encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert list(rows[0]) == ["order_id", "customer", "address", "service_min", "priority",
-                             "LAT", "Lon", "matched_address", "geocode_confidence",
+                             "lat", "lon", "matched_address", "geocode_confidence",
                              "geocode_status"]
     assert rows[0] == {
         "order_id": "WO-1", "customer": "Frick AG", "address": "Städtle 5, 9490 Vaduz",
-        "service_min": "45", "priority": "high", "LAT": "47.1405000", "Lon": "9.5215000",
+        "service_min": "45", "priority": "high", "lat": "47.1405000", "lon": "9.5215000",
         "matched_address": "Städtle 5, 9490 Vaduz, Liechtenstein",
         "geocode_confidence": "1", "geocode_status": "ok"}
-    assert (rows[1]["LAT"], rows[1]["geocode_status"]) == ("", "not_found")
-    assert (rows[2]["LAT"], rows[2]["Lon"], rows[2]["geocode_status"]) == ("47.2", "9.5", "given")
+    assert (rows[1]["lat"], rows[1]["geocode_status"]) == ("", "not_found")
+    assert (rows[2]["lat"], rows[2]["lon"], rows[2]["geocode_status"]) == ("47.2", "9.5", "given")
     without_coordinates = tmp_path / "address_only.csv"
     without_coordinates.write_text("order_id,address,service_min\nWO-1,Städtle 5,45\n",
                                    encoding="utf-8")
