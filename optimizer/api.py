@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from optimizer import settings
 from optimizer.errors import InputError
 from optimizer.geo.geocode import GeocodeResult, geocode_homes, geocode_orders
 from optimizer.geo.geocode_report import write_geocode_report, write_geocoded_work_orders
@@ -169,13 +170,14 @@ def plan(
 
 def write(result: PlanResult, out_dir: Path | None = None, *,
           maps: bool = True) -> dict[str, Path]:
-    """Write the schedule's JSON and CSV files and its maps (default ``maps_output/<scenario>``,
-    the scenario name made a safe folder name by :func:`~optimizer.io.config.safe_folder_name`).
+    """Write the schedule's JSON and CSV files and its maps (default
+    ``<settings.output_dir>/<scenario>``, the scenario name made a safe folder name by
+    :func:`~optimizer.io.config.safe_folder_name`).
 
     The maps are ``overview.html`` for the dispatcher, ``tech-<id>.html`` per
     technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
     """
-    out_dir = out_dir or Path("maps_output") / safe_folder_name(result.problem.name)
+    out_dir = out_dir or settings.output_dir / safe_folder_name(result.problem.name)
     paths = write_outputs(result.problem, result.schedule, out_dir)
     if maps:
         pages = render_maps(result.problem, result.schedule, out_dir,

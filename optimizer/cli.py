@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from optimizer import settings
 from optimizer.errors import OptimizerError
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--solution-limit", type=positive_int, metavar="N",
                        help="stop after N solutions (repeatable results)")
     solve.add_argument("--out", type=Path, metavar="DIR",
-                       help="output folder (default: maps_output/<scenario name>)")
+                       help=f"output folder (default: {settings.output_dir}/<scenario name>)")
     solve.add_argument("--quiet", action="store_true", help="no progress or summary")
 
     verify = commands.add_parser(
@@ -187,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
                     "work_orders.csv, and geocode_report.csv.")
     geocode.add_argument("scenario", type=Path)
     geocode.add_argument("--out", type=Path, metavar="DIR",
-                         help="output folder (default: maps_output/<scenario name>)")
+                         help=f"output folder (default: {settings.output_dir}/<scenario name>)")
 
     check = commands.add_parser("check", help="validate a scenario's input files only")
     check.add_argument("scenario", type=Path)
@@ -203,7 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=non_negative_int)
     compare.add_argument("--solution-limit", type=positive_int, metavar="N")
     compare.add_argument("--out", type=Path, metavar="DIR",
-                         help="output folder (default: maps_output/compare-<base name>)")
+                         help=f"output folder (default: {settings.output_dir}/compare-<base name>)")
 
     replan = commands.add_parser(
         "replan", help="re-plan the rest of the day after events",
@@ -249,10 +250,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _default_out(name: str, prefix: str = "") -> Path:
-    """``maps_output/<prefix><name>``, the name made one safe folder name (never ``../..``)."""
+    """``<settings.output_dir>/<prefix><name>``, the name made one safe folder name
+    (never ``../..``)."""
     from optimizer.io.config import safe_folder_name
 
-    return Path("maps_output") / f"{prefix}{safe_folder_name(name)}"
+    return settings.output_dir / f"{prefix}{safe_folder_name(name)}"
 
 
 def _solve(args: argparse.Namespace) -> int:
