@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from optimizer.errors import InputError
 from optimizer.model import (
     Break,
+    ChangeKind,
     Location,
     Problem,
     Route,
@@ -105,7 +106,7 @@ class OrderChange:
     """One order's fate in the new plan compared with the published one."""
 
     order_id: str
-    status: str
+    status: ChangeKind
     old_tech: str | None
     new_tech: str | None
     old_start: datetime | None
@@ -302,7 +303,7 @@ def prepare(
             promised[stop.order_id] = (shift.tech_id, stop.start)
         pinned.update({s.order_id: (shift.tech_id, s.start) for s in pins})
     for order_id in facts.completed:
-        frozen.setdefault(order_id, "completed")
+        frozen.setdefault(order_id, ChangeKind.COMPLETED)
     cancelled = frozenset(facts.cancelled)
 
     techs = {t.tech_id for t in problem.technicians}
@@ -325,7 +326,7 @@ def prepare(
     rest = replace(problem, orders=tuple(open_orders), shifts=tuple(shifts))
     remaining = replace(problem, orders=tuple(plain_orders), shifts=tuple(shifts))
     settled.update(frozen)
-    settled.update({oid: "cancelled" for oid in cancelled})
+    settled.update({oid: ChangeKind.CANCELLED for oid in cancelled})
     return Prepared(rest, initial, frozen, cancelled, now, pinned, remaining, settled,
                     tuple(warnings))
 
@@ -359,7 +360,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
         # without an event, the plan says what happened (not after the technician left)
         planned = away_at is None or stop.start < away_at
         if oid in facts.completed or (oid not in facts.in_progress and planned and end <= now):
-            frozen[oid] = "completed"
+            frozen[oid] = ChangeKind.COMPLETED
             if duration is not None:
                 why = ("it is completed" if oid in facts.completed
                        else f"the visit ended at {end:%H:%M}, before now")
@@ -379,7 +380,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
                     "that is wrong)")
                 opened.append((i, stop, end))
                 continue
-            frozen[oid] = "in progress"
+            frozen[oid] = ChangeKind.IN_PROGRESS
             finish = end
             given = facts.in_progress.get(oid, (None, ""))
             if given[0] is not None and duration is None:
@@ -543,24 +544,25 @@ def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
         old_tech, old_start = (before[0], before[1].start) if before else (None, None)
         new_tech, new_start = (after[0], after[1].start) if after else (None, None)
         if oid in prepared.frozen:
-            status = prepared.frozen[oid]
+            status = ChangeKind(prepared.frozen[oid])
         elif oid in prepared.cancelled:
-            status = "cancelled"
+            status = ChangeKind.CANCELLED
         elif before is None and oid not in {u.order_id for u in published.unassigned}:
-            status = "new, assigned" if after else "new, unassigned"
+            status = ChangeKind.NEW_ASSIGNED if after else ChangeKind.NEW_UNASSIGNED
         elif before is None:
-            status = "newly assigned" if after else "still unassigned"
+            status = ChangeKind.NEWLY_ASSIGNED if after else ChangeKind.STILL_UNASSIGNED
         elif after is None:
-            status = "newly unassigned"
+            status = ChangeKind.NEWLY_UNASSIGNED
         elif new_tech != old_tech:
-            status = "moved"
+            status = ChangeKind.MOVED
         elif abs(elapsed_s(old_start, new_start)) > tolerance_s:
-            status = "retimed"
+            status = ChangeKind.RETIMED
         else:
-            status = "kept"
+            status = ChangeKind.KEPT
         changes.append(OrderChange(oid, status, old_tech, new_tech, old_start, new_start,
                                    reasons.get(oid, "")))
-    changed = sorted({t for c in changes if c.status not in ("kept", "completed", "in progress",
-                                                             "still unassigned")
+    unchanged = (ChangeKind.KEPT, ChangeKind.COMPLETED, ChangeKind.IN_PROGRESS,
+                 ChangeKind.STILL_UNASSIGNED)
+    changed = sorted({t for c in changes if c.status not in unchanged
                       for t in (c.old_tech, c.new_tech) if t})
     return ChangeList(tuple(changes), tuple(changed), prepared.warnings)

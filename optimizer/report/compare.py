@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.model import Kpis, Priority, Schedule
+from optimizer.model import ChangeKind, Kpis, Priority, Schedule
 
 #: (column, label, unit, higher is better?) in display order.
 METRICS: tuple[tuple[str, str, str, bool], ...] = (
@@ -77,7 +77,7 @@ class OrderChange:
     """How one order's fate differs from the base: moved, newly unassigned, and so on."""
 
     order_id: str
-    status: str
+    status: ChangeKind
     base_tech: str | None
     tech: str | None
     reason: str = ""
@@ -99,22 +99,22 @@ def order_changes(base: Schedule, other: Schedule) -> list[OrderChange]:
     changes = []
     for order_id in [*before, *(k for k in after if k not in before)]:
         if order_id not in after:
-            changes.append(OrderChange(order_id, "removed", before[order_id][0], None))
+            changes.append(OrderChange(order_id, ChangeKind.REMOVED, before[order_id][0], None))
             continue
         tech, reason = after[order_id]
         if order_id not in before:
-            status = "added, unassigned" if tech is None else "added"
+            status = ChangeKind.ADDED_UNASSIGNED if tech is None else ChangeKind.ADDED
             changes.append(OrderChange(order_id, status, None, tech, reason))
             continue
         base_tech = before[order_id][0]
         if base_tech == tech:
             continue
         if tech is None:
-            status = "newly unassigned"
+            status = ChangeKind.NEWLY_UNASSIGNED
         elif base_tech is None:
-            status = "newly assigned"
+            status = ChangeKind.NEWLY_ASSIGNED
         else:
-            status = "moved"
+            status = ChangeKind.MOVED
         changes.append(OrderChange(order_id, status, base_tech, tech, reason))
     return changes
 

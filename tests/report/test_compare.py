@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
+from optimizer.model import ChangeKind
 from optimizer.report.compare import deltas, kpi_row, number_text, order_changes
 from optimizer.report.html import compare_report
 from optimizer.report.kpis import with_kpis
@@ -27,8 +28,8 @@ def test_removing_a_technician_moves_or_drops_their_orders():
     t2_orders = {s.order_id for r in base.routes if r.tech_id == "t2" for s in r.stops}
     changes = order_changes(base, whatif)
     assert {c.order_id for c in changes} == t2_orders and t2_orders
-    assert all(c.base_tech == "t2" and c.status in {"moved", "newly unassigned"}
-               for c in changes)
+    assert all(c.base_tech == "t2" and c.status in {ChangeKind.MOVED, ChangeKind.NEWLY_UNASSIGNED}
+               and isinstance(c.status, ChangeKind) for c in changes)
 
 
 def test_kpi_rows_and_deltas():
