@@ -15,6 +15,147 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
+class TravelSource(enum.StrEnum):
+    """Where a scenario's travel times come from (scenario.toml ``[travel] source``)."""
+
+    #: Straight lines times a detour factor at a fixed speed: no road data needed.
+    HAVERSINE = "haversine"
+    #: Fastest paths on the roads of an OSM extract (``osm_file``).
+    OSM_FILE = "osm_file"
+    #: Fastest paths on the roads of a named place, downloaded once (``place``).
+    PLACE = "place"
+    #: Fastest paths on the roads inside a box, downloaded once (``bbox``).
+    BBOX = "bbox"
+
+    @property
+    def roads(self) -> bool:
+        """True for the sources that route on an OSM road network."""
+        return self is not TravelSource.HAVERSINE
+
+
+class MatrixSource(enum.StrEnum):
+    """What a :class:`TravelMatrix` was computed from (``SolveMeta.matrix_source``).
+
+    A hand-made matrix (tests, benchmarks) may carry any other label.
+    """
+
+    #: Straight lines (the ``haversine`` travel source).
+    HAVERSINE = "haversine"
+    #: Fastest paths on OSM roads (the ``osm_file``, ``place`` and ``bbox`` sources).
+    OSM = "osm"
+
+
+class ReasonCode(enum.StrEnum):
+    """Why an order is unassigned: a stable machine code beside the human reason.
+
+    A code keeps its meaning across versions (new codes may be added); the human
+    text may change. :attr:`label` is a short text for grouping in reports and
+    maps. docs/schedule-format.md says what each code means and what a dispatcher
+    can do about it.
+    """
+
+    # The order has no location.
+    ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND"
+    ADDRESS_AMBIGUOUS = "ADDRESS_AMBIGUOUS"
+    ADDRESS_OUTSIDE_AREA = "ADDRESS_OUTSIDE_AREA"
+    NO_ADDRESS = "NO_ADDRESS"
+    NOT_GEOCODED = "NOT_GEOCODED"
+    NO_LOCATION = "NO_LOCATION"
+    # No technician may serve it (decided before solving).
+    NO_SKILL = "NO_SKILL"
+    NO_PART = "NO_PART"
+    EXCLUDED_ALL = "EXCLUDED_ALL"
+    DEMAND_OVER_CAPACITY = "DEMAND_OVER_CAPACITY"
+    NO_SHIFT = "NO_SHIFT"
+    UNREACHABLE = "UNREACHABLE"
+    WINDOW_OUTSIDE_SHIFTS = "WINDOW_OUTSIDE_SHIFTS"
+    SHIFT_TOO_SHORT = "SHIFT_TOO_SHORT"
+    # Some technician could serve it alone, but not next to the other jobs (after solving).
+    NO_TIME = "NO_TIME"
+    VAN_FULL = "VAN_FULL"
+    UNREACHABLE_FROM_JOBS = "UNREACHABLE_FROM_JOBS"
+    NO_ROOM = "NO_ROOM"
+    # It would fit, but was left out.
+    DROPPED_FOR_COST = "DROPPED_FOR_COST"
+    NOT_REACHED = "NOT_REACHED"
+    #: Read from a schedule.json written before codes existed.
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def label(self) -> str:
+        """A short human text for the code, for grouping (``"no technician has the skill"``)."""
+        return _REASON_LABELS[self]
+
+
+_REASON_LABELS = {
+    ReasonCode.ADDRESS_NOT_FOUND: "address not found",
+    ReasonCode.ADDRESS_AMBIGUOUS: "ambiguous address",
+    ReasonCode.ADDRESS_OUTSIDE_AREA: "address outside the area",
+    ReasonCode.NO_ADDRESS: "no address",
+    ReasonCode.NOT_GEOCODED: "address not geocoded",
+    ReasonCode.NO_LOCATION: "no location",
+    ReasonCode.NO_SKILL: "no technician has the skills",
+    ReasonCode.NO_PART: "no qualified van carries the parts",
+    ReasonCode.EXCLUDED_ALL: "every qualified technician excluded",
+    ReasonCode.DEMAND_OVER_CAPACITY: "too large for every van",
+    ReasonCode.NO_SHIFT: "no technician works that day",
+    ReasonCode.UNREACHABLE: "not reachable by road",
+    ReasonCode.WINDOW_OUTSIDE_SHIFTS: "window outside every shift",
+    ReasonCode.SHIFT_TOO_SHORT: "longer than any shift allows",
+    ReasonCode.NO_TIME: "fully booked",
+    ReasonCode.VAN_FULL: "van full",
+    ReasonCode.UNREACHABLE_FROM_JOBS: "no road from the other jobs",
+    ReasonCode.NO_ROOM: "no room on any route",
+    ReasonCode.DROPPED_FOR_COST: "cheaper to leave out",
+    ReasonCode.NOT_REACHED: "not reached in the time limit",
+    ReasonCode.UNKNOWN: "other",
+}
+
+#: ``WorkOrder.location_issue`` for each code of an order without a location: the
+#: one place these texts are written (loading and geocoding use them, and the
+#: pre-check maps them back to their code with :func:`location_code`).
+LOCATION_ISSUES = {
+    ReasonCode.ADDRESS_NOT_FOUND: "address not found",
+    ReasonCode.ADDRESS_AMBIGUOUS: "ambiguous address",
+    ReasonCode.ADDRESS_OUTSIDE_AREA: "address outside the scenario area",
+    ReasonCode.NO_ADDRESS: "no address and no lat/lon",
+    ReasonCode.NOT_GEOCODED: "address not geocoded",
+    ReasonCode.NO_LOCATION: "no location",
+}
+_LOCATION_CODES = {text: code for code, text in LOCATION_ISSUES.items()}
+
+
+def location_code(issue: str) -> ReasonCode:
+    """The code of a ``WorkOrder.location_issue`` text (``NO_LOCATION`` for any other text)."""
+    return _LOCATION_CODES.get(issue, ReasonCode.NO_LOCATION)
+
+
+class ChangeKind(enum.StrEnum):
+    """What happened to one order between two plans (``OrderChange.status``).
+
+    The values are the words written to the change CSVs and reports.
+    """
+
+    #: Re-planning: same technician, start within the tolerance.
+    KEPT = "kept"
+    #: Same order, another technician.
+    MOVED = "moved"
+    #: Re-planning: same technician, start moved by more than the tolerance.
+    RETIMED = "retimed"
+    NEWLY_ASSIGNED = "newly assigned"
+    NEWLY_UNASSIGNED = "newly unassigned"
+    #: Unassigned before and after.
+    STILL_UNASSIGNED = "still unassigned"
+    #: An order that arrived with the events (re-plan) or only the what-if has (compare).
+    NEW_ASSIGNED = "new, assigned"
+    NEW_UNASSIGNED = "new, unassigned"
+    #: Re-planning: settled by the events or the clock.
+    COMPLETED = "completed"
+    IN_PROGRESS = "in progress"
+    #: Cancelled by an event (re-plan), or only in the base scenario (compare).
+    CANCELLED = "cancelled"
+
+
 class Priority(enum.StrEnum):
     """How much an order matters. Ordered from most to least urgent."""
 
@@ -83,7 +224,8 @@ class WorkOrder:
     address: str = ""
     #: Set by geocoding: 1.0 exact house number, lower for fallbacks; None if given as lat/lon.
     geocode_confidence: float | None = None
-    #: Why ``location`` is None (for example "address not found"); shown as the unassigned reason.
+    #: Why ``location`` is None (for example "address not found"); shown as the unassigned
+    #: reason. One of :data:`LOCATION_ISSUES`, so that it maps back to its :class:`ReasonCode`.
     location_issue: str = ""
     #: Re-planning: the technician and start time already promised (soft; see ObjectiveWeights).
     promised_tech: str | None = None
@@ -163,7 +305,7 @@ def pinned_drop_penalty(weights: ObjectiveWeights) -> float:
 class TravelSettings:
     """Where travel times come from (scenario.toml ``[travel]``)."""
 
-    source: str = "haversine"
+    source: TravelSource = TravelSource.HAVERSINE
     speed_kph: float = 40.0
     detour_factor: float = 1.3
     speed_factor: float = 1.0
@@ -245,6 +387,7 @@ class TravelMatrix:
     points: tuple[Location, ...]
     travel_s: Any
     distance_m: Any
+    #: A :class:`MatrixSource` (or any label for a hand-made matrix).
     source: str
     reachable: Any = None
     _index: dict[Location, int] = field(init=False, repr=False, compare=False)
@@ -312,10 +455,15 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class Unassigned:
-    """An order that is not on any route, with a reason a dispatcher understands."""
+    """An order that is not on any route, with a reason a dispatcher understands.
+
+    ``code`` says the same for programs: it groups reports and maps and does not
+    change when the wording of ``reason`` does.
+    """
 
     order_id: str
     reason: str
+    code: ReasonCode = ReasonCode.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +537,7 @@ class SolveMeta:
     seed: int
     time_limit_s: float
     solution_limit: int | None
+    #: The matrix's :class:`MatrixSource` (or its label, for a hand-made matrix).
     matrix_source: str
     status: str
     objective: int

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from optimizer.errors import InputError
 from optimizer.model import (
     Break,
+    ChangeKind,
     Location,
     Problem,
     Route,
@@ -293,7 +294,7 @@ def prepare(
             promised[stop.order_id] = (shift.tech_id, stop.start)
         pinned.update({s.order_id: (shift.tech_id, s.start) for s in pins})
     for order_id in facts.completed:
-        frozen.setdefault(order_id, "completed")
+        frozen.setdefault(order_id, ChangeKind.COMPLETED)
     cancelled = frozenset(facts.cancelled)
 
     techs = {t.tech_id for t in problem.technicians}
@@ -316,7 +317,7 @@ def prepare(
     rest = replace(problem, orders=tuple(open_orders), shifts=tuple(shifts))
     remaining = replace(problem, orders=tuple(plain_orders), shifts=tuple(shifts))
     settled.update(frozen)
-    settled.update({oid: "cancelled" for oid in cancelled})
+    settled.update({oid: ChangeKind.CANCELLED for oid in cancelled})
     return Prepared(rest, initial, frozen, cancelled, now, pinned, remaining, settled,
                     tuple(warnings))
 
@@ -350,7 +351,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
         # without an event, the plan says what happened (not after the technician left)
         planned = away_at is None or stop.start < away_at
         if oid in facts.completed or (oid not in facts.in_progress and planned and end <= now):
-            frozen[oid] = "completed"
+            frozen[oid] = ChangeKind.COMPLETED
             if duration is not None:
                 why = ("it is completed" if oid in facts.completed
                        else f"the visit ended at {end:%H:%M}, before now")
@@ -370,7 +371,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
                     "that is wrong)")
                 opened.append((i, stop, end))
                 continue
-            frozen[oid] = "in progress"
+            frozen[oid] = ChangeKind.IN_PROGRESS
             finish = end
             given = facts.in_progress.get(oid, (None, ""))
             if given[0] is not None and duration is None:

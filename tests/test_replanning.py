@@ -18,7 +18,7 @@ from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.events import read_events
 from optimizer.io.schedule_json import read_document, read_json, write_json
-from optimizer.model import Location, Problem, Shift, TimeWindow
+from optimizer.model import ChangeKind, Location, Problem, Shift, TimeWindow
 from optimizer.replanning import Event, change_list, pin_times, prepare
 from optimizer.report.kpis import with_kpis
 from optimizer.solver import solve
@@ -91,7 +91,8 @@ def test_cancelled_orders_disappear(published):
     assert target not in {s.order_id for r in new.routes for s in r.stops}
     assert target not in {u.order_id for u in new.unassigned}
     changes = change_list(published, prepared, new, tolerance_min=30)
-    assert {c.order_id: c.status for c in changes.orders}[target] == "cancelled"
+    assert {c.order_id: c.status for c in changes.orders}[target] is ChangeKind.CANCELLED
+    assert all(isinstance(c.status, ChangeKind) for c in changes.orders)
 
 
 def test_critical_new_order_is_served_within_its_sla(published):

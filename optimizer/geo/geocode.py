@@ -20,6 +20,7 @@ means the provider is misconfigured, or still down after the retries.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,17 +29,44 @@ from pathlib import Path
 from optimizer.errors import InputError
 from optimizer.geo.geocode_cache import Candidate
 from optimizer.geo.providers import AddressResolver
-from optimizer.model import GeocodeSettings, Location, Shift, Technician, WorkOrder
+from optimizer.model import (
+    LOCATION_ISSUES,
+    GeocodeSettings,
+    Location,
+    ReasonCode,
+    Shift,
+    Technician,
+    WorkOrder,
+)
 
-OK, LOW_CONFIDENCE, NOT_FOUND = "ok", "low_confidence", "not_found"
-AMBIGUOUS, OUTSIDE_AREA, NO_ADDRESS = "ambiguous", "outside_area", "no_address"
-#: ``WorkOrder.location_issue`` (and so the unassigned reason) for each failed status.
-REASONS = {
-    NOT_FOUND: "address not found",
-    AMBIGUOUS: "ambiguous address",
-    OUTSIDE_AREA: "address outside the scenario area",
-    NO_ADDRESS: "no address and no lat/lon",
+
+class GeocodeStatus(enum.StrEnum):
+    """The outcome of geocoding one address (``status`` column of the geocoding report)."""
+
+    OK = "ok"
+    #: Located, but the match is weaker than ``GeocodeSettings.min_confidence``.
+    LOW_CONFIDENCE = "low_confidence"
+    NOT_FOUND = "not_found"
+    #: Hits of similar quality far apart.
+    AMBIGUOUS = "ambiguous"
+    #: No hit inside ``GeocodeSettings.bbox``.
+    OUTSIDE_AREA = "outside_area"
+    NO_ADDRESS = "no_address"
+
+
+# Short names, as before the enum.
+OK, LOW_CONFIDENCE = GeocodeStatus.OK, GeocodeStatus.LOW_CONFIDENCE
+NOT_FOUND, NO_ADDRESS = GeocodeStatus.NOT_FOUND, GeocodeStatus.NO_ADDRESS
+AMBIGUOUS, OUTSIDE_AREA = GeocodeStatus.AMBIGUOUS, GeocodeStatus.OUTSIDE_AREA
+#: The unassigned reason code of an order whose address failed with each status.
+REASON_CODES = {
+    NOT_FOUND: ReasonCode.ADDRESS_NOT_FOUND,
+    AMBIGUOUS: ReasonCode.ADDRESS_AMBIGUOUS,
+    OUTSIDE_AREA: ReasonCode.ADDRESS_OUTSIDE_AREA,
+    NO_ADDRESS: ReasonCode.NO_ADDRESS,
 }
+#: ``WorkOrder.location_issue`` (and so the unassigned reason) for each failed status.
+REASONS = {status: LOCATION_ISSUES[code] for status, code in REASON_CODES.items()}
 #: Candidates within this much of the best confidence compete for "ambiguous".
 RIVAL_CONFIDENCE_GAP = 0.15
 _EARTH_RADIUS_M = 6_371_008.8
@@ -50,7 +78,7 @@ class GeocodeRow:
 
     order_id: str
     query: str
-    status: str
+    status: GeocodeStatus
     reason: str = ""
     confidence: float | None = None
     matched_address: str = ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.errors import InputError
-from optimizer.model import Location, TravelMatrix, TravelSettings
+from optimizer.model import Location, MatrixSource, TravelMatrix, TravelSettings, TravelSource
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -43,11 +43,12 @@ def haversine_matrix(
         points=points,
         travel_s=np.rint(travel_s).astype(np.int64),
         distance_m=np.rint(road_m).astype(np.int64),
-        source="haversine",
+        source=MatrixSource.HAVERSINE,
     )
 
 
-ROAD_SOURCES = ("osm_file", "place", "bbox")
+#: The travel sources that route on OSM roads.
+ROAD_SOURCES = tuple(s for s in TravelSource if s.roads)
 
 
 def build_matrix(
@@ -76,7 +77,7 @@ def build_matrix(
         A place/bbox network had to be downloaded and could not be.
     """
     unique = tuple(dict.fromkeys(points))
-    if travel.source == "haversine":
+    if travel.source == TravelSource.HAVERSINE:
         return haversine_matrix(
             unique,
             speed_kph=travel.speed_kph,
@@ -103,6 +104,6 @@ def build_matrix(
             cache_dir=cache,
         )
     raise InputError(
-        f"scenario.toml [travel] source={travel.source!r}: expected one of "
-        f"{('haversine', *ROAD_SOURCES)!r}"
+        f"scenario.toml [travel] source={str(travel.source)!r}: expected one of "
+        f"{', '.join(TravelSource)}"
     )

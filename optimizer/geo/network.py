@@ -37,7 +37,7 @@ from osmnx._errors import ResponseStatusCodeError
 from optimizer import settings
 from optimizer.errors import InputError, NetworkError
 from optimizer.geo.osm_file import open_osm_xml
-from optimizer.model import TravelSettings
+from optimizer.model import TravelSettings, TravelSource
 
 #: Bump when the preparation changes, to invalidate cached graphs.
 CACHE_VERSION = 1
@@ -346,7 +346,7 @@ def load_road_graph(
     """
     cache_dir = Path(cache_dir or settings.cache_dir)
     source = travel.source
-    if source == "osm_file":
+    if source == TravelSource.OSM_FILE:
         if not travel.osm_file:
             raise InputError('scenario.toml [travel] source="osm_file" needs osm_file = "..."')
         path = Path(travel.osm_file)
@@ -357,19 +357,20 @@ def load_road_graph(
                              f"({str(path)!r})")
         request = {"osm_file_sha256": _file_sha256(path), **_options(simplify)}
         label = f"osm_file {path.name}"
-    elif source in ("place", "bbox"):
-        if source == "place" and not travel.place:
+    elif source in (TravelSource.PLACE, TravelSource.BBOX):
+        if source == TravelSource.PLACE and not travel.place:
             raise InputError('scenario.toml [travel] source="place" needs place = "..."')
-        if source == "bbox":
+        if source == TravelSource.BBOX:
             if travel.bbox is None:
                 raise InputError('scenario.toml [travel] source="bbox" needs bbox = [w, s, e, n]')
             _check_bbox(travel.bbox)
-        place = travel.place if source == "place" else None
-        bbox = tuple(travel.bbox) if source == "bbox" else None
+        place = travel.place if source == TravelSource.PLACE else None
+        bbox = tuple(travel.bbox) if source == TravelSource.BBOX else None
         request = {"place": place, "bbox": bbox, **_options(simplify)}
         label = f"place {place!r}" if place else f"bbox {bbox!r}"
     else:
-        raise InputError(f"scenario.toml [travel] source={source!r}: not a road-network source")
+        raise InputError(f"scenario.toml [travel] source={str(source)!r}: "
+                         "not a road-network source")
 
     key = _hash(request)
     if key in _MEMO:

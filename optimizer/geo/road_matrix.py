@@ -31,7 +31,7 @@ from optimizer.errors import InputError, NetworkError
 from optimizer.geo.contraction import UNREACHABLE, Hierarchy, build_hierarchy, many_to_many
 from optimizer.geo.matrix_cache import atomic_savez, cached_packed_costs
 from optimizer.geo.network import RoadGraph
-from optimizer.model import Location, TravelMatrix
+from optimizer.model import Location, MatrixSource, TravelMatrix
 
 #: Speed on the straight access leg between a location and its road (driveway, yard).
 ACCESS_SPEED_KPH = 20.0
@@ -484,8 +484,8 @@ def road_matrix(
     Returns
     -------
     TravelMatrix
-        ``source="osm"``; integer ``travel_s`` and ``distance_m``; ``reachable`` False
-        where no road path exists (those cells hold :data:`UNREACHABLE_TRAVEL_S` and
+        ``source=MatrixSource.OSM``; integer ``travel_s`` and ``distance_m``; ``reachable``
+        False where no road path exists (those cells hold :data:`UNREACHABLE_TRAVEL_S` and
         :data:`UNREACHABLE_DISTANCE_M`).
     """
     if not speed_factor > 0 or not access_speed_kph > 0:
@@ -520,6 +520,6 @@ def road_matrix(
         points=points,
         travel_s=travel_s,
         distance_m=distance_m,
-        source="osm",
+        source=MatrixSource.OSM,
         reachable=None if reachable.all() else reachable,
     )

@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
-from optimizer.model import GeocodeSettings, ObjectiveWeights, Priority, TravelSettings
+from optimizer.model import (
+    GeocodeSettings,
+    ObjectiveWeights,
+    Priority,
+    TravelSettings,
+    TravelSource,
+)
 from optimizer.params import SolveParams
 
 TOML_KEYS: dict[str, set[str]] = {
@@ -75,7 +81,8 @@ CHANGE_RANGES: dict[str, dict[str, Range]] = {
 }
 #: Weights of ``skills_mix`` and ``priority_mix`` in ``scale_demand``.
 MIX_WEIGHT = Range(0, 1_000_000)
-TRAVEL_SOURCES = ("haversine", "osm_file", "place", "bbox")
+#: The values of ``[travel] source`` (members of :class:`~optimizer.model.TravelSource`).
+TRAVEL_SOURCES = tuple(TravelSource)
 #: File name endings an ``osm_file`` may have (what :mod:`optimizer.geo.osm_file` opens).
 OSM_SUFFIXES = (*_OSM_SUFFIXES, ".pbf")
 OFFLINE_GEOCODERS = ("gazetteer",)
@@ -276,11 +283,13 @@ def _numbers_and_boxes(path: Path, name: str, section: dict[str, Any],
 def parse_travel(path: Path, config: dict[str, Any], problems: list[str]) -> TravelSettings:
     """``[travel]``: ranges, the source and what it needs (file, place or bbox)."""
     values = _numbers_and_boxes(path, "travel", _section(config, "travel"), problems)
-    source = values.get("source", "haversine")
-    if source not in TRAVEL_SOURCES:
+    source = values.get("source", TravelSource.HAVERSINE)
+    if source in TRAVEL_SOURCES:
+        source = values["source"] = TravelSource(source)
+    else:
         problems.append(f"{path} [travel] source={source!r}: use {', '.join(TRAVEL_SOURCES)}")
         values.pop("source")
-        source = "haversine"
+        source = TravelSource.HAVERSINE
     if "place" in values and _text(path, "[travel] place", values["place"], problems) is None:
         values.pop("place")
     if "osm_file" in values:

@@ -36,10 +36,12 @@ from optimizer.io.schemas import (
 )
 from optimizer.io.tables import Table, encoding_note, find_table, read_table
 from optimizer.model import (
+    LOCATION_ISSUES,
     Break,
     GeocodeSettings,
     Location,
     Problem,
+    ReasonCode,
     Shift,
     Technician,
     WorkOrder,
@@ -272,8 +274,8 @@ def order_from_row(r: RowReader) -> WorkOrder:
         phone=r.text("phone"),
         notes=r.text("notes"),
         geocode_confidence=confidence if location else None,
-        location_issue="" if location else (
-            "address not geocoded" if address else "no address and no lat/lon"),
+        location_issue="" if location else LOCATION_ISSUES[
+            ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],
     )
 
 

@@ -31,6 +31,7 @@ from optimizer.errors import InputError
 from optimizer.model import (
     Kpis,
     Location,
+    ReasonCode,
     Route,
     Schedule,
     ScheduledBreak,
@@ -112,7 +113,8 @@ def to_dict(schedule: Schedule, *, folder: Path | None = None,
         "meta": meta,
         "kpis": _kpis(schedule.kpis) if schedule.kpis else None,
         "routes": [_route(r) for r in schedule.routes],
-        "unassigned": [{"order_id": u.order_id, "reason": u.reason} for u in schedule.unassigned],
+        "unassigned": [{"order_id": u.order_id, "code": str(u.code), "reason": u.reason}
+                       for u in schedule.unassigned],
     }
     if replan is not None:
         data["replan"] = _replan(replan, folder)
@@ -210,10 +212,20 @@ def from_dict(data: dict[str, Any], *, folder: Path | None = None) -> Schedule:
         plan_date=date.fromisoformat(data["plan_date"]),
         timezone=data["timezone"],
         routes=routes,
-        unassigned=tuple(Unassigned(u["order_id"], u["reason"]) for u in data["unassigned"]),
+        unassigned=tuple(Unassigned(u["order_id"], u["reason"], _code(u.get("code")))
+                         for u in data["unassigned"]),
         meta=SolveMeta(**meta),
         kpis=kpis,
     )
+
+
+def _code(value: str | None) -> ReasonCode:
+    """An unassigned order's code; ``UNKNOWN`` when the file has none (written before codes
+    existed) or one this version does not know (written by a newer one)."""
+    try:
+        return ReasonCode(value)
+    except ValueError:
+        return ReasonCode.UNKNOWN
 
 
 def replan_from_dict(data: dict[str, Any], *, folder: Path | None = None

@@ -99,10 +99,11 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
     paths["unassigned"] = out_dir / "unassigned.csv"
     with paths["unassigned"].open("w", newline="", encoding="utf-8") as fh:
         writer = SafeCsvWriter(fh)
-        writer.writerow(("order_id", "customer", "priority", "reason"))
+        writer.writerow(("order_id", "customer", "priority", "code", "reason"))
         for item in schedule.unassigned:
             order = orders[item.order_id]
-            writer.writerow((item.order_id, order.customer, order.priority.value, item.reason))
+            writer.writerow((item.order_id, order.customer, order.priority.value,
+                             str(item.code), item.reason))
 
     if schedule.kpis is not None:
         paths["technicians"] = out_dir / "kpis_by_technician.csv"

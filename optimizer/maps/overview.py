@@ -25,7 +25,7 @@ from optimizer.maps.elements import (
 )
 from optimizer.maps.escape import h
 from optimizer.maps.styles import BASE_CSS, OVERVIEW_CSS
-from optimizer.model import Location, Problem, Route, Schedule
+from optimizer.model import Location, MatrixSource, Problem, ReasonCode, Route, Schedule
 
 _CLUSTER_ICON = """function (cluster) {
     return L.divIcon({
@@ -46,7 +46,7 @@ def routes_by_tech(schedule: Schedule) -> dict[str, list[Route]]:
 
 def uses_straight_lines(schedule: Schedule, route: Route) -> bool:
     """True when a route must be drawn as dashed straight segments (no road geometry)."""
-    return schedule.meta.matrix_source == "haversine" or not route.legs_geometry
+    return schedule.meta.matrix_source == MatrixSource.HAVERSINE or not route.legs_geometry
 
 
 def _group(parent: folium.Map, label_html: str) -> folium.FeatureGroup:
@@ -115,7 +115,7 @@ def _panel(
     by_tech = routes_by_tech(schedule)
     source = (
         "straight lines (no road data)"
-        if schedule.meta.matrix_source == "haversine"
+        if schedule.meta.matrix_source == MatrixSource.HAVERSINE
         else f"roads ({schedule.meta.matrix_source})"
     )
     legend = []
@@ -131,19 +131,6 @@ def _panel(
             f'style="background:{colours[tech_id]}"></span>{link} — {c.stops_text(stops)}, '
             f"{km:.1f} km, {h(span)}</li>"
         )
-    unassigned = []
-    for item in schedule.unassigned:
-        order = c.find_order(problem, item.order_id)
-        customer = f" {h(order.customer)}" if order else ""
-        off_map = (
-            ' <span class="fso-badge fso-badge-warn">not on map: no location</span>'
-            if order is None or order.location is None
-            else ""
-        )
-        unassigned.append(
-            f'<li data-order-id="{h(item.order_id)}"><b>{h(item.order_id)}</b>{customer}'
-            f'<br><span class="fso-late">{h(item.reason)}</span>{off_map}</li>'
-        )
     return (
         '<aside class="fso-panel" aria-label="Day summary">'
         f"<h1>{h(schedule.problem_name or problem.name)}</h1>"
@@ -152,11 +139,36 @@ def _panel(
         f"{_kpi_rows(schedule)}"
         f'<h2>Technicians</h2><ul class="fso-legend">{"".join(legend)}</ul>'
         f"<h2>Unassigned ({len(schedule.unassigned)})</h2>"
-        f'<ul class="fso-unassigned">{"".join(unassigned) or "<li>none</li>"}</ul>'
+        f"{_unassigned_list(problem, schedule)}"
         '<h2>Key</h2><p class="fso-key"><span>① numbered = stop in visiting order</span>'
         "<span>red ring = late</span><span>dashed outline = approximate address</span>"
         "<span>dashed line = straight line, not a road</span><span>⌂ home, D depot</span>"
         "<span>white dashed = unassigned</span></p></aside>"
+    )
+
+
+def _unassigned_list(problem: Problem, schedule: Schedule) -> str:
+    """The unassigned orders grouped by reason code (codes in their documented order), each
+    group headed by the code's short label and count, each order with its full reason."""
+    groups: dict[ReasonCode, list[str]] = {}
+    for item in schedule.unassigned:
+        order = c.find_order(problem, item.order_id)
+        customer = f" {h(order.customer)}" if order else ""
+        off_map = (
+            ' <span class="fso-badge fso-badge-warn">not on map: no location</span>'
+            if order is None or order.location is None
+            else ""
+        )
+        groups.setdefault(ReasonCode(item.code), []).append(
+            f'<li data-order-id="{h(item.order_id)}"><b>{h(item.order_id)}</b>{customer}'
+            f'<br><span class="fso-late">{h(item.reason)}</span>{off_map}</li>'
+        )
+    if not groups:
+        return '<ul class="fso-unassigned"><li>none</li></ul>'
+    return "".join(
+        f'<h3 class="fso-reason" data-code="{code}">{h(code.label)} ({len(groups[code])})</h3>'
+        f'<ul class="fso-unassigned" data-code="{code}">{"".join(groups[code])}</ul>'
+        for code in ReasonCode if code in groups
     )
 
 

@@ -54,6 +54,7 @@ body.fso-overview { display: flex; height: 100vh; }
 .fso-legend li { padding: 4px 0; }
 .fso-legend a { color: inherit; }
 .fso-unassigned li { padding: 6px 0; border-top: 1px solid var(--line); }
+.fso-panel h3.fso-reason { font-size: .92rem; font-weight: 600; margin: 10px 0 2px; }
 .fso-key { color: var(--muted); font-size: .9rem; }
 .fso-key span { white-space: nowrap; margin-right: 10px; }
 @media (max-width: 760px) {

@@ -31,10 +31,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from optimizer.model import Schedule
+from optimizer.model import ChangeKind, Schedule
 
 #: Statuses of an order whose technician and start did not change, or that is settled.
-UNCHANGED = ("kept", "still unassigned", "completed", "in progress")
+UNCHANGED = (ChangeKind.KEPT, ChangeKind.STILL_UNASSIGNED, ChangeKind.COMPLETED,
+             ChangeKind.IN_PROGRESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class OrderChange:
     """
 
     order_id: str
-    status: str
+    status: ChangeKind
     old_tech: str | None
     new_tech: str | None
     old_start: datetime | None = None
@@ -108,21 +109,21 @@ def order_changes(
         old_tech, old_start, _ = before.get(oid, (None, None, ""))
         new_tech, new_start, reason = after.get(oid, (None, None, ""))
         if oid in frozen:
-            status = frozen[oid]
+            status = ChangeKind(frozen[oid])
         elif oid in cancelled or oid not in after:
-            status = "cancelled"
+            status = ChangeKind.CANCELLED
         elif oid not in before:
-            status = "new, assigned" if new_tech else "new, unassigned"
+            status = ChangeKind.NEW_ASSIGNED if new_tech else ChangeKind.NEW_UNASSIGNED
         elif old_tech is None:
-            status = "newly assigned" if new_tech else "still unassigned"
+            status = ChangeKind.NEWLY_ASSIGNED if new_tech else ChangeKind.STILL_UNASSIGNED
         elif new_tech is None:
-            status = "newly unassigned"
+            status = ChangeKind.NEWLY_UNASSIGNED
         elif new_tech != old_tech:
-            status = "moved"
+            status = ChangeKind.MOVED
         elif tolerance_min is not None and _moved_s(old_start, new_start) > tolerance_min * 60:
-            status = "retimed"
+            status = ChangeKind.RETIMED
         else:
-            status = "kept"
+            status = ChangeKind.KEPT
         changes.append(OrderChange(oid, status, old_tech, new_tech, old_start, new_start,
                                    reason))
     return tuple(changes)

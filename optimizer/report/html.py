@@ -13,7 +13,7 @@ from html import escape
 
 from matplotlib.figure import Figure
 
-from optimizer.model import Kpis, Schedule
+from optimizer.model import Kpis, ReasonCode, Schedule
 from optimizer.report.changes import OrderChange
 from optimizer.report.compare import METRICS, number_text
 
@@ -66,26 +66,29 @@ def _utilisation_chart(names: Sequence[str], kpis: Sequence[Kpis]) -> str:
     return _svg(fig)
 
 
+def reason_counts(schedule: Schedule) -> dict[ReasonCode, int]:
+    """How many orders are unassigned with each reason code, in the codes' order."""
+    counts = Counter(ReasonCode(u.code) for u in schedule.unassigned)
+    return {code: counts[code] for code in ReasonCode if counts[code]}
+
+
 def _reasons_chart(names: Sequence[str], schedules: Sequence[Schedule]) -> str:
-    counts = [Counter(_short(u.reason) for u in s.unassigned) for s in schedules]
-    reasons = sorted({r for c in counts for r in c})
+    """Stacked bars of the unassigned orders by reason code, one bar per scenario."""
+    counts = [reason_counts(s) for s in schedules]
+    codes = [code for code in ReasonCode if any(code in c for c in counts)]
     fig = Figure(figsize=(6.0, 0.5 + 0.35 * max(1, len(names))))
     ax = fig.subplots()
     left = [0] * len(names)
-    for reason in reasons:
-        values = [c.get(reason, 0) for c in counts]
-        ax.barh(range(len(names)), values, left=left, label=reason)
+    for code in codes:
+        values = [c.get(code, 0) for c in counts]
+        ax.barh(range(len(names)), values, left=left, label=f"{code.label} ({code})")
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_yticks(range(len(names)), names, fontsize=7)
     ax.set_title("Unassigned orders by reason", fontsize=9)
-    if reasons:
+    if codes:
         ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
-
-
-def _short(reason: str) -> str:
-    return reason.split(":")[0].split("(")[0].strip()[:48]
 
 
 def _delta_cell(value: float, delta: float, better_high: bool, unit: str) -> str:

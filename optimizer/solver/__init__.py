@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from optimizer.errors import SolveError
-from optimizer.model import Problem, Schedule, SolveMeta, TravelMatrix, Unassigned
+from optimizer.model import Problem, ReasonCode, Schedule, SolveMeta, TravelMatrix, Unassigned
 from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
 from optimizer.solver import parallel
 from optimizer.solver.build import COST_UNITS, BuiltModel, build
@@ -103,7 +103,7 @@ def solve(
     helpers = _start_helpers(problem, params)
     try:
         eligibility = check(problem, matrix)
-        unassigned = {oid: reason for oid, reason in eligibility.reasons.items()}
+        unassigned = dict(eligibility.reasons)  # order_id -> (code, reason)
         routes = []
         status, objective = "NO_ORDERS", 0
         if eligibility.allowed and problem.shifts:
@@ -123,7 +123,7 @@ def solve(
                     )
         elif not problem.shifts:
             for order_id in eligibility.allowed:
-                unassigned[order_id] = "no technician works that day"
+                unassigned[order_id] = (ReasonCode.NO_SHIFT, "no technician works that day")
     finally:
         for helper in helpers:
             if helper is not None:
@@ -134,8 +134,8 @@ def solve(
         plan_date=problem.plan_date,
         timezone=problem.timezone,
         routes=tuple(routes),
-        unassigned=tuple(Unassigned(oid, unassigned[oid]) for oid in order_ids
-                         if oid in unassigned),
+        unassigned=tuple(Unassigned(oid, unassigned[oid][1], unassigned[oid][0])
+                         for oid in order_ids if oid in unassigned),
         meta=SolveMeta(
             seed=params.seed,
             time_limit_s=params.time_limit_s,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 
-from optimizer.model import Problem, Route, Shift, TravelMatrix, WorkOrder
+from optimizer.model import Problem, ReasonCode, Route, Shift, TravelMatrix, WorkOrder
 from optimizer.solver.timing import shift_fits
 
 
@@ -25,8 +25,9 @@ def reason_for_dropped(
     routes: dict[str, Route],
     *,
     finished: bool = True,
-) -> str:
-    """A dispatcher's reason for a dropped order that some shift could take on its own.
+) -> tuple[ReasonCode, str]:
+    """The code and a dispatcher's reason for a dropped order that some shift could take
+    on its own.
 
     ``finished`` is False when the search stopped on its time limit before it was done
     (then an order that could fit is reported as not reached, not as too expensive).
@@ -52,25 +53,30 @@ def reason_for_dropped(
     if fitting:
         could = f"could fit with {', '.join(dict.fromkeys(fitting))}"
         if not finished:
-            return f"not reached within the time limit ({could})"
+            return ReasonCode.NOT_REACHED, f"not reached within the time limit ({could})"
         penalty = problem.weights.drop_penalty[order.priority]
-        return (f"cheaper to leave out than to serve (drop penalty {penalty:g} for "
-                f"{order.priority.value} priority; {could})")
+        return ReasonCode.DROPPED_FOR_COST, (
+            f"cheaper to leave out than to serve (drop penalty {penalty:g} for "
+            f"{order.priority.value} priority; {could})")
     booked = "fully booked in its window" if order.time_windows else "fully booked"
     clauses = [(busy, f"are {booked}"), (full, "have no capacity left"),
                (roadless, "have no road between it and their other jobs")]
     clauses = [(names, what) for names, what in clauses if names]
     if len(clauses) > 1:
-        return "no room on any route: qualified technicians " + ", ".join(
+        return ReasonCode.NO_ROOM, "no room on any route: qualified technicians " + ", ".join(
             f"({_names(names)}) {what}" for names, what in clauses)
     if full:
-        return f"van full: qualified technicians ({_names(full)}) have no capacity left"
+        return (ReasonCode.VAN_FULL,
+                f"van full: qualified technicians ({_names(full)}) have no capacity left")
     if roadless:
-        return ("not reachable by road from the other jobs of qualified technicians "
+        return (ReasonCode.UNREACHABLE_FROM_JOBS,
+                "not reachable by road from the other jobs of qualified technicians "
                 f"({_names(roadless)})")
     if order.time_windows:
-        return f"not enough time: qualified technicians ({_names(busy)}) are {booked}"
-    return f"not enough time in any shift: qualified technicians ({_names(busy)}) are {booked}"
+        return (ReasonCode.NO_TIME,
+                f"not enough time: qualified technicians ({_names(busy)}) are {booked}")
+    return (ReasonCode.NO_TIME, "not enough time in any shift: qualified technicians "
+                                f"({_names(busy)}) are {booked}")
 
 
 def _some_position_by_road(matrix: TravelMatrix, shift: Shift, planned: list[WorkOrder],

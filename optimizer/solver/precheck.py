@@ -10,16 +10,24 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from optimizer.model import Problem, Shift, TravelMatrix, WorkOrder
+from optimizer.model import (
+    Problem,
+    ReasonCode,
+    Shift,
+    TravelMatrix,
+    WorkOrder,
+    location_code,
+)
 from optimizer.solver.timing import breaks_s, shift_fits, to_s, windows_s
 
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
-    """``allowed[order_id]`` lists shift positions; ``reasons`` holds orders no shift can take."""
+    """``allowed[order_id]`` lists shift positions; ``reasons`` holds orders no shift can
+    take, each with its code and reason."""
 
     allowed: dict[str, tuple[int, ...]]
-    reasons: dict[str, str]
+    reasons: dict[str, tuple[ReasonCode, str]]
 
 
 def named(noun: str, items) -> str:
@@ -32,13 +40,13 @@ def check(problem: Problem, matrix: TravelMatrix) -> Eligibility:
     """Decide, for every order, the shifts that can serve it on their own."""
     fleet = _Fleet(problem, matrix)
     allowed: dict[str, tuple[int, ...]] = {}
-    reasons: dict[str, str] = {}
+    reasons: dict[str, tuple[ReasonCode, str]] = {}
     for order in problem.orders:
-        shifts, reason = _eligible_shifts(problem, matrix, fleet, order)
+        shifts, why = _eligible_shifts(problem, matrix, fleet, order)
         if shifts:
             allowed[order.order_id] = shifts
         else:
-            reasons[order.order_id] = reason
+            reasons[order.order_id] = why
     return Eligibility(allowed, reasons)
 
 
@@ -63,70 +71,82 @@ class _Fleet:
                    tech.efficiency, tech.speed_factor)
             groups.setdefault(key, []).append((k, shift))
         self.groups = tuple(groups.values())
-        self.by_needs: dict[tuple, tuple[list, str]] = {}
+        self.by_needs: dict[tuple, tuple[list, tuple[ReasonCode, str] | None]] = {}
 
 
-def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, order: WorkOrder):
+def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, order: WorkOrder
+                    ) -> tuple[tuple[int, ...], tuple[ReasonCode, str] | None]:
+    """The positions of the shifts that can serve ``order`` alone, or () and (code, reason)."""
     if order.location is None:
-        return (), order.location_issue or "no location"
+        issue = order.location_issue or "no location"
+        return (), (location_code(issue), issue)
     # Orders with the same needs get the same shifts: decide that once per kind.
     needs = (order.required_skills, order.required_parts, order.excluded_techs, order.demand)
     if needs not in fleet.by_needs:
         fleet.by_needs[needs] = _qualified_groups(fleet, order)
-    groups, reason = fleet.by_needs[needs]
+    groups, why = fleet.by_needs[needs]
     if not groups:
-        return (), reason
+        return (), why
 
     point = matrix.index(order.location)
     groups = [(shift, ks) for shift, ks in groups
               if matrix.is_reachable(matrix.index(shift.start_location), point)
               and matrix.is_reachable(point, matrix.index(shift.end_location))]
     if not groups:
-        return (), "not reachable by road"
+        return (), (ReasonCode.UNREACHABLE, "not reachable by road")
 
     groups = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
     if not groups:
-        return (), "appointment window outside every shift"
+        return (), (ReasonCode.WINDOW_OUTSIDE_SHIFTS, "appointment window outside every shift")
     fitting = [ks for shift, ks in groups if shift_fits(problem, matrix, shift, [order])]
     fits = fitting[0] if len(fitting) == 1 else tuple(sorted(itertools.chain(*fitting)))
     if not fits:
-        return (), "not enough time in any shift (even as the only job)"
-    return fits, ""
+        return (), (ReasonCode.SHIFT_TOO_SHORT,
+                    "not enough time in any shift (even as the only job)")
+    return fits, None
 
 
 def _qualified_groups(fleet: _Fleet, order: WorkOrder):
-    """The shift groups (trimmed to qualified technicians) for the order's needs, or a reason."""
+    """The shift groups (trimmed to qualified technicians) for the order's needs, or [] and
+    (code, reason)."""
     techs = fleet.techs
+    if not techs:
+        return [], (ReasonCode.NO_SHIFT, "no technician works that day")
     missing = order.required_skills - fleet.skills
     if missing:
-        return [], f"no technician has {named('skill', missing)}"
+        return [], (ReasonCode.NO_SKILL, f"no technician has {named('skill', missing)}")
     skilled = {i for i, t in techs.items() if order.required_skills <= t.skills}
     if not skilled:
-        return [], f"no single technician has all of {named('skill', order.required_skills)}"
+        return [], (ReasonCode.NO_SKILL, "no single technician has all of "
+                                         f"{named('skill', order.required_skills)}")
     stocked = {i for i in skilled if order.required_parts <= techs[i].van_stock}
     if not stocked:
         absent = order.required_parts - fleet.parts
         if absent:
-            return [], f"no technician carries {named('part', absent)}"
-        if not order.required_skills:
-            return [], f"no single technician carries all of {named('part', order.required_parts)}"
-        return [], (f"no technician with {named('skill', order.required_skills)} carries "
+            text = f"no technician carries {named('part', absent)}"
+        elif not order.required_skills:
+            text = f"no single technician carries all of {named('part', order.required_parts)}"
+        else:
+            text = (f"no technician with {named('skill', order.required_skills)} carries "
                     f"{named('part', order.required_parts)}")
+        return [], (ReasonCode.NO_PART, text)
     candidates = stocked - order.excluded_techs
     if not candidates:
-        return [], f"every qualified technician is excluded ({', '.join(sorted(stocked))})"
+        return [], (ReasonCode.EXCLUDED_ALL, "every qualified technician is excluded "
+                                             f"({', '.join(sorted(stocked))})")
     roomy = {i for i in candidates
              if techs[i].capacity is None or order.demand <= techs[i].capacity}
     if not roomy:
-        return [], f"demand {order.demand} exceeds every qualified van's capacity"
+        return [], (ReasonCode.DEMAND_OVER_CAPACITY,
+                    f"demand {order.demand} exceeds every qualified van's capacity")
     groups = []  # (a shift of the group, positions of its qualified shifts)
     for group in fleet.groups:
         ks = tuple(k for k, shift in group if shift.tech_id in roomy)
         if ks:
             groups.append((group[0][1], ks))
     if not groups:
-        return [], "no qualified technician works that day"
-    return groups, ""
+        return [], (ReasonCode.NO_SHIFT, "no qualified technician works that day")
+    return groups, None
 
 
 def _windows_meet_shift(problem: Problem, order: WorkOrder, shift: Shift) -> bool:

@@ -11,7 +11,10 @@ import pytest
 from optimizer import settings as app_settings
 from optimizer.errors import GeocodeError, InputError
 from optimizer.geo.geocode import (
+    REASON_CODES,
+    REASONS,
     Candidate,
+    GeocodeStatus,
     classify,
     geocode_homes,
     geocode_location,
@@ -23,7 +26,15 @@ from optimizer.geo.geocode_report import (
     write_geocoded_work_orders,
 )
 from optimizer.geo.providers import AddressResolver, provider_confidence
-from optimizer.model import GeocodeSettings, Location, Shift, Technician, WorkOrder
+from optimizer.model import (
+    GeocodeSettings,
+    Location,
+    ReasonCode,
+    Shift,
+    Technician,
+    WorkOrder,
+    location_code,
+)
 
 try:
     from nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
@@ -343,3 +354,16 @@ def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
     assert header == ["order_id", "address", "service_min", *GEOCODED_COLUMNS]
     report = write_geocode_report(tmp_path / "geocode_report.csv", result)
     assert "not_found,address not found" in report.read_text(encoding="utf-8")
+
+
+def test_every_failed_status_has_a_reason_that_maps_back_to_its_code():
+    """The location issue of each failed geocoding status is read by the solver's pre-check
+    as that status's code (address not found -> ADDRESS_NOT_FOUND, and so on)."""
+    failed = set(GeocodeStatus) - {GeocodeStatus.OK, GeocodeStatus.LOW_CONFIDENCE}
+    assert set(REASONS) == set(REASON_CODES) == failed
+    assert {status: location_code(REASONS[status]) for status in failed} == {
+        GeocodeStatus.NOT_FOUND: ReasonCode.ADDRESS_NOT_FOUND,
+        GeocodeStatus.AMBIGUOUS: ReasonCode.ADDRESS_AMBIGUOUS,
+        GeocodeStatus.OUTSIDE_AREA: ReasonCode.ADDRESS_OUTSIDE_AREA,
+        GeocodeStatus.NO_ADDRESS: ReasonCode.NO_ADDRESS,
+    }

@@ -10,6 +10,7 @@ import pytest
 from optimizer.errors import InputError
 from optimizer.io.config import TOML_RANGES, safe_folder_name
 from optimizer.io.load import load_scenario
+from optimizer.model import TravelSource
 
 DATA = Path(__file__).parents[1] / "data"
 TINY = DATA / "tiny"
@@ -132,6 +133,17 @@ def test_travel_sources_need_what_they_read(tmp_path):
         folder = _tiny_with_toml(tmp_path / source, HEAD + f'\n[travel]\nsource = "{source}"\n')
         [problem] = _problems(folder)
         assert f'[travel] source="{source}": {needs}' in problem
+
+
+def test_travel_source_is_a_travel_source_member_or_named_choices(tmp_path):
+    """A valid source loads as the TravelSource member; a misspelt one lists every member."""
+    folder = _tiny_with_toml(tmp_path, HEAD + '\n[travel]\nsource = "osm_file"\n'
+                             'osm_file = "roads.osm"\n')
+    shutil.copy(DATA / "osm" / "tiny.osm", folder / "roads.osm")
+    assert load_scenario(folder).problem.travel.source is TravelSource.OSM_FILE
+    folder = _tiny_with_toml(tmp_path / "bad", HEAD + '\n[travel]\nsource = "haversin"\n')
+    [problem] = _problems(folder)
+    assert problem.endswith("[travel] source='haversin': use haversine, osm_file, place, bbox")
 
 
 def test_unknown_geocoder_and_bad_country_codes(tmp_path):

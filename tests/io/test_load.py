@@ -13,7 +13,7 @@ from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
 from optimizer.io.schemas import COLUMN_RANGES
-from optimizer.model import Priority
+from optimizer.model import Priority, ReasonCode, location_code
 
 DATA = Path(__file__).parents[1] / "data"
 TINY = DATA / "tiny"
@@ -350,6 +350,18 @@ def test_gazetteer_geocoding_needs_an_extract_at_load(tmp_path):
                                          r".* 1 address \(first: order WO-1\)"):
         load_scenario(folder)
     assert load_scenario(_with_extract(folder)).problem.orders[0].location is None
+
+
+def test_an_order_still_to_geocode_carries_the_not_geocoded_issue(tmp_path):
+    """Before geocoding, an order given by address has no location, and its issue reads as
+    code NOT_GEOCODED (what an unassigned order shows if it is solved without geocoding)."""
+    source = tmp_path / "orders.csv"
+    source.write_text("order_id,address,service_min\nWO-1,Städtle 1 Vaduz,30\n",
+                      encoding="utf-8")
+    folder = _with_extract(_scenario_with(tmp_path, "work_orders", source))
+    (order,) = load_scenario(folder).problem.orders
+    assert (order.location, order.location_issue) == (None, "address not geocoded")
+    assert location_code(order.location_issue) == ReasonCode.NOT_GEOCODED
 
 
 def test_sla_far_from_the_plan_date_is_an_error_near_it_is_not(tmp_path):

@@ -10,12 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from factories import FAST, line_matrix, point, tech
+from factories import FAST, line_matrix, order, point, problem, shift, tech
 
 from optimizer import api
 from optimizer.errors import InputError
 from optimizer.io.schedule_json import read_document, read_json, write_json
-from optimizer.model import Break, Problem, Shift, TimeWindow, WorkOrder
+from optimizer.model import Break, Problem, ReasonCode, Shift, TimeWindow, WorkOrder
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
 
@@ -107,3 +107,24 @@ def test_an_unknown_format_version_is_an_input_error(tmp_path):
     path.write_text(json.dumps({"format_version": 99}))
     with pytest.raises(InputError, match="format_version=99, expected one of 1, 2"):
         read_json(path)
+
+
+def test_unassigned_codes_round_trip_and_old_files_read_as_unknown(tmp_path):
+    """Each unassigned order's code is written beside its reason and read back; a file
+    without codes (written before them) or with a code this version does not know reads
+    as UNKNOWN, reason kept."""
+    p = problem([order("A", 1, required_skills=frozenset({"lift"})),
+                 order("B", 1, required_parts=frozenset({"pump"}))], [tech("t1")], [shift("t1")])
+    schedule = solve(p, line_matrix(3), FAST)
+    path = write_json(schedule, tmp_path / "schedule.json")
+    data = json.loads(path.read_text())
+    assert data["unassigned"] == [
+        {"order_id": "A", "code": "NO_SKILL", "reason": "no technician has the skill lift"},
+        {"order_id": "B", "code": "NO_PART", "reason": "no technician carries the part pump"}]
+    assert read_json(path).unassigned == schedule.unassigned
+    del data["unassigned"][0]["code"]
+    data["unassigned"][1]["code"] = "FROM_THE_FUTURE"
+    path.write_text(json.dumps(data))
+    assert [(u.code, u.reason) for u in read_json(path).unassigned] == [
+        (ReasonCode.UNKNOWN, "no technician has the skill lift"),
+        (ReasonCode.UNKNOWN, "no technician carries the part pump")]

@@ -91,3 +91,16 @@ def test_schedule_json_kpis_hold_both_sla_figures_and_old_files_still_read(tmp_p
     old = read_json(path).kpis
     assert old.sla_on_time_pct == 100.0 and old.sla_orders_all is None
     assert old.objective_cost is None
+
+
+def test_unassigned_csv_has_a_code_beside_the_reason(tmp_path):
+    """unassigned.csv: order_id, customer, priority, code, reason; the code is the machine
+    word (NO_SKILL), the reason the dispatcher's sentence."""
+    p = problem([order("A", 1, required_skills=frozenset({"lift"})), order("B", 2)],
+                [tech("t1")], [shift("t1")])
+    schedule = with_kpis(p, solve(p, line_matrix(3), FAST))
+    path = write_outputs(p, schedule, tmp_path)["unassigned"]
+    with open(path, encoding="utf-8", newline="") as stream:
+        assert next(csv.reader(stream)) == ["order_id", "customer", "priority", "code", "reason"]
+    assert _read(path) == [{"order_id": "A", "customer": "Customer A", "priority": "normal",
+                            "code": "NO_SKILL", "reason": "no technician has the skill lift"}]

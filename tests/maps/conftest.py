@@ -20,6 +20,7 @@ from optimizer.model import (
     Location,
     Priority,
     Problem,
+    ReasonCode,
     Route,
     Schedule,
     ScheduledBreak,
@@ -133,7 +134,8 @@ def make_schedule(problem: Problem) -> Schedule:
     meta = SolveMeta(7, 10.0, None, "osm", "ok", 1234, 0.4, {"ortools": "9"}, "test")
     return Schedule(
         problem.name, PLAN_DATE, TZ_NAME, (r1, r2),
-        (Unassigned("O5", evil("REASONE")), Unassigned("O6", "address not found")),
+        (Unassigned("O5", evil("REASONE"), ReasonCode.NO_SKILL),
+         Unassigned("O6", "address not found", ReasonCode.ADDRESS_NOT_FOUND)),
         meta, kpis,
     )  # fmt: skip
 
@@ -162,7 +164,8 @@ def make_big(n_techs: int = 5, per_tech: int = 25) -> tuple[Problem, Schedule]:
     problem = Problem("big", PLAN_DATE, TZ_NAME, tuple(orders + extra), tuple(techs), tuple(shifts))
     meta = SolveMeta(1, 5.0, None, "haversine", "ok", 1, 0.1, {})
     schedule = Schedule("big", PLAN_DATE, TZ_NAME, tuple(routes),
-                        tuple(Unassigned(o.order_id, "time window outside every shift")
+                        tuple(Unassigned(o.order_id, "appointment window outside every shift",
+                                         ReasonCode.WINDOW_OUTSIDE_SHIFTS)
                               for o in extra), meta)  # fmt: skip
     return problem, schedule
 

@@ -19,7 +19,7 @@ from optimizer.maps.escape import (
 )
 from optimizer.maps.render import tech_page_names
 from optimizer.maps.tech_page import navigation_links
-from optimizer.model import Location, Problem, Schedule
+from optimizer.model import Location, Problem, ReasonCode, Schedule
 
 T2 = "t2/../\"<b>'x"
 T2_PAGE = "tech-t2_.._b_x.html"
@@ -216,6 +216,23 @@ def test_unassigned_orders_without_location_are_listed_not_mapped(site):
     assert overview.count('"fsoKind": "unassigned"') == 1
     assert '<li data-order-id="O5">' in overview
     assert re.search(r'<li data-order-id="O6">.*?not on map: no location', overview)
+
+
+def test_unassigned_panel_groups_orders_by_reason_code(tmp_path, problem, schedule):
+    """The panel lists unassigned orders under one heading per code, in the codes' order,
+    with the code's label and count; each order keeps its full reason. A code-less order
+    (from an old schedule.json) falls under 'other'."""
+    overview = _render(tmp_path, problem, schedule)["overview.html"]
+    headings = re.findall(r'<h3 class="fso-reason" data-code="(\w+)">([^<]*)</h3>', overview)
+    assert headings == [("ADDRESS_NOT_FOUND", "address not found (1)"),
+                        ("NO_SKILL", "no technician has the skills (1)")]
+    assert re.search(r'<ul class="fso-unassigned" data-code="NO_SKILL"><li data-order-id="O5">',
+                     overview)
+    old = replace(schedule, unassigned=(
+        *schedule.unassigned, replace(schedule.unassigned[0], order_id="O4", code="UNKNOWN")))
+    overview = _render(tmp_path / "old", problem, old)["overview.html"]
+    assert re.findall(r'data-code="(\w+)">([^<]*)</h3>', overview)[-1] == ("UNKNOWN", "other (1)")
+    assert ReasonCode.UNKNOWN.label == "other"
 
 
 def test_road_geometry_or_dashed_straight_segments(tmp_path, problem, schedule_haversine, site):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
+from optimizer.model import ChangeKind
 from optimizer.report.changes import order_changes
 from optimizer.report.compare import deltas, kpi_row, number_text
 from optimizer.report.html import compare_report
@@ -28,8 +29,8 @@ def test_removing_a_technician_moves_or_drops_their_orders():
     t2_orders = {s.order_id for r in base.routes if r.tech_id == "t2" for s in r.stops}
     changes = [c for c in order_changes(base, whatif) if c.changed]
     assert {c.order_id for c in changes} == t2_orders and t2_orders
-    assert all(c.old_tech == "t2" and c.status in {"moved", "newly unassigned"}
-               for c in changes)
+    assert all(c.old_tech == "t2" and c.status in {ChangeKind.MOVED, ChangeKind.NEWLY_UNASSIGNED}
+               and isinstance(c.status, ChangeKind) for c in changes)
 
 
 def test_kpi_rows_and_deltas():

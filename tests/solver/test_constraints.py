@@ -21,7 +21,7 @@ from factories import (
     window,
 )
 
-from optimizer.model import ObjectiveWeights
+from optimizer.model import ObjectiveWeights, ReasonCode
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
 
@@ -43,6 +43,10 @@ def reasons(schedule):
     return {u.order_id: u.reason for u in schedule.unassigned}
 
 
+def codes(schedule):
+    return {u.order_id: u.code for u in schedule.unassigned}
+
+
 def test_skills_hold_when_a_technician_has_them():
     """An hvac job goes to the only hvac technician."""
     s = run(problem([order("A", 1, required_skills=frozenset({"hvac"}))],
@@ -56,6 +60,7 @@ def test_skills_bind_when_nobody_has_them():
     s = run(problem([order("A", 1, required_skills=frozenset({"elevator"}))],
                     [tech("t1")], [shift("t1")]))
     assert reasons(s) == {"A": "no technician has the skill elevator"}
+    assert codes(s) == {"A": ReasonCode.NO_SKILL}
 
 
 def test_parts_bind_to_the_van_that_carries_them():
@@ -66,6 +71,7 @@ def test_parts_bind_to_the_van_that_carries_them():
                     [shift("t1"), shift("t2")]))
     assert tech_of(s, "A") == "t2"
     assert reasons(s) == {"B": "no technician carries the part compressor"}
+    assert codes(s) == {"B": ReasonCode.NO_PART}
 
 
 def test_excluded_technician_never_goes():
@@ -74,7 +80,9 @@ def test_excluded_technician_never_goes():
                 [tech("t1"), tech("t2")], [shift("t1", home=0), shift("t2", home=5)])
     assert tech_of(run(p), "A") == "t2"
     p = replace(p, orders=(order("A", 1, excluded_techs=frozenset({"t1", "t2"})),))
-    assert reasons(run(p)) == {"A": "every qualified technician is excluded (t1, t2)"}
+    s = run(p)
+    assert reasons(s) == {"A": "every qualified technician is excluded (t1, t2)"}
+    assert codes(s) == {"A": ReasonCode.EXCLUDED_ALL}
 
 
 def test_preferred_technician_wins_when_it_costs_little():
@@ -117,6 +125,7 @@ def test_window_outside_every_shift_binds():
     s = run(problem([order("A", 1, time_windows=(window("20:00", "21:00"),))],
                     [tech("t1")], [shift("t1")]))
     assert reasons(s) == {"A": "appointment window outside every shift"}
+    assert codes(s) == {"A": ReasonCode.WINDOW_OUTSIDE_SHIFTS}
 
 
 def test_sla_is_soft_and_lateness_is_reported():
@@ -156,6 +165,7 @@ def test_lunch_binds_the_day():
     s = run(p)
     assert len(s.routes[0].stops) == 7 and len(s.unassigned) == 1
     assert "fully booked" in s.unassigned[0].reason
+    assert s.unassigned[0].code == ReasonCode.NO_TIME
 
 
 def test_overtime_is_used_up_to_its_limit():
@@ -170,7 +180,9 @@ def test_overtime_limit_binds():
     """With only 10 min overtime allowed, the same job cannot be done."""
     p = problem([order("A", 1, 60, time_windows=(window("16:10", "16:10"),))], [tech("t1")],
                 [shift("t1", max_overtime_min=10)])
-    assert reasons(run(p)) == {"A": "not enough time in any shift (even as the only job)"}
+    s = run(p)
+    assert reasons(s) == {"A": "not enough time in any shift (even as the only job)"}
+    assert codes(s) == {"A": ReasonCode.SHIFT_TOO_SHORT}
 
 
 def test_efficiency_changes_service_time():
@@ -189,6 +201,7 @@ def test_critical_beats_low_for_the_last_free_slot():
     s = run(p)
     assert [x.order_id for x in s.routes[0].stops] == ["crit"]
     assert "fully booked" in reasons(s)["low"]
+    assert codes(s) == {"low": ReasonCode.NO_TIME}
 
 
 def test_capacity_binds():
@@ -197,6 +210,7 @@ def test_capacity_binds():
                 [tech("t1", capacity=4)], [shift("t1")])
     s = run(p)
     assert len(s.routes[0].stops) == 2 and len(s.unassigned) == 1
+    assert s.unassigned[0].code == ReasonCode.VAN_FULL
 
 
 def test_speed_factor_scales_travel():
@@ -217,6 +231,7 @@ def test_drop_penalty_can_make_leaving_cheaper():
     s = run(problem([order("A", 5, priority=Priority.LOW)], [tech("t1")], [shift("t1")],
                     weights=weights))
     assert reasons(s)["A"].startswith("cheaper to leave out than to serve")
+    assert codes(s) == {"A": ReasonCode.DROPPED_FOR_COST}
 
 
 def test_warm_start_is_the_first_solution():

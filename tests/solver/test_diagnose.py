@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.model import TravelMatrix
+from optimizer.model import ReasonCode, TravelMatrix
 from optimizer.params import SolveParams
 from optimizer.solver import solve
 from optimizer.solver.diagnose import reason_for_dropped
@@ -28,8 +28,8 @@ def test_van_full_is_the_reason_when_capacity_binds():
                 [tech("t1", capacity=4)], [shift("t1")])
     routes = _planned(p)
     extra = order("X", 1, 20, demand=1)
-    assert reason_for_dropped(p, M, extra, (0,), routes) == \
-        "van full: qualified technicians (t1) have no capacity left"
+    assert reason_for_dropped(p, M, extra, (0,), routes) == (
+        ReasonCode.VAN_FULL, "van full: qualified technicians (t1) have no capacity left")
 
 
 def test_capacity_that_does_not_bind_leaves_the_cost_reason():
@@ -38,7 +38,8 @@ def test_capacity_that_does_not_bind_leaves_the_cost_reason():
                 [tech("t1", capacity=4)], [shift("t1")])
     routes = _planned(p)
     extra = order("X", 1, 20, demand=0)
-    reason = reason_for_dropped(p, M, extra, (0,), routes)
+    code, reason = reason_for_dropped(p, M, extra, (0,), routes)
+    assert code == ReasonCode.DROPPED_FOR_COST
     assert reason.startswith("cheaper to leave out than to serve")
     assert reason.endswith("could fit with t1)")
 
@@ -53,6 +54,7 @@ def test_van_full_and_fully_booked_are_both_named():
     routes = _planned(p)
     extra = order("X", 2, 60, demand=1, time_windows=(window("14:00", "14:00"),))
     assert reason_for_dropped(p, M, extra, (0, 1), routes) == (
+        ReasonCode.NO_ROOM,
         "no room on any route: qualified technicians (t2) are fully booked in its window, "
         "(t1) have no capacity left")
 
@@ -63,8 +65,8 @@ def test_capacity_binding_in_a_solve_is_reported_as_van_full():
                 [tech("t1", capacity=4)], [shift("t1")])
     s = solve(p, M, FAST)
     assert verify(p, M, s) == []
-    assert [u.reason for u in s.unassigned] == [
-        "van full: qualified technicians (t1) have no capacity left"]
+    assert [(u.code, u.reason) for u in s.unassigned] == [
+        (ReasonCode.VAN_FULL, "van full: qualified technicians (t1) have no capacity left")]
 
 
 def test_an_order_the_greedy_routes_did_not_reach_is_not_called_too_expensive():
@@ -77,8 +79,8 @@ def test_an_order_the_greedy_routes_did_not_reach_is_not_called_too_expensive():
     s = solve(p, M, SolveParams(time_limit_s=1e-9))
     assert verify(p, M, s) == []
     assert s.meta.status == "TIME_LIMIT_GREEDY_ROUTES"
-    assert [(u.order_id, u.reason) for u in s.unassigned] == [
-        ("B", "not reached within the time limit (could fit with t1)")]
+    assert [(u.order_id, u.code, u.reason) for u in s.unassigned] == [
+        ("B", ReasonCode.NOT_REACHED, "not reached within the time limit (could fit with t1)")]
 
 
 def test_an_unfinished_search_says_not_reached():
@@ -86,8 +88,8 @@ def test_an_unfinished_search_says_not_reached():
     p = problem([order("o1", 1, 20)], [tech("t1")], [shift("t1")])
     routes = _planned(p)
     extra = order("X", 2, 20)
-    assert reason_for_dropped(p, M, extra, (0,), routes, finished=False) == \
-        "not reached within the time limit (could fit with t1)"
+    assert reason_for_dropped(p, M, extra, (0,), routes, finished=False) == (
+        ReasonCode.NOT_REACHED, "not reached within the time limit (could fit with t1)")
 
 
 def test_no_road_between_jobs_is_not_called_a_fit():
@@ -101,5 +103,21 @@ def test_no_road_between_jobs_is_not_called_a_fit():
     s = solve(p, matrix, FAST)
     assert verify(p, matrix, s) == []
     routes = {r.shift_id: r for r in s.routes}
-    assert reason_for_dropped(p, matrix, order("X", 3, 20), (0,), routes) == \
-        "not reachable by road from the other jobs of qualified technicians (t1)"
+    assert reason_for_dropped(p, matrix, order("X", 3, 20), (0,), routes) == (
+        ReasonCode.UNREACHABLE_FROM_JOBS,
+        "not reachable by road from the other jobs of qualified technicians (t1)")
+
+
+def test_fully_booked_is_no_time_with_and_without_a_window():
+    """t1's day is full (two 4-hour jobs): a 30-minute job is NO_TIME, worded 'in any shift'
+    without a window and 'in its window' with one."""
+    p = problem([order("o1", 0, 240), order("o2", 0, 240)],
+                [tech("t1")], [shift("t1", "08:00", "16:00")])
+    routes = _planned(p)
+    assert reason_for_dropped(p, M, order("X", 0, 30), (0,), routes) == (
+        ReasonCode.NO_TIME,
+        "not enough time in any shift: qualified technicians (t1) are fully booked")
+    windowed = order("Y", 0, 30, time_windows=(window("09:00", "10:00"),))
+    assert reason_for_dropped(p, M, windowed, (0,), routes) == (
+        ReasonCode.NO_TIME,
+        "not enough time: qualified technicians (t1) are fully booked in its window")

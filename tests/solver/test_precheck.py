@@ -1,26 +1,35 @@
-"""The pre-check's reasons are plain words a dispatcher reads, never Python sets."""
+"""The pre-check's reasons are plain words a dispatcher reads, never Python sets, and each
+comes with the code of the rule that excludes the order."""
 
 from __future__ import annotations
 
-from factories import line_matrix, order, problem, shift, tech
+from dataclasses import replace
 
+import numpy as np
+import pytest
+from factories import line_matrix, order, problem, shift, tech, window
+
+from optimizer.model import LOCATION_ISSUES, ReasonCode, TravelMatrix, location_code
 from optimizer.solver.precheck import check
 
 M = line_matrix(3)
+TECHS = [tech("t1", ["hvac"], van_stock=frozenset({"pump"})),
+         tech("t2", ["gas"], van_stock=frozenset({"filter"}))]
 
 
-def _reason(**needs) -> str:
-    p = problem([order("A", 1, **needs)],
-                [tech("t1", ["hvac"], van_stock=frozenset({"pump"})),
-                 tech("t2", ["gas"], van_stock=frozenset({"filter"}))],
-                [shift("t1"), shift("t2")])
+def _why(**needs) -> tuple[ReasonCode, str]:
+    p = problem([order("A", 1, **needs)], TECHS, [shift("t1"), shift("t2")])
     return check(p, M).reasons["A"]
 
 
+def _reason(**needs) -> str:
+    return _why(**needs)[1]
+
+
 def test_one_missing_skill_is_named_in_the_singular():
-    """A skill nobody has: 'no technician has the skill elevator'."""
-    assert _reason(required_skills=frozenset({"elevator"})) == \
-        "no technician has the skill elevator"
+    """A skill nobody has: 'no technician has the skill elevator', code NO_SKILL."""
+    assert _why(required_skills=frozenset({"elevator"})) == (
+        ReasonCode.NO_SKILL, "no technician has the skill elevator")
 
 
 def test_several_missing_skills_are_listed_sorted():
@@ -30,23 +39,82 @@ def test_several_missing_skills_are_listed_sorted():
 
 
 def test_skills_spread_over_technicians_are_listed():
-    """hvac and gas exist, but not in one person."""
-    assert _reason(required_skills=frozenset({"hvac", "gas"})) == \
-        "no single technician has all of the skills gas, hvac"
+    """hvac and gas exist, but not in one person: NO_SKILL too."""
+    assert _why(required_skills=frozenset({"hvac", "gas"})) == (
+        ReasonCode.NO_SKILL, "no single technician has all of the skills gas, hvac")
 
 
 def test_missing_parts_are_named():
-    """Parts no van carries, singular and plural."""
-    assert _reason(required_parts=frozenset({"compressor"})) == \
-        "no technician carries the part compressor"
+    """Parts no van carries, singular and plural, code NO_PART."""
+    assert _why(required_parts=frozenset({"compressor"})) == (
+        ReasonCode.NO_PART, "no technician carries the part compressor")
     assert _reason(required_parts=frozenset({"valve", "compressor"})) == \
         "no technician carries the parts compressor, valve"
 
 
 def test_parts_not_in_a_qualified_van_are_named():
     """The pump is in the hvac van, but the gas technician is the one qualified; and pump
-    plus filter are in no single van."""
-    assert _reason(required_skills=frozenset({"gas"}), required_parts=frozenset({"pump"})) == \
-        "no technician with the skill gas carries the part pump"
-    assert _reason(required_parts=frozenset({"pump", "filter"})) == \
-        "no single technician carries all of the parts filter, pump"
+    plus filter are in no single van. Both are NO_PART."""
+    assert _why(required_skills=frozenset({"gas"}), required_parts=frozenset({"pump"})) == (
+        ReasonCode.NO_PART, "no technician with the skill gas carries the part pump")
+    assert _why(required_parts=frozenset({"pump", "filter"})) == (
+        ReasonCode.NO_PART, "no single technician carries all of the parts filter, pump")
+
+
+def test_every_qualified_technician_excluded_is_excluded_all():
+    """The only hvac technician is excluded: EXCLUDED_ALL, naming him."""
+    assert _why(required_skills=frozenset({"hvac"}), excluded_techs=frozenset({"t1"})) == (
+        ReasonCode.EXCLUDED_ALL, "every qualified technician is excluded (t1)")
+
+
+def test_demand_larger_than_every_van_is_demand_over_capacity():
+    """A demand of 5 with vans of capacity 4: DEMAND_OVER_CAPACITY."""
+    p = problem([order("A", 1, demand=5)], [tech("t1", capacity=4)], [shift("t1")])
+    assert check(p, M).reasons["A"] == (
+        ReasonCode.DEMAND_OVER_CAPACITY, "demand 5 exceeds every qualified van's capacity")
+
+
+def test_qualified_technician_without_a_shift_is_no_shift():
+    """t2 has the gas skill but no shift that day: NO_SHIFT; with no technicians at all too."""
+    p = problem([order("A", 1, required_skills=frozenset({"gas"}))], TECHS, [shift("t1")])
+    assert check(p, M).reasons["A"] == (
+        ReasonCode.NO_SHIFT, "no qualified technician works that day")
+    nobody = problem([order("A", 1)], [], [])
+    assert check(nobody, M).reasons["A"] == (ReasonCode.NO_SHIFT, "no technician works that day")
+
+
+def test_unreachable_window_and_time_each_have_their_code():
+    """No road to the order: UNREACHABLE; a 20:00 window: WINDOW_OUTSIDE_SHIFTS; a 10-hour
+    job in a 9-hour shift: SHIFT_TOO_SHORT."""
+    reachable = np.ones((3, 3), dtype=bool)
+    reachable[:, 2] = reachable[2, :] = False
+    reachable[2, 2] = True
+    cut = TravelMatrix(M.points, M.travel_s, M.distance_m, "explicit", reachable)
+    p = problem([order("A", 2)], [tech("t1")], [shift("t1")])
+    assert check(p, cut).reasons["A"] == (ReasonCode.UNREACHABLE, "not reachable by road")
+    late = problem([order("A", 1, time_windows=(window("20:00", "21:00"),))],
+                   [tech("t1")], [shift("t1")])
+    assert check(late, M).reasons["A"] == (
+        ReasonCode.WINDOW_OUTSIDE_SHIFTS, "appointment window outside every shift")
+    long = problem([order("A", 1, 600)], [tech("t1")], [shift("t1")])
+    assert check(long, M).reasons["A"] == (
+        ReasonCode.SHIFT_TOO_SHORT, "not enough time in any shift (even as the only job)")
+
+
+@pytest.mark.parametrize("code", list(LOCATION_ISSUES))
+def test_an_order_without_location_gets_the_code_of_its_issue(code):
+    """Each location issue text (from loading or geocoding) maps back to its own code."""
+    p = problem([replace(order("A", 1), location=None, location_issue=LOCATION_ISSUES[code])],
+                [tech("t1")], [shift("t1")])
+    assert check(p, M).reasons["A"] == (code, LOCATION_ISSUES[code])
+
+
+def test_an_unknown_or_empty_location_issue_is_no_location():
+    """An issue text not in the table keeps its words with code NO_LOCATION; none at all
+    reads 'no location'."""
+    assert location_code("moved away") == ReasonCode.NO_LOCATION
+    p = problem([replace(order("A", 1), location=None, location_issue="moved away"),
+                 replace(order("B", 1), location=None)], [tech("t1")], [shift("t1")])
+    reasons = check(p, M).reasons
+    assert reasons == {"A": (ReasonCode.NO_LOCATION, "moved away"),
+                       "B": (ReasonCode.NO_LOCATION, "no location")}

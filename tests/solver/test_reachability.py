@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from factories import FAST, line_matrix, order, problem, shift, tech
 
-from optimizer.model import TravelMatrix
+from optimizer.model import ReasonCode, TravelMatrix
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
 
@@ -20,7 +20,8 @@ def test_unreachable_order_is_unassigned_with_its_reason():
     matrix = TravelMatrix(base.points, base.travel_s, base.distance_m, "explicit", reachable)
     p = problem([order("A", 1), order("B", 3)], [tech("t1")], [shift("t1")])
     s = solve(p, matrix, FAST)
-    assert {u.order_id: u.reason for u in s.unassigned} == {"B": "not reachable by road"}
+    assert {u.order_id: (u.code, u.reason) for u in s.unassigned} == {
+        "B": (ReasonCode.UNREACHABLE, "not reachable by road")}
     assert [x.order_id for x in s.routes[0].stops] == ["A"]
     assert verify(p, matrix, s) == []
 
@@ -32,5 +33,5 @@ def test_one_way_trap_order_is_unreachable_when_the_way_back_is_missing():
     reachable[2, :2] = False
     matrix = TravelMatrix(base.points, base.travel_s, base.distance_m, "explicit", reachable)
     p = problem([order("A", 2)], [tech("t1")], [shift("t1")])
-    assert {u.order_id: u.reason for u in solve(p, matrix, FAST).unassigned} == {
-        "A": "not reachable by road"}
+    assert {u.order_id: (u.code, u.reason) for u in solve(p, matrix, FAST).unassigned} == {
+        "A": (ReasonCode.UNREACHABLE, "not reachable by road")}
