@@ -11,9 +11,8 @@ import time
 import pytest
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-import optimizer.solver as solver_module
 from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
-from optimizer.solver import solve
+from optimizer.solver import portfolio, solve
 from optimizer.solver.search import first_solution_too_slow
 from optimizer.solver.verify import verify
 
@@ -120,15 +119,14 @@ def test_first_solution_too_slow_follows_the_measured_cubic_growth(orders, limit
 def test_reading_a_warm_start_gets_a_quarter_of_the_time_at_most(monkeypatch):
     """Reading routes can take seconds on a re-plan with breaks; once it took the whole
     limit and the search never ran. The read is closed with a quarter of the time."""
-    module = solver_module
     seen = []
-    real = module.initial_assignment
+    real = portfolio.initial_assignment
 
     def spy(problem, matrix, built, eligibility, initial_routes, search):
         seen.append(search.time_limit.ToTimedelta().total_seconds())
         return real(problem, matrix, built, eligibility, initial_routes, search)
 
-    monkeypatch.setattr(module, "initial_assignment", spy)
+    monkeypatch.setattr(portfolio, "initial_assignment", spy)
     p = problem([order(f"o{k}", 1 + k % 5) for k in range(6)], [tech("t1"), tech("t2")],
                 [shift("t1"), shift("t2")])
     s = solve(p, M, SolveParams(time_limit_s=4, workers=1),
