@@ -1,21 +1,29 @@
-"""Warm starts: given routes made safe before OR-Tools reads them.
+"""Warm starts: given routes made safe before OR-Tools reads them, and solve() from them.
 
-Points on a line, 10 minutes and 1 km apart (``tests/factories.py``); both
-technicians leave point 0 at 08:00.
+Points on a line, 10 minutes and 1 km apart (``tests/factories.py``);
+technicians leave point 0 at 08:00. Every schedule goes through the verifier.
 """
 
 from __future__ import annotations
 
 import pytest
-from factories import line_matrix, order, problem, shift, tech, window
+from factories import FAST, line_matrix, order, problem, shift, tech, window
 
+from optimizer.params import SolveParams
+from optimizer.solver import solve
 from optimizer.solver.build import build
 from optimizer.solver.parallel import routes_of
 from optimizer.solver.precheck import check
 from optimizer.solver.search import Strategy, search_parameters
+from optimizer.solver.verify import verify
 from optimizer.solver.warm import feasible_routes, initial_assignment
 
 M = line_matrix(6)
+ONE = SolveParams(time_limit_s=2, solution_limit=1, workers=1)
+
+
+def stops(schedule):
+    return {r.shift_id: [s.order_id for s in r.stops] for r in schedule.routes}
 
 
 def _problem(capacity=None):
@@ -77,3 +85,36 @@ def test_initial_assignment_of_nothing_safe_is_none():
     built = build(p, M, eligibility)
     search = search_parameters(Strategy(), time_limit_s=1, warm=True)
     assert initial_assignment(p, M, built, eligibility, {"t1": ["ghost", "X"]}, search) is None
+
+
+def test_warm_start_is_kept_as_given():
+    """With a solution limit of 1 the given routes come back as they are, on their shifts."""
+    p = problem([order(f"o{k}", 1 + k % 5) for k in range(6)], [tech("t1"), tech("t2")],
+                [shift("t1"), shift("t2")])
+    start = {"t1": ["o4", "o0", "o2"], "t2": ["o1", "o5", "o3"]}
+    s = solve(p, M, ONE, initial_routes=start)
+    assert verify(p, M, s) == []
+    assert stops(s) == start
+
+
+def test_warm_start_leaves_out_what_would_break_a_rule():
+    """An order whose window the given sequence misses, an unknown order, a repeated one and
+    an unknown shift are left out of the start; the result still verifies and serves all."""
+    p = problem([order("A", 1), order("B", 2, time_windows=(window("08:00", "08:30"),)),
+                 order("C", 3)], [tech("t1")], [shift("t1")])
+    start = {"t1": ["A", "C", "B", "ghost", "A"], "nobody": ["C"]}
+    first = solve(p, M, ONE, initial_routes=start)
+    assert verify(p, M, first) == []
+    assert stops(first) == {"t1": ["A", "C"]}  # B cannot start by 08:30 after A and C
+    best = solve(p, M, FAST, initial_routes=start)
+    assert verify(p, M, best) == []
+    assert best.unassigned == ()
+
+
+def test_warm_start_over_capacity_is_trimmed():
+    """A start that overloads the van keeps only what fits; the search places the rest."""
+    p = problem([order(f"o{k}", 1, 20, demand=2) for k in range(4)],
+                [tech("t1", capacity=4), tech("t2", capacity=4)], [shift("t1"), shift("t2")])
+    first = solve(p, M, ONE, initial_routes={"t1": ["o0", "o1", "o2", "o3"]})
+    assert verify(p, M, first) == []
+    assert stops(first)["t1"] == ["o0", "o1"]
