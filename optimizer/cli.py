@@ -164,7 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("scenario", type=Path, help="scenario folder, e.g. scenarios/liechtenstein")
     solve.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s",
                        help="search time in seconds (default: scenario.toml [solver])")
-    solve.add_argument("--seed", type=non_negative_int, help="seed recorded in the output")
+    solve.add_argument("--seed", type=non_negative_int,
+                       help="chooses the strategies of the parallel searches (0: the default; "
+                            "no effect with one search); recorded in the output")
     solve.add_argument("--solution-limit", type=positive_int, metavar="N",
                        help="stop after N solutions (repeatable results)")
     solve.add_argument("--out", type=Path, metavar="DIR",

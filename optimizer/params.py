@@ -25,15 +25,26 @@ class SolveParams:
 
     ``time_limit_s`` bounds the wall-clock time. ``solution_limit`` stops after that
     many solutions: with it, runs are repeatable whatever the machine's speed.
-    ``seed`` is recorded in the schedule's meta (OR-Tools' routing search is
-    itself deterministic for a fixed solution limit).
 
     ``metaheuristic`` defaults to OR-Tools' iterated local search (ruin and
     recreate with simulated-annealing acceptance; see :mod:`optimizer.solver.search`).
     ``workers`` is the number of searches run side by side, one per process,
     each with a different first-solution strategy; the best answer wins (ties go
-    to the first). Problems with fewer than ``PARALLEL_MIN_ORDERS`` orders, and
-    processes that may not start children, use one search.
+    to the first). There are 4 or 5 distinct strategies, so more workers than
+    that are not started. Problems with fewer than ``PARALLEL_MIN_ORDERS``
+    orders use one search; processes that may not start children (pool workers)
+    run the strategies one after the other under a solution limit, one search
+    otherwise.
+
+    ``seed`` chooses the first-solution strategies of the searches after the first
+    (:func:`optimizer.solver.search.pick_strategies`): it rotates the list savings,
+    path cheapest arc, local cheapest insertion (parallel cheapest insertion too if
+    ``first_solution`` is another), so that with two workers seeds 0, 1 and 2 give
+    the second search a different start, and seed 3 is seed 0 again. OR-Tools 9.15
+    has no random seed for its routing search (its iterated local search draws from
+    a fixed one), so the seed changes nothing with one search (``workers=1`` or a
+    small problem). It is recorded in the schedule's meta; the same seed and
+    solution limit give the same plan, and seed 0 is the default portfolio.
     """
 
     time_limit_s: float = 30.0

@@ -31,6 +31,8 @@ import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ortools.constraint_solver import pywrapcp
+
 from optimizer.model import Problem, TravelMatrix
 from optimizer.solver.build import BuiltModel, build
 from optimizer.solver.precheck import Eligibility, check
@@ -55,7 +57,7 @@ class Outcome:
     worker: int
 
 
-def routes_of(built: BuiltModel, solution) -> tuple[tuple[str, ...], ...]:
+def routes_of(built: BuiltModel, solution: pywrapcp.Assignment) -> tuple[tuple[str, ...], ...]:
     """Order ids per shift position, in visiting order."""
     routing, manager = built.routing, built.manager
     out = []
@@ -115,8 +117,9 @@ class Helper:
         self._sent = False
         self._solution_limited = False
 
-    def send(self, problem, matrix, eligibility, strategy: Strategy, *, deadline: float,
-             reserve_s: float, solution_limit: int | None) -> bool:
+    def send(self, problem: Problem, matrix: TravelMatrix, eligibility: Eligibility,
+             strategy: Strategy, *, deadline: float, reserve_s: float,
+             solution_limit: int | None) -> bool:
         """Hand the job over; False if the helper is gone.
 
         The helper searches until ``deadline - reserve_s`` (wall clock), a little less.

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ortools.constraint_solver import pywrapcp
+
 from optimizer.model import Problem, TravelMatrix
 from optimizer.solver.build import BuiltModel
 from optimizer.solver.parallel import index_routes
@@ -48,10 +50,18 @@ def feasible_routes(
     return routes
 
 
-def initial_assignment(problem, matrix, built: BuiltModel, eligibility, initial_routes, search):
+def initial_assignment(
+    problem: Problem,
+    matrix: TravelMatrix,
+    built: BuiltModel,
+    eligibility: Eligibility,
+    initial_routes: Mapping[str, Sequence[str]],
+    search,
+) -> pywrapcp.Assignment | None:
     """An OR-Tools assignment for the safe part of ``initial_routes``, or None.
 
-    Closes the model with ``search`` (OR-Tools needs a closed model to read routes).
+    Closes the model with ``search``, OR-Tools' search parameters (it needs a closed
+    model to read routes).
     """
     routes = feasible_routes(problem, matrix, built, eligibility, initial_routes)
     built.routing.CloseModelWithParameters(search)

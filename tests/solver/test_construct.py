@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 from factories import line_matrix, order, problem, shift, tech, window
 
-import optimizer.solver as solver_module
+import optimizer.solver.portfolio as solver_module  # the search runs there
 from optimizer.model import Location, TravelMatrix
 from optimizer.params import SolveParams
 from optimizer.solver import GREEDY_STATUS, solve

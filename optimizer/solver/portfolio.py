@@ -1,0 +1,332 @@
+"""The portfolio search behind :func:`optimizer.solver.solve`.
+
+This process searches with the first strategy of the portfolio
+(:func:`~.search.pick_strategies`), helper processes (:mod:`.parallel`) with the
+others, and the best outcome wins: the lowest objective, ties to the lowest
+worker number, so that runs under a solution limit are deterministic. Each piece
+works on its own:
+
+- :class:`SearchContext` holds what every piece needs (problem, matrix, params,
+  pre-check, deadline, start time) and says how much time is left.
+- :class:`Progress` passes improving solutions on to the caller's callback.
+- :func:`start_helpers`, :func:`send_jobs` and :func:`collect` run the helpers.
+- :func:`warm_start` turns given routes, made safe (:mod:`.warm`), into the start
+  of this process's search.
+- :func:`greedy_plan` and :func:`greedy_outcome` give the greedy routes of
+  :mod:`.construct` where no search can (too large for the limit) or did (no
+  first solution in time).
+- :func:`best_outcome` chooses the winner and :func:`read_back` reads its routes
+  into a model of this process.
+- :func:`run_portfolio` does all of it, in that order.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ortools.constraint_solver import pywrapcp
+
+from optimizer.errors import SolveError
+from optimizer.model import Problem, TravelMatrix
+from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
+from optimizer.solver import parallel
+from optimizer.solver.build import COST_UNITS, BuiltModel, build
+from optimizer.solver.construct import greedy_routes
+from optimizer.solver.parallel import Helper, Outcome
+from optimizer.solver.precheck import Eligibility
+from optimizer.solver.search import (
+    Strategy,
+    first_solution_too_slow,
+    pick_strategies,
+    run,
+    search_parameters,
+)
+from optimizer.solver.warm import feasible_routes, initial_assignment
+
+#: Search parameters for a model that only reads routes back (no search runs).
+READ_BACK = Strategy("PATH_CHEAPEST_ARC", "GREEDY_DESCENT")
+READ_BACK_S = 30.0
+#: Status and objective rank of the greedy routes of :mod:`.construct`, used when no
+#: search found a first solution within the time limit, and instead of a search when
+#: the problem is too large for OR-Tools' first solution in that time
+#: (:func:`~optimizer.solver.search.first_solution_too_slow`).
+GREEDY_STATUS = "TIME_LIMIT_GREEDY_ROUTES"
+GREEDY_OBJECTIVE = 2**62
+#: The OR-Tools status code an :class:`~.parallel.Outcome` of greedy routes carries.
+GREEDY_CODE = -1
+#: Statuses of a plan whose search stopped on its time limit before it was done: an
+#: order left out may simply not have been reached (see :mod:`.diagnose`).
+UNFINISHED_STATUSES = (GREEDY_STATUS, "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED")
+#: Share of the time left that reading a warm start's routes may take at most.
+WARM_READ_SHARE = 0.25
+
+#: ``on_solution(best_cost, elapsed_s, solutions_found)``; cost in currency units.
+ProgressCallback = Callable[[float, float, int], None]
+
+_STATUS = {
+    0: "NOT_SOLVED", 1: "SUCCESS", 2: "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED",
+    3: "FAIL", 4: "FAIL_TIMEOUT", 5: "INVALID", 6: "INFEASIBLE", 7: "OPTIMAL",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchContext:
+    """What every piece of the search needs; the clocks are those of one ``solve()`` call."""
+
+    problem: Problem
+    matrix: TravelMatrix
+    params: SolveParams
+    eligibility: Eligibility
+    #: Wall clock (``time.time()``) by which the whole call ends; helper processes share it.
+    deadline: float
+    #: ``time.monotonic()`` when the call began, for the elapsed times of progress reports.
+    began: float
+
+    @property
+    def reserve_s(self) -> float:
+        """Seconds kept back from the search for reading routes and diagnosing drops."""
+        return min(0.25, 0.05 * self.params.time_limit_s)
+
+    def search_time_s(self, share: float = 1.0) -> float:
+        """``share`` of the seconds left for searching: until the deadline, less the reserve."""
+        return share * (self.deadline - clock.time() - self.reserve_s)
+
+    def parameters(self, strategy: Strategy, built: BuiltModel, *, warm: bool,
+                   share: float = 1.0):
+        """OR-Tools search parameters for ``strategy`` in ``share`` of the time left."""
+        return search_parameters(
+            strategy,
+            time_limit_s=self.search_time_s(share),
+            solution_limit=self.params.solution_limit,
+            log=self.params.log_search,
+            warm=warm,
+            mean_arc_cost=built.mean_arc_cost,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The answer of the portfolio: the model holding it, its assignment and status name."""
+
+    built: BuiltModel
+    solution: pywrapcp.Assignment
+    status: str
+
+
+class Progress:
+    """Reports solutions to ``on_solution`` as (cost in currency units, elapsed s, count)."""
+
+    def __init__(self, on_solution: ProgressCallback | None, began: float) -> None:
+        self._on_solution = on_solution
+        self._began = began
+        #: Solutions reported so far, and the cost (model units) of the last one.
+        self.found = 0
+        self.best_cost: int | None = None
+
+    def watch(self, routing: pywrapcp.RoutingModel) -> None:
+        """Offer every solution of ``routing``'s search as it comes (if anyone listens)."""
+        if self._on_solution is None:
+            return
+
+        def at_solution() -> None:
+            self.offer(routing.CostVar().Max())
+
+        routing.AddAtSolutionCallback(at_solution)
+
+    def offer(self, cost: int) -> bool:
+        """Report ``cost`` (model units) if it improves on the best so far.
+
+        Iterated local search also reports the (worse) solutions of its perturbed
+        searches: only improvements are passed on.
+        """
+        if self.best_cost is not None and cost >= self.best_cost:
+            return False
+        self.report(cost)
+        return True
+
+    def report(self, cost: int) -> None:
+        """Report ``cost`` (model units) as the next solution, whatever came before."""
+        self.best_cost = cost
+        self.found += 1
+        if self._on_solution is not None:
+            self._on_solution(cost / COST_UNITS, clock.monotonic() - self._began, self.found)
+
+
+def start_helpers(problem: Problem, params: SolveParams) -> list[Helper | None]:
+    """Helper processes for the extra strategies; they start up while the model is built.
+
+    None in the list stands for a helper that is not running (it could not start, or
+    this process may not start any): under a solution limit its strategy is then
+    searched here (:func:`collect`).
+    """
+    if params.workers < 2 or len(problem.orders) < PARALLEL_MIN_ORDERS or not problem.shifts:
+        return []
+    if first_solution_too_slow(len(problem.orders), params.time_limit_s):
+        return []  # their insertion heuristics would not finish in time
+    extra = len(pick_strategies(params.first_solution, params.metaheuristic, params.workers,
+                                seed=params.seed)) - 1
+    if parallel.inside_pool_worker():
+        # Already one of several parallel workers (a sweep, a pool): do not add
+        # processes. Under a solution limit the strategies then run one after the other.
+        return [None] * extra
+    return [parallel.start(k, log=params.log_search) for k in range(1, 1 + extra)]
+
+
+def send_jobs(context: SearchContext, helpers: Sequence[Helper | None],
+              strategies: Sequence[Strategy]) -> list[bool]:
+    """Hand each running helper the problem and its strategy; True where the job went out."""
+    return [helper is not None and helper.send(
+                context.problem, context.matrix, context.eligibility, strategies[helper.worker],
+                deadline=context.deadline, reserve_s=context.reserve_s,
+                solution_limit=context.params.solution_limit)
+            for helper in helpers]
+
+
+def collect(context: SearchContext, helpers: Sequence[Helper | None], sent: Sequence[bool],
+            strategies: Sequence[Strategy]) -> list[Outcome]:
+    """The helpers' outcomes, in worker order (a helper that found nothing gives none).
+
+    Under a solution limit the strategy of a helper that did not get its job is
+    searched here instead, so that the answer does not depend on where it runs.
+    """
+    outcomes = []
+    for k, (helper, went) in enumerate(zip(helpers, sent, strict=True), start=1):
+        outcome = helper.result(context.deadline) if went and helper is not None else None
+        if not went and context.params.solution_limit is not None:
+            outcome = parallel.search_alone(
+                context.problem, context.matrix, strategies[k],
+                solution_limit=context.params.solution_limit,
+                time_limit_s=context.search_time_s(), worker=k,
+                eligibility=context.eligibility)
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def warm_start(context: SearchContext, built: BuiltModel, strategy: Strategy,
+               initial_routes: Mapping[str, Sequence[str]]) -> pywrapcp.Assignment | None:
+    """The safe part of ``initial_routes`` as an assignment of ``built`` (now closed), or None.
+
+    Reading routes is a constraint propagation that can take seconds on a re-plan
+    with lunch breaks (all 8 s of a re-plan once): it is capped at ``WARM_READ_SHARE``
+    of the time left, since the search needs the rest.
+    """
+    search = context.parameters(strategy, built, warm=True, share=WARM_READ_SHARE)
+    return initial_assignment(context.problem, context.matrix, built, context.eligibility,
+                              initial_routes, search)
+
+
+def checked_greedy_routes(context: SearchContext, built: BuiltModel) -> list[list[str]]:
+    """The greedy routes of :mod:`.construct` (order ids per shift), re-checked exactly."""
+    problem, matrix, eligibility = context.problem, context.matrix, context.eligibility
+    by_shift = dict(zip((s.shift_id for s in built.shifts),
+                        greedy_routes(problem, matrix, built, eligibility), strict=True))
+    return feasible_routes(problem, matrix, built, eligibility, by_shift)
+
+
+def greedy_plan(context: SearchContext, built: BuiltModel) -> Found | None:
+    """The greedy routes read into the unsolved ``built`` (no search runs), or None."""
+    routes = checked_greedy_routes(context, built)
+    built.routing.CloseModelWithParameters(search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
+    solution = built.routing.ReadAssignmentFromRoutes(parallel.index_routes(built, routes), True)
+    return Found(built, solution, GREEDY_STATUS) if solution is not None else None
+
+
+def greedy_outcome(context: SearchContext, built: BuiltModel, worker: int) -> Outcome:
+    """The greedy routes as the outcome of ``worker``, ranked after every search's.
+
+    The fallback when not even a first solution came in the time given (OR-Tools'
+    insertion heuristics take seconds on 1000 orders); greedy routes take 0.1-0.3 s
+    on 1000 orders, so they are built only here, off the normal path.
+    """
+    routes = checked_greedy_routes(context, built)
+    return Outcome(GREEDY_OBJECTIVE, tuple(map(tuple, routes)), GREEDY_CODE, worker)
+
+
+def best_outcome(outcomes: Sequence[Outcome]) -> Outcome:
+    """The lowest objective; on a tie the lowest worker number, so the answer is repeatable."""
+    return min(outcomes, key=lambda o: (o.objective, o.worker))
+
+
+def read_back(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility,
+              built: BuiltModel, routes: Sequence[Sequence[str]], *,
+              reuse: bool) -> tuple[BuiltModel, pywrapcp.Assignment] | None:
+    """``(model, assignment)`` for routes (order ids per shift) found elsewhere, or None.
+
+    With ``reuse`` the routes are read into ``built`` (whose search has run) first;
+    otherwise, or if that fails, into a fresh model.
+    """
+    if reuse:
+        restored = built.routing.ReadAssignmentFromRoutes(
+            parallel.index_routes(built, routes), True)
+        if restored is not None:
+            return built, restored
+    # After guided local search reading routes back is slow (over a second on the
+    # demo), and after a failed search it may fail: then use a fresh model.
+    into = build(problem, matrix, eligibility)
+    into.routing.CloseModelWithParameters(search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
+    restored = into.routing.ReadAssignmentFromRoutes(parallel.index_routes(into, routes), True)
+    return (into, restored) if restored is not None else None
+
+
+def status_name(code: int, solved: bool) -> str:
+    """The name of OR-Tools' routing status ``code``; SUCCESS for a solved NOT_SOLVED.
+
+    OR-Tools' iterated local search leaves the status at NOT_SOLVED even when it
+    returns a solution.
+    """
+    if code == 0 and solved:
+        return "SUCCESS"
+    return _STATUS.get(code, str(code))
+
+
+def run_portfolio(
+    context: SearchContext,
+    helpers: Sequence[Helper | None],
+    *,
+    on_solution: ProgressCallback | None = None,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+) -> Found:
+    """Search with the first strategy here and the others in ``helpers``; the best wins.
+
+    Raises :class:`~optimizer.errors.SolveError` if nothing, not even the greedy
+    routes, gives a schedule.
+    """
+    params = context.params
+    strategies = pick_strategies(params.first_solution, params.metaheuristic,
+                                 1 + len(helpers), seed=params.seed)
+    built = build(context.problem, context.matrix, context.eligibility)
+    sent = send_jobs(context, helpers, strategies)
+    progress = Progress(on_solution, context.began)
+    progress.watch(built.routing)
+    if not initial_routes and first_solution_too_slow(len(built.orders), params.time_limit_s):
+        # OR-Tools' insertion heuristics would overrun this limit and then find nothing
+        # (1000 orders at 1 s): keep the greedy routes, within the time.
+        greedy = greedy_plan(context, built)
+        if greedy is not None:
+            progress.report(greedy.solution.ObjectiveValue())
+            return greedy
+    start = warm_start(context, built, strategies[0], initial_routes) if initial_routes else None
+    search = context.parameters(strategies[0], built, warm=start is not None)
+    solution = run(built.routing, search, start)
+    status = status_name(built.routing.status(), solution is not None)
+    outcomes = []
+    if solution is not None:
+        outcomes.append(Outcome(solution.ObjectiveValue(), (), built.routing.status(), 0))
+    outcomes += collect(context, helpers, sent, strategies)
+    if not outcomes:
+        outcomes.append(greedy_outcome(context, built, worker=len(strategies)))
+    best = best_outcome(outcomes)
+    if best.worker != 0:
+        read = read_back(context.problem, context.matrix, context.eligibility, built,
+                         best.routes, reuse=solution is None or search.use_iterated_local_search)
+        if read is not None:
+            built, solution = read
+            status = (GREEDY_STATUS if best.status == GREEDY_CODE
+                      else status_name(best.status, True))
+            progress.report(solution.ObjectiveValue())
+    if solution is None:
+        raise SolveError(f"the solver found no schedule at all (status {status})")
+    return Found(built, solution, status)
