@@ -24,9 +24,9 @@ from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import ReplanRecord, read_document, write_json
 from optimizer.io.schemas import parse_clock, parse_datetime
 from optimizer.io.tables import find_table
-from optimizer.io.write import safe_frame, write_outputs
 from optimizer.maps import render_maps
 from optimizer.model import Location, Problem, Schedule, TravelMatrix
+from optimizer.outputs import safe_frame, write_outputs
 from optimizer.params import SolveParams
 from optimizer.replanning import ChangeList, Event, Prepared, change_list, pin_times, prepare
 from optimizer.report.changes import OrderChange, order_changes

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from optimizer.geo.geocode import GeocodeResult
 from optimizer.io.tables import read_table
-from optimizer.io.write import SafeCsvWriter
+from optimizer.outputs import SafeCsvWriter
 
 #: Columns that ``write_geocoded_work_orders`` adds to the input columns of work_orders.
 GEOCODED_COLUMNS = ("lat", "lon", "matched_address", "geocode_confidence", "geocode_status")
@@ -50,7 +50,7 @@ def write_geocoded_work_orders(
     Path
         ``path``. ``geocode_status`` is ``given`` for rows that had coordinates.
         A text cell that a spreadsheet would run as a formula (``=...``,
-        ``+41 ...``) is written with a leading ``'`` (:func:`optimizer.io.write.safe_cell`).
+        ``+41 ...``) is written with a leading ``'`` (:func:`optimizer.outputs.safe_cell`).
     """
     by_id = {row.order_id: row for row in result.report}
     table = read_table(Path(source))
@@ -80,7 +80,7 @@ def write_geocode_report(path: str | Path, result: GeocodeResult) -> Path:
     lat, lon, candidates (``address (lat, lon) confidence`` joined by `` | ``).
 
     Like every CSV of the tool, text cells that a spreadsheet would read as a
-    formula get a leading ``'`` (:func:`optimizer.io.write.safe_cell`)."""
+    formula get a leading ``'`` (:func:`optimizer.outputs.safe_cell`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as stream:

@@ -79,7 +79,7 @@ def clean_text(text: str) -> str:
     ``" Vaduz "`` becomes ``"Vaduz"``, but ``"\\t=1+1"`` keeps its tab: a leading
     ``=``, ``+``, ``-`` or ``@`` must not appear by removing what came before it.
     The quote that the tool's own CSV writers put before such a cell
-    (:func:`optimizer.io.write.safe_cell`) is taken off again, so that a written
+    (:func:`optimizer.outputs.safe_cell`) is taken off again, so that a written
     table read back as input (``geocoded_work_orders.csv``) gives the same values.
     """
     stripped = text.strip()

@@ -151,7 +151,7 @@ def test_a_trailing_separator_in_the_header_is_ignored(tmp_path):
 def test_a_quoted_formula_written_by_the_tool_reads_back_as_its_value(tmp_path):
     """safe_cell's protective quote is taken off on reading, so a written table is valid input;
     a quote before ordinary text is kept."""
-    from optimizer.io.write import safe_cell
+    from optimizer.outputs import safe_cell
 
     values = ["+423 230 00 01", "=id", "@home", "'plain", "it's"]
     path = tmp_path / "t.csv"

@@ -11,7 +11,7 @@ from factories import FAST, at, line_matrix, order, problem, shift, tech
 
 from optimizer import api
 from optimizer.io.schedule_json import read_json
-from optimizer.io.write import safe_cell, safe_frame, write_outputs
+from optimizer.outputs import safe_cell, safe_frame, write_outputs
 from optimizer.report.kpis import with_kpis
 from optimizer.solver import solve
 
