@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 from factories import FAST, at, line_matrix, order, problem, shift, tech
 
-from optimizer import api
+from optimizer import outputs
 from optimizer.io.schedule_json import read_json
 from optimizer.outputs import safe_cell, safe_frame, write_outputs
 from optimizer.report.kpis import with_kpis
@@ -64,7 +64,7 @@ def test_schedule_tables_neutralise_formulas(tmp_path):
 def test_sweep_csv_neutralises_formulas(tmp_path):
     """sweep.csv quotes a formula in a text cell and keeps negative numbers as numbers."""
     rows = [{"run": "=2+2", "technicians": -1.0, "status": "failed", "error": "@boom"}]
-    paths = api.write_sweep(rows, ["technicians"], tmp_path)
+    paths = outputs.write_sweep(rows, ["technicians"], tmp_path)
     assert _read(paths["table"]) == [{"run": "'=2+2", "technicians": "-1.0",
                                       "status": "failed", "error": "'@boom"}]
 

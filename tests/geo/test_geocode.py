@@ -17,13 +17,10 @@ from optimizer.geo.geocode import (
     geocode_location,
     geocode_orders,
 )
-from optimizer.geo.geocode_report import (
-    GEOCODED_COLUMNS,
-    write_geocode_report,
-    write_geocoded_work_orders,
-)
+from optimizer.geo.geocode_report import GEOCODED_COLUMNS
 from optimizer.geo.providers import AddressResolver, provider_confidence
 from optimizer.model import GeocodeSettings, Location, Shift, Technician, WorkOrder
+from optimizer.outputs import write_geocode_report, write_geocoded_work_orders
 
 try:
     from nominatim_server import FakeNominatim, error, place, rate_limited, results, slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from optimizer.geo.geocode import GeocodeResult, GeocodeRow
-from optimizer.geo.geocode_report import write_geocode_report, write_geocoded_work_orders
+from optimizer.outputs import write_geocode_report, write_geocoded_work_orders
 
 
 def _read(path):
