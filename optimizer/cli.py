@@ -512,12 +512,21 @@ def _sweep(args: argparse.Namespace) -> int:
 def _replan(args: argparse.Namespace) -> int:
     from optimizer import api, outputs
 
-    with console.status("re-planning") as status:
+    with _plain("fsopt replan") as plain, console.status("re-planning") as status:
+        plain.stage("re-planning")
+
         def on_solution(cost: float, elapsed_s: float, count: int) -> None:
-            status.update(f"re-planning: {count} solutions, cost {cost:,.2f}, {elapsed_s:.1f} s")
+            text = f"{count} solutions, cost {cost:,.2f}, {elapsed_s:.1f} s"
+            status.update(f"re-planning: {text}")
+            plain.update(text)
+
         result = api.replan(args.schedule, args.events, args.now, scenario=args.scenario,
                             freeze_min=args.freeze_min, time_limit_s=args.time_limit_s,
                             solution_limit=args.solution_limit, on_solution=on_solution)
+        plain.stage("writing the schedule, changes.csv and maps")
+        status.update("writing the schedule, changes.csv and maps")
+        paths = outputs.write_replan(result, args.out or args.schedule.parent)
+        plain.stage("done")
     changes = result.changes
     table = Table(title=f"Changes at {result.prepared.now:%H:%M}")
     for column in ("order", "change", "from", "to", "old start", "new start", "reason"):
@@ -533,8 +542,7 @@ def _replan(args: argparse.Namespace) -> int:
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
     out.print(f"Technicians whose page changed: {', '.join(changes.changed_techs) or 'none'}")
     for warning in changes.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
-    paths = outputs.write_replan(result, args.out or args.schedule.parent)
+        _warn(warning)
     out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0
 
