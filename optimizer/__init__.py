@@ -41,29 +41,24 @@ _LAZY = {
     "SolveParams": "optimizer.params",
     "solve": "optimizer.solver",
     "verify": "optimizer.solver.verify",
-    "PlanResult": "optimizer.api",
+    "Comparison": "optimizer.results",
+    "PlanResult": "optimizer.results",
+    "ReplanResult": "optimizer.results",
     "compare": "optimizer.api",
     "plan": "optimizer.api",
     "replan": "optimizer.api",
     "solve_scenario": "optimizer.api",
     "sweep": "optimizer.api",
     "verify_file": "optimizer.api",
-    "write": "optimizer.api",
+    "write": "optimizer.outputs",
 }
 
 if TYPE_CHECKING:
-    from optimizer.api import (
-        PlanResult,
-        compare,
-        plan,
-        replan,
-        solve_scenario,
-        sweep,
-        verify_file,
-        write,
-    )
+    from optimizer.api import compare, plan, replan, solve_scenario, sweep, verify_file
     from optimizer.io.load import LoadedScenario, load_scenario
+    from optimizer.outputs import write
     from optimizer.params import SolveParams
+    from optimizer.results import Comparison, PlanResult, ReplanResult
     from optimizer.solver import solve
     from optimizer.solver.verify import verify
 
@@ -82,9 +77,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "Break", "GeocodeError", "InputError", "Kpis", "LoadedScenario", "Location",
-    "NetworkError", "OptimizerError", "PlanResult", "Priority", "Problem", "Route", "Schedule",
-    "Shift", "SolveError", "SolveParams", "Stop", "Technician", "TimeWindow", "TravelMatrix",
+    "Break", "Comparison", "GeocodeError", "InputError", "Kpis", "LoadedScenario", "Location",
+    "NetworkError", "OptimizerError", "PlanResult", "Priority", "Problem", "ReplanResult",
+    "Route", "Schedule", "Shift", "SolveError", "SolveParams", "Stop", "Technician",
+    "TimeWindow", "TravelMatrix",
     "Unassigned", "WorkOrder", "compare", "load_scenario", "plan", "replan", "solve",
     "solve_scenario", "sweep", "verify", "verify_file", "write",
 ]

@@ -30,7 +30,7 @@ from optimizer import settings
 from optimizer.errors import OptimizerError
 
 if TYPE_CHECKING:
-    from optimizer import api
+    from optimizer.results import PlanResult
 
 # Each command imports what it needs inside its handler, so that `fsopt --help` and a
 # mistyped command answer at once, without loading the solver, pandas or the maps.
@@ -251,16 +251,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _default_out(name: str, prefix: str = "") -> Path:
-    """``<settings.output_dir>/<prefix><name>``, the name made one safe folder name
-    (never ``../..``)."""
-    from optimizer.io.config import safe_folder_name
-
-    return settings.output_dir / f"{prefix}{safe_folder_name(name)}"
-
-
 def _solve(args: argparse.Namespace) -> int:
-    from optimizer import api
+    from optimizer import outputs
     from optimizer.io.load import load_scenario
 
     with _plain("fsopt solve", args.quiet) as plain:
@@ -272,7 +264,7 @@ def _solve(args: argparse.Namespace) -> int:
         if result.geocoding is not None and not args.quiet:
             _geocode_summary(result.geocoding)
         plain.stage("writing the schedule and maps")
-        paths = api.write(result, args.out)
+        paths = outputs.write(result, args.out)
         plain.stage("done")
     if not args.quiet:
         _summary(result)
@@ -317,7 +309,7 @@ def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress)
 
 
 def _geocode(args: argparse.Namespace) -> int:
-    from optimizer import api
+    from optimizer import api, outputs
     from optimizer.io.load import load_scenario
 
     loaded = load_scenario(args.scenario)
@@ -337,7 +329,8 @@ def _geocode(args: argparse.Namespace) -> int:
         out.print(f"{args.scenario}: every order and home already has lat/lon; nothing to geocode")
         return 0
     _geocode_summary(result)
-    paths = api.write_geocoding(loaded, result, args.out or _default_out(problem.name))
+    paths = outputs.write_geocoding(loaded, result,
+                                    args.out or outputs.default_folder(problem.name))
     out.print(f"Wrote {paths['geocoded']} and {paths['report']}")
     return 0
 
@@ -368,7 +361,7 @@ def _sla_text(k) -> str:
             f"of scheduled {scheduled}")
 
 
-def _summary(result: api.PlanResult) -> None:
+def _summary(result: PlanResult) -> None:
     k = result.schedule.kpis
     table = Table(title=f"{result.problem.name} — {result.problem.plan_date}", show_header=False)
     table.add_column("KPI")
@@ -434,7 +427,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from optimizer import api
+    from optimizer import api, outputs
     from optimizer.report.compare import METRICS, number_text
 
     total = 1 + len(args.whatifs)
@@ -442,7 +435,7 @@ def _compare(args: argparse.Namespace) -> int:
         plain.stage(f"solving scenario 1 of {total}")
         done = [0]
 
-        def solved(result: api.PlanResult) -> None:
+        def solved(result: PlanResult) -> None:
             done[0] += 1
             status.update(Text(f"solved {result.problem.name}"))
             if done[0] < total:
@@ -475,14 +468,14 @@ def _compare(args: argparse.Namespace) -> int:
         counts = Counter(c.status for c in changes)
         summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no order changed hands"
         out.print(f"{name}: {summary}")
-    out_dir = args.out or _default_out(names[0], "compare-")
-    path = api.write_comparison(comparison, out_dir)
+    out_dir = args.out or outputs.default_folder(names[0], "compare-")
+    path = outputs.write_comparison(comparison, out_dir)
     out.print(f"Wrote {path} and {path.with_suffix('.csv')}")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from optimizer import api
+    from optimizer import api, outputs
     from optimizer.io.load import load_scenario
     from optimizer.sweeps import parse_axis
 
@@ -510,8 +503,9 @@ def _sweep(args: argparse.Namespace) -> int:
                          solution_limit=args.solution_limit, scheduler=args.scheduler,
                          n_workers=args.workers, on_row=on_row)
     name = load_scenario(args.scenario).problem.name
-    paths = api.write_sweep(rows, list(axes), args.out or _default_out(name, "sweep-"),
-                            fmt=args.format)
+    paths = outputs.write_sweep(rows, list(axes),
+                                args.out or outputs.default_folder(name, "sweep-"),
+                                fmt=args.format)
     failed = sum(r["status"] != "ok" for r in rows)
     out.print(f"{len(rows) - failed} runs ok, {failed} failed. Wrote {paths['table']} and "
               f"{paths['report']}")
@@ -519,14 +513,23 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _replan(args: argparse.Namespace) -> int:
-    from optimizer import api
+    from optimizer import api, outputs
 
-    with console.status("re-planning") as status:
+    with _plain("fsopt replan") as plain, console.status("re-planning") as status:
+        plain.stage("re-planning")
+
         def on_solution(cost: float, elapsed_s: float, count: int) -> None:
-            status.update(f"re-planning: {count} solutions, cost {cost:,.2f}, {elapsed_s:.1f} s")
+            text = f"{count} solutions, cost {cost:,.2f}, {elapsed_s:.1f} s"
+            status.update(f"re-planning: {text}")
+            plain.update(text)
+
         result = api.replan(args.schedule, args.events, args.now, scenario=args.scenario,
                             freeze_min=args.freeze_min, time_limit_s=args.time_limit_s,
                             solution_limit=args.solution_limit, on_solution=on_solution)
+        plain.stage("writing the schedule, changes.csv and maps")
+        status.update("writing the schedule, changes.csv and maps")
+        paths = outputs.write_replan(result, args.out or args.schedule.parent)
+        plain.stage("done")
     changes = result.changes
     table = Table(title=f"Changes at {result.prepared.now:%H:%M}")
     for column in ("order", "change", "from", "to", "old start", "new start", "reason"):
@@ -542,8 +545,7 @@ def _replan(args: argparse.Namespace) -> int:
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
     out.print(f"Technicians whose page changed: {', '.join(changes.changed_techs) or 'none'}")
     for warning in changes.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
-    paths = api.write_replan(result, args.out or args.schedule.parent)
+        _warn(warning)
     out.print(f"Wrote {', '.join(str(p) for p in paths.values())}")
     return 0
 

@@ -1,24 +1,34 @@
-"""Schedule -> files: schedule.json, stops.csv, unassigned.csv, kpis_by_technician.csv.
+"""Every file the tool writes: a plan's schedule.json, stops.csv, unassigned.csv,
+kpis_by_technician.csv and maps (:func:`write`), a comparison, a sweep, a re-plan
+(with changes.csv) and the geocoding CSVs.
 
-Every CSV the tool writes passes its cells through :func:`safe_cell` (here, in
-the geocoding report and in the compare, sweep and re-plan tables), so that a
-customer called ``=HYPERLINK(...)`` is shown as text by a spreadsheet, never run.
+Every CSV passes its cells through :func:`safe_cell`, so that a customer called
+``=HYPERLINK(...)`` is shown as text by a spreadsheet, never run. pandas,
+matplotlib and folium load only when a writer needs them.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optimizer import settings
+from optimizer.geo.geocode_report import REPORT_COLUMNS, geocoded_table, report_rows
+from optimizer.io.config import safe_folder_name
 from optimizer.io.schedule_json import write_json
-from optimizer.io.tables import FORMULA_START
+from optimizer.io.tables import FORMULA_START, find_table
 from optimizer.model import Problem, Schedule
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from optimizer.geo.geocode import GeocodeResult
+    from optimizer.io.load import LoadedScenario
+    from optimizer.results import Comparison, PlanResult, ReplanResult
 
 #: Text that is one plain number: written as it is, it cannot call anything.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -115,3 +125,142 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
             for t in schedule.kpis.technicians:
                 writer.writerow([getattr(t, f) for f in fields])
     return paths
+
+
+def default_folder(name: str, prefix: str = "") -> Path:
+    """``settings.output_dir / <prefix><name>``, the name made one safe folder name
+    by :func:`~optimizer.io.config.safe_folder_name` (never ``../..``)."""
+    return settings.output_dir / f"{prefix}{safe_folder_name(name)}"
+
+
+def _write_csv(path: Path, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = SafeCsvWriter(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write(result: PlanResult, out_dir: Path | None = None, *,
+          maps: bool = True) -> dict[str, Path]:
+    """Write a plan's JSON and CSV files and its maps (default :func:`default_folder`
+    of the scenario's name, under ``maps_output/``).
+
+    The maps are ``overview.html`` for the dispatcher, ``tech-<id>.html`` per
+    technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
+    Returns the paths by name: ``json``, ``stops``, ``unassigned``, ``technicians``
+    and ``maps`` (the index page).
+    """
+    from optimizer.maps import render_maps
+
+    out_dir = out_dir or default_folder(result.problem.name)
+    paths = write_outputs(result.problem, result.schedule, out_dir)
+    if maps:
+        pages = render_maps(result.problem, result.schedule, out_dir, **result.scenario.maps)
+        paths["maps"] = next(p for p in pages if p.name == "index.html")
+    return paths
+
+
+def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
+    """Write ``compare.html`` (table, charts, moved orders) and ``compare.csv`` (one KPI
+    row per scenario, base first); returns the page's path."""
+    import pandas as pd
+
+    from optimizer.report.html import compare_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = compare_report(comparison.names, [r.schedule for r in comparison.results],
+                          comparison.rows, comparison.changes)
+    path = out_dir / "compare.html"
+    path.write_text(page, encoding="utf-8")
+    frame = pd.DataFrame(comparison.rows, index=comparison.names)
+    frame.index.name = "scenario"
+    safe_frame(frame).to_csv(out_dir / "compare.csv")
+    return path
+
+
+def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
+                fmt: str = "csv") -> dict[str, Path]:
+    """Write the tidy table (``sweep.csv`` or ``sweep.parquet``) and ``sweep.html``."""
+    import pandas as pd
+
+    from optimizer.report.html import sweep_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows)
+    table = out_dir / f"sweep.{fmt}"
+    if fmt == "parquet":
+        frame.to_parquet(table, index=False)
+    else:
+        safe_frame(frame).to_csv(table, index=False)
+    report = out_dir / "sweep.html"
+    report.write_text(sweep_report(rows, list(parameters)), encoding="utf-8")
+    return {"table": table, "report": report}
+
+
+#: Columns of ``changes.csv``.
+CHANGE_COLUMNS = ("order_id", "status", "old_tech", "new_tech", "old_start", "new_start",
+                  "reason")
+
+
+def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
+    """Write the new schedule (JSON, CSVs, maps) and ``changes.csv`` into ``out_dir``.
+
+    Written into the published plan's folder, the previous ``schedule.json`` is
+    kept as ``schedule-before-HHMM.json`` and only the pages of technicians whose
+    route changed are rewritten (their links stay the same); the index says what
+    changed. ``schedule.json`` gets a ``replan`` section (docs/schedule-format.md),
+    so that ``fsopt verify`` checks it with no other input. The warnings of the
+    change list are rows of ``changes.csv`` with status ``warning``.
+    """
+    from optimizer.maps import render_maps
+
+    stamp = f"{result.prepared.now:%H%M}"
+    previous = out_dir / "schedule.json"
+    if previous.exists():
+        shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
+    paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
+    paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
+    notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
+    pages = render_maps(result.prepared.problem, result.schedule, out_dir,
+                        changed=notes, **result.scenario.maps)
+    paths["maps"] = next(p for p in pages if p.name == "index.html")
+    rows = [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
+             f"{c.old_start:%H:%M}" if c.old_start else "",
+             f"{c.new_start:%H:%M}" if c.new_start else "", c.reason)
+            for c in result.changes.orders]
+    rows += [("", "warning", "", "", "", "", w) for w in result.changes.warnings]
+    paths["changes"] = _write_csv(out_dir / "changes.csv", CHANGE_COLUMNS, rows)
+    return paths
+
+
+def write_geocoded_work_orders(path: str | Path, result: GeocodeResult, *,
+                               source: str | Path) -> Path:
+    """Write ``geocoded_work_orders.csv``: the input columns of ``source`` plus
+    :data:`~optimizer.geo.geocode_report.GEOCODED_COLUMNS`
+    (:func:`~optimizer.geo.geocode_report.geocoded_table`).
+
+    A dispatcher can correct it (fill ``lat``/``lon`` of a failed row) and use it as
+    ``work_orders.csv``. Parent folders are created; returns ``path``.
+    """
+    columns, rows = geocoded_table(result, source=source)
+    return _write_csv(Path(path), columns, rows)
+
+
+def write_geocode_report(path: str | Path, result: GeocodeResult) -> Path:
+    """Write ``geocode_report.csv``: one row per geocoded address, in the columns
+    :data:`~optimizer.geo.geocode_report.REPORT_COLUMNS`; returns ``path``."""
+    return _write_csv(Path(path), REPORT_COLUMNS, report_rows(result))
+
+
+def write_geocoding(loaded: LoadedScenario, result: GeocodeResult,
+                    out_dir: Path) -> dict[str, Path]:
+    """Write ``geocoded_work_orders.csv`` (reviewable, usable as input) and
+    ``geocode_report.csv`` into ``out_dir``; returns them as ``geocoded`` and ``report``."""
+    source = find_table(loaded.folder, "work_orders", required=True)
+    return {
+        "geocoded": write_geocoded_work_orders(out_dir / "geocoded_work_orders.csv", result,
+                                               source=source),
+        "report": write_geocode_report(out_dir / "geocode_report.csv", result),
+    }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 FIRST_SOLUTION_STRATEGIES = (
     "PARALLEL_CHEAPEST_INSERTION",
@@ -68,3 +69,13 @@ class SolveParams:
         if self.metaheuristic not in METAHEURISTICS:
             raise ValueError(f"metaheuristic={self.metaheuristic!r}: use one of "
                              f"{', '.join(METAHEURISTICS)}")
+
+    def with_overrides(self, **overrides: Any) -> SolveParams:
+        """A copy with the given fields changed; ``None`` values are ignored.
+
+        So an unset option keeps the scenario's value:
+        ``params.with_overrides(time_limit_s=None, seed=3)`` changes only the seed.
+        An unknown field is a ``TypeError``; a bad value a ``ValueError``.
+        """
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given) if given else self

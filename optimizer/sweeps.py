@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from optimizer.errors import InputError, OptimizerError
@@ -182,7 +182,3 @@ def run_serial(runs: Sequence[SweepRun], matrix: TravelMatrix,
         except Exception as exc:  # a failing run is reported, never fatal
             rows.append(_failed(run, f"{type(exc).__name__}: {exc}"))
     return rows
-
-
-def with_params(params: SolveParams, **overrides: Any) -> SolveParams:
-    return replace(params, **{k: v for k, v in overrides.items() if v is not None})

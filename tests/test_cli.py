@@ -216,3 +216,28 @@ def test_plain_progress_repeats_a_long_stage(capsys):
     with cli.PlainProgress("off", enabled=False) as off:
         off.stage("silent")
     assert capsys.readouterr().err == "" and not off._thread.is_alive()
+
+
+def test_replan_prints_progress_lines_and_plain_warnings_when_not_a_terminal(tmp_path, capsys,
+                                                                            monkeypatch):
+    """Redirected to a file or pipe, `fsopt replan` prints each stage as it begins (it used
+    to print nothing until the end), and a warning reads `warning: ...`, with no markup."""
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.1)
+    plan = tmp_path / "plan"
+    assert main(["solve", str(TINY), "--solution-limit", "5", "--out", str(plan), "--quiet"]) == 0
+    events = tmp_path / "events.csv"
+    events.write_text("event,order_id,service_min\ncompleted,WO-1,\nduration,WO-1,10\n",
+                      encoding="utf-8")
+    capsys.readouterr()
+    assert main(["replan", str(plan / "schedule.json"), str(events), "--now", "12:00",
+                 "--solution-limit", "5", "--out", str(tmp_path / "new")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    stages = [re.sub(r" \(\d+ s\)$", "", line) for line in lines
+              if line.startswith("fsopt replan: ") and not line.startswith(
+                  "fsopt replan: re-planning: ")]
+    assert stages == [f"fsopt replan: {stage}" for stage in (
+        "re-planning", "writing the schedule, changes.csv and maps", "done")]
+    warnings = [line for line in lines if "warning" in line]
+    assert warnings and all(line.startswith("warning: ") for line in warnings)
+    assert any("row 3 (duration), order_id='WO-1'" in line for line in warnings)
+    assert (tmp_path / "new" / "changes.csv").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from geopy.distance import geodesic
 
-from optimizer import api
+from optimizer import api, outputs
 from optimizer.io.load import load_scenario
 from optimizer.io.schedule_json import read_json
 from optimizer.solver.verify import verify
@@ -64,7 +64,7 @@ def test_kpis_add_up(demo):
 
 def test_written_json_reads_back_and_verifies(demo, tmp_path):
     """schedule.json round-trips, and `verify_file` checks it against the scenario."""
-    paths = api.write(demo, tmp_path)
+    paths = outputs.write(demo, tmp_path)
     again = read_json(paths["json"])
     # road geometry is for maps only and is not stored in the JSON
     assert again.routes == tuple(replace(r, legs_geometry=()) for r in demo.schedule.routes)

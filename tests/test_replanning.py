@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from factories import FAST, Priority, at, line_matrix, order, point, problem, shift, tech, window
 
-from optimizer import api
+from optimizer import api, outputs
 from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.events import read_events
@@ -156,7 +156,7 @@ def test_unknown_references_in_events_are_input_errors(published):
 def test_replan_api_on_the_demo_keeps_every_order(tmp_path):
     """`api.replan` on the demo: a midday emergency, every order accounted for, verified."""
     demo = api.solve_scenario("scenarios/liechtenstein", time_limit_s=10, solution_limit=200)
-    paths = api.write(demo, tmp_path / "day")
+    paths = outputs.write(demo, tmp_path / "day")
     urgent = replace(demo.problem.orders[0], order_id="EMERGENCY", priority=Priority.CRITICAL,
                      sla_due=at("15:00"), time_windows=(), promised_tech=None,
                      preferred_techs=frozenset(), excluded_techs=frozenset(),
@@ -175,7 +175,7 @@ def test_replan_rewrites_only_the_changed_technicians_pages(tmp_path):
     the previous schedule is kept, and the index names who changed."""
     demo = api.solve_scenario("scenarios/liechtenstein", time_limit_s=5, solution_limit=100)
     folder = tmp_path / "day"
-    api.write(demo, folder)
+    outputs.write(demo, folder)
     before = {p.name: p.read_bytes() for p in folder.glob("tech-*.html")}
     # someone with visits still to come after 11:00 (which technician that is depends on the plan)
     sick = next(r.tech_id for r in demo.schedule.routes
@@ -183,7 +183,7 @@ def test_replan_rewrites_only_the_changed_technicians_pages(tmp_path):
     result = api.replan(folder / "schedule.json",
                         [Event("unavailable", tech_id=sick, time=at("11:00"))], "11:00",
                         time_limit_s=5, solution_limit=200)
-    api.write_replan(result, folder)
+    outputs.write_replan(result, folder)
     changed = set(result.changes.changed_techs)
     assert sick in changed
     for name, content in before.items():

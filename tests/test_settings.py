@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optimizer import api, settings
-from optimizer.cli import _default_out
+from optimizer import api, outputs, settings
 from optimizer.geo.geocode_cache import CACHE_FILE, GeocodeCache
 from optimizer.geo.providers import AddressResolver
 from optimizer.model import GeocodeSettings
+from optimizer.outputs import default_folder
 
 ROOT = Path(__file__).parents[1]
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -68,10 +68,10 @@ def test_user_agent_is_sent_to_online_geocoders(tmp_path, monkeypatch):
 
 
 def test_output_dir_is_the_default_folder_of_every_command(tmp_path, monkeypatch):
-    """Without --out, the command line and api.write write under settings.output_dir."""
+    """Without --out, the command line and outputs.write write under settings.output_dir."""
     monkeypatch.setattr(settings, "output_dir", tmp_path / "results")
-    assert _default_out("../x y", "compare-") == tmp_path / "results" / "compare-x-y"
+    assert default_folder("../x y", "compare-") == tmp_path / "results" / "compare-x-y"
     result = api.solve_scenario(TINY, time_limit_s=1, solution_limit=5)
-    paths = api.write(result, maps=False)
+    paths = outputs.write(result, maps=False)
     assert paths["json"] == tmp_path / "results" / "tiny" / "schedule.json"
     assert paths["json"].exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import api
+from optimizer import api, outputs
 from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
 from optimizer.model import Location
@@ -64,7 +64,7 @@ def test_write_sweep_table_and_report(tmp_path):
              **{k: 1.0 for k in ("scheduled", "unassigned", "sla_on_time_pct", "travel_km",
                                  "travel_h", "service_h", "overtime_min", "cost",
                                  "utilisation_mean_pct", "utilisation_spread_pct")}}]
-    paths = api.write_sweep(rows, ["technicians"], tmp_path, fmt="parquet")
+    paths = outputs.write_sweep(rows, ["technicians"], tmp_path, fmt="parquet")
     import pandas as pd
 
     assert len(pd.read_parquet(paths["table"])) == 2

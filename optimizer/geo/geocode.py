@@ -15,7 +15,8 @@ but flagged), ``not_found``, ``ambiguous`` (hits of similar quality more than
 ``ambiguous_m`` apart), ``outside_area`` (no hit inside ``GeocodeSettings.bbox``)
 or ``no_address``. An unfound address is never an exception; :class:`GeocodeError`
 means the provider is misconfigured, or still down after the retries.
-:mod:`optimizer.geo.geocode_report` writes the rows as CSV.
+:func:`geocode_problem` does both for a whole problem;
+:mod:`optimizer.outputs` writes the rows as CSV.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from optimizer.model import (
     LOCATION_ISSUES,
     GeocodeSettings,
     Location,
+    Problem,
     ReasonCode,
     Shift,
     Technician,
@@ -330,3 +332,38 @@ def geocode_homes(
         replace(s, start_location=moved(s.tech_id, s.start_location),
                 end_location=moved(s.tech_id, s.end_location)) for s in shifts)
     return techs, moved_shifts, tuple(rows.values())
+
+
+def geocode_problem(
+    problem: Problem,
+    *,
+    base_dir: Path | None = None,
+    homes_source: str = "technicians",
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Problem, GeocodeResult | None]:
+    """Locate every order and technician home of ``problem`` given only by address.
+
+    One :class:`~optimizer.geo.providers.AddressResolver` (``problem.geocode``
+    settings, cached) serves both. Returns the problem with locations filled in
+    (an order that failed gets ``location_issue``; a home that failed raises
+    :class:`InputError` naming ``homes_source``) and the geocoding report, ``None``
+    when nothing needed geocoding (and no provider was asked).
+    """
+    orders_todo = any(o.location is None and o.address for o in problem.orders)
+    homes_todo = any(not t.home.located for t in problem.technicians)
+    if not (orders_todo or homes_todo):
+        return problem, None
+    settings = problem.geocode
+    with AddressResolver(settings, base_dir=base_dir,
+                         max_retries=settings.max_retries) as resolver:
+        orders, report = problem.orders, ()
+        if orders_todo:
+            result = geocode_orders(problem.orders, settings, base_dir=base_dir,
+                                    progress=progress, resolver=resolver)
+            orders, report = result.orders, result.report
+        techs, shifts, homes = problem.technicians, problem.shifts, ()
+        if homes_todo:
+            techs, shifts, homes = geocode_homes(techs, shifts, resolver, source=homes_source)
+        result = GeocodeResult(orders, (*report, *homes), resolver.provider,
+                               resolver.requests, resolver.cache_hits)
+    return replace(problem, orders=orders, technicians=techs, shifts=shifts), result

@@ -1,8 +1,8 @@
-"""Geocoding results as CSV files a dispatcher can read and correct.
+"""Geocoding results as tables a dispatcher can read and correct.
 
-:func:`write_geocoded_work_orders` writes the work orders with their coordinates
-(a corrected copy can be used as ``work_orders.csv``); :func:`write_geocode_report`
-writes one row per geocoded address with its status and candidates.
+:func:`geocoded_table` is the work orders with their coordinates (a corrected copy
+can be used as ``work_orders.csv``); :func:`report_rows` is one row per geocoded
+address with its status and candidates. :mod:`optimizer.outputs` writes them as CSV.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from pathlib import Path
 
 from optimizer.geo.geocode import GeocodeResult
 from optimizer.io.tables import read_table
-from optimizer.outputs import SafeCsvWriter
 
-#: Columns that ``write_geocoded_work_orders`` adds to the input columns of work_orders.
+#: Columns that ``geocoded_table`` adds to the input columns of work_orders.
 GEOCODED_COLUMNS = ("lat", "lon", "matched_address", "geocode_confidence", "geocode_status")
+#: Columns of ``geocode_report.csv``.
+REPORT_COLUMNS = ("order_id", "query", "status", "reason", "confidence", "matched_address",
+                  "lat", "lon", "candidates")
 #: ``geocode_status`` of a row that had coordinates (and so was not geocoded).
 GIVEN = "given"
 
@@ -25,18 +27,16 @@ def _number(value: float | None, digits: int) -> str:
     return format(round(value, digits), "g" if digits < 4 else f".{digits}f")
 
 
-def write_geocoded_work_orders(
-    path: str | Path, result: GeocodeResult, *, source: str | Path
-) -> Path:
-    """Write ``geocoded_work_orders.csv``: the input columns plus :data:`GEOCODED_COLUMNS`.
+def geocoded_table(result: GeocodeResult, *, source: str | Path
+                   ) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of ``geocoded_work_orders.csv``: the input columns plus
+    :data:`GEOCODED_COLUMNS`.
 
     A dispatcher can correct it (fill ``lat``/``lon`` of a failed row) and use it as
     ``work_orders.csv``: rows with coordinates are never geocoded again.
 
     Parameters
     ----------
-    path : str or Path
-        The CSV to write (parent folders are created).
     result : GeocodeResult
         From :func:`geocode_orders`.
     source : str or Path
@@ -47,10 +47,8 @@ def write_geocoded_work_orders(
 
     Returns
     -------
-    Path
-        ``path``. ``geocode_status`` is ``given`` for rows that had coordinates.
-        A text cell that a spreadsheet would run as a formula (``=...``,
-        ``+41 ...``) is written with a leading ``'`` (:func:`optimizer.outputs.safe_cell`).
+    tuple of (list of str, list of list of str)
+        Header and rows. ``geocode_status`` is ``given`` for rows that had coordinates.
     """
     by_id = {row.order_id: row for row in result.report}
     table = read_table(Path(source))
@@ -66,30 +64,16 @@ def write_geocoded_work_orders(
         cells["matched_address"] = row.matched_address if row.location else ""
         cells["geocode_confidence"] = _number(row.confidence, 3)
         cells["geocode_status"] = row.status
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = SafeCsvWriter(stream)
-        writer.writerow(columns)
-        writer.writerows([cells.get(c, "") for c in columns] for cells in rows)
-    return path
+    return columns, [[cells.get(c, "") for c in columns] for cells in rows]
 
 
-def write_geocode_report(path: str | Path, result: GeocodeResult) -> Path:
-    """Write the report as CSV: order_id, query, status, reason, confidence, matched_address,
-    lat, lon, candidates (``address (lat, lon) confidence`` joined by `` | ``).
-
-    Like every CSV of the tool, text cells that a spreadsheet would read as a
-    formula get a leading ``'`` (:func:`optimizer.outputs.safe_cell`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = SafeCsvWriter(stream)
-        writer.writerow(["order_id", "query", "status", "reason", "confidence",
-                         "matched_address", "lat", "lon", "candidates"])
-        for r in result.report:
-            candidates = " | ".join(f"{c.address} ({c.lat:.6f}, {c.lon:.6f}) {c.confidence:g}"
-                                    for c in r.candidates)
-            writer.writerow([r.order_id, r.query, r.status, r.reason, _number(r.confidence, 3),
-                             r.matched_address, _number(r.lat, 7), _number(r.lon, 7), candidates])
-    return path
+def report_rows(result: GeocodeResult) -> list[list[str]]:
+    """One row per geocoded address, in the columns of :data:`REPORT_COLUMNS`; the
+    candidates are ``address (lat, lon) confidence`` joined by `` | ``."""
+    rows = []
+    for r in result.report:
+        candidates = " | ".join(f"{c.address} ({c.lat:.6f}, {c.lon:.6f}) {c.confidence:g}"
+                                for c in r.candidates)
+        rows.append([r.order_id, r.query, r.status, r.reason, _number(r.confidence, 3),
+                     r.matched_address, _number(r.lat, 7), _number(r.lon, 7), candidates])
+    return rows

@@ -8,7 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.errors import InputError
-from optimizer.model import Location, MatrixSource, TravelMatrix, TravelSettings, TravelSource
+from optimizer.model import (
+    Location,
+    MatrixSource,
+    Problem,
+    TravelMatrix,
+    TravelSettings,
+    TravelSource,
+)
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -49,6 +56,34 @@ def haversine_matrix(
 
 #: The travel sources that route on OSM roads.
 ROAD_SOURCES = tuple(s for s in TravelSource if s.roads)
+
+
+def problem_points(*problems: Problem) -> tuple[list[Location], list[str]]:
+    """Every order location and shift start and end of ``problems``, with a label each
+    (``"order WO-12"``, ``"shift S1 start"``) for error messages.
+
+    Orders without a location (not found by the geocoder) are left out. A shift
+    end still given only by address is an :class:`InputError` (all of them listed):
+    geocode the problem first.
+    """
+    points: list[Location] = []
+    labels: list[str] = []
+    unlocated = []
+    for problem in problems:
+        for order in problem.orders:
+            if order.location is not None:
+                points.append(order.location)
+                labels.append(f"order {order.order_id}")
+        for shift in problem.shifts:
+            points += [shift.start_location, shift.end_location]
+            labels += [f"shift {shift.shift_id} start", f"shift {shift.shift_id} end"]
+            unlocated += [f"shift {shift.shift_id} {end} {place.address!r} is not geocoded "
+                          "yet (run geocode() first)"
+                          for end, place in (("start", shift.start_location),
+                                             ("end", shift.end_location)) if not place.located]
+    if unlocated:
+        raise InputError(unlocated)
+    return points, labels
 
 
 def build_matrix(

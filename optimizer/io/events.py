@@ -7,7 +7,8 @@ new_order, cancelled, duration) plus what that event needs: ``order_id``,
 
 Each event remembers where it came from (``events.csv row 3``, the header being
 row 1), so that a later problem with it names the row. :func:`event_to_dict` and
-:func:`event_from_dict` store events in a re-planned ``schedule.json``.
+:func:`event_from_dict` store events in a re-planned ``schedule.json``;
+:func:`parse_moment` reads the "now" of a re-plan.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
 from optimizer.io.load import order_from_row
-from optimizer.io.schemas import WORK_ORDER_COLUMNS, RowReader, check_columns
+from optimizer.io.schemas import (
+    WORK_ORDER_COLUMNS,
+    RowReader,
+    check_columns,
+    parse_clock,
+    parse_datetime,
+)
 from optimizer.io.tables import Row, Table, read_table
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
 from optimizer.replanning import EVENT_KINDS, ORDER_KINDS, Event
@@ -114,6 +121,21 @@ def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]
     if problems:
         raise InputError(problems)
     return events
+
+
+def parse_moment(value: str | datetime, plan_date: date, tz: tzinfo, *,
+                 name: str = "--now") -> datetime:
+    """``value`` as an aware datetime in ``tz``: ``HH:MM[:SS]`` on ``plan_date``, an ISO
+    date-time text, or a datetime (naive ones are local time in ``tz``).
+
+    Raises :class:`InputError` naming ``name`` and the text when it is neither.
+    """
+    if isinstance(value, str):
+        moment = parse_clock(value, plan_date, tz) or parse_datetime(value, tz)
+        if moment is None:
+            raise InputError(f"{name} {value!r}: not a time (HH:MM or YYYY-MM-DD HH:MM)")
+        value = moment
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 
 
 def _location(p: Location | None) -> dict[str, Any] | None:

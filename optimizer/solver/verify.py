@@ -8,6 +8,9 @@ agrees with the matrix.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from optimizer.model import Problem, Schedule, TravelMatrix
 from optimizer.solver.precheck import named
 from optimizer.solver.timing import breaks_s, service_s, to_s, travel_s, windows_s
@@ -39,6 +42,18 @@ def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[s
             continue
         issues.extend(_check_route(problem, matrix, route, shift, orders))
     return issues
+
+
+def verify_day(order_ids: Iterable[str], schedule: Schedule,
+               settled: Iterable[str] = ()) -> list[str]:
+    """Every order of ``order_ids`` exactly once: on a route of ``schedule``, unassigned,
+    or ``settled`` before it (completed, in progress or cancelled at a re-plan; an order
+    may be listed there more than once, and that counts)."""
+    seen = Counter([*(s.order_id for r in schedule.routes for s in r.stops),
+                    *(u.order_id for u in schedule.unassigned), *settled])
+    return [f"order {order_id}: appears {seen[order_id]} times on a route, unassigned, "
+            "completed, in progress or cancelled (must be 1)"
+            for order_id in order_ids if seen[order_id] != 1]
 
 
 def _check_route(problem, matrix, route, shift, orders) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,22 +20,21 @@ from optimizer.geo.geocode import (
     geocode_homes,
     geocode_location,
     geocode_orders,
+    geocode_problem,
 )
-from optimizer.geo.geocode_report import (
-    GEOCODED_COLUMNS,
-    write_geocode_report,
-    write_geocoded_work_orders,
-)
+from optimizer.geo.geocode_report import GEOCODED_COLUMNS
 from optimizer.geo.providers import AddressResolver, provider_confidence
 from optimizer.model import (
     GeocodeSettings,
     Location,
+    Problem,
     ReasonCode,
     Shift,
     Technician,
     WorkOrder,
     location_code,
 )
+from optimizer.outputs import write_geocode_report, write_geocoded_work_orders
 
 try:
     from nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
@@ -282,6 +282,40 @@ def test_unfound_homes_are_all_reported_at_once(server, tmp_path):
         "technicians.csv, tech_id=T2, home_address='Landstrasse 5': ambiguous address; "
         "give home_lat and home_lon",
     ]
+
+
+def _problem(orders, techs, shifts, settings: GeocodeSettings) -> Problem:
+    return Problem("p", datetime(2026, 12, 1).date(), "UTC", tuple(orders), tuple(techs),
+                   tuple(shifts), geocode=settings)
+
+
+def test_geocode_problem_with_nothing_to_geocode_asks_no_provider(tmp_path):
+    """Every order and home has coordinates: the same problem comes back with no report,
+    and the provider (here a misconfigured one) is never built."""
+    tech, shift = _tech_with_shift("T1", Location(47.0, 9.5, "home"))
+    given = _problem([order("WO-1", location=Location(47.1, 9.5))], [tech], [shift],
+                     GeocodeSettings(provider="no-such-geocoder"))
+    assert geocode_problem(given, base_dir=tmp_path) == (given, None)
+
+
+def test_geocode_problem_locates_orders_and_homes_in_one_report(server, tmp_path, monkeypatch):
+    """Orders and homes given by address are located through one resolver: the order that
+    is not found keeps its reason, the shift moves with its home, one report holds both."""
+    monkeypatch.setattr(app_settings, "cache_dir", tmp_path)
+    server.script("Städtle 5", results(STAEDTLE))
+    tech, shift = _tech_with_shift("T1", Location.to_geocode("Städtle 5"))
+    lost = replace(order("WO-1"), address="Nirgendwo 1")
+    given = _problem([lost], [tech], [shift], online(server, min_delay_s=0))
+    calls = []
+    located, result = geocode_problem(given, homes_source="technicians.csv",
+                                      progress=lambda done, total: calls.append((done, total)))
+    home = Location(47.1405, 9.5215, "Städtle 5")
+    assert located.technicians[0].home == home and located.shifts[0].start_location == home
+    assert located.orders[0].location is None
+    assert located.orders[0].location_issue == "address not found"
+    assert [(r.order_id, r.status) for r in result.report] == \
+        [("WO-1", "not_found"), ("tech T1 home", "ok")]
+    assert (result.provider, calls) == ("nominatim", [(1, 1)])
 
 
 @pytest.mark.skipif(not (OSM_DIR / NAME).exists(), reason="Liechtenstein extract missing")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from _roads import BESIDE_2_3, CACHE_DIR, N1, N3, N5, TINY_OSM
+from factories import order, point, problem, shift, tech
 
 from optimizer.errors import InputError
-from optimizer.geo.matrix import build_matrix
+from optimizer.geo.matrix import build_matrix, problem_points
 from optimizer.model import Location, TravelSettings
 
 
@@ -51,3 +54,28 @@ def test_haversine_is_unchanged_and_unknown_source_is_rejected():
     assert m.source == "haversine" and m.travel_s[0][1] == 152
     with pytest.raises(InputError, match="osm_file"):
         build_matrix([N1], TravelSettings(source="teleport"))
+
+
+def test_problem_points_are_orders_then_shift_ends_with_labels():
+    """Each located order, then each shift's start and end, of every problem given, named
+    for error messages; an order the geocoder did not find is left out."""
+    lost = replace(order("X", 9), location=None, location_issue="address not found")
+    first = problem([order("A", 1), lost], [tech("t1")], [shift("t1", home=0)])
+    second = problem([order("B", 2)], [tech("t2")], [shift("t2", home=3)])
+    points, labels = problem_points(first, second)
+    assert labels == ["order A", "shift t1 start", "shift t1 end",
+                      "order B", "shift t2 start", "shift t2 end"]
+    assert points == [point(1), point(0), point(0), point(2), point(3), point(3)]
+
+
+def test_problem_points_list_every_shift_end_still_to_geocode():
+    """A shift that starts or ends at an address without coordinates is an input error,
+    all of them at once, naming the shift and the address."""
+    home = Location.to_geocode("Städtle 1, Vaduz")
+    s1 = replace(shift("t1"), start_location=home)
+    s2 = replace(shift("t2"), end_location=home)
+    with pytest.raises(InputError) as info:
+        problem_points(problem([], [tech("t1"), tech("t2")], [s1, s2]))
+    assert info.value.problems == [
+        "shift t1 start 'Städtle 1, Vaduz' is not geocoded yet (run geocode() first)",
+        "shift t2 end 'Städtle 1, Vaduz' is not geocoded yet (run geocode() first)"]

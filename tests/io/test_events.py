@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from factories import at
 
 from optimizer.errors import InputError
-from optimizer.io.events import event_from_dict, event_to_dict, read_events
+from optimizer.io.events import event_from_dict, event_to_dict, parse_moment, read_events
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
 from optimizer.replanning import Event
 
@@ -69,3 +69,22 @@ def test_every_missing_column_of_an_event_is_named(tmp_path):
     assert [p.split(":")[0] for p in info.value.problems] == [
         f"{path} row 2, tech_id=''", f"{path} row 2, lat=''", f"{path} row 2, lon=''",
         f"{path} row 3, order_id=''", f"{path} row 4, time=''"]
+
+
+def test_parse_moment_reads_a_clock_a_date_time_or_a_datetime():
+    """`--now` as HH:MM on the plan date, an ISO date-time (naive = local), or a datetime;
+    each comes back aware, in the scenario's time zone."""
+    tz = ZoneInfo(TZ)
+    assert parse_moment("13:05", DAY, tz) == at("13:05")
+    assert parse_moment(" 2026-12-01 13:05 ", DAY, tz) == at("13:05")
+    assert parse_moment("2026-12-01T12:05:00+00:00", DAY, tz) == at("13:05")
+    assert parse_moment(datetime(2026, 12, 1, 13, 5), DAY, tz) == at("13:05")
+    moment = parse_moment(datetime(2026, 12, 1, 12, 5, tzinfo=UTC), DAY, tz)
+    assert moment == at("13:05") and moment.tzinfo == tz
+
+
+@pytest.mark.parametrize("text", ["25:99", "noon", ""])
+def test_parse_moment_names_text_that_is_not_a_time(text):
+    """Anything else is an InputError naming the option and the text as given."""
+    with pytest.raises(InputError, match=f"--now '{text}': not a time"):
+        parse_moment(text, DAY, ZoneInfo(TZ))

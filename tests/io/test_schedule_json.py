@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from factories import FAST, line_matrix, order, point, problem, shift, tech
 
-from optimizer import api
+from optimizer import api, outputs
 from optimizer.errors import InputError
 from optimizer.io.schedule_json import read_document, read_json, write_json
 from optimizer.model import Break, Problem, ReasonCode, Shift, TimeWindow, WorkOrder
@@ -61,7 +61,7 @@ def test_a_scenario_on_a_daylight_saving_day_solves_and_verifies(day, tmp_path):
     toml = folder / "scenario.toml"
     toml.write_text(toml.read_text().replace("2026-12-01", day.isoformat()))
     result = api.solve_scenario(folder, time_limit_s=2, solution_limit=30)
-    paths = api.write(result, tmp_path / "out", maps=False)
+    paths = outputs.write(result, tmp_path / "out", maps=False)
     assert api.verify_file(paths["json"]) == []
     starts = {s.order_id: s.start for r in read_json(paths["json"]).routes for s in r.stops}
     assert _clock(day, 9) <= starts["WO-1"] <= _clock(day, 11)
@@ -74,7 +74,7 @@ def test_the_scenario_path_works_from_any_folder_and_after_a_move(tmp_path, monk
     shutil.copytree(TINY, root / "scenarios" / "tiny")
     monkeypatch.chdir(root)
     result = api.solve_scenario("scenarios/tiny", time_limit_s=1, solution_limit=20)
-    paths = api.write(result, Path("maps_output/tiny"), maps=False)
+    paths = outputs.write(result, Path("maps_output/tiny"), maps=False)
     data = json.loads(paths["json"].read_text())
     assert data["meta"]["scenario"] == "../../scenarios/tiny"
     monkeypatch.chdir(tmp_path)
@@ -89,7 +89,7 @@ def test_the_scenario_path_works_from_any_folder_and_after_a_move(tmp_path, monk
 def test_format_1_files_still_read(tmp_path, monkeypatch):
     """A format-1 file (scenario relative to where the solve ran) still reads and verifies."""
     result = api.solve_scenario(TINY, time_limit_s=1, solution_limit=20)
-    path = api.write(result, tmp_path, maps=False)["json"]
+    path = outputs.write(result, tmp_path, maps=False)["json"]
     data = json.loads(path.read_text())
     data["format_version"] = 1
     data["meta"].pop("scenario_absolute")

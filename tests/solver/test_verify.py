@@ -9,7 +9,7 @@ from factories import FAST, line_matrix, order, problem, shift, tech, window
 
 from optimizer.model import Unassigned
 from optimizer.solver import solve
-from optimizer.solver.verify import verify
+from optimizer.solver.verify import verify, verify_day
 
 M = line_matrix(5)
 P = problem([order("A", 1, time_windows=(window("09:00", "10:00"),)),
@@ -99,3 +99,16 @@ def test_nested_windows_are_checked_as_their_union():
                             arrival=stop.arrival + moved)
         found = [v for v in verify(p, M, edited) if "outside its time windows" in v]
         assert (found == []) is inside, (hhmm, found)
+
+
+def test_verify_day_counts_routes_unassigned_and_settled_orders():
+    """Across a re-plan every order of the day is once on a route, unassigned, or settled
+    (completed, in progress, cancelled): missing, twice, or settled twice are all named."""
+    s = _solved()
+    routed = [stop.order_id for r in s.routes for stop in r.stops]
+    assert sorted(routed) == ["A", "B"]
+    assert verify_day(["A", "B", "C"], s, ["C"]) == []
+    suffix = "on a route, unassigned, completed, in progress or cancelled (must be 1)"
+    assert verify_day(["A", "B", "C", "D"], s, ["A", "C", "C"]) == [
+        f"order A: appears 2 times {suffix}", f"order C: appears 2 times {suffix}",
+        f"order D: appears 0 times {suffix}"]

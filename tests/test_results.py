@@ -1,0 +1,20 @@
+"""The API's result records."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from factories import problem
+
+from optimizer.results import Comparison, PlanResult
+
+
+def test_comparison_names_its_scenarios_base_first():
+    """`names` follows the results: the base, then each what-if; the record is frozen."""
+    results = tuple(PlanResult(None, dataclasses.replace(problem([], [], []), name=name),
+                               None, None) for name in ("base", "no-t2"))
+    comparison = Comparison(results, ({}, {}), ((),))
+    assert comparison.names == ["base", "no-t2"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        comparison.rows = ()  # type: ignore[misc]
