@@ -103,3 +103,26 @@ def test_no_road_between_jobs_is_not_called_a_fit():
     routes = {r.shift_id: r for r in s.routes}
     assert reason_for_dropped(p, matrix, order("X", 3, 20), (0,), routes) == \
         "not reachable by road from the other jobs of qualified technicians (t1)"
+
+
+def test_open_positions_skips_what_cannot_fit_and_keeps_what_can():
+    """The screen before the exact check keeps every position where the order fits (with
+    breaks) and drops the ones that no timing could make fit."""
+    import itertools
+
+    from optimizer.solver.diagnose import open_positions
+    from optimizer.solver.timing import shift_fits
+
+    m = line_matrix(6)
+    for lunch, win in itertools.product((None, ("11:00", "14:00", 60)),
+                                        (None, ("09:00", "10:00"), ("15:00", "16:30"))):
+        planned = [order("a", 1, 90, time_windows=(window("08:00", "09:00"),)),
+                   order("b", 3, 120), order("c", 5, 60, time_windows=(window("13:00", "15:00"),))]
+        s = shift("t1", "08:00", "17:00", lunch=lunch)
+        p = problem(planned, [tech("t1")], [s])
+        extra = order("X", 2, 45, time_windows=(window(*win),) if win else ())
+        kept = open_positions(p, m, s, planned, extra)
+        fits = [i for i in range(4) if shift_fits(p, m, s, [*planned[:i], extra, *planned[i:]])]
+        assert set(fits) <= set(kept)
+        if win == ("09:00", "10:00"):
+            assert kept == [1]  # only between a (done by 09:40 at the earliest) and b
