@@ -10,7 +10,7 @@ from importlib import metadata
 from optimizer.errors import SolveError
 from optimizer.model import Problem, Schedule, SolveMeta, TravelMatrix, Unassigned
 from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
-from optimizer.solver import parallel
+from optimizer.solver import decompose, parallel
 from optimizer.solver.build import COST_UNITS, BuiltModel, build
 from optimizer.solver.construct import greedy_routes
 from optimizer.solver.diagnose import reason_for_dropped
@@ -98,6 +98,9 @@ def solve(
         :func:`optimizer.report.kpis.with_kpis`.
     """
     params = params or SolveParams()
+    if decompose.wanted(problem, params):  # a large day: many small problems
+        return decompose.solve_large(problem, matrix, params, on_solution=on_solution,
+                                     initial_routes=initial_routes)
     began = clock.monotonic()
     deadline = clock.time() + params.time_limit_s  # wall clock, shared with helper processes
     helpers = _start_helpers(problem, params)

@@ -1,0 +1,201 @@
+"""Worker processes for the sub-problems of a decomposed solve (:mod:`.decompose`).
+
+Like the helpers of :mod:`.parallel`, a worker is a fresh Python process started with
+:mod:`subprocess` (no ``multiprocessing``: it never re-imports the caller's
+``__main__``, and it also works where ``fork`` would be unsafe). Unlike them it stays up
+and takes one job after another: a length-prefixed pickle on its stdin, the answer the
+same way on its stdout. Starting a worker and importing OR-Tools costs about a second,
+once per solve rather than once per sub-problem.
+
+A job that overruns its time limit plus :data:`GRACE_S` is given up: its worker is
+killed (and replaced if time is left) and the job's answer is ``None``. Where no
+process may be started (inside a daemonic pool or Dask worker, or with one worker),
+jobs run here one after the other. Nothing here touches files or the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+import time as clock
+from collections.abc import Sequence
+
+from optimizer.solver.parallel import inside_pool_worker
+
+#: Seconds a job may answer after its own time limit before it is given up.
+GRACE_S = 1.0
+
+
+def execute(payload: tuple):
+    """Run one job: ``("solve", problem, matrix, params, initial_routes)`` -> Schedule, or
+    ``("diagnose", problem, matrix, items, routes)`` -> reasons by order id."""
+    kind = payload[0]
+    if kind == "solve":
+        from optimizer.solver import solve
+
+        _, problem, matrix, params, initial = payload
+        return solve(problem, matrix, params, initial_routes=initial)
+    if kind == "diagnose":
+        from optimizer.solver.decompose import diagnose_items
+
+        return diagnose_items(*payload[1:])
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def worker_main() -> None:
+    """Entry point of a worker process: jobs on stdin until it closes."""
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must not corrupt the answers
+    source = sys.stdin.buffer
+    while True:
+        head = source.read(8)
+        if len(head) < 8:
+            break
+        (size,) = struct.unpack("<Q", head)
+        payload = pickle.loads(source.read(size))
+        try:
+            answer = execute(payload)
+        except Exception as exc:  # report, never hang the caller
+            answer = f"{type(exc).__name__}: {exc}"
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        channel.write(struct.pack("<Q", len(data)) + data)
+        channel.flush()
+    os._exit(0)
+
+
+_WORKER_CODE = "from optimizer.solver.pool import worker_main; worker_main()"
+
+
+class _Worker:
+    """One worker process and the thread that talks to it."""
+
+    def __init__(self, outbox: queue.Queue) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER_CODE],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, env=env)
+        self.inbox: queue.Queue = queue.Queue()
+        self._outbox = outbox
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            item = self.inbox.get()
+            if item is None:
+                return
+            ticket, payload = item
+            answer = None
+            with contextlib.suppress(OSError, ValueError, EOFError, pickle.PickleError,
+                                     struct.error, AttributeError):
+                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+                self.process.stdin.write(struct.pack("<Q", len(data)) + data)
+                self.process.stdin.flush()
+                (size,) = struct.unpack("<Q", self.process.stdout.read(8))
+                answer = pickle.loads(self.process.stdout.read(size))
+            self._outbox.put((ticket, self, answer))
+
+    def stop(self) -> None:
+        self.inbox.put(None)
+        process = self.process
+        with contextlib.suppress(OSError, ValueError):
+            process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.5)
+        if process.poll() is None:
+            process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=1.0)
+        with contextlib.suppress(OSError, ValueError):
+            process.stdout.close()
+
+
+class Pool:
+    """``workers`` processes; use as a context manager.
+
+    ``size`` is how many jobs a caller should hand over together (the number of workers
+    asked for, even when they run here one after the other, so that a solution-limited
+    solve takes the same steps everywhere); ``slots`` is how many really run at once.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.size = max(1, workers)
+        self._outbox: queue.Queue = queue.Queue()
+        self._workers: list[_Worker] = []
+        if self.size > 1 and not inside_pool_worker():
+            for _ in range(self.size):
+                try:
+                    self._workers.append(_Worker(self._outbox))
+                except (OSError, ValueError):
+                    break
+        self.slots = max(1, len(self._workers))
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+
+    def run(self, payloads: Sequence[tuple], limits: Sequence[float], deadline: float) -> list:
+        """The answer to each payload (``None`` where it failed or was given up).
+
+        ``limits[i]`` is the seconds job ``i`` may take (its own time limit); no job runs
+        past ``deadline`` (``time.monotonic()``) plus :data:`GRACE_S`.
+        """
+        answers: list = [None] * len(payloads)
+        if not self._workers:
+            for i, payload in enumerate(payloads):
+                if clock.monotonic() < deadline:
+                    with contextlib.suppress(Exception):
+                        answers[i] = _checked(execute(payload))
+            return answers
+        pending = list(range(len(payloads)))
+        free = list(self._workers)
+        busy: dict[_Worker, tuple[int, float]] = {}
+        while pending or busy:
+            while pending and free:
+                worker, i = free.pop(0), pending.pop(0)
+                worker.inbox.put((i, payloads[i]))
+                busy[worker] = (i, min(clock.monotonic() + limits[i], deadline) + GRACE_S)
+            if not busy:
+                break
+            wait = min(until for _, until in busy.values()) - clock.monotonic()
+            try:
+                ticket, worker, answer = self._outbox.get(timeout=max(0.0, wait))
+            except queue.Empty:
+                for worker, (_, until) in list(busy.items()):
+                    if clock.monotonic() >= until:
+                        del busy[worker]
+                        free.extend(self._replace(worker, deadline))
+                continue
+            if busy.get(worker, (None,))[0] == ticket:
+                del busy[worker]
+                answers[ticket] = _checked(answer)
+                free.append(worker)
+        return answers
+
+    def _replace(self, worker: _Worker, deadline: float) -> list[_Worker]:
+        """Kill an overdue worker; a new one if there is time for it to start."""
+        worker.stop()
+        self._workers.remove(worker)
+        if deadline - clock.monotonic() < 2.0:
+            return []
+        try:
+            fresh = _Worker(self._outbox)
+        except (OSError, ValueError):
+            return []
+        self._workers.append(fresh)
+        return [fresh]
+
+
+def _checked(answer):
+    """An answer, or None for a worker's error message."""
+    return None if isinstance(answer, str) else answer
