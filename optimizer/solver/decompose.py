@@ -53,13 +53,18 @@ from optimizer.model import (
     pinned_drop_penalty,
 )
 from optimizer.params import SolveParams
-from optimizer.solver.diagnose import reason_for_dropped
+from optimizer.solver.diagnose import Screen, reason_for_dropped
 from optimizer.solver.pool import Pool
 from optimizer.solver.precheck import Eligibility, check
 from optimizer.solver.timing import to_s
 
-#: ``decompose="auto"`` splits a day of at least this many orders.
-AUTO_MIN_ORDERS = 400
+#: ``decompose="auto"`` splits a day of at least this many orders, under a time limit of at
+#: least this many seconds (below, the whole day's search falls back on greedy routes in
+#: time, while its regions might not all be solved). Measured on seeded days of
+#: ``benchmarks/large.py`` at 30 s: 250 orders came out about even (3 % dearer split),
+#: 300 orders 23 % cheaper split, 400 orders 62 % cheaper.
+AUTO_MIN_ORDERS = 300
+AUTO_MIN_TIME_S = 10.0
 #: Orders per region of the start, and of an improvement sub-problem (routed orders of
 #: its routes); unassigned orders added to a sub-problem, at most.
 REGION_ORDERS = 150
@@ -67,17 +72,24 @@ SUB_ORDERS = 110
 SUB_UNASSIGNED = 30
 SUB_MAX_SHIFTS = 14
 SUB_EMPTY_SHIFTS = 2
+#: Unassigned orders this far (there and back) from a route of the sub-problem come first.
+NEAR_S = 3600
 #: A region holds at most this multiple of its share of the orders (before the moves
 #: for skills and preferred technicians).
 REGION_CAP = 1.3
 #: Share of the time limit the start may take, and the time a sub-problem gets at least
 #: and at most in the improvement.
-START_SHARE = 0.5
-SUB_MIN_S, SUB_MAX_S = 1.5, 10.0
+START_SHARE = 0.35
+SUB_MIN_S, SUB_MAX_S = 1.5, 6.0
 #: Seconds kept back for the final diagnosis and merge at least, and per unassigned order
 #: (per worker) before the first one is timed.
 RESERVE_S = 0.5
 DIAGNOSE_GUESS_S = 0.02
+DIAGNOSE_SAFETY = 2.0
+#: The diagnosis is shared among the workers from this many dropped orders, if the day's
+#: matrix has at most this many points (it is sent to each in part).
+DIAGNOSE_HERE = 40
+SHIP_POINTS = 1500
 STATUS = "DECOMPOSED"
 #: Statuses of a sub-solve that stopped before it had weighed every order.
 UNFINISHED = ("TIME_LIMIT_GREEDY_ROUTES", "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED")
@@ -93,7 +105,8 @@ def wanted(problem: Problem, params: SolveParams) -> bool:
     """Whether :func:`optimizer.solver.solve` should hand ``problem`` to :func:`solve_large`."""
     if params.decompose == "off" or not problem.shifts or not problem.orders:
         return False
-    return params.decompose == "on" or len(problem.orders) >= AUTO_MIN_ORDERS
+    return params.decompose == "on" or (len(problem.orders) >= AUTO_MIN_ORDERS
+                                        and params.time_limit_s >= AUTO_MIN_TIME_S)
 
 
 def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
@@ -396,11 +409,13 @@ def _improve_pass(day: _Day, plan: _Plan, pool: Pool, params: SolveParams, rng: 
         left = [k for k in seeds if k not in covered and k in plan.routes]
         if not left:
             return improved
-        reserve = RESERVE_S + per_order * len(plan.unrouted) / pool.size
+        reserve = RESERVE_S + DIAGNOSE_SAFETY * per_order * len(plan.unrouted) / pool.slots
         now = clock.monotonic()
         room = end - reserve - now
-        # about four routes a sub-problem; jobs of a batch run ``pool.slots`` at a time
-        batches_left = max(1, -(-len(left) // (pool.size * 4)))
+        # jobs of a batch run ``pool.slots`` at a time
+        stops = sum(len(r.stops) for r in plan.routes.values()) / max(1, len(plan.routes))
+        per_sub = max(1, min(SUB_MAX_SHIFTS, round(SUB_ORDERS / max(1.0, stops))))
+        batches_left = max(1, -(-len(left) // (pool.size * per_sub)))
         share = pool.slots / pool.size
         if room * share < SUB_MIN_S and (params.solution_limit is None or room <= 0):
             return None
@@ -460,10 +475,15 @@ def _neighbourhood(day: _Day, plan: _Plan, seed: int, taken: set[int],
     candidates = [oid for oid in sorted(plan.unrouted) if oid not in taken_orders
                   and chosen_set.intersection(day.eligibility.allowed[oid])]
     if candidates:
-        near = day.gap([day.point[o] for o in candidates], [centres[k] for k in chosen])
-        closest = near.min(axis=1)
-        order = np.argsort(closest, kind="stable")[:SUB_UNASSIGNED]
-        candidates = [candidates[int(i)] for i in order]
+        # the most urgent first (a critical order before a dozen normal ones), among those
+        # no further from a chosen route than the neighbourhood reaches
+        closest = day.gap([day.point[o] for o in candidates],
+                          [centres[k] for k in chosen]).min(axis=1)
+        reach = max(NEAR_S, 2 * max(int(gap[k]) for k in chosen))
+        problem = day.problem
+        ranked = sorted((closest[i] > reach, -drop_cost(problem, problem.order(oid)),
+                         closest[i], oid) for i, oid in enumerate(candidates))
+        candidates = [oid for *_, oid in ranked[:SUB_UNASSIGNED]]
     return chosen, set(candidates)
 
 
@@ -471,50 +491,69 @@ def _neighbourhood(day: _Day, plan: _Plan, seed: int, taken: set[int],
 
 def _time_diagnosis(day: _Day, plan: _Plan, sample: int = 5) -> float:
     """Seconds one dropped order's diagnosis takes on this plan (a few timed)."""
-    ids = sorted(plan.unrouted)[:sample]
+    ids = sorted(plan.unrouted)
+    ids = ids[::max(1, len(ids) // sample)][:sample]
     if not ids:
         return DIAGNOSE_GUESS_S
     by_shift = {r.shift_id: r for r in plan.routes.values()}
     began = clock.monotonic()
+    screen = Screen(day.problem, day.matrix, by_shift)
     for oid in ids:
         reason_for_dropped(day.problem, day.matrix, day.problem.order(oid),
-                           day.eligibility.allowed[oid], by_shift)
+                           day.eligibility.allowed[oid], by_shift, screen=screen)
     return (clock.monotonic() - began) / len(ids)
 
 
 def _diagnose(day: _Day, plan: _Plan, pool: Pool, deadline: float) -> dict[str, str]:
-    """A reason for every order not on a route, true of the final routes."""
+    """A reason for every order not on a route, true of the final routes.
+
+    Split among the workers when the day's matrix is small enough to send (each needs
+    the routes of every shift allowed to serve its orders, that is most of the day);
+    here otherwise. Orders still waiting at ``deadline`` are said not to be checked.
+    """
     reasons = dict(day.eligibility.reasons)
-    ids = sorted(plan.unrouted, key=lambda oid: day.point[oid])
-    if not ids:
-        return reasons
-    chunks = [ids[k::pool.size] for k in range(pool.size)]
+    ids = sorted(plan.unrouted)
     by_shift = {r.shift_id: r for r in plan.routes.values()}
-    jobs = []
-    for chunk in chunks:
-        if not chunk:
+    if pool.slots > 1 and len(ids) > DIAGNOSE_HERE and len(day.matrix.points) <= SHIP_POINTS:
+        jobs = [_diagnosis_job(day, plan, ids[k::pool.slots], by_shift)
+                for k in range(pool.slots)]
+        limit = max(0.0, deadline - clock.monotonic())
+        for job, answer in zip(jobs, pool.run(jobs, [limit] * len(jobs), deadline),
+                               strict=True):
+            answered = answer if isinstance(answer, dict) else {}
+            for oid, _, _ in job[3]:
+                reasons[oid] = answered.get(oid, NOT_CHECKED)
+        return reasons
+    problem = day.problem
+    screen = Screen(problem, day.matrix, by_shift)
+    for oid in ids:
+        if clock.monotonic() > deadline:
+            reasons[oid] = NOT_CHECKED
             continue
-        shifts = sorted({k for oid in chunk for k in day.eligibility.allowed[oid]})
-        on_routes = {s.order_id for k in shifts if k in plan.routes for s in plan.routes[k].stops}
-        job = day.job(shifts, set(chunk) | on_routes, {}, SolveParams(), 1.0)
-        position = {k: p for p, k in enumerate(sorted(shifts))}
-        items = [(oid, tuple(position[k] for k in day.eligibility.allowed[oid]),
-                  oid in plan.weighed) for oid in chunk]
-        routes = {s: by_shift[s] for s in (day.problem.shifts[k].shift_id for k in shifts)
-                  if s in by_shift}
-        jobs.append(("diagnose", job.problem, job.matrix, items, routes))
-    limit = max(0.0, deadline - clock.monotonic())
-    for job, answer in zip(jobs, pool.run(jobs, [limit] * len(jobs), deadline), strict=True):
-        answered = answer if isinstance(answer, dict) else {}
-        for oid, _, _ in job[3]:
-            reasons[oid] = answered.get(oid, NOT_CHECKED)
+        reasons[oid] = reason_for_dropped(problem, day.matrix, problem.order(oid),
+                                          day.eligibility.allowed[oid], by_shift,
+                                          finished=oid in plan.weighed, screen=screen)
     return reasons
+
+
+def _diagnosis_job(day: _Day, plan: _Plan, chunk: list[str], by_shift) -> tuple:
+    """A worker's share of the diagnosis: its orders, their allowed shifts and routes."""
+    shifts = sorted({k for oid in chunk for k in day.eligibility.allowed[oid]})
+    on_routes = {s.order_id for k in shifts if k in plan.routes for s in plan.routes[k].stops}
+    job = day.job(shifts, set(chunk) | on_routes, {}, SolveParams(), 1.0)
+    position = {k: p for p, k in enumerate(shifts)}
+    items = [(oid, tuple(position[k] for k in day.eligibility.allowed[oid]),
+              oid in plan.weighed) for oid in chunk]
+    routes = {s: by_shift[s] for s in (day.problem.shifts[k].shift_id for k in shifts)
+              if s in by_shift}
+    return ("diagnose", job.problem, job.matrix, items, routes)
 
 
 def diagnose_items(problem: Problem, matrix: TravelMatrix, items, routes) -> dict[str, str]:
     """Run in a worker: reasons for ``(order id, allowed shift positions, weighed)``."""
+    screen = Screen(problem, matrix, routes)
     return {oid: reason_for_dropped(problem, matrix, problem.order(oid), allowed, routes,
-                                    finished=weighed)
+                                    finished=weighed, screen=screen)
             for oid, allowed, weighed in items}
 
 

@@ -193,14 +193,17 @@ def test_the_time_limit_is_kept():
     assert verify(problem, matrix, schedule) == []
 
 
-def test_auto_leaves_small_days_whole_and_off_is_off(day):
-    """'auto' decomposes only from AUTO_MIN_ORDERS orders; 'off' never does."""
+def test_auto_splits_large_days_with_time_for_it_and_off_is_off(day):
+    """'auto' decomposes from AUTO_MIN_ORDERS orders and a limit of AUTO_MIN_TIME_S; 'off'
+    never does, 'on' always."""
     problem, _ = day
-    assert not decompose.wanted(problem, SolveParams())
-    big = replace(problem, orders=problem.orders * 2)
+    small = replace(problem, orders=problem.orders[:decompose.AUTO_MIN_ORDERS - 1])
+    big = replace(problem, orders=problem.orders[:decompose.AUTO_MIN_ORDERS])
+    assert not decompose.wanted(small, SolveParams())
     assert decompose.wanted(big, SolveParams())
+    assert not decompose.wanted(big, SolveParams(time_limit_s=decompose.AUTO_MIN_TIME_S - 1))
     assert not decompose.wanted(big, SolveParams(decompose="off"))
-    assert decompose.wanted(problem, SolveParams(decompose="on"))
+    assert decompose.wanted(small, SolveParams(decompose="on", time_limit_s=1))
 
 
 def test_decompose_must_be_auto_on_or_off():

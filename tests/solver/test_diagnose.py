@@ -126,3 +126,29 @@ def test_open_positions_skips_what_cannot_fit_and_keeps_what_can():
         assert set(fits) <= set(kept)
         if win == ("09:00", "10:00"):
             assert kept == [1]  # only between a (done by 09:40 at the earliest) and b
+
+
+def test_the_screen_of_many_routes_finds_the_same_positions_and_reasons():
+    """Screen (numpy, all routes at once) gives open_positions' answer for every shift, and
+    reason_for_dropped says the same with it as without."""
+    from optimizer.solver.diagnose import Screen, open_positions
+
+    m = line_matrix(6)
+    planned = [order("a", 1, 90, time_windows=(window("08:00", "09:00"),)), order("b", 3, 120),
+               order("c", 5, 60, time_windows=(window("13:00", "15:00"),))]
+    shifts = [shift("t1", lunch=("11:00", "14:00", 60)), shift("t2", "12:00", "17:00"),
+              shift("t3", "08:00", "09:30")]
+    p = problem([*planned, order("d", 2, 60)], [tech("t1"), tech("t2", speed_factor=0.5),
+                                                tech("t3", efficiency=1.5)], shifts)
+    s = solve(p, m, FAST)
+    routes = {r.shift_id: r for r in s.routes}
+    screen = Screen(p, m, routes)
+    for extra in (order("X", 2, 45, time_windows=(window("09:00", "10:00"),)),
+                  order("Y", 4, 30), order("Z", 0, 240)):
+        found = screen.positions(extra)
+        for k, sh in enumerate(shifts):
+            route = routes.get(sh.shift_id)
+            on_route = [p.order(x.order_id) for x in route.stops] if route else []
+            assert found.get(k, []) == open_positions(p, m, sh, on_route, extra)
+        assert reason_for_dropped(p, m, extra, (0, 1, 2), routes, screen=screen) == \
+            reason_for_dropped(p, m, extra, (0, 1, 2), routes)
