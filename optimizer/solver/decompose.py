@@ -80,6 +80,9 @@ REGION_CAP = 1.3
 #: Share of the time limit the start may take, and the time a sub-problem gets at least
 #: and at most in the improvement.
 START_SHARE = 0.35
+#: ... but each region gets this many seconds if the start may take this share for it.
+REGION_MIN_S = 2.0
+START_MAX_SHARE = 0.8
 SUB_MIN_S, SUB_MAX_S = 1.5, 6.0
 #: Seconds kept back for the final diagnosis and merge at least, and per unassigned order
 #: (per worker) before the first one is timed.
@@ -124,15 +127,19 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
         jobs = [day.job(shifts, orders, initial_routes or {}, params, 0.0)
                 for shifts, orders in regions]
         waves = -(-len(jobs) // pool.slots)
-        budget = max(0.2, (began + START_SHARE * params.time_limit_s - clock.monotonic())
-                     / waves)
+        limit, now = params.time_limit_s, clock.monotonic()
+        budget = max(0.2, (began + START_SHARE * limit - now) / waves,
+                     min(REGION_MIN_S, (began + START_MAX_SHARE * limit - now) / waves))
         for job in jobs:
             job.params = replace(job.params, time_limit_s=budget)
-        for job, answer in zip(jobs, _run(pool, jobs, end), strict=True):
+        log.debug("pre-check and split in %.1f s", clock.monotonic() - began)
+        answers = _run(pool, jobs, end)
+        for job, answer in zip(jobs, answers, strict=True):
             plan.take(job, answer, force=True)
         found = 1
-        log.debug("start: %d regions in %.1f s, cost %.0f, %d left out", len(jobs),
-                  clock.monotonic() - began, plan.cost(), len(plan.unrouted))
+        log.debug("start: %d regions (%s), %.1f s each, done by %.1f s, cost %.0f, %d left out",
+                  len(jobs), ", ".join(a.meta.status if a else "failed" for a in answers),
+                  budget, clock.monotonic() - began, plan.cost(), len(plan.unrouted))
         if on_solution is not None:
             on_solution(plan.cost(), clock.monotonic() - began, found)
         per_order = _time_diagnosis(day, plan)
@@ -238,7 +245,10 @@ class _Plan:
         self.day = day
         self.routes: dict[int, Route] = {}
         self.unrouted: set[str] = {o.order_id for o in day.routable}
-        self.weighed: set[str] = set()
+        #: Shift positions each order was searched together with (in sub-problems whose
+        #: search finished): "cheaper to leave out" is said only of an order searched with
+        #: a shift it could fit with.
+        self.weighed: dict[str, set[int]] = {}
         self._position = {s.shift_id: k for k, s in enumerate(day.problem.shifts)}
         self._costs: dict[int, float] = {}
 
@@ -258,7 +268,8 @@ class _Plan:
         if schedule is None:
             return False
         if schedule.meta.status not in UNFINISHED:
-            self.weighed.update(job.orders)
+            for oid in job.orders:
+                self.weighed.setdefault(oid, set()).update(job.shifts)
         problem = self.day.problem
         new_costs = {self._position[r.shift_id]: route_cost(problem, r) for r in schedule.routes}
         routed = {s.order_id for r in schedule.routes for s in r.stops}
@@ -532,7 +543,9 @@ def _diagnose(day: _Day, plan: _Plan, pool: Pool, deadline: float) -> dict[str, 
             continue
         reasons[oid] = reason_for_dropped(problem, day.matrix, problem.order(oid),
                                           day.eligibility.allowed[oid], by_shift,
-                                          finished=oid in plan.weighed, screen=screen)
+                                          finished=_weighed(screen, problem.order(oid),
+                                                            plan.weighed.get(oid, ())),
+                                          screen=screen)
     return reasons
 
 
@@ -543,18 +556,26 @@ def _diagnosis_job(day: _Day, plan: _Plan, chunk: list[str], by_shift) -> tuple:
     job = day.job(shifts, set(chunk) | on_routes, {}, SolveParams(), 1.0)
     position = {k: p for p, k in enumerate(shifts)}
     items = [(oid, tuple(position[k] for k in day.eligibility.allowed[oid]),
-              oid in plan.weighed) for oid in chunk]
+              {position[k] for k in plan.weighed.get(oid, ()) if k in position})
+             for oid in chunk]
     routes = {s: by_shift[s] for s in (day.problem.shifts[k].shift_id for k in shifts)
               if s in by_shift}
     return ("diagnose", job.problem, job.matrix, items, routes)
 
 
 def diagnose_items(problem: Problem, matrix: TravelMatrix, items, routes) -> dict[str, str]:
-    """Run in a worker: reasons for ``(order id, allowed shift positions, weighed)``."""
+    """Run in a worker: reasons for ``(order id, allowed shift positions, searched with)``."""
     screen = Screen(problem, matrix, routes)
     return {oid: reason_for_dropped(problem, matrix, problem.order(oid), allowed, routes,
-                                    finished=weighed, screen=screen)
+                                    finished=_weighed(screen, problem.order(oid), weighed),
+                                    screen=screen)
             for oid, allowed, weighed in items}
+
+
+def _weighed(screen: Screen, order: WorkOrder, searched_with) -> bool:
+    """Whether the order was searched together with a shift that might still take it."""
+    return any(k in searched_with for k, positions in screen.positions(order).items()
+               if positions)
 
 
 # -- money --------------------------------------------------------------------------------------

@@ -52,6 +52,10 @@ def worker_main() -> None:
     """Entry point of a worker process: jobs on stdin until it closes."""
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print must not corrupt the answers
+    import optimizer.solver  # noqa: F401  (the slow part of starting up, before "ready")
+
+    channel.write(READY)
+    channel.flush()
     source = sys.stdin.buffer
     while True:
         head = source.read(8)
@@ -70,6 +74,8 @@ def worker_main() -> None:
 
 
 _WORKER_CODE = "from optimizer.solver.pool import worker_main; worker_main()"
+#: What a worker writes once it has imported the solver.
+READY = b"ready\n"
 
 
 class _Worker:
@@ -83,9 +89,14 @@ class _Worker:
                                         stderr=subprocess.DEVNULL, env=env)
         self.inbox: queue.Queue = queue.Queue()
         self._outbox = outbox
+        #: When the worker had imported the solver (``time.monotonic()``), or None.
+        self.ready_at: float | None = None
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if self.process.stdout.read(len(READY)) == READY:
+                self.ready_at = clock.monotonic()
         while True:
             item = self.inbox.get()
             if item is None:
@@ -159,20 +170,28 @@ class Pool:
             return answers
         pending = list(range(len(payloads)))
         free = list(self._workers)
-        busy: dict[_Worker, tuple[int, float]] = {}
+        busy: dict[_Worker, tuple[int, float]] = {}  # ticket, when it was handed over
         while pending or busy:
             while pending and free:
                 worker, i = free.pop(0), pending.pop(0)
                 worker.inbox.put((i, payloads[i]))
-                busy[worker] = (i, min(clock.monotonic() + limits[i], deadline) + GRACE_S)
+                busy[worker] = (i, clock.monotonic())
             if not busy:
                 break
-            wait = min(until for _, until in busy.values()) - clock.monotonic()
+
+            def overdue_at(worker: _Worker) -> float:
+                # a job's time starts once its worker is up (starting one takes a second)
+                ticket, sent = busy[worker]
+                if worker.ready_at is None:
+                    return deadline + GRACE_S
+                return min(max(sent, worker.ready_at) + limits[ticket], deadline) + GRACE_S
+
+            wait = min(overdue_at(w) for w in busy) - clock.monotonic()
             try:
-                ticket, worker, answer = self._outbox.get(timeout=max(0.0, wait))
+                ticket, worker, answer = self._outbox.get(timeout=min(0.5, max(0.0, wait)))
             except queue.Empty:
-                for worker, (_, until) in list(busy.items()):
-                    if clock.monotonic() >= until:
+                for worker in list(busy):
+                    if clock.monotonic() >= overdue_at(worker):
                         del busy[worker]
                         free.extend(self._replace(worker, deadline))
                 continue
