@@ -24,19 +24,21 @@ piece, each piece an ordinary :class:`~optimizer.model.Problem` solved by the sa
    (:func:`~optimizer.solver.diagnose.reason_for_dropped`), and orders no shift can
    take keep their pre-check reason.
 
-Sub-problems run in worker processes (:mod:`.pool`), ``params.workers`` at a time;
-concurrent ones share no shift and no order. Each gets a time limit from the time
-left, so the whole call keeps ``time_limit_s``. Under a solution limit, the split,
-the sequence of sub-problems and their count do not depend on the clock (one
-improvement pass), so runs repeat exactly.
+Sub-problems run in worker processes (:mod:`.pool`), ``params.workers`` at a time, or
+on a Dask cluster inside :func:`on_dask`; concurrent ones share no shift and no order.
+Each gets a time limit from the time left, so the whole call keeps ``time_limit_s``.
+Under a solution limit, the split, the sequence of sub-problems and their count do not
+depend on the clock (one improvement pass), so runs repeat exactly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time as clock
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from importlib import metadata
 
@@ -54,7 +56,7 @@ from optimizer.model import (
 )
 from optimizer.params import SolveParams
 from optimizer.solver.diagnose import Screen, reason_for_dropped
-from optimizer.solver.pool import Pool
+from optimizer.solver.pool import DaskPool, Pool
 from optimizer.solver.precheck import Eligibility, check
 from optimizer.solver.timing import to_s
 
@@ -104,6 +106,20 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[float, float, int], None]
 
 
+_SCHEDULER: ContextVar[str | None] = ContextVar("fsopt_decompose_scheduler", default=None)
+
+
+@contextlib.contextmanager
+def on_dask(address: str | None):
+    """Inside this block, decomposed solves run their sub-problems on the Dask cluster whose
+    scheduler is at ``address`` (``tcp://host:8786``; ``None``: local worker processes)."""
+    token = _SCHEDULER.set(address)
+    try:
+        yield
+    finally:
+        _SCHEDULER.reset(token)
+
+
 def wanted(problem: Problem, params: SolveParams) -> bool:
     """Whether :func:`optimizer.solver.solve` should hand ``problem`` to :func:`solve_large`."""
     if params.decompose == "off" or not problem.shifts or not problem.orders:
@@ -119,7 +135,8 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
     :func:`optimizer.solver.solve`."""
     began = clock.monotonic()
     end = began + params.time_limit_s
-    with Pool(params.workers) as pool:
+    address = _SCHEDULER.get()
+    with DaskPool(address) if address else Pool(params.workers) as pool:
         eligibility = check(problem, matrix)
         day = _Day(problem, matrix, eligibility)
         plan = _Plan(day)

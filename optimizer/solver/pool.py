@@ -218,3 +218,44 @@ class Pool:
 def _checked(answer):
     """An answer, or None for a worker's error message."""
     return None if isinstance(answer, str) else answer
+
+
+class DaskPool:
+    """The same jobs on a Dask cluster (``address`` of its scheduler); a context manager.
+
+    Each job carries its own small problem and travel sub-matrix (a region of 150 orders
+    needs about 300 KB of matrix), so nothing large is sent to every worker. ``size`` and
+    ``slots`` are the cluster's threads.
+    """
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client
+
+        self._client = Client(address)
+        threads = sum(self._client.nthreads().values())
+        self.size = self.slots = max(1, threads)
+
+    def __enter__(self) -> DaskPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._client.close()
+
+    def run(self, payloads: Sequence[tuple], limits: Sequence[float], deadline: float) -> list:
+        """As :meth:`Pool.run`; jobs not finished by ``deadline`` plus grace are cancelled."""
+        from distributed import wait
+
+        stamp = clock.monotonic_ns()
+        futures = [self._client.submit(execute, payload, pure=False, key=f"fsopt-sub-{stamp}-{i}")
+                   for i, payload in enumerate(payloads)]
+        wait(futures, timeout=max(0.0, deadline + GRACE_S - clock.monotonic()))
+        answers = []
+        for future in futures:
+            answer = None
+            if future.status == "finished":
+                with contextlib.suppress(Exception):
+                    answer = _checked(future.result())
+            else:
+                future.cancel()
+            answers.append(answer)
+        return answers

@@ -210,3 +210,21 @@ def test_decompose_must_be_auto_on_or_off():
     """A bad value is refused, naming the field and the allowed values."""
     with pytest.raises(ValueError, match="decompose='yes': use one of auto, on, off"):
         SolveParams(decompose="yes")
+
+
+def test_sub_problems_on_a_dask_cluster_give_the_same_plan(day, planned):
+    """Inside on_dask(address), the sub-problems run on a real 2-worker LocalCluster and the
+    solution-limited plan equals the one from local worker processes."""
+    from distributed import LocalCluster
+
+    problem, matrix = day
+    local, _, _ = planned
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(decompose, "REGION_ORDERS", 100)
+        with decompose.on_dask(cluster.scheduler_address):
+            schedule = solve(problem, matrix, PARAMS)
+    assert verify(problem, matrix, schedule) == []
+    assert [(r.shift_id, [s.order_id for s in r.stops]) for r in schedule.routes] == \
+        [(r.shift_id, [s.order_id for s in r.stops]) for r in local.routes]
+    assert schedule.unassigned == local.unassigned
