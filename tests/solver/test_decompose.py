@@ -228,3 +228,19 @@ def test_sub_problems_on_a_dask_cluster_give_the_same_plan(day, planned):
     assert [(r.shift_id, [s.order_id for s in r.stops]) for r in schedule.routes] == \
         [(r.shift_id, [s.order_id for s in r.stops]) for r in local.routes]
     assert schedule.unassigned == local.unassigned
+
+
+def test_cheaper_to_leave_out_only_after_a_search_with_a_shift_that_could_take_it():
+    """An order searched only with a shift that has no room for it was not weighed against
+    its penalty: its reason will say 'not reached', not 'cheaper to leave out'."""
+    from factories import line_matrix, order, problem, shift, tech
+
+    from optimizer.solver.diagnose import Screen
+
+    m = line_matrix(4)
+    p = problem([order("X", 2, 120)], [tech("t1"), tech("t2")],
+                [shift("t1"), shift("t2", "08:00", "09:00")])
+    screen = Screen(p, m, {})
+    assert decompose._weighed(screen, p.order("X"), {0})
+    assert not decompose._weighed(screen, p.order("X"), {1})
+    assert not decompose._weighed(screen, p.order("X"), set())
