@@ -244,3 +244,21 @@ def test_cheaper_to_leave_out_only_after_a_search_with_a_shift_that_could_take_i
     assert decompose._weighed(screen, p.order("X"), {0})
     assert not decompose._weighed(screen, p.order("X"), {1})
     assert not decompose._weighed(screen, p.order("X"), set())
+
+
+def test_a_warm_start_keeps_its_orders_with_their_shifts(day, planned):
+    """With initial_routes (a re-plan of a large day), each route's orders go to that
+    shift's region and start from it: the plan verifies and keeps nearly every order
+    with its technician."""
+    problem, matrix = day
+    schedule, _, _ = planned
+    initial = {r.shift_id: [s.order_id for s in r.stops] for r in schedule.routes}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(decompose, "REGION_ORDERS", 100)
+        again = solve(problem, matrix, PARAMS, initial_routes=initial)
+    assert verify(problem, matrix, again) == []
+    before = {s.order_id: r.tech_id for r in schedule.routes for s in r.stops}
+    after = {s.order_id: r.tech_id for r in again.routes for s in r.stops}
+    kept = sum(after.get(oid) == tid for oid, tid in before.items())
+    assert kept >= 0.9 * len(before)
+    assert again.meta.objective <= schedule.meta.objective
