@@ -16,6 +16,9 @@ FIRST_SOLUTION_STRATEGIES = (
 )
 #: Below this many routable orders one search is enough: no helper processes.
 PARALLEL_MIN_ORDERS = 20
+#: ``SolveParams.decompose``: split a large day into regions solved as small problems
+#: (:mod:`optimizer.solver.decompose`); "auto" decides by size.
+DECOMPOSE_MODES = ("auto", "on", "off")
 METAHEURISTICS = ("ITERATED_LOCAL_SEARCH", "GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING",
                   "TABU_SEARCH", "GREEDY_DESCENT")
 
@@ -55,6 +58,9 @@ class SolveParams:
     metaheuristic: str = "ITERATED_LOCAL_SEARCH"
     log_search: bool = False
     workers: int = 2
+    #: "auto" (decompose from ``optimizer.solver.decompose.AUTO_MIN_ORDERS`` routable
+    #: orders), "on" or "off"; see :mod:`optimizer.solver.decompose`.
+    decompose: str = "auto"
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
@@ -66,6 +72,9 @@ class SolveParams:
         if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
             raise ValueError(f"first_solution={self.first_solution!r}: use one of "
                              f"{', '.join(FIRST_SOLUTION_STRATEGIES)}")
+        if self.decompose not in DECOMPOSE_MODES:
+            raise ValueError(f"decompose={self.decompose!r}: use one of "
+                             f"{', '.join(DECOMPOSE_MODES)}")
         if self.metaheuristic not in METAHEURISTICS:
             raise ValueError(f"metaheuristic={self.metaheuristic!r}: use one of "
                              f"{', '.join(METAHEURISTICS)}")

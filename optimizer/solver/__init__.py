@@ -13,7 +13,7 @@ from importlib import metadata
 
 from optimizer.model import Problem, ReasonCode, Schedule, SolveMeta, TravelMatrix, Unassigned
 from optimizer.params import SolveParams
-from optimizer.solver import parallel
+from optimizer.solver import decompose, parallel
 from optimizer.solver.diagnose import reason_for_dropped
 from optimizer.solver.extract import routes_from
 from optimizer.solver.portfolio import (
@@ -85,6 +85,9 @@ def solve(
         :func:`optimizer.report.kpis.with_kpis`.
     """
     params = params or SolveParams()
+    if decompose.wanted(problem, params):  # a large day: many small problems
+        return decompose.solve_large(problem, matrix, params, on_solution=on_solution,
+                                     initial_routes=initial_routes)
     began = clock.monotonic()
     deadline = clock.time() + params.time_limit_s  # wall clock, shared with helper processes
     helpers = start_helpers(problem, params)

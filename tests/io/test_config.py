@@ -102,6 +102,17 @@ def test_wrong_types_are_named(tmp_path):
     assert any("[solver] log_search=1: must be true or false" in p for p in problems)
 
 
+def test_solver_decompose_loads_and_a_wrong_value_is_named(tmp_path):
+    """[solver] decompose takes auto, on or off; anything else is one problem naming the key,
+    the value and the choices."""
+    loaded = load_scenario(_tiny_with_toml(tmp_path / "a", HEAD + '\n[solver]\ndecompose = "on"\n'))
+    assert loaded.params.decompose == "on"
+    problems = _problems(_tiny_with_toml(tmp_path / "b", HEAD + '\n[solver]\ndecompose = "yes"\n'))
+    assert [p for p in problems if "decompose" in p] == [
+        f"{tmp_path / 'b' / 'scenario' / 'scenario.toml'} [solver] decompose='yes': use one of "
+        "auto, on, off"]
+
+
 def test_a_copied_scenario_toml_names_each_missing_file(tmp_path):
     """The demo's scenario.toml in a new folder: both osm_file keys fail, with the path
     given and the folder it was resolved from."""

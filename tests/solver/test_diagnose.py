@@ -121,3 +121,52 @@ def test_fully_booked_is_no_time_with_and_without_a_window():
     assert reason_for_dropped(p, M, windowed, (0,), routes) == (
         ReasonCode.NO_TIME,
         "not enough time: qualified technicians (t1) are fully booked in its window")
+
+
+def test_open_positions_skips_what_cannot_fit_and_keeps_what_can():
+    """The screen before the exact check keeps every position where the order fits (with
+    breaks) and drops the ones that no timing could make fit."""
+    import itertools
+
+    from optimizer.solver.diagnose import open_positions
+    from optimizer.solver.timing import shift_fits
+
+    m = line_matrix(6)
+    for lunch, win in itertools.product((None, ("11:00", "14:00", 60)),
+                                        (None, ("09:00", "10:00"), ("15:00", "16:30"))):
+        planned = [order("a", 1, 90, time_windows=(window("08:00", "09:00"),)),
+                   order("b", 3, 120), order("c", 5, 60, time_windows=(window("13:00", "15:00"),))]
+        s = shift("t1", "08:00", "17:00", lunch=lunch)
+        p = problem(planned, [tech("t1")], [s])
+        extra = order("X", 2, 45, time_windows=(window(*win),) if win else ())
+        kept = open_positions(p, m, s, planned, extra)
+        fits = [i for i in range(4) if shift_fits(p, m, s, [*planned[:i], extra, *planned[i:]])]
+        assert set(fits) <= set(kept)
+        if win == ("09:00", "10:00"):
+            assert kept == [1]  # only between a (done by 09:40 at the earliest) and b
+
+
+def test_the_screen_of_many_routes_finds_the_same_positions_and_reasons():
+    """Screen (numpy, all routes at once) gives open_positions' answer for every shift, and
+    reason_for_dropped says the same with it as without."""
+    from optimizer.solver.diagnose import Screen, open_positions
+
+    m = line_matrix(6)
+    planned = [order("a", 1, 90, time_windows=(window("08:00", "09:00"),)), order("b", 3, 120),
+               order("c", 5, 60, time_windows=(window("13:00", "15:00"),))]
+    shifts = [shift("t1", lunch=("11:00", "14:00", 60)), shift("t2", "12:00", "17:00"),
+              shift("t3", "08:00", "09:30")]
+    p = problem([*planned, order("d", 2, 60)], [tech("t1"), tech("t2", speed_factor=0.5),
+                                                tech("t3", efficiency=1.5)], shifts)
+    s = solve(p, m, FAST)
+    routes = {r.shift_id: r for r in s.routes}
+    screen = Screen(p, m, routes)
+    for extra in (order("X", 2, 45, time_windows=(window("09:00", "10:00"),)),
+                  order("Y", 4, 30), order("Z", 0, 240)):
+        found = screen.positions(extra)
+        for k, sh in enumerate(shifts):
+            route = routes.get(sh.shift_id)
+            on_route = [p.order(x.order_id) for x in route.stops] if route else []
+            assert found.get(k, []) == open_positions(p, m, sh, on_route, extra)
+        assert reason_for_dropped(p, m, extra, (0, 1, 2), routes, screen=screen) == \
+            reason_for_dropped(p, m, extra, (0, 1, 2), routes)
