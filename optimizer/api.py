@@ -26,6 +26,7 @@ from optimizer.report.compare import kpi_row
 from optimizer.report.kpis import with_kpis
 from optimizer.results import Comparison, PlanResult, ReplanResult
 from optimizer.solver import ProgressCallback, solve
+from optimizer.solver.decompose import on_dask
 from optimizer.solver.verify import verify, verify_day
 
 #: Default search time of a re-plan (the scenario's own limit applies if lower).
@@ -75,12 +76,14 @@ def solve_scenario(
     on_solution: ProgressCallback | None = None,
     on_geocode: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    scheduler: str | None = None,
 ) -> PlanResult:
     """Load, geocode, build the matrix, solve and add KPIs.
 
     Keyword options override scenario.toml's ``[solver]``. ``on_stage`` is told
     when a long step begins: ``"building the travel matrix"`` (roads on a cold
-    cache), then ``"solving"``.
+    cache), then ``"solving"``. ``scheduler`` (``tcp://host:8786``) runs the regions
+    of a decomposed large day on that Dask cluster instead of local processes.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s, seed=seed,
@@ -91,7 +94,8 @@ def solve_scenario(
     matrix = travel_matrix(problem, base_dir=loaded.folder)
     if on_stage:
         on_stage("solving")
-    schedule = solve(problem, matrix, params, on_solution=on_solution)
+    with on_dask(scheduler):
+        schedule = solve(problem, matrix, params, on_solution=on_solution)
     return PlanResult(loaded, problem, matrix, _finish(problem, schedule, loaded.folder),
                       geocoding)
 

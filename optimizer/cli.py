@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import threading
 import time
@@ -171,6 +172,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop after N solutions (repeatable results)")
     solve.add_argument("--out", type=Path, metavar="DIR",
                        help=f"output folder (default: {settings.output_dir}/<scenario name>)")
+    solve.add_argument("--scheduler", metavar="ADDRESS",
+                       default=os.environ.get("FSOPT_SCHEDULER"),
+                       help="Dask scheduler for the regions of a large day (decomposed above "
+                            "300 orders), e.g. tcp://host:8786 (default: $FSOPT_SCHEDULER, "
+                            "else local processes)")
     solve.add_argument("--quiet", action="store_true", help="no progress or summary")
 
     verify = commands.add_parser(
@@ -305,7 +311,8 @@ def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress)
 
         return api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
                                   solution_limit=args.solution_limit, on_solution=on_solution,
-                                  on_geocode=on_geocode, on_stage=on_stage)
+                                  on_geocode=on_geocode, on_stage=on_stage,
+                                  scheduler=args.scheduler)
 
 
 def _geocode(args: argparse.Namespace) -> int:

@@ -77,3 +77,23 @@ def test_verify_file_names_a_replan_record_that_does_not_match_its_events(tmp_pa
         "order WO-3: cancelled by the events but not recorded",
         "order WO-3: appears 0 times on a route, unassigned, completed, in progress or "
         "cancelled (must be 1)"]
+
+
+def test_a_decomposed_solve_runs_its_regions_on_the_given_dask_scheduler(tmp_path):
+    """solve_scenario(scheduler=...) (fsopt solve --scheduler) sends a decomposed day's
+    regions to that cluster: a real 2-worker LocalCluster runs tasks, the plan verifies."""
+    import shutil
+
+    from distributed import LocalCluster
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace("[solver]\n", '[solver]\ndecompose = "on"\n'))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        result = api.solve_scenario(folder, scheduler=cluster.scheduler_address)
+        ran = cluster.scheduler.transition_counter
+    assert ran > 0
+    assert result.schedule.meta.status.startswith("DECOMPOSED")
+    assert api.verify_file(outputs.write(result, tmp_path / "out", maps=False)["json"]) == []
