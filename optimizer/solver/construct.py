@@ -9,7 +9,9 @@ allowed order that it can start soonest (travel plus waiting, with a pull
 towards orders whose window closes first), as long as the order's window,
 the van's capacity, the shift end (with overtime) and the next break still
 allow it. A break is taken before driving on when an order cannot otherwise be
-reached with the break still possible after it.
+reached with the break still possible after it. Priority pulls too
+(:data:`PRIORITY_PULL_S`): when time runs short this is the plan, and it must
+serve critical and high orders before it fills the day with the rest.
 
 The result is only a candidate: :func:`optimizer.solver.warm.feasible_routes`
 re-checks every route exactly (all breaks, every window) before OR-Tools reads
@@ -20,13 +22,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.model import Problem, TravelMatrix
+from optimizer.model import Priority, Problem, TravelMatrix
 from optimizer.solver.build import BuiltModel
 from optimizer.solver.precheck import Eligibility
 from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
 
 #: Weight of the time left until the order's window closes, against travel plus waiting.
 URGENCY_WEIGHT = 0.1
+#: Seconds of travel and waiting an order's priority is worth in the choice of the next
+#: stop: a critical order is taken before a normal one up to four hours closer.
+PRIORITY_PULL_S = {Priority.CRITICAL: 4 * 3600, Priority.HIGH: 3600, Priority.NORMAL: 0,
+                   Priority.LOW: 0}
 _NEVER = np.int64(1) << 50
 
 
@@ -48,6 +54,7 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
         for j, (start, end) in enumerate(spans):
             win_start[i, j], win_end[i, j] = start, end
     closes = win_end.max(axis=1)
+    pull = np.array([PRIORITY_PULL_S[o.priority] for o in orders], dtype=np.int64)
     allowed = np.zeros((n, len(built.shifts)), dtype=bool)
     for i, order in enumerate(orders):
         allowed[i, list(eligibility.allowed[order.order_id])] = True
@@ -101,7 +108,7 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
                     ok |= ok_b
             if not ok.any():
                 break
-            score = (start - now) + URGENCY_WEIGHT * (closes[cand] - start)
+            score = (start - now) + URGENCY_WEIGHT * (closes[cand] - start) - pull[cand]
             best = int(np.argmin(np.where(ok, score, np.inf)))
             i = int(cand[best])
             if took_break[best]:

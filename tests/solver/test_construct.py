@@ -40,6 +40,18 @@ def test_routes_follow_windows_and_serve_everything_that_fits():
     assert shift_fits(p, M, built.shifts[0], [p.order(i) for i in routes[0]])
 
 
+def test_a_critical_order_is_taken_before_a_nearer_normal_one():
+    """Two hours of shift fit either the normal job next door (A, 60 min) or the critical
+    one three stops out (C, 30 min), not both: the fallback serves the critical one."""
+    from optimizer.model import Priority
+
+    p = problem([order("A", 1, 60), order("C", 3, priority=Priority.CRITICAL)],
+                [tech("t1")], [shift("t1", "08:00", "10:00")])
+    built, _, routes = _greedy(p, M)
+    assert routes == [["C"]]
+    assert shift_fits(p, M, built.shifts[0], [p.order("C")])
+
+
 def test_skills_capacity_and_shift_end_are_respected():
     """The electrician gets the electrical job; capacity splits the rest; a job that
     cannot be done and brought home before 09:00 stays out."""
