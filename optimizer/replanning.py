@@ -504,11 +504,20 @@ def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech,
 
 def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: datetime,
                       end: datetime) -> tuple[Break, ...]:
-    """Breaks still to take: not already taken, and still fitting after ``start``."""
-    done_kinds = {b.kind for b in taken if b.start < now}
+    """Breaks still to take: not already taken, and still fitting after ``start``.
+
+    Each break taken before ``now`` settles the one break of the shift it was planned
+    for (same kind and length, inside its window), not every break of its kind: a
+    technician with two absences who has had the first still has the second.
+    """
+    started = [b for b in taken if b.start < now]
     kept = []
     for b in breaks:
-        if b.kind in done_kinds:
+        match = next((t for t in started if t.kind == b.kind
+                      and abs(elapsed_s(t.start, t.end) - b.duration_min * 60) < 1
+                      and b.earliest_start <= t.start and t.end <= b.latest_end), None)
+        if match is not None:
+            started.remove(match)
             continue
         earliest = max(b.earliest_start, start)
         if add_s(earliest, b.duration_min * 60) <= min(b.latest_end, end):

@@ -523,3 +523,17 @@ def test_a_pinned_visit_is_kept_even_when_leaving_it_out_is_cheaper(line_plan):
     new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
     assert _starts(new) == {"B": ("t1", at("10:00"))}
     assert {u.order_id for u in new.unassigned} == {"C", "never"}
+
+
+def test_a_second_absence_of_the_same_kind_is_still_kept_after_the_first():
+    """Two absences of one technician: after the first (taken before now) the second is
+    still to come, so the re-planned shift keeps it; only the taken one is settled."""
+    from optimizer.model import Break, ScheduledBreak
+    from optimizer.replanning import _remaining_breaks
+
+    first = Break(at("10:00"), at("10:30"), 30, "absence")
+    second = Break(at("14:00"), at("15:00"), 60, "absence")
+    taken = (ScheduledBreak("absence", at("10:00"), at("10:30")),
+             ScheduledBreak("absence", at("14:00"), at("15:00")))
+    left = _remaining_breaks((first, second), taken, at("12:00"), at("12:00"), at("17:00"))
+    assert left == (second,)
