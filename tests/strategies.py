@@ -222,7 +222,7 @@ def shifts_of(draw, day: Day, pool, tech: Technician) -> tuple[Shift, ...]:
 
 
 @st.composite
-def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, max_orders: int = 7,
+def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, min_orders: int = 1, max_orders: int = 7,
              max_techs: int = 3, priorities: tuple[Priority, ...] = tuple(Priority),
              nested: bool = True, tight_vans: bool = False, islands: str = "safe",
              sla: tuple[int, int] | None = (6 * 60, 24 * 60)) -> Case:
@@ -242,7 +242,7 @@ def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, max_orders: int = 7,
     techs = tuple(draw(technicians(pool, t, tight_vans)) for t in tech_ids)
     shifts = tuple(s for t in techs for s in draw(shifts_of(day, pool, t)))
     work = tuple(draw(orders(day, pool, tech_ids, k, priorities, nested, tight_vans, sla))
-                 for k in range(1, draw(st.integers(1, max_orders)) + 1))
+                 for k in range(1, draw(st.integers(min_orders, max_orders)) + 1))
     if matrix.reachable is not None and islands != "none":
         reachable = matrix.reachable.copy()
         for s in shifts:

@@ -21,7 +21,9 @@ import re
 import select
 import signal
 import traceback
+from dataclasses import replace
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -31,8 +33,8 @@ from strategies import DST_DAYS, ORDINARY_DAYS, happenings, nested_window_cases,
 from optimizer.io.schedule_json import from_dict, to_dict
 from optimizer.model import Priority, Problem, Schedule
 from optimizer.replan import prepare
-from optimizer.solve import solve
-from optimizer.solve.params import SolveParams
+from optimizer.solve import parallel, solve
+from optimizer.solve.params import PARALLEL_MIN_ORDERS, SolveParams
 from optimizer.solve.precheck import check
 from optimizer.solve.timing import to_s
 from optimizer.solve.verify import verify
@@ -260,6 +262,27 @@ def test_a_lone_critical_order_with_nested_windows_is_served(case, params):
     problem, matrix = case
     schedule = isolated(solve, problem, matrix, params)
     assert [u.reason for u in schedule.unassigned if u.reason.startswith("cheaper")] == []
+
+
+def _as_pool_worker(problem, matrix, params):
+    """Solve as inside a pool worker (a sweep): the portfolio's other strategies run one
+    after the other in this process, and the best routes are read back into the model."""
+    with mock.patch.object(parallel, "inside_pool_worker", lambda: True):
+        return solve(problem, matrix, params)
+
+
+@examples(0.1)
+@given(case=problems(days=ORDINARY_DAYS, min_orders=PARALLEL_MIN_ORDERS,
+                     max_orders=PARALLEL_MIN_ORDERS + 5, max_techs=4),
+       first=st.sampled_from(("PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC",
+                              "LOCAL_CHEAPEST_INSERTION", "GLOBAL_CHEAPEST_ARC")),
+       params=SEARCHES)
+def test_a_portfolio_answer_read_back_is_valid_too(case, first, params):
+    """With two workers' strategies, the winning routes read back into the model (when
+    another strategy than the first wins) give a schedule the verifier accepts."""
+    problem, matrix = case
+    params = replace(params, workers=2, first_solution=first)
+    assert_valid(problem, matrix, isolated(_as_pool_worker, problem, matrix, params))
 
 
 # -- re-planning -------------------------------------------------------------------------------
