@@ -95,11 +95,12 @@ def points(n: int) -> tuple[Location, ...]:
 
 
 @st.composite
-def travel_matrices(draw, pool: tuple[Location, ...], *, islands: int) -> TravelMatrix:
-    """Straight-line travel over ``pool``; sometimes asymmetric, and with ``islands`` > 0
-    partly unreachable in ``islands`` draws out of ``islands`` + 3."""
+def travel_matrices(draw, pool: tuple[Location, ...],
+                    kinds=("haversine", "haversine", "asymmetric", "unreachable")
+                    ) -> TravelMatrix:
+    """Straight-line travel over ``pool``; "asymmetric" multiplies each leg by 0.5 to 3,
+    "unreachable" also leaves about a fifth of the pairs without a path."""
     base = haversine_matrix(pool, speed_kph=40, detour_factor=1.3)
-    kinds = ("haversine", "haversine", "asymmetric") + (("unreachable",) * islands)
     kind = draw(st.sampled_from(kinds))
     if kind == "haversine":
         return base
@@ -231,24 +232,31 @@ def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, min_orders: int = 1, max_or
     ``days`` are the (zone, date) pairs to draw from; ``priorities`` those of the orders;
     ``nested`` lets an order's time windows nest and overlap; ``tight_vans`` gives every
     technician a small capacity and every order a demand. ``islands`` says which points
-    may be unreachable from others: "none", "safe" (never a shift's end from its start)
-    or "any". ``sla`` gives some orders an SLA due time between these minutes of the day.
+    may be unreachable from others: "none"; "safe", never a shift's end from its start;
+    "broken", where the first shift cannot reach its end. ``sla`` gives some orders an
+    SLA due time between these minutes of the day.
     """
     zone, plan_date = draw(st.sampled_from(days))
     day = Day(zone, plan_date)
     pool = points(draw(st.integers(2, 9)))
-    matrix = draw(travel_matrices(pool, islands={"none": 0, "safe": 1, "any": 3}[islands]))
+    kinds = {"none": ("haversine", "haversine", "asymmetric"),
+             "safe": ("haversine", "haversine", "asymmetric", "unreachable"),
+             "broken": ("unreachable",)}[islands]
+    matrix = draw(travel_matrices(pool, kinds))
     tech_ids = tuple(f"t{k}" for k in range(1, draw(st.integers(1, max_techs)) + 1))
     techs = tuple(draw(technicians(pool, t, tight_vans)) for t in tech_ids)
     shifts = tuple(s for t in techs for s in draw(shifts_of(day, pool, t)))
     work = tuple(draw(orders(day, pool, tech_ids, k, priorities, nested, tight_vans, sla))
                  for k in range(1, draw(st.integers(min_orders, max_orders)) + 1))
-    if matrix.reachable is not None and islands != "none":
+    if islands == "broken" and shifts:
+        begin = shifts[0].start_location
+        end = draw(st.sampled_from([p for p in pool if p != begin]))
+        shifts = (dataclasses.replace(shifts[0], end_location=end), *shifts[1:])
+    if matrix.reachable is not None:
         reachable = matrix.reachable.copy()
-        for s in shifts:
+        for k, s in enumerate(shifts):
             ends = pool.index(s.start_location), pool.index(s.end_location)
-            # "any": now and then a shift that cannot get from its start to its end
-            reachable[ends] = islands == "safe" or ends[0] == ends[1] or draw(st.booleans())
+            reachable[ends] = not (islands == "broken" and k == 0)
         matrix = dataclasses.replace(matrix, reachable=reachable)
     problem = Problem(name="fuzz", plan_date=plan_date, timezone=zone, orders=work,
                       technicians=techs, shifts=shifts)
@@ -261,7 +269,14 @@ def happenings(draw, problem: Problem, published, pool, day_minutes: tuple[int, 
     """A "now" and up to ``max_events`` events about the published day: progress,
     cancellations, new orders, positions, absences and changed durations."""
     day = Day(problem.timezone, problem.plan_date)
-    now = day.at(draw(clock(*day_minutes, step=5)))
+    starts = [s.start for r in published.routes for s in r.stops]
+    if starts and draw(st.booleans()):
+        # shortly before a visit starts: the technician may be on the road to it
+        zone = ZoneInfo(problem.timezone)
+        now = draw(st.sampled_from(starts)).astimezone(zone) - \
+            timedelta(seconds=draw(st.integers(1, 20)) * 30)
+    else:
+        now = day.at(draw(clock(*day_minutes, step=5)))
     routed = [s.order_id for r in published.routes for s in r.stops]
     order_ids = [o.order_id for o in problem.orders]
     tech_ids = [t.tech_id for t in problem.technicians]

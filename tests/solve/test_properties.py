@@ -20,6 +20,7 @@ import pickle
 import re
 import select
 import signal
+import struct
 import traceback
 from dataclasses import replace
 from datetime import timedelta
@@ -55,62 +56,112 @@ SEARCHES = st.sampled_from((
 #: Re-plans (warm starts) search with greedy descent.
 REPLAN_PARAMS = SolveParams(time_limit_s=5, solution_limit=10, workers=1,
                             metaheuristic="GREEDY_DESCENT")
-#: Each solve runs in a forked child, so that a native abort of OR-Tools fails one example
-#: (which hypothesis then shrinks) instead of killing the test run. FSOPT_HYPOTHESIS_FORK=0
-#: solves in this process (for a debugger).
+#: Solves run in a forked child process that serves one job after the other, so that a
+#: native abort of OR-Tools (a C++ CHECK) or a hang fails one example, which hypothesis
+#: then shrinks, instead of killing the test run; a dead child is replaced. (A fork per
+#: example costs 20-40 ms of system time; one child for all costs nothing.)
+#: FSOPT_HYPOTHESIS_FORK=0 solves in this process (for a debugger).
 FORK = hasattr(os, "fork") and os.environ.get("FSOPT_HYPOTHESIS_FORK", "1") != "0"
 CHILD_TIMEOUT_S = 60
+_HEADER = struct.Struct("<Q")
 
 
 class SolverDied(AssertionError):
-    """The solving process was killed by a signal (a native crash) or hung."""
+    """The solving process was killed by a signal (a native crash), or hung."""
 
 
-def isolated(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)``, run in a forked child; its exception is raised here."""
-    __tracebackhide__ = True
-    if not FORK:
-        return fn(*args, **kwargs)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        code = 0
-        try:
-            os.close(read_end)
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int, timeout_s: float | None = None) -> bytes | None:
+    """One message, or None at end of file; TimeoutError if nothing comes in time."""
+    def take(n: int) -> bytes | None:
+        chunks = b""
+        while len(chunks) < n:
+            if timeout_s is not None and not select.select([fd], [], [], timeout_s)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, min(n - len(chunks), 1 << 20))
+            if not chunk:
+                return None
+            chunks += chunk
+        return chunks
+    header = take(_HEADER.size)
+    return None if header is None else take(_HEADER.unpack(header)[0])
+
+
+def _serve(jobs: int, answers: int) -> None:
+    """The child: run each pickled ``(fn, args, kwargs)``; answer ``(ok, value)``."""
+    code = 0
+    try:
+        while (job := _receive(jobs)) is not None:
+            fn, args, kwargs = pickle.loads(job)
             try:
-                payload = (True, fn(*args, **kwargs))
+                answer = pickle.dumps((True, fn(*args, **kwargs)))
             except BaseException as exc:  # everything goes to the parent
                 exc.add_note("in the solving child process:\n" + traceback.format_exc())
                 try:
-                    pickle.dumps(exc)
+                    answer = pickle.dumps((False, exc))
                 except Exception:
-                    exc = RuntimeError(traceback.format_exc())
-                payload = (False, exc)
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(payload, out)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    chunks = []
-    with os.fdopen(read_end, "rb") as pipe:
-        while True:
-            ready, _, _ = select.select([pipe], [], [], CHILD_TIMEOUT_S)
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                raise SolverDied(f"no answer within {CHILD_TIMEOUT_S} s")
-            chunk = os.read(pipe.fileno(), 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        raise SolverDied(f"killed by {signal.Signals(os.WTERMSIG(status)).name}")
-    if not chunks:
-        raise SolverDied(f"exited with status {os.waitstatus_to_exitcode(status)}, no answer")
-    ok, value = pickle.loads(b"".join(chunks))
+                    answer = pickle.dumps((False, RuntimeError(traceback.format_exc())))
+            _send(answers, answer)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # never return into pytest
+
+
+class _Child:
+    """A forked process that runs jobs for :func:`isolated`."""
+
+    def __init__(self) -> None:
+        jobs_r, self.jobs = os.pipe()
+        self.answers, answers_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.jobs)
+            os.close(self.answers)
+            _serve(jobs_r, answers_w)
+        os.close(jobs_r)
+        os.close(answers_w)
+
+    def run(self, job: bytes):
+        _send(self.jobs, job)
+        try:
+            answer = _receive(self.answers, CHILD_TIMEOUT_S)
+        except TimeoutError:
+            os.kill(self.pid, signal.SIGKILL)
+            answer = None
+        if answer is not None:
+            return pickle.loads(answer)
+        os.close(self.jobs)
+        os.close(self.answers)
+        _, status = os.waitpid(self.pid, 0)
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+            raise SolverDied(f"no answer within {CHILD_TIMEOUT_S} s")
+        if os.WIFSIGNALED(status):
+            raise SolverDied(f"killed by {signal.Signals(os.WTERMSIG(status)).name}")
+        raise SolverDied(f"exited with status {os.waitstatus_to_exitcode(status)}")
+
+
+_child: list[_Child] = []
+
+
+def isolated(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, run in the child process; its exception is raised here."""
+    __tracebackhide__ = True
+    if not FORK:
+        return fn(*args, **kwargs)
+    job = pickle.dumps((fn, args, kwargs))
+    if not _child:
+        _child.append(_Child())
+    try:
+        ok, value = _child[0].run(job)
+    except SolverDied:
+        _child.clear()  # the next example gets a new child
+        raise
     if not ok:
         raise value
     return value
@@ -131,7 +182,8 @@ def examples(share: float = 1.0, *, shrink: bool = True) -> settings:
 
 def known_bug(what: str, share: float):
     """Settings for a property that fails on a known bug (being fixed elsewhere, or found
-    here and reported), marked so (docs/testing.md). Its failing example is not shrunk: that costs most of the time.
+    here and reported), marked so (docs/testing.md). Its failing example is not shrunk:
+    that costs most of the time.
 
     The mark is strict (an unexpected pass fails: remove the mark once the fix is in) from
     the default number of examples up; fewer examples may not reach the bug.
@@ -219,6 +271,16 @@ def test_every_order_is_placed_once_and_the_verifier_agrees(case, params):
     assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
 
 
+@examples(0.25)
+@given(case=problems(days=ORDINARY_DAYS, min_orders=5, max_orders=15, max_techs=4),
+       params=SEARCHES)
+def test_larger_days_too(case, params):
+    """The same on days of 5-15 orders and up to four technicians, where several visits
+    share a route with its breaks."""
+    problem, matrix = case
+    assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
+
+
 @known_bug("known bug, fixed elsewhere: DST arithmetic in timing.to_s (wall-clock seconds; "
            "schedule.json has real offsets)", 0.25)
 @given(case=problems(days=DST_DAYS), params=SEARCHES)
@@ -230,7 +292,7 @@ def test_on_daylight_saving_days_too(case, params):
 
 @known_bug("bug found here: a shift whose end is unreachable from its start makes the "
            "whole model infeasible (SolveError)", 0.25)
-@given(case=problems(days=ORDINARY_DAYS, islands="any"), params=SEARCHES)
+@given(case=problems(days=ORDINARY_DAYS, islands="broken"), params=SEARCHES)
 def test_with_unreachable_shift_ends_too(case, params):
     """The same when a shift's end point cannot be reached from its start point."""
     problem, matrix = case
@@ -249,7 +311,8 @@ def test_reasons_are_plain_words(case):
 
 @known_bug("known bug, fixed elsewhere: capacity in diagnose (reason_for_dropped ignores "
            "the van's capacity)", 0.25)
-@given(case=problems(days=ORDINARY_DAYS, tight_vans=True), params=SEARCHES)
+@given(case=problems(days=ORDINARY_DAYS, tight_vans=True, max_techs=1, min_orders=3),
+       params=SEARCHES)
 def test_could_fit_names_technicians_who_can_take_the_order(case, params):
     """"Cheaper to leave out ... could fit with T": T is qualified and has room in the van."""
     problem, matrix = case
@@ -259,7 +322,7 @@ def test_could_fit_names_technicians_who_can_take_the_order(case, params):
 LONE = {"max_orders": 1, "priorities": (Priority.CRITICAL,), "days": ORDINARY_DAYS}
 
 
-@examples(0.5)
+@examples()
 @given(case=problems(**LONE, nested=False), params=SEARCHES)
 def test_a_lone_critical_order_that_fits_is_served(case, params):
     """A critical order alone in the day (drop penalty 100 000) is never "cheaper to leave
@@ -287,7 +350,7 @@ def _as_pool_worker(problem, matrix, params):
         return plan(problem, matrix, params)
 
 
-@examples(0.1)
+@examples(0.25)
 @given(case=problems(days=ORDINARY_DAYS, min_orders=PARALLEL_MIN_ORDERS,
                      max_orders=PARALLEL_MIN_ORDERS + 5, max_techs=4),
        first=st.sampled_from(("PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC",
@@ -330,7 +393,7 @@ def _prepare_and_solve(problem, published, happened, now, freeze_min, matrix):
                           initial_routes=prepared.initial_routes)
 
 
-@examples(0.5)
+@examples()
 @given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none"), data=st.data())
 def test_replan_accounts_for_every_order(case, data):
     """Re-planning a solved random day after random events: every order of the day (and
@@ -357,7 +420,9 @@ def _kept_visits(case, data):
     return ahead, pinned, {(r.tech_id, s.order_id, s.start) for r in new.routes for s in r.stops}
 
 
-@examples(0.25)
+@known_bug("known bug, fixed elsewhere: replan freeze horizon (a pinned visit is dropped "
+           "when 'now' falls while the technician drives to it: prepare restarts the shift "
+           "at the last visit's place at 'now')", 0.25)
 @given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", sla=None),
        data=st.data())
 def test_replan_without_events_keeps_the_freeze_horizon(case, data):
@@ -369,7 +434,7 @@ def test_replan_without_events_keeps_the_freeze_horizon(case, data):
 
 
 @known_bug("bug found here: re-planning drops a visit already late for its SLA "
-           "(build._add_order_rules charges SLA lateness at the retime rate)", 0.25)
+           "(build._add_order_rules charges SLA lateness at the retime rate)", 0.5)
 @given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", sla=(6 * 60, 9 * 60),
                      priorities=(Priority.LOW,)), data=st.data())
 def test_replan_without_events_keeps_late_visits(case, data):
