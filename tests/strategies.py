@@ -265,12 +265,13 @@ def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, min_orders: int = 1, max_or
 
 @st.composite
 def happenings(draw, problem: Problem, published, pool, day_minutes: tuple[int, int], *,
-               max_events: int = 4):
+               max_events: int = 4, near_visits: bool = True):
     """A "now" and up to ``max_events`` events about the published day: progress,
-    cancellations, new orders, positions, absences and changed durations."""
+    cancellations, new orders, positions, absences and changed durations. "Now" lies within
+    ``day_minutes`` (wall clock), or with ``near_visits`` often just before a visit."""
     day = Day(problem.timezone, problem.plan_date)
     starts = [s.start for r in published.routes for s in r.stops]
-    if starts and draw(st.booleans()):
+    if starts and near_visits and draw(st.booleans()):
         # shortly before a visit starts: the technician may be on the road to it
         zone = ZoneInfo(problem.timezone)
         now = draw(st.sampled_from(starts)).astimezone(zone) - \
@@ -453,3 +454,25 @@ def nested_window_cases(draw, **kw) -> Case:
     nested = tuple(TimeWindow(day.at(a), day.at(b)) for a, b in sorted((outer, inner)))
     orders = tuple(dataclasses.replace(o, time_windows=nested) for o in problem.orders)
     return Case(dataclasses.replace(problem, orders=orders), case.matrix, day)
+
+
+@st.composite
+def absent_twice_cases(draw, **kw) -> Case:
+    """A problem (``problems(**kw)``) whose shifts have two absences, one in each half."""
+    case = draw(problems(**kw))
+    problem, day = case.problem, case.day
+    shifts = []
+    for s in problem.shifts:
+        begin, end = (round((t - day.at(0)) / timedelta(minutes=1)) for t in (s.start, s.end))
+        if end - begin < 8 * STEP:
+            shifts.append(s)
+            continue
+        middle = (begin + end) // 2
+        first = draw(clock(begin + STEP, middle - 2 * STEP))
+        first_end = draw(clock(first + STEP, middle - STEP))
+        second = draw(clock(middle, end - 2 * STEP))
+        second_end = draw(clock(second + STEP, end - STEP))
+        shifts.append(dataclasses.replace(s, breaks=(
+            Break(day.at(first), day.at(first_end), first_end - first, "absence"),
+            Break(day.at(second), day.at(second_end), second_end - second, "absence"))))
+    return Case(dataclasses.replace(problem, shifts=tuple(shifts)), case.matrix, day)

@@ -29,7 +29,14 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from strategies import DST_DAYS, ORDINARY_DAYS, happenings, nested_window_cases, problems
+from strategies import (
+    DST_DAYS,
+    ORDINARY_DAYS,
+    absent_twice_cases,
+    happenings,
+    nested_window_cases,
+    problems,
+)
 
 from optimizer.io.schedule_json import from_dict, to_dict
 from optimizer.model import Priority, Problem, Schedule
@@ -374,12 +381,14 @@ def _day_minutes(problem: Problem) -> tuple[int, int]:
     return max(0, min(starts) - 60), max(ends) + 60
 
 
-def _replan(case, data, *, max_events=4, freeze=(0, 0, 30, 90)):
+def _replan(case, data, *, max_events=4, freeze=(0, 0, 30, 90), between=None):
+    """Solve, draw events, re-plan; ``between`` (wall-clock minutes) bounds "now"."""
     problem, matrix = case
     params = data.draw(SEARCHES, label="params")
     published = round_trip(isolated(plan, problem, matrix, params))  # as read from schedule.json
     now, happened = data.draw(happenings(problem, published, matrix.points,
-                                         _day_minutes(problem), max_events=max_events),
+                                         between or _day_minutes(problem),
+                                         max_events=max_events, near_visits=between is None),
                               label="now, events")
     freeze_min = data.draw(st.sampled_from(freeze), label="freeze_min")
     prepared, new = isolated(_prepare_and_solve, problem, published, happened, now,
@@ -431,6 +440,60 @@ def test_replan_without_events_keeps_the_freeze_horizon(case, data):
     ahead, pinned, kept = _kept_visits(case, data)
     assert pinned - kept == set()
     assert {v[1] for v in ahead} - {v[1] for v in kept} == set()
+
+
+def visits_in_absences(problem: Problem, schedule: Schedule, now) -> list[str]:
+    """Visits of ``schedule`` (a re-plan) during an absence of the original shift that
+    was still ahead at ``now``. An absence is a break as long as its window."""
+    shifts = {s.shift_id: s for s in problem.shifts}
+    found = []
+    for route in schedule.routes:
+        for b in shifts[route.shift_id].breaks:
+            if b.latest_end - b.earliest_start != timedelta(minutes=b.duration_min) or \
+                    b.latest_end <= now:
+                continue
+            found += [f"{s.order_id} at {s.start:%H:%M}-{s.end:%H:%M}, absent "
+                      f"{b.earliest_start:%H:%M}-{b.latest_end:%H:%M}" for s in route.stops
+                      if s.start < b.latest_end and b.earliest_start < s.end]
+    return found
+
+
+def _absences(shift):
+    return [b for b in shift.breaks
+            if b.latest_end - b.earliest_start == timedelta(minutes=b.duration_min)]
+
+
+def forgotten_absences(problem: Problem, rest: Problem) -> list[str]:
+    """Absences of ``problem``'s shifts not yet over when the re-planned shift of ``rest``
+    starts, which that shift no longer blocks (whole, or from its start on)."""
+    found = []
+    for new in rest.shifts:
+        old = next(s for s in problem.shifts if s.shift_id == new.shift_id)
+        for a in _absences(old):
+            begin = max(a.earliest_start, new.start)
+            if a.latest_end > begin and not any(
+                    b.earliest_start <= begin and a.latest_end <= b.latest_end
+                    for b in _absences(new)):
+                found.append(f"{new.shift_id}: {a.earliest_start:%H:%M}-{a.latest_end:%H:%M}"
+                             f" (re-planned from {new.start:%H:%M})")
+    return found
+
+
+@known_bug("bug found here: re-planning forgets a technician's later absences once one "
+           "absence was taken (replan._remaining_breaks drops breaks by kind)", 0.25)
+@given(case=absent_twice_cases(days=ORDINARY_DAYS, max_orders=6, islands="none"),
+       data=st.data())
+def test_replan_keeps_later_absences(case, data):
+    """No re-planned visit falls in an absence still ahead, also once an earlier absence of
+    the same technician is over."""
+    problem, _ = case
+    first = next((s.breaks for s in problem.shifts if len(s.breaks) == 2), None)
+    between = None if first is None else tuple(
+        round((t - case.day.at(0)) / timedelta(minutes=1))
+        for t in (first[0].latest_end, first[1].earliest_start))
+    _published, now, _, _, prepared, new = _replan(case, data, max_events=0, between=between)
+    assert forgotten_absences(problem, prepared.problem) == []
+    assert visits_in_absences(problem, new, now) == []
 
 
 @known_bug("bug found here: re-planning drops a visit already late for its SLA "
