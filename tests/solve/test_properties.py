@@ -53,7 +53,7 @@ EXAMPLES = int(os.environ.get("FSOPT_HYPOTHESIS_EXAMPLES", str(DEFAULT_EXAMPLES)
 #: The searches an example is solved with: one search each (``workers=1``: no helper
 #: processes), ended by a solution limit so that results are repeatable; the time limit
 #: is a safety net. Iterated local search (the default) stops at its first solution: with
-#: a larger limit it runs out the clock on days it cannot improve (/tmp/fuzz/repro-3.py),
+#: a larger limit it runs out the clock on days it cannot improve (seen on a 2-order day),
 #: and so does guided local search, which a warm start (re-planning) turns it into.
 #: Greedy descent stops at its first local optimum.
 SEARCHES = st.sampled_from((
