@@ -508,7 +508,8 @@ def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: date
 
     Each break taken before ``now`` settles the one break of the shift it was planned
     for (same kind and length, inside its window), not every break of its kind: a
-    technician with two absences who has had the first still has the second.
+    technician with two absences who has had the first still has the second. An absence
+    that the restart falls inside keeps its remaining part.
     """
     started = [b for b in taken if b.start < now]
     kept = []
@@ -522,7 +523,16 @@ def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: date
         earliest = max(b.earliest_start, start)
         if add_s(earliest, b.duration_min * 60) <= min(b.latest_end, end):
             kept.append(replace(b, earliest_start=earliest))
+        elif _fixed(b) and earliest < b.latest_end:
+            # an absence under way at the restart: what is left of it still blocks
+            kept.append(replace(b, earliest_start=earliest,
+                                duration_min=elapsed_s(earliest, b.latest_end) / 60))
     return tuple(kept)
+
+
+def _fixed(b: Break) -> bool:
+    """A break with no room to move (an absence): its length fills its window."""
+    return b.duration_min * 60 >= elapsed_s(b.earliest_start, b.latest_end) - 1
 
 
 def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,

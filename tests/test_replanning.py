@@ -537,3 +537,14 @@ def test_a_second_absence_of_the_same_kind_is_still_kept_after_the_first():
              ScheduledBreak("absence", at("14:00"), at("15:00")))
     left = _remaining_breaks((first, second), taken, at("12:00"), at("12:00"), at("17:00"))
     assert left == (second,)
+
+
+def test_an_absence_under_way_at_the_restart_still_blocks_its_rest():
+    """Re-planning at 05:30 inside a fixed 05:15-05:45 absence: the shift keeps 05:30-05:45
+    blocked (it used to drop the absence because a whole 30 minutes no longer fitted)."""
+    from optimizer.model import Break
+    from optimizer.replanning import _remaining_breaks
+
+    absence = Break(at("05:15"), at("05:45"), 30, "absence")
+    left = _remaining_breaks((absence,), (), at("05:30"), at("05:30"), at("07:00"))
+    assert left == (Break(at("05:30"), at("05:45"), 15, "absence"),)
