@@ -117,6 +117,11 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
             rows = travel + np.asarray(service, dtype=np.int64)[:, None]
             if reachable is not None:
                 rows = np.where(reachable, rows, unreachable_s)
+                # A shift whose end cannot be reached from its start can take no order
+                # (the pre-check says so), but its empty route must stay possible, or the
+                # whole model is infeasible: depot to depot is only ever an empty route.
+                rows[n_orders:, n_orders:] = np.where(reachable[n_orders:, n_orders:],
+                                                      rows[n_orders:, n_orders:], 0)
             time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
             if first_rows is None:
                 first_rows = np.where(rows < unreachable_s, rows, 0)

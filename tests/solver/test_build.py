@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from factories import FAST, Priority, at, line_matrix, order, problem, shift, tech, window
+from dataclasses import replace
+
+from factories import (
+    FAST,
+    Priority,
+    at,
+    line_matrix,
+    order,
+    point,
+    problem,
+    shift,
+    tech,
+    window,
+)
 
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
@@ -31,3 +44,24 @@ def test_a_gap_between_windows_stays_closed():
     s = solve(p, M, FAST)
     assert verify(p, M, s) == []
     assert at("15:00") <= s.routes[0].stops[0].start <= at("16:00")
+
+
+def test_a_shift_that_cannot_get_home_does_not_make_the_day_infeasible():
+    """t2's end cannot be reached from its start (another road component): t2 takes no
+    order, but t1's order is still routed (the model used to be infeasible: SolveError)."""
+    import numpy as np
+
+    from optimizer.model import TravelMatrix
+    from optimizer.params import SolveParams
+
+    p0, p1 = point(0), point(1)
+    matrix = TravelMatrix(points=(p0, p1), travel_s=np.array([[0, 130], [130, 0]]),
+                          distance_m=np.array([[0, 1446], [1446, 0]]), source="explicit",
+                          reachable=np.array([[True, False], [True, True]]))
+    p = problem([order("o1", 0, 0)], [tech("t1"), tech("t2")],
+                [shift("t1"), replace(shift("t2"), end_location=p1)])
+    schedule = solve(p, matrix, SolveParams(time_limit_s=5, solution_limit=10, workers=1))
+    assert [(r.tech_id, [s.order_id for s in r.stops]) for r in schedule.routes] == \
+        [("t1", ["o1"])]
+    assert schedule.unassigned == ()
+    assert verify(p, matrix, schedule) == []

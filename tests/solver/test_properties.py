@@ -295,8 +295,6 @@ def test_on_daylight_saving_days_too(case, params):
     assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
 
 
-@known_bug("bug found here: a shift whose end is unreachable from its start makes the "
-           "whole model infeasible (SolveError)", 0.25)
 @given(case=problems(days=ORDINARY_DAYS, islands="broken"), params=SEARCHES)
 def test_with_unreachable_shift_ends_too(case, params):
     """The same when a shift's end point cannot be reached from its start point."""
