@@ -414,7 +414,13 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
     if position is None and not busy and opened and opened[0][0] == last + 1:
         # driving to (or waiting at) the next visit: restart there, on arrival
         _i, nxt, nxt_end = opened[0]
-        if (away_at is None or nxt_end <= away_at) and add_s(nxt.arrival, -nxt.travel_s) <= now:
+        # it leaves by arrival - travel - the breaks planned in this gap (a break may be
+        # taken before driving, as the plan's arrival allows)
+        prev_end = stops[last].end if last >= 0 else (route.start if route else None)
+        in_gap = sum(elapsed_s(b.start, b.end) for b in (route.breaks if route else ())
+                     if prev_end is not None and prev_end <= b.start and b.end <= nxt.start)
+        leaves = add_s(nxt.arrival, -nxt.travel_s - in_gap)
+        if (away_at is None or nxt_end <= away_at) and leaves <= now:
             place, free, heading = nxt.location, max(free, nxt.arrival), nxt.order_id
     for b in route.breaks if route else ():
         if b.start < now < b.end:  # on a break right now
@@ -431,7 +437,8 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
     taken = route.breaks if route else ()
     new_shift = replace(
         shift, start=free, start_location=place, end=max(end, free), max_overtime_min=overtime,
-        breaks=_remaining_breaks(shift.breaks, taken, now, free, end))
+        breaks=_remaining_breaks(shift.breaks, taken, now, free, end,
+                                 left_at=route.start if route else None))
     return new_shift, [stop for _i, stop, _end in opened], pins
 
 
@@ -503,13 +510,15 @@ def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech,
 
 
 def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: datetime,
-                      end: datetime) -> tuple[Break, ...]:
+                      end: datetime, *, left_at: datetime | None = None) -> tuple[Break, ...]:
     """Breaks still to take: not already taken, and still fitting after ``start``.
 
     Each break taken before ``now`` settles the one break of the shift it was planned
     for (same kind and length, inside its window), not every break of its kind: a
     technician with two absences who has had the first still has the second. An absence
-    that the restart falls inside keeps its remaining part.
+    that the restart falls inside keeps its remaining part. A break that the published
+    route does not show but that fitted, before ``now``, into the time before the
+    technician left (``left_at``) was taken then, off duty, as the published plan had it.
     """
     started = [b for b in taken if b.start < now]
     kept = []
@@ -519,6 +528,9 @@ def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: date
                       and b.earliest_start <= t.start and t.end <= b.latest_end), None)
         if match is not None:
             started.remove(match)
+            continue
+        if left_at is not None \
+                and add_s(b.earliest_start, b.duration_min * 60) <= min(left_at, now):
             continue
         earliest = max(b.earliest_start, start)
         if add_s(earliest, b.duration_min * 60) <= min(b.latest_end, end):

@@ -548,3 +548,36 @@ def test_an_absence_under_way_at_the_restart_still_blocks_its_rest():
     absence = Break(at("05:15"), at("05:45"), 30, "absence")
     left = _remaining_breaks((absence,), (), at("05:30"), at("05:30"), at("07:00"))
     assert left == (Break(at("05:30"), at("05:45"), 15, "absence"),)
+
+
+def test_a_lunch_taken_before_leaving_is_not_taken_again():
+    """The published route left at 11:50 with no lunch on it, and the lunch window opened at
+    05:00: it was taken at home before leaving, so a re-plan at 11:55 does not add it."""
+    from optimizer.model import Break
+    from optimizer.replanning import _remaining_breaks
+
+    lunch = Break(at("05:00"), at("12:15"), 15)
+    assert _remaining_breaks((lunch,), (), at("11:55"), at("11:55"), at("12:15"),
+                             left_at=at("11:50")) == ()
+    assert _remaining_breaks((lunch,), (), at("11:55"), at("11:55"), at("12:15")) == \
+        (Break(at("11:55"), at("12:15"), 15),)
+
+
+def test_a_technician_on_a_break_before_driving_on_still_heads_to_the_next_visit():
+    """o1 ends 05:50, the plan has an absence 06:15-06:45 then o2 at home at 06:45 (arrival
+    06:45 counts the absence). At 06:36 the technician is in the absence; the re-plan keeps
+    o2 at 06:45 instead of restarting at o1's place and dropping o2 for lack of time."""
+    from optimizer.model import Break
+
+    m = line_matrix(2, minutes_per_step=2)
+    p = problem([order("o1", 1, 60, time_windows=(window("04:00", "05:45"),)),
+                 order("o2", 0, 45)], [tech("t1")],
+                [replace(shift("t1", "05:00", "07:00"), max_overtime_min=30,
+                         breaks=(Break(at("06:15"), at("06:45"), 30, "absence"),))])
+    published = solve(p, m, FAST)
+    stops = {s.order_id: s for r in published.routes for s in r.stops}
+    assert stops["o2"].start == at("06:45")
+    prepared = pin_times(prepare(p, published, [], at("06:36"), freeze_min=90), m)
+    new = solve(prepared.problem, m, FAST, initial_routes=prepared.initial_routes)
+    assert [(s.order_id, s.start) for r in new.routes for s in r.stops] == [("o2", at("06:45"))]
+    assert prepared.warnings == ()
