@@ -226,22 +226,26 @@ def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_veh
         for (_, gap_start), (gap_end, _) in itertools.pairwise(windows):
             if gap_end - gap_start > 1:
                 cumul.RemoveInterval(gap_start + 1, gap_end - 1)
-        # Soft upper bound (one per variable in OR-Tools): SLA lateness and, when
-        # re-planning, a start later than promised plus tolerance; the earlier bound
-        # applies, at the higher of the two rates.
-        bounds = []
+        # Soft upper bound (one per variable in OR-Tools): SLA lateness, or, when
+        # re-planning an order with a promised start, a start later than promised plus
+        # tolerance. The promise was made knowing the SLA, so the SLA is charged from the
+        # promise on (its rate added there if it is due by then); charging it from its own
+        # due time at the higher rate once dropped an order hours late but worth serving.
+        sla_per_s = 0
         if order.sla_due is not None:
-            per_s = weights.sla_late_cost_per_min[order.priority] * COST_UNITS / 60
-            bounds.append((max(0, to_s(problem, order.sla_due)), max(1, round(per_s))))
+            sla_per_s = max(1, round(weights.sla_late_cost_per_min[order.priority]
+                                     * COST_UNITS / 60))
         if order.promised_start is not None:
             promised = to_s(problem, order.promised_start)
             slack = round(weights.retime_tolerance_min * 60)
             per_s = max(1, round(weights.retime_cost_per_min * COST_UNITS / 60))
-            bounds.append((promised + slack, per_s))
             time.SetCumulVarSoftLowerBound(index, max(0, promised - slack), per_s)
-        if bounds:
-            time.SetCumulVarSoftUpperBound(index, min(b for b, _ in bounds),
-                                           max(c for _, c in bounds))
+            due = to_s(problem, order.sla_due) if order.sla_due is not None else None
+            extra = sla_per_s if due is not None and due <= promised + slack else 0
+            time.SetCumulVarSoftUpperBound(index, promised + slack, per_s + extra)
+        elif order.sla_due is not None:
+            time.SetCumulVarSoftUpperBound(index, max(0, to_s(problem, order.sla_due)),
+                                           sla_per_s)
         allowed = set(eligibility.allowed[order.order_id])
         banned = [v for v in range(n_vehicles) if v not in allowed]
         if banned:

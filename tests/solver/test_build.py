@@ -65,3 +65,15 @@ def test_a_shift_that_cannot_get_home_does_not_make_the_day_infeasible():
         [("t1", ["o1"])]
     assert schedule.unassigned == ()
     assert verify(p, matrix, schedule) == []
+
+
+def test_a_promised_order_long_past_its_sla_is_not_charged_the_retime_rate_for_it():
+    """Re-planning a low order promised for 14:00 whose SLA was due at 06:00: served at its
+    promise (it used to be dropped, its 8 h of SLA lateness charged at the retime rate)."""
+    o = order("A", 1, priority=Priority.LOW, sla_due=at("06:00"),
+              time_windows=(window("14:00", "14:00"),), promised_tech="t1",
+              promised_start=at("14:00"))
+    p = problem([o], [tech("t1")], [shift("t1", "08:00", "17:00")])
+    s = solve(p, M, FAST)
+    assert [(st.order_id, st.start) for r in s.routes for st in r.stops] == [("A", at("14:00"))]
+    assert verify(p, M, s) == []

@@ -483,8 +483,6 @@ def test_replan_keeps_later_absences(case, data):
     assert visits_in_absences(problem, new, now) == []
 
 
-@known_bug("bug found here: re-planning drops a visit already late for its SLA "
-           "(build._add_order_rules charges SLA lateness at the retime rate)", 0.5)
 @given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", sla=(6 * 60, 9 * 60),
                      priorities=(Priority.LOW,)), data=st.data())
 def test_replan_without_events_keeps_late_visits(case, data):
