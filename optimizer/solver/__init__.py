@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 
-from optimizer.model import Problem, ReasonCode, Schedule, SolveMeta, TravelMatrix, Unassigned
+from optimizer.model import Problem, ReasonCode, Schedule, TravelMatrix, Unassigned
 from optimizer.params import SolveParams
 from optimizer.solver import decompose, parallel
 from optimizer.solver.diagnose import reason_for_dropped
 from optimizer.solver.extract import routes_from
+from optimizer.solver.meta import solve_meta
 from optimizer.solver.portfolio import (
     GREEDY_STATUS,
     UNFINISHED_STATUSES,
@@ -36,16 +36,6 @@ __all__ = [
     "read_back",
     "solve",
 ]
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("field-service-optimizer", "ortools"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "unknown"
-    return out
 
 
 def solve(
@@ -127,14 +117,5 @@ def solve(
         routes=tuple(routes),
         unassigned=tuple(Unassigned(oid, unassigned[oid][1], unassigned[oid][0])
                          for oid in order_ids if oid in unassigned),
-        meta=SolveMeta(
-            seed=params.seed,
-            time_limit_s=params.time_limit_s,
-            solution_limit=params.solution_limit,
-            matrix_source=matrix.source,
-            status=status,
-            objective=objective,
-            wall_s=round(clock.monotonic() - began, 3),
-            versions=_versions(),
-        ),
+        meta=solve_meta(params, matrix.source, status, objective, began),
     )

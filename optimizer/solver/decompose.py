@@ -40,7 +40,6 @@ import time as clock
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from importlib import metadata
 
 import numpy as np
 
@@ -49,14 +48,15 @@ from optimizer.model import (
     ReasonCode,
     Route,
     Schedule,
-    SolveMeta,
     TravelMatrix,
     Unassigned,
     WorkOrder,
     pinned_drop_penalty,
 )
 from optimizer.params import SolveParams
+from optimizer.solver.build import COST_UNITS
 from optimizer.solver.diagnose import Screen, reason_for_dropped
+from optimizer.solver.meta import solve_meta
 from optimizer.solver.pool import DaskPool, Pool
 from optimizer.solver.precheck import Eligibility, check
 from optimizer.solver.timing import to_s
@@ -183,10 +183,8 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
         unassigned=tuple(Unassigned(o.order_id, unassigned[o.order_id][1],
                                     unassigned[o.order_id][0])
                          for o in problem.orders if o.order_id in unassigned),
-        meta=SolveMeta(seed=params.seed, time_limit_s=params.time_limit_s,
-                       solution_limit=params.solution_limit, matrix_source=matrix.source,
-                       status=f"{STATUS}", objective=round(plan.cost() * 10_000),
-                       wall_s=round(clock.monotonic() - began, 3), versions=_versions()),
+        meta=solve_meta(params, matrix.source, STATUS, round(plan.cost() * COST_UNITS),
+                        began),
     )
 
 
@@ -645,13 +643,3 @@ def plan_cost(problem: Problem, schedule: Schedule) -> float:
     """The objective of a whole schedule in money: its routes and its dropped orders."""
     return sum(route_cost(problem, r) for r in schedule.routes) + sum(
         drop_cost(problem, problem.order(u.order_id)) for u in schedule.unassigned)
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("field-service-optimizer", "ortools"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "unknown"
-    return out
