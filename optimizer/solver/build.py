@@ -27,6 +27,7 @@ from optimizer.model import (
     WorkOrder,
     pinned_drop_penalty,
 )
+from optimizer.solver.costs import start_costs
 from optimizer.solver.precheck import Eligibility
 from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
 
@@ -117,14 +118,14 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
             rows = travel + np.asarray(service, dtype=np.int64)[:, None]
             if reachable is not None:
                 rows = np.where(reachable, rows, unreachable_s)
-                # A shift whose end cannot be reached from its start can take no order
-                # (the pre-check says so), but its empty route must stay possible, or the
-                # whole model is infeasible: depot to depot is only ever an empty route.
-                rows[n_orders:, n_orders:] = np.where(reachable[n_orders:, n_orders:],
-                                                      rows[n_orders:, n_orders:], 0)
-            time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
             if first_rows is None:
                 first_rows = np.where(rows < unreachable_s, rows, 0)
+            # Depot to depot is only ever an empty route: the technician does nothing, so
+            # it takes no time. Otherwise a shift that cannot get from its start to its end
+            # (no road, or a re-planned shift that restarts too far from home to be back by
+            # its end) would make the whole model infeasible and lose every order.
+            rows[n_orders:, n_orders:] = 0
+            time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
             node_service_s[v] = service
         else:
             first = next(u for u in range(v) if _vehicle_class(techs[u]) == key)
@@ -226,26 +227,13 @@ def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_veh
         for (_, gap_start), (gap_end, _) in itertools.pairwise(windows):
             if gap_end - gap_start > 1:
                 cumul.RemoveInterval(gap_start + 1, gap_end - 1)
-        # Soft upper bound (one per variable in OR-Tools): SLA lateness, or, when
-        # re-planning an order with a promised start, a start later than promised plus
-        # tolerance. The promise was made knowing the SLA, so the SLA is charged from the
-        # promise on (its rate added there if it is due by then); charging it from its own
-        # due time at the higher rate once dropped an order hours late but worth serving.
-        sla_per_s = 0
-        if order.sla_due is not None:
-            sla_per_s = max(1, round(weights.sla_late_cost_per_min[order.priority]
-                                     * COST_UNITS / 60))
-        if order.promised_start is not None:
-            promised = to_s(problem, order.promised_start)
-            slack = round(weights.retime_tolerance_min * 60)
-            per_s = max(1, round(weights.retime_cost_per_min * COST_UNITS / 60))
-            time.SetCumulVarSoftLowerBound(index, max(0, promised - slack), per_s)
-            due = to_s(problem, order.sla_due) if order.sla_due is not None else None
-            extra = sla_per_s if due is not None and due <= promised + slack else 0
-            time.SetCumulVarSoftUpperBound(index, promised + slack, per_s + extra)
-        elif order.sla_due is not None:
-            time.SetCumulVarSoftUpperBound(index, max(0, to_s(problem, order.sla_due)),
-                                           sla_per_s)
+        # Soft bounds on the start (SLA, and a re-plan's promise): one rule, in costs.py
+        for bound_s, money_per_s, late in start_costs(problem, order):
+            per_s = max(1, round(money_per_s * COST_UNITS))
+            if late:
+                time.SetCumulVarSoftUpperBound(index, bound_s, per_s)
+            else:
+                time.SetCumulVarSoftLowerBound(index, bound_s, per_s)
         allowed = set(eligibility.allowed[order.order_id])
         banned = [v for v in range(n_vehicles) if v not in allowed]
         if banned:

@@ -7,7 +7,7 @@ piece, each piece an ordinary :class:`~optimizer.model.Problem` solved by the sa
 :func:`optimizer.solver.solve` (with ``decompose="off"``), so that every rule holds:
 
 1. **Start.** The pre-check runs once on the whole day. Orders are grouped into
-   regions of about :data:`REGION_ORDERS` by travel time on the day's own matrix
+   regions of about :data:`~.regions.REGION_ORDERS` by travel time on the day's own matrix
    (farthest-point seeds refined as k-medoids, sizes capped); shifts are shared out
    by the hours of work near them; an order whose region has no shift it is allowed
    on (a skill only a far technician has) moves to the nearest region that has one,
@@ -17,7 +17,7 @@ piece, each piece an ordinary :class:`~optimizer.model.Problem` solved by the sa
    Vidal and Vigo, 2023): a seed route, the routes whose centres are nearest to it
    (a few empty shifts among them) and nearby unassigned orders make a sub-problem,
    solved warm-started from its current routes and kept only if the whole plan gets
-   cheaper (:func:`plan_cost`, the objective in money). Seeds go round the plan so
+   cheaper (:func:`~.costs.plan_cost`, the objective in money). Seeds go round the plan so
    that every route is revisited.
 3. **One result.** The routes are merged, every dropped order is diagnosed against
    the final routes of every shift allowed to serve it
@@ -37,7 +37,7 @@ import contextlib
 import logging
 import random
 import time as clock
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
@@ -51,15 +51,17 @@ from optimizer.model import (
     TravelMatrix,
     Unassigned,
     WorkOrder,
-    pinned_drop_penalty,
 )
 from optimizer.params import SolveParams
 from optimizer.solver.build import COST_UNITS
+from optimizer.solver.costs import drop_cost, route_cost
 from optimizer.solver.diagnose import Screen, reason_for_dropped
 from optimizer.solver.meta import solve_meta
 from optimizer.solver.pool import DaskPool, Pool
+from optimizer.solver.portfolio import UNFINISHED_STATUSES as UNFINISHED
+from optimizer.solver.portfolio import ProgressCallback
 from optimizer.solver.precheck import Eligibility, check
-from optimizer.solver.timing import to_s
+from optimizer.solver.regions import split
 
 #: ``decompose="auto"`` splits a day of at least this many orders, under a time limit of at
 #: least this many seconds (below, the whole day's search falls back on greedy routes in
@@ -68,18 +70,14 @@ from optimizer.solver.timing import to_s
 #: 300 orders 23 % cheaper split, 400 orders 62 % cheaper.
 AUTO_MIN_ORDERS = 300
 AUTO_MIN_TIME_S = 10.0
-#: Orders per region of the start, and of an improvement sub-problem (routed orders of
-#: its routes); unassigned orders added to a sub-problem, at most.
-REGION_ORDERS = 150
+#: Orders of an improvement sub-problem (routed orders of its routes); unassigned orders
+#: added to a sub-problem, at most.
 SUB_ORDERS = 110
 SUB_UNASSIGNED = 30
 SUB_MAX_SHIFTS = 14
 SUB_EMPTY_SHIFTS = 2
 #: Unassigned orders this far (there and back) from a route of the sub-problem come first.
 NEAR_S = 3600
-#: A region holds at most this multiple of its share of the orders (before the moves
-#: for skills and preferred technicians).
-REGION_CAP = 1.3
 #: Share of the time limit the start may take, and the time a sub-problem gets at least
 #: and at most in the improvement.
 START_SHARE = 0.35
@@ -97,14 +95,11 @@ DIAGNOSE_SAFETY = 2.0
 DIAGNOSE_HERE = 40
 SHIP_POINTS = 1500
 STATUS = "DECOMPOSED"
-#: Statuses of a sub-solve that stopped before it had weighed every order.
-UNFINISHED = ("TIME_LIMIT_GREEDY_ROUTES", "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED")
 NOT_CHECKED = (ReasonCode.NOT_REACHED, "not reached within the time limit (no time was left "
                "to check it against the final routes)")
 _FAR = 10**9
 
 log = logging.getLogger(__name__)
-ProgressCallback = Callable[[float, float, int], None]
 
 
 _SCHEDULER: ContextVar[str | None] = ContextVar("fsopt_decompose_scheduler", default=None)
@@ -306,124 +301,6 @@ class _Plan:
         return True
 
 
-# -- the start: regions -------------------------------------------------------------------------
-
-def split(day: _Day, initial: Mapping[str, Sequence[str]]) -> list[tuple[list[int], list[str]]]:
-    """Regions as (shift positions, order ids), each with at least one shift.
-
-    Deterministic: seeds, ties and the order of everything follow the problem's order.
-    """
-    problem, orders = day.problem, day.routable
-    n_regions = max(1, min(len(problem.shifts), round(len(orders) / REGION_ORDERS)))
-    if n_regions == 1 or not orders:
-        return [(list(range(len(problem.shifts))), [o.order_id for o in orders])]
-    points = np.array([day.point[o.order_id] for o in orders], dtype=np.int64)
-    centres = _medoids(day, points, n_regions)
-    gap = day.gap(points, centres)  # orders x regions
-    member = _balanced(gap, REGION_CAP * len(orders) / n_regions)
-    shift_region = _share_shifts(day, centres, member, orders)
-    regions_of_shift = np.asarray(shift_region)
-    # orders on a warm start's route go with that shift
-    on_route = {oid: problem_pos for problem_pos, s in enumerate(problem.shifts)
-                for oid in initial.get(s.shift_id, ())}
-    bonus_s = _bonus_seconds(problem)
-    for i, order in enumerate(orders):
-        allowed = day.eligibility.allowed[order.order_id]
-        k = on_route.get(order.order_id)
-        if k is not None and k in allowed:
-            member[i] = shift_region[k]
-            continue
-        has = np.zeros(len(centres), dtype=bool)
-        has[regions_of_shift[list(allowed)]] = True
-        preferred = np.zeros(len(centres), dtype=bool)
-        if order.preferred_techs and bonus_s > 0:
-            ks = [k for k in allowed if problem.shifts[k].tech_id in order.preferred_techs]
-            preferred[regions_of_shift[ks]] = True
-        score = np.where(has, gap[i] / 2 - bonus_s * preferred, np.inf)
-        if not has[member[i]] or (preferred.any() and not preferred[member[i]]):
-            member[i] = int(np.argmin(score))
-    regions = []
-    for r in range(len(centres)):
-        shifts = [k for k, region in enumerate(shift_region) if region == r]
-        ids = [o.order_id for o, m in zip(orders, member, strict=True) if m == r]
-        if shifts:
-            regions.append((shifts, ids))
-    return regions
-
-
-def _medoids(day: _Day, points: np.ndarray, n: int, rounds: int = 3) -> np.ndarray:
-    """``n`` matrix points among ``points``: farthest-point seeds, then k-medoids rounds."""
-    seeds = [int(points[0])]
-    nearest = day.gap(points, seeds)[:, 0]
-    seeds = [int(points[int(np.argmax(nearest))])]
-    nearest = day.gap(points, seeds)[:, 0]
-    while len(seeds) < n:
-        seeds.append(int(points[int(np.argmax(nearest))]))
-        nearest = np.minimum(nearest, day.gap(points, seeds[-1:])[:, 0])
-    centres = np.array(seeds, dtype=np.int64)
-    for _ in range(rounds):
-        member = np.argmin(day.gap(points, centres), axis=1)
-        for r in range(n):
-            group = np.unique(points[member == r])
-            if len(group) == 0:
-                continue
-            sample = group[:: max(1, len(group) // 300)]
-            centres[r] = sample[int(np.argmin(day.gap(sample, group).sum(axis=1)))]
-    return centres
-
-
-def _balanced(gap: np.ndarray, cap: float) -> np.ndarray:
-    """Each order to its nearest region with room; orders that care most choose first."""
-    n, k = gap.shape
-    if k == 1:
-        return np.zeros(n, dtype=np.int64)
-    ranked = np.argsort(gap, axis=1, kind="stable")
-    best = np.take_along_axis(gap, ranked[:, :2], axis=1)
-    regret = best[:, 1] - best[:, 0]
-    member = np.zeros(n, dtype=np.int64)
-    room = np.full(k, int(np.ceil(cap)))
-    for i in np.argsort(-regret, kind="stable"):
-        for r in ranked[i]:
-            if room[r] > 0:
-                member[i] = r
-                room[r] -= 1
-                break
-    return member
-
-
-def _share_shifts(day: _Day, centres, member, orders: Sequence[WorkOrder]) -> list[int]:
-    """A region for every shift: the nearest one still short of its share of the hours."""
-    problem = day.problem
-    work = np.zeros(len(centres))
-    for m, order in zip(member, orders, strict=True):
-        work[m] += order.service_min + 15.0  # and about a quarter of an hour of travel
-    hours = np.array([max(1.0, (to_s(problem, s.end) - to_s(problem, s.start)) / 60)
-                      for s in problem.shifts])
-    target = work / work.sum() * hours.sum()
-    gap = day.gap(day.start_point, centres)  # shifts x regions
-    pairs = sorted((int(gap[k, r]), k, r) for k in range(len(problem.shifts))
-                   for r in range(len(centres)))
-    region = [-1] * len(problem.shifts)
-    given = np.zeros(len(centres))
-    for _, k, r in pairs:
-        if region[k] < 0 and given[r] < target[r]:
-            region[k] = r
-            given[r] += hours[k]
-    for k in range(len(region)):
-        if region[k] < 0:
-            region[k] = int(np.argmin(gap[k]))
-    return region
-
-
-def _bonus_seconds(problem: Problem) -> float:
-    """The preferred-technician bonus as seconds of driving (at the fleet's mean rates)."""
-    techs = problem.technicians
-    if not techs or problem.weights.preferred_tech_bonus <= 0:
-        return 0.0
-    per_s = sum(t.cost_per_hour / 3600 for t in techs) / len(techs)
-    return problem.weights.preferred_tech_bonus / max(per_s, 1e-9)
-
-
 # -- the improvement: route-based neighbourhoods ------------------------------------------------
 
 def _improve_pass(day: _Day, plan: _Plan, pool: Pool, params: SolveParams, rng: random.Random,
@@ -595,51 +472,3 @@ def _weighed(screen: Screen, order: WorkOrder, searched_with) -> bool:
     """Whether the order was searched together with a shift that might still take it."""
     return any(k in searched_with for k, positions in screen.positions(order).items()
                if positions)
-
-
-# -- money --------------------------------------------------------------------------------------
-
-def drop_cost(problem: Problem, order: WorkOrder) -> float:
-    """What leaving ``order`` out costs in the objective."""
-    if order.pinned:
-        return pinned_drop_penalty(problem.weights)
-    return problem.weights.drop_penalty[order.priority]
-
-
-def route_cost(problem: Problem, route: Route) -> float:
-    """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
-    the technician's rates, overtime, SLA lateness, preferred, promised technician and time."""
-    weights = problem.weights
-    tech = problem.technician(route.tech_id)
-    start, finish = to_s(problem, route.start), to_s(problem, route.end)
-    cost = route.distance_m / 1000 * tech.cost_per_km + (finish - start) / 3600 * \
-        tech.cost_per_hour
-    shift = next(s for s in problem.shifts if s.shift_id == route.shift_id)
-    if shift.max_overtime_min > 0:
-        cost += route.overtime_s / 3600 * weights.overtime_cost_per_hour
-    for stop in route.stops:
-        order = problem.order(stop.order_id)
-        if order.preferred_techs and tech.tech_id not in order.preferred_techs:
-            cost += weights.preferred_tech_bonus
-        if order.promised_tech and tech.tech_id != order.promised_tech:
-            cost += weights.reassign_cost
-        begin = to_s(problem, stop.start)
-        bounds = []
-        if order.sla_due is not None:
-            bounds.append((max(0, to_s(problem, order.sla_due)),
-                           weights.sla_late_cost_per_min[order.priority] / 60))
-        if order.promised_start is not None:
-            promised = to_s(problem, order.promised_start)
-            slack = round(weights.retime_tolerance_min * 60)
-            per_s = weights.retime_cost_per_min / 60
-            bounds.append((promised + slack, per_s))
-            cost += max(0, promised - slack - begin) * per_s
-        if bounds:
-            cost += max(0, begin - min(b for b, _ in bounds)) * max(c for _, c in bounds)
-    return cost
-
-
-def plan_cost(problem: Problem, schedule: Schedule) -> float:
-    """The objective of a whole schedule in money: its routes and its dropped orders."""
-    return sum(route_cost(problem, r) for r in schedule.routes) + sum(
-        drop_cost(problem, problem.order(u.order_id)) for u in schedule.unassigned)

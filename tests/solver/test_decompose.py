@@ -21,7 +21,7 @@ from optimizer.model import (
     WorkOrder,
 )
 from optimizer.params import SolveParams
-from optimizer.solver import decompose, solve
+from optimizer.solver import costs, decompose, regions, solve
 from optimizer.solver.precheck import check
 from optimizer.solver.timing import shift_fits
 from optimizer.solver.verify import verify
@@ -88,7 +88,7 @@ def day():
 def planned(day):
     problem, matrix = day
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(decompose, "REGION_ORDERS", 100)
+        mp.setattr(regions, "REGION_ORDERS", 100)
         began = time.monotonic()
         schedule = solve(problem, matrix, PARAMS)
         wall = time.monotonic() - began
@@ -106,17 +106,17 @@ def test_regions_cover_every_order_with_a_shift_allowed_to_serve_it(day, monkeyp
     with a shift that may serve it (the lift job goes to the far town of the one lift
     technician)."""
     problem, matrix = day
-    monkeypatch.setattr(decompose, "REGION_ORDERS", 100)
+    monkeypatch.setattr(regions, "REGION_ORDERS", 100)
     eligibility = check(problem, matrix)
-    regions = decompose.split(decompose._Day(problem, matrix, eligibility), {})
-    assert len(regions) == 3
-    seen = [oid for _, ids in regions for oid in ids]
+    parts = regions.split(decompose._Day(problem, matrix, eligibility), {})
+    assert len(parts) == 3
+    seen = [oid for _, ids in parts for oid in ids]
     assert sorted(seen) == sorted(eligibility.allowed)
-    for shifts, ids in regions:
+    for shifts, ids in parts:
         for oid in ids:
             assert set(eligibility.allowed[oid]) & set(shifts), oid
-    region_of = {oid: r for r, (_, ids) in enumerate(regions) for oid in ids}
-    assert region_of["ELEVATOR"] == next(r for r, (shifts, _) in enumerate(regions)
+    region_of = {oid: r for r, (_, ids) in enumerate(parts) for oid in ids}
+    assert region_of["ELEVATOR"] == next(r for r, (shifts, _) in enumerate(parts)
                                          if problem.shifts.index(
                                              next(s for s in problem.shifts if s.tech_id == "T20"))
                                          in shifts)
@@ -179,7 +179,7 @@ def test_the_objective_is_the_plan_cost(day, planned):
     schedule, _, _ = planned
     impossible = problem.weights.drop_penalty[Priority.NORMAL]
     assert schedule.meta.objective == \
-        round((decompose.plan_cost(problem, schedule) - impossible) * 10_000)
+        round((costs.plan_cost(problem, schedule) - impossible) * 10_000)
 
 
 def test_the_time_limit_is_kept():
@@ -221,7 +221,7 @@ def test_sub_problems_on_a_dask_cluster_give_the_same_plan(day, planned):
     local, _, _ = planned
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster, pytest.MonkeyPatch.context() as mp:
-        mp.setattr(decompose, "REGION_ORDERS", 100)
+        mp.setattr(regions, "REGION_ORDERS", 100)
         with decompose.on_dask(cluster.scheduler_address):
             schedule = solve(problem, matrix, PARAMS)
     assert verify(problem, matrix, schedule) == []
@@ -254,7 +254,7 @@ def test_a_warm_start_keeps_its_orders_with_their_shifts(day, planned):
     schedule, _, _ = planned
     initial = {r.shift_id: [s.order_id for s in r.stops] for r in schedule.routes}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(decompose, "REGION_ORDERS", 100)
+        mp.setattr(regions, "REGION_ORDERS", 100)
         again = solve(problem, matrix, PARAMS, initial_routes=initial)
     assert verify(problem, matrix, again) == []
     before = {s.order_id: r.tech_id for r in schedule.routes for s in r.stops}

@@ -1,0 +1,69 @@
+"""The objective of :mod:`.build` in money, recomputed from a schedule: what a route, a
+dropped order and a whole plan cost. The decomposed search compares sub-plans with it.
+"""
+
+from __future__ import annotations
+
+from optimizer.model import Problem, Route, Schedule, WorkOrder, pinned_drop_penalty
+from optimizer.solver.timing import to_s
+
+
+def start_costs(problem: Problem, order: WorkOrder) -> list[tuple[int, float, bool]]:
+    """The soft bounds on an order's start, as ``(bound_s, money_per_s, late)``: a start
+    after a late bound, or before an early one, costs ``money_per_s`` a second.
+
+    SLA lateness is charged from ``sla_due``. When re-planning, a start more than
+    ``retime_tolerance_min`` from the promised one costs ``retime_cost_per_min`` either
+    way; the promise was made knowing the SLA, so a promised order's SLA is charged from
+    the promise plus tolerance on (its rate added there if it is due by then). OR-Tools
+    allows one soft upper bound per visit; this keeps to one.
+    """
+    weights = problem.weights
+    sla_per_s = (weights.sla_late_cost_per_min[order.priority] / 60
+                 if order.sla_due is not None else 0.0)
+    if order.promised_start is None:
+        if order.sla_due is None:
+            return []
+        return [(max(0, to_s(problem, order.sla_due)), sla_per_s, True)]
+    promised = to_s(problem, order.promised_start)
+    slack = round(weights.retime_tolerance_min * 60)
+    per_s = weights.retime_cost_per_min / 60
+    due = to_s(problem, order.sla_due) if order.sla_due is not None else None
+    extra = sla_per_s if due is not None and due <= promised + slack else 0.0
+    return [(max(0, promised - slack), per_s, False), (promised + slack, per_s + extra, True)]
+
+
+def drop_cost(problem: Problem, order: WorkOrder) -> float:
+    """What leaving ``order`` out costs in the objective."""
+    if order.pinned:
+        return pinned_drop_penalty(problem.weights)
+    return problem.weights.drop_penalty[order.priority]
+
+
+def route_cost(problem: Problem, route: Route) -> float:
+    """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
+    the technician's rates, overtime, SLA lateness, preferred, promised technician and time."""
+    weights = problem.weights
+    tech = problem.technician(route.tech_id)
+    start, finish = to_s(problem, route.start), to_s(problem, route.end)
+    cost = route.distance_m / 1000 * tech.cost_per_km + (finish - start) / 3600 * \
+        tech.cost_per_hour
+    shift = next(s for s in problem.shifts if s.shift_id == route.shift_id)
+    if shift.max_overtime_min > 0:
+        cost += route.overtime_s / 3600 * weights.overtime_cost_per_hour
+    for stop in route.stops:
+        order = problem.order(stop.order_id)
+        if order.preferred_techs and tech.tech_id not in order.preferred_techs:
+            cost += weights.preferred_tech_bonus
+        if order.promised_tech and tech.tech_id != order.promised_tech:
+            cost += weights.reassign_cost
+        begin = to_s(problem, stop.start)
+        for bound_s, per_s, late in start_costs(problem, order):
+            cost += (max(0, begin - bound_s) if late else max(0, bound_s - begin)) * per_s
+    return cost
+
+
+def plan_cost(problem: Problem, schedule: Schedule) -> float:
+    """The objective of a whole schedule in money: its routes and its dropped orders."""
+    return sum(route_cost(problem, r) for r in schedule.routes) + sum(
+        drop_cost(problem, problem.order(u.order_id)) for u in schedule.unassigned)
