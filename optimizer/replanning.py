@@ -36,6 +36,7 @@ from optimizer.model import (
     Problem,
     Route,
     Schedule,
+    ScheduledBreak,
     Shift,
     Stop,
     TimeWindow,
@@ -422,23 +423,22 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
         leaves = add_s(nxt.arrival, -nxt.travel_s - in_gap)
         if (away_at is None or nxt_end <= away_at) and leaves <= now:
             place, free, heading = nxt.location, max(free, nxt.arrival), nxt.order_id
-    for b in route.breaks if route else ():
+    taken = _taken_breaks(shift, route)
+    for b in taken:
         if b.start < now < b.end:  # on a break right now
             free = max(free, b.end)
 
     end, overtime = shift.end, shift.max_overtime_min
     if away_at is not None:
         end, overtime = min(end, away_at), 0.0
-    if free >= add_s(end, overtime * 60):
+    if free > add_s(end, overtime * 60):  # a job may still start at the very end
         return None
     pins = [stop for i, stop, stop_end in opened if i > last
             and (stop.start < facts.freeze_until or stop.order_id == heading)
             and (away_at is None or stop_end <= away_at)]
-    taken = route.breaks if route else ()
     new_shift = replace(
         shift, start=free, start_location=place, end=max(end, free), max_overtime_min=overtime,
-        breaks=_remaining_breaks(shift.breaks, taken, now, free, end,
-                                 left_at=route.start if route else None))
+        breaks=_remaining_breaks(shift.breaks, taken, now, free, end))
     return new_shift, [stop for _i, stop, _end in opened], pins
 
 
@@ -509,28 +509,48 @@ def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech,
     )
 
 
+def _taken_breaks(shift: Shift, route: Route | None) -> tuple[ScheduledBreak, ...]:
+    """The breaks the published plan gives this shift: those on its route, and those that
+    fitted before the technician left, which the route does not show (OR-Tools may place
+    a break off the route): each taken just before leaving, as late as its window allows.
+    """
+    if route is None:
+        return ()
+    shown = list(route.breaks)
+    implied = []
+    for b in shift.breaks:
+        match = next((t for t in shown if _is_placement(t, b)), None)
+        if match is not None:
+            shown.remove(match)
+            continue
+        end = min(route.start, b.latest_end)
+        begin = add_s(end, -b.duration_min * 60)
+        if begin >= b.earliest_start:
+            implied.append(ScheduledBreak(b.kind, begin, end))
+    return (*route.breaks, *implied)
+
+
+def _is_placement(taken: ScheduledBreak, b: Break) -> bool:
+    """Whether ``taken`` is a placement of the shift's break ``b`` (kind, length, window)."""
+    return (taken.kind == b.kind and abs(elapsed_s(taken.start, taken.end) - b.duration_min * 60)
+            < 1 and b.earliest_start <= taken.start and taken.end <= b.latest_end)
+
+
 def _remaining_breaks(breaks: Sequence[Break], taken, now: datetime, start: datetime,
-                      end: datetime, *, left_at: datetime | None = None) -> tuple[Break, ...]:
+                      end: datetime) -> tuple[Break, ...]:
     """Breaks still to take: not already taken, and still fitting after ``start``.
 
     Each break taken before ``now`` settles the one break of the shift it was planned
     for (same kind and length, inside its window), not every break of its kind: a
     technician with two absences who has had the first still has the second. An absence
-    that the restart falls inside keeps its remaining part. A break that the published
-    route does not show but that fitted, before ``now``, into the time before the
-    technician left (``left_at``) was taken then, off duty, as the published plan had it.
+    that the restart falls inside keeps its remaining part.
     """
     started = [b for b in taken if b.start < now]
     kept = []
     for b in breaks:
-        match = next((t for t in started if t.kind == b.kind
-                      and abs(elapsed_s(t.start, t.end) - b.duration_min * 60) < 1
-                      and b.earliest_start <= t.start and t.end <= b.latest_end), None)
+        match = next((t for t in started if _is_placement(t, b)), None)
         if match is not None:
             started.remove(match)
-            continue
-        if left_at is not None \
-                and add_s(b.earliest_start, b.duration_min * 60) <= min(left_at, now):
             continue
         earliest = max(b.earliest_start, start)
         if add_s(earliest, b.duration_min * 60) <= min(b.latest_end, end):

@@ -551,14 +551,18 @@ def test_an_absence_under_way_at_the_restart_still_blocks_its_rest():
 
 
 def test_a_lunch_taken_before_leaving_is_not_taken_again():
-    """The published route left at 11:50 with no lunch on it, and the lunch window opened at
-    05:00: it was taken at home before leaving, so a re-plan at 11:55 does not add it."""
-    from optimizer.model import Break
-    from optimizer.replanning import _remaining_breaks
+    """The published route leaves at 11:50 with no lunch on it, and the lunch window opened
+    at 05:00: the plan had it taken at home just before leaving (11:35-11:50), so a re-plan
+    at 11:55 does not add it again."""
+    from optimizer.model import Break, Route
+    from optimizer.replanning import _remaining_breaks, _taken_breaks
 
     lunch = Break(at("05:00"), at("12:15"), 15)
-    assert _remaining_breaks((lunch,), (), at("11:55"), at("11:55"), at("12:15"),
-                             left_at=at("11:50")) == ()
+    s = replace(shift("t1", "05:00", "12:15"), breaks=(lunch,))
+    route = Route("t1", "t1", point(0), point(0), at("11:50"), at("12:10"), ())
+    taken = _taken_breaks(s, route)
+    assert [(b.start, b.end) for b in taken] == [(at("11:35"), at("11:50"))]
+    assert _remaining_breaks((lunch,), taken, at("11:55"), at("11:55"), at("12:15")) == ()
     assert _remaining_breaks((lunch,), (), at("11:55"), at("11:55"), at("12:15")) == \
         (Break(at("11:55"), at("12:15"), 15),)
 

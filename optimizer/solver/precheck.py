@@ -98,7 +98,11 @@ def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, orde
     groups = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
     if not groups:
         return (), (ReasonCode.WINDOW_OUTSIDE_SHIFTS, "appointment window outside every shift")
-    fitting = [ks for shift, ks in groups if shift_fits(problem, matrix, shift, [order])]
+    # A visit pinned by a re-plan was timed in its chain on its own shift (replanning.
+    # pin_times); alone it may miss its exact start by the second that rounded travel
+    # times lose against the triangle inequality. The model decides it, not this test.
+    fitting = [ks for shift, ks in groups
+               if order.pinned or shift_fits(problem, matrix, shift, [order])]
     fits = fitting[0] if len(fitting) == 1 else tuple(sorted(itertools.chain(*fitting)))
     if not fits:
         return (), (ReasonCode.SHIFT_TOO_SHORT,

@@ -4,12 +4,13 @@ comes with the code of the rule that excludes the order."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import numpy as np
 import pytest
-from factories import line_matrix, order, problem, shift, tech, window
+from factories import at, line_matrix, order, point, problem, shift, tech, window
 
-from optimizer.model import LOCATION_ISSUES, ReasonCode, TravelMatrix, location_code
+from optimizer.model import LOCATION_ISSUES, ReasonCode, TimeWindow, TravelMatrix, location_code
 from optimizer.solver.precheck import check
 
 M = line_matrix(3)
@@ -118,3 +119,18 @@ def test_an_unknown_or_empty_location_issue_is_no_location():
     reasons = check(p, M).reasons
     assert reasons == {"A": (ReasonCode.NO_LOCATION, "moved away"),
                        "B": (ReasonCode.NO_LOCATION, "no location")}
+
+
+def test_a_pinned_visit_is_not_refused_for_a_second_that_rounding_loses():
+    """A re-plan pinned C at 08:01:39 after B: alone, the direct leg (100 s, one more than
+    via B, as rounded road times can be) misses it by a second. The pinned visit stays in
+    the model; an unpinned one with that exact window would not fit alone."""
+    m = TravelMatrix(points=(point(0), point(1), point(2)), source="explicit",
+                     travel_s=np.array([[0, 50, 100], [50, 0, 49], [100, 49, 0]]),
+                     distance_m=np.array([[0, 500, 1000], [500, 0, 490], [1000, 490, 0]]))
+    exact = at("08:00") + timedelta(seconds=99)
+    c = order("C", 2, 0, time_windows=(TimeWindow(exact, exact),))
+    p = problem([replace(c, pinned=True)], [tech("t1")], [shift("t1")])
+    assert "C" in check(p, m).allowed
+    q = problem([c], [tech("t1")], [shift("t1")])
+    assert check(q, m).reasons["C"][0] is ReasonCode.SHIFT_TOO_SHORT
