@@ -10,7 +10,7 @@ import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -292,6 +292,27 @@ class ObjectiveWeights:
     reassign_cost: float = 50.0
     retime_cost_per_min: float = 1.0
     retime_tolerance_min: float = 30.0
+
+
+def elapsed_s(start: datetime, end: datetime) -> float:
+    """Real seconds from ``start`` to ``end``, exact across daylight-saving changes."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+
+
+def add_s(moment: datetime, seconds: float) -> datetime:
+    """``moment`` plus ``seconds`` of real time, in ``moment``'s time zone.
+
+    ``moment + timedelta(...)`` adds wall-clock time for a zoneinfo datetime: an
+    hour added at 01:30 on the spring change day gives 02:30, which does not exist.
+    """
+    return (moment.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(moment.tzinfo)
+
+
+def drop_penalty(weights: ObjectiveWeights, order: WorkOrder) -> float:
+    """What leaving ``order`` out costs in the objective (a pinned visit: see below)."""
+    if order.pinned:
+        return pinned_drop_penalty(weights)
+    return weights.drop_penalty[order.priority]
 
 
 def pinned_drop_penalty(weights: ObjectiveWeights) -> float:

@@ -58,8 +58,9 @@ class SolveParams:
     metaheuristic: str = "ITERATED_LOCAL_SEARCH"
     log_search: bool = False
     workers: int = 2
-    #: "auto" (decompose from ``optimizer.solver.decompose.AUTO_MIN_ORDERS`` routable
-    #: orders), "on" or "off"; see :mod:`optimizer.solver.decompose`.
+    #: "auto" (decompose a day of ``optimizer.solver.decompose.AUTO_MIN_ORDERS`` orders
+    #: or more, under a limit of ``AUTO_MIN_TIME_S`` or more), "on" or "off"; see
+    #: :mod:`optimizer.solver.decompose`.
     decompose: str = "auto"
 
     def __post_init__(self) -> None:

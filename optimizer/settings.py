@@ -14,7 +14,7 @@ output_dir : pathlib.Path
     The folder under which the commands write their results when given no
     ``--out``: ``<output_dir>/<scenario>``, ``<output_dir>/compare-<base>``,
     ``<output_dir>/sweep-<scenario>``. Default ``Path("maps_output")``, relative to
-    the working directory. Read by :func:`optimizer.api.write` and the command line.
+    the working directory. Read by :func:`optimizer.outputs.write` and the command line.
 user_agent : str
     The HTTP User-Agent sent to online services (geocoders, Overpass through
     osmnx), which ask for one that names the application. Default

@@ -171,3 +171,17 @@ def test_whatif_finds_the_base_osm_extract():
     osm = Path(loaded.problem.travel.osm_file)
     assert osm.is_absolute() and osm.exists()
     assert loaded.problem.travel.speed_factor == 0.75
+
+
+def test_two_demand_surges_with_the_same_seed_add_distinct_orders():
+    """Two scale_demand changes with the default seed: every order id stays unique (they
+    used to clash, and a duplicate id breaks the one-order-once accounting)."""
+    p = apply_changes(BASE, [ScaleDemand(count=1), ScaleDemand(count=1)])
+    ids = [o.order_id for o in p.orders]
+    assert len(ids) == len(set(ids)) == len(BASE.orders) + 2
+
+
+def test_a_value_of_the_wrong_type_is_an_input_error_naming_the_change():
+    """count = "3" (text in scenario.toml) is a bad input naming the change, not a crash."""
+    with pytest.raises(InputError, match=r"changes\[1\] \(technician_count\)"):
+        apply_changes(BASE, [parse_change({"type": "technician_count", "count": "3"})])

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from optimizer.model import ChangeKind, Schedule
+from optimizer.model import ChangeKind, Schedule, elapsed_s
 
 #: Statuses of an order whose technician and start did not change, or that is settled.
 UNCHANGED = (ChangeKind.KEPT, ChangeKind.STILL_UNASSIGNED, ChangeKind.COMPLETED,
@@ -133,7 +133,7 @@ def _moved_s(old: datetime | None, new: datetime | None) -> float:
     """Real seconds between two starts, exact across daylight-saving changes."""
     if old is None or new is None:
         return 0.0
-    return abs((new.astimezone(UTC) - old.astimezone(UTC)).total_seconds())
+    return abs(elapsed_s(old, new))
 
 
 def changed_techs(changes: Iterable[OrderChange]) -> tuple[str, ...]:

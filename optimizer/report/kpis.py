@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from optimizer.model import Kpis, Priority, Problem, Schedule, TechnicianKpis
+from optimizer.model import Kpis, Priority, Problem, Schedule, TechnicianKpis, drop_penalty
 
 
 def compute(problem: Problem, schedule: Schedule) -> Kpis:
@@ -35,7 +35,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         order = orders[item.order_id]
         unassigned[order.priority.value] += 1
         sla_unassigned += order.sla_due is not None
-        drop_cost += weights.drop_penalty[order.priority]
+        drop_cost += drop_penalty(weights, order)
 
     per_tech: dict[str, dict[str, float]] = {}
     overtime_cost = 0.0

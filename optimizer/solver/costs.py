@@ -4,7 +4,7 @@ dropped order and a whole plan cost. The decomposed search compares sub-plans wi
 
 from __future__ import annotations
 
-from optimizer.model import Problem, Route, Schedule, WorkOrder, pinned_drop_penalty
+from optimizer.model import Problem, Route, Schedule, WorkOrder, drop_penalty
 from optimizer.solver.timing import to_s
 
 
@@ -35,9 +35,7 @@ def start_costs(problem: Problem, order: WorkOrder) -> list[tuple[int, float, bo
 
 def drop_cost(problem: Problem, order: WorkOrder) -> float:
     """What leaving ``order`` out costs in the objective."""
-    if order.pinned:
-        return pinned_drop_penalty(problem.weights)
-    return problem.weights.drop_penalty[order.priority]
+    return drop_penalty(problem.weights, order)
 
 
 def route_cost(problem: Problem, route: Route) -> float:

@@ -17,7 +17,7 @@ piece, each piece an ordinary :class:`~optimizer.model.Problem` solved by the sa
    Vidal and Vigo, 2023): a seed route, the routes whose centres are nearest to it
    (a few empty shifts among them) and nearby unassigned orders make a sub-problem,
    solved warm-started from its current routes and kept only if the whole plan gets
-   cheaper (:func:`~.costs.plan_cost`, the objective in money). Seeds go round the plan so
+   cheaper (the objective in money, :mod:`.costs`). Seeds go round the plan so
    that every route is revisited.
 3. **One result.** The routes are merged, every dropped order is diagnosed against
    the final routes of every shift allowed to serve it
@@ -169,7 +169,7 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
         log.debug("improved until %.1f s (%d passes), cost %.0f, %d left out; diagnosis "
                   "timed at %.3f s an order", clock.monotonic() - began, passes, plan.cost(),
                   len(plan.unrouted), per_order)
-        unassigned = _diagnose(day, plan, pool, began + 1.1 * params.time_limit_s)
+        unassigned = _diagnose(day, plan, pool, end)
         log.debug("diagnosed by %.1f s", clock.monotonic() - began)
     routes = tuple(plan.routes[k] for k in sorted(plan.routes))
     return Schedule(
@@ -305,7 +305,10 @@ class _Plan:
 
 def _improve_pass(day: _Day, plan: _Plan, pool: Pool, params: SolveParams, rng: random.Random,
                   began: float, end: float, per_order: float) -> bool | None:
-    """One pass of seeds over every route; True if the plan improved, None if time is up."""
+    """One pass of seeds over every route; True if the plan improved, None if time is up
+    or there is no route to start from (nothing would change: stop, don't spin)."""
+    if not plan.routes:
+        return None
     seeds = sorted(plan.routes)
     rng.shuffle(seeds)
     covered: set[int] = set()

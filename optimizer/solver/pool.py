@@ -26,10 +26,13 @@ import threading
 import time as clock
 from collections.abc import Sequence
 
+from optimizer.errors import InputError
 from optimizer.solver.parallel import inside_pool_worker
 
 #: Seconds a job may answer after its own time limit before it is given up.
 GRACE_S = 1.0
+#: Seconds to wait for a Dask scheduler to answer.
+CONNECT_S = 10.0
 
 
 def execute(payload: tuple):
@@ -231,7 +234,11 @@ class DaskPool:
     def __init__(self, address: str) -> None:
         from distributed import Client
 
-        self._client = Client(address)
+        try:
+            self._client = Client(address, timeout=CONNECT_S)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"--scheduler {address!r}: no Dask scheduler answered within "
+                             f"{CONNECT_S:g} s ({exc})") from None
         threads = sum(self._client.nthreads().values())
         self.size = self.slots = max(1, threads)
 
@@ -248,7 +255,8 @@ class DaskPool:
         stamp = clock.monotonic_ns()
         futures = [self._client.submit(execute, payload, pure=False, key=f"fsopt-sub-{stamp}-{i}")
                    for i, payload in enumerate(payloads)]
-        wait(futures, timeout=max(0.0, deadline + GRACE_S - clock.monotonic()))
+        with contextlib.suppress(TimeoutError):  # late jobs are cancelled below
+            wait(futures, timeout=max(0.0, deadline + GRACE_S - clock.monotonic()))
         answers = []
         for future in futures:
             answer = None

@@ -11,7 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from optimizer.model import Problem, Shift, Technician, TravelMatrix, WorkOrder
+from optimizer.model import (
+    Problem,
+    Shift,
+    Technician,
+    TravelMatrix,
+    WorkOrder,
+    add_s,  # noqa: F401  (defined with elapsed_s in model; used from here)
+    elapsed_s,
+)
 
 
 def to_s(problem: Problem, moment: datetime) -> int:
@@ -28,20 +36,6 @@ def to_datetime(problem: Problem, seconds: int) -> datetime:
     """The local time ``seconds`` real seconds after the plan's day start."""
     start = problem.day_start
     return (start.astimezone(UTC) + timedelta(seconds=int(seconds))).astimezone(start.tzinfo)
-
-
-def elapsed_s(start: datetime, end: datetime) -> float:
-    """Real seconds from ``start`` to ``end``, exact across daylight-saving changes."""
-    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
-
-
-def add_s(moment: datetime, seconds: float) -> datetime:
-    """``moment`` plus ``seconds`` of real time, in ``moment``'s time zone.
-
-    ``moment + timedelta(...)`` adds wall-clock time for a zoneinfo datetime: an
-    hour added at 01:30 on the spring change day gives 02:30, which does not exist.
-    """
-    return (moment.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(moment.tzinfo)
 
 
 def service_s(order: WorkOrder, tech: Technician) -> int:

@@ -16,6 +16,7 @@ from optimizer.model import (
     ObjectiveWeights,
     Priority,
     Problem,
+    ReasonCode,
     Shift,
     Technician,
     WorkOrder,
@@ -262,3 +263,29 @@ def test_a_warm_start_keeps_its_orders_with_their_shifts(day, planned):
     kept = sum(after.get(oid) == tid for oid, tid in before.items())
     assert kept >= 0.9 * len(before)
     assert again.meta.objective <= schedule.meta.objective
+
+
+def test_a_decomposed_day_with_no_routable_order_ends_at_once():
+    """Every order fails the pre-check (a skill nobody has): nothing to improve, so the
+    decomposed solve returns at once with every order's reason (it used to spin forever
+    without a solution limit)."""
+    import time
+
+    from factories import line_matrix, order, problem, shift, tech
+
+    p = problem([order(f"o{k}", 1, required_skills=frozenset({"lift"})) for k in range(5)],
+                [tech("t1")], [shift("t1")])
+    began = time.monotonic()
+    schedule = solve(p, line_matrix(3), SolveParams(time_limit_s=20, decompose="on"))
+    assert time.monotonic() - began < 10
+    assert schedule.routes == () and len(schedule.unassigned) == 5
+    assert {u.code for u in schedule.unassigned} == {ReasonCode.NO_SKILL}
+
+
+def test_an_unreachable_dask_scheduler_is_an_input_error():
+    """`--scheduler` at an address where nothing listens: an input error naming it."""
+    from optimizer.errors import InputError
+    from optimizer.solver.pool import DaskPool
+
+    with pytest.raises(InputError, match=r"tcp://127\.0\.0\.1:9"):
+        DaskPool("tcp://127.0.0.1:9")
