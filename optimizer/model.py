@@ -309,10 +309,14 @@ def add_s(moment: datetime, seconds: float) -> datetime:
 
 
 def drop_penalty(weights: ObjectiveWeights, order: WorkOrder) -> float:
-    """What leaving ``order`` out costs in the objective (a pinned visit: see below)."""
+    """What leaving ``order`` out costs in the objective: its priority's penalty, plus
+    ``reassign_cost`` when a re-plan finds it promised (breaking a promise costs at least
+    what moving it does, so a re-plan does not drop a promised visit to take an
+    unpromised one of the same priority); a pinned visit: see below."""
     if order.pinned:
         return pinned_drop_penalty(weights)
-    return weights.drop_penalty[order.priority]
+    promised = weights.reassign_cost if order.promised_tech else 0.0
+    return weights.drop_penalty[order.priority] + promised
 
 
 def pinned_drop_penalty(weights: ObjectiveWeights) -> float:

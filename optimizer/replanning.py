@@ -512,22 +512,28 @@ def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech,
 def _taken_breaks(shift: Shift, route: Route | None) -> tuple[ScheduledBreak, ...]:
     """The breaks the published plan gives this shift: those on its route, and those that
     fitted before the technician left, which the route does not show (OR-Tools may place
-    a break off the route): each taken just before leaving, as late as its window allows.
+    a break off the route): taken one after the other just before leaving, as late as
+    their windows allow.
     """
     if route is None:
         return ()
     shown = list(route.breaks)
-    implied = []
+    missing = []
     for b in shift.breaks:
         match = next((t for t in shown if _is_placement(t, b)), None)
         if match is not None:
             shown.remove(match)
-            continue
-        end = min(route.start, b.latest_end)
+        else:
+            missing.append(b)
+    implied = []
+    cursor = route.start  # placed one after the other, backwards from leaving
+    for b in sorted(missing, key=lambda b: (b.latest_end, b.earliest_start), reverse=True):
+        end = min(cursor, b.latest_end)
         begin = add_s(end, -b.duration_min * 60)
         if begin >= b.earliest_start:
             implied.append(ScheduledBreak(b.kind, begin, end))
-    return (*route.breaks, *implied)
+            cursor = begin
+    return (*route.breaks, *sorted(implied, key=lambda t: t.start))
 
 
 def _is_placement(taken: ScheduledBreak, b: Break) -> bool:

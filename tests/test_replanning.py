@@ -515,10 +515,11 @@ def test_a_replan_of_a_replan_verifies(demo_plan, tmp_path, capsys):
 
 
 def test_a_pinned_visit_is_kept_even_when_leaving_it_out_is_cheaper(line_plan):
-    """With drop penalties of a cent every open order is cheaper left out, but B, which t1
-    is already driving to at 09:40, is still served: a pinned visit is never dropped."""
+    """With drop penalties of a cent (and promises free to break) every open order is
+    cheaper left out, but B, which t1 is already driving to at 09:40, is still served: a
+    pinned visit is never dropped."""
     cheap = replace(EN_ROUTE, weights=replace(EN_ROUTE.weights, drop_penalty={
-        p: 0.01 for p in Priority}))
+        p: 0.01 for p in Priority}, reassign_cost=0.0))
     prepared = pin_times(prepare(cheap, line_plan, [], at("09:40")), LINE)
     new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
     assert _starts(new) == {"B": ("t1", at("10:00"))}
@@ -585,3 +586,35 @@ def test_a_technician_on_a_break_before_driving_on_still_heads_to_the_next_visit
     new = solve(prepared.problem, m, FAST, initial_routes=prepared.initial_routes)
     assert [(s.order_id, s.start) for r in new.routes for s in r.stops] == [("o2", at("06:45"))]
     assert prepared.warnings == ()
+
+
+def test_a_promised_visit_is_not_dropped_for_an_unpromised_one_of_the_same_priority():
+    """Breaking a promise costs at least moving it: a promised order's drop penalty adds
+    reassign_cost, so one of equal priority and slightly cheaper to serve does not take its
+    place (the drop penalties and diagnosis say the same)."""
+    from optimizer.model import drop_penalty
+
+    promised = order("P", 1, promised_tech="t1", promised_start=at("09:00"))
+    plain = order("Q", 1)
+    w = EN_ROUTE.weights
+    assert drop_penalty(w, promised) == w.drop_penalty[Priority.NORMAL] + w.reassign_cost
+    assert drop_penalty(w, plain) == w.drop_penalty[Priority.NORMAL]
+
+
+def test_breaks_taken_before_leaving_are_placed_one_after_the_other():
+    """A route leaving at 11:15 shows neither the lunch (any 15 min from 05:00) nor the
+    absence 11:00-11:15: the absence fills its own slot and the lunch goes before it, so a
+    re-plan at 10:47 has the lunch behind it and only the absence ahead (the lunch used to
+    be put on the absence's slot, and asked for again)."""
+    from optimizer.model import Break, Route
+    from optimizer.replanning import _remaining_breaks, _taken_breaks
+
+    lunch = Break(at("05:00"), at("11:15"), 15)
+    absence = Break(at("11:00"), at("11:15"), 15, "absence")
+    s = replace(shift("t1", "05:00", "11:30"), breaks=(lunch, absence))
+    route = Route("t1", "t1", point(0), point(0), at("11:15"), at("11:25"), ())
+    taken = _taken_breaks(s, route)
+    assert [(b.kind, b.start, b.end) for b in taken] == [
+        ("lunch", at("10:45"), at("11:00")), ("absence", at("11:00"), at("11:15"))]
+    assert _remaining_breaks(s.breaks, taken, at("10:47"), at("10:47"), at("11:30")) == \
+        (absence,)

@@ -25,7 +25,7 @@ from optimizer.model import (
     Technician,
     TravelMatrix,
     WorkOrder,
-    pinned_drop_penalty,
+    drop_penalty,
 )
 from optimizer.solver.costs import start_costs
 from optimizer.solver.precheck import Eligibility
@@ -238,10 +238,8 @@ def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_veh
         banned = [v for v in range(n_vehicles) if v not in allowed]
         if banned:
             routing.VehicleVar(index).RemoveValues(banned)
-        penalty = round(weights.drop_penalty[order.priority] * COST_UNITS)
-        if order.pinned:  # a visit kept in a re-plan: feasible by construction, keep it
-            penalty = round(pinned_drop_penalty(weights) * COST_UNITS)
-        routing.AddDisjunction([index], penalty)
+        # priority's penalty; more for a promised visit, far more for a pinned one
+        routing.AddDisjunction([index], round(drop_penalty(weights, order) * COST_UNITS))
 
 
 def _add_breaks(problem, routing, manager, time, shifts, node_service_s):

@@ -15,7 +15,15 @@ import itertools
 
 import numpy as np
 
-from optimizer.model import Problem, ReasonCode, Route, Shift, TravelMatrix, WorkOrder
+from optimizer.model import (
+    Problem,
+    ReasonCode,
+    Route,
+    Shift,
+    TravelMatrix,
+    WorkOrder,
+    drop_penalty,
+)
 from optimizer.solver.timing import (
     UNREACHABLE_S,
     earliest_start,
@@ -68,7 +76,7 @@ def reason_for_dropped(
         could = f"could fit with {', '.join(dict.fromkeys(fitting))}"
         if not finished:
             return ReasonCode.NOT_REACHED, f"not reached within the time limit ({could})"
-        penalty = problem.weights.drop_penalty[order.priority]
+        penalty = drop_penalty(problem.weights, order)
         return ReasonCode.DROPPED_FOR_COST, (
             f"cheaper to leave out than to serve (drop penalty {penalty:g} for "
             f"{order.priority.value} priority; {could})")
