@@ -288,6 +288,7 @@ def test_larger_days_too(case, params):
     assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
 
 
+@examples(0.25)
 @given(case=problems(days=DST_DAYS), params=SEARCHES)
 def test_on_daylight_saving_days_too(case, params):
     """The same on the days the clocks change (Vaduz, New York, Sydney; forward and back)."""
@@ -295,6 +296,7 @@ def test_on_daylight_saving_days_too(case, params):
     assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
 
 
+@examples(0.25)
 @given(case=problems(days=ORDINARY_DAYS, islands="broken"), params=SEARCHES)
 def test_with_unreachable_shift_ends_too(case, params):
     """The same when a shift's end point cannot be reached from its start point."""
@@ -302,6 +304,7 @@ def test_with_unreachable_shift_ends_too(case, params):
     assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
 
 
+@examples()
 @given(case=problems())
 def test_reasons_are_plain_words(case):
     """No reason shows a dispatcher Python syntax: braces, brackets or frozenset."""
@@ -311,6 +314,7 @@ def test_reasons_are_plain_words(case):
     assert all(isinstance(code, ReasonCode) for code, _ in reasons)
 
 
+@examples(0.25)
 @given(case=problems(days=ORDINARY_DAYS, tight_vans=True, max_techs=1, min_orders=3),
        params=SEARCHES)
 def test_could_fit_names_technicians_who_can_take_the_order(case, params):
@@ -333,6 +337,7 @@ def test_a_lone_critical_order_that_fits_is_served(case, params):
     assert_valid(problem, matrix, schedule)
 
 
+@examples(0.25)
 @given(case=nested_window_cases(**LONE), params=SEARCHES)
 def test_a_lone_critical_order_with_nested_windows_is_served(case, params):
     """The same when the order's time windows nest or overlap."""
@@ -424,6 +429,7 @@ def _kept_visits(case, data):
     return (set() if published.unassigned else ahead), pinned, kept
 
 
+@examples(0.25)
 @given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", sla=None),
        data=st.data())
 def test_replan_without_events_keeps_the_freeze_horizon(case, data):
@@ -472,6 +478,7 @@ def forgotten_absences(problem: Problem, rest: Problem) -> list[str]:
     return found
 
 
+@examples(0.25)
 @given(case=absent_twice_cases(days=ORDINARY_DAYS, max_orders=6, islands="none"),
        data=st.data())
 def test_replan_keeps_later_absences(case, data):
@@ -487,6 +494,7 @@ def test_replan_keeps_later_absences(case, data):
     assert visits_in_absences(problem, new, now) == []
 
 
+@examples(0.25)
 @given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", sla=(6 * 60, 9 * 60),
                      priorities=(Priority.LOW,)), data=st.data())
 def test_replan_without_events_keeps_late_visits(case, data):
