@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from benchmark_modules import load_benchmark
 
 from optimizer.model import Priority
 from optimizer.solver.precheck import check
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str):
-    path = REPO / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-large = _load("large")
+large = load_benchmark("large")
 
 
 def test_a_day_is_seeded_and_has_every_kind_of_rule():

@@ -3,26 +3,11 @@ that can each be served alone, and kinds that differ as Solomon's do."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchmark_modules import load_benchmark
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str):
-    path = REPO / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-synthetic = _load("synthetic")
-vrptw = _load("vrptw")
+synthetic = load_benchmark("synthetic")
+vrptw = load_benchmark("vrptw")
 
 
 @pytest.mark.parametrize("kind", synthetic.KINDS)

@@ -6,11 +6,10 @@ route plan can be wrong gets a hand-made bad plan here.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from benchmark_modules import load_benchmark
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "vrptw" / "solomon"
@@ -21,15 +20,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _load_harness():
-    spec = importlib.util.spec_from_file_location("vrptw_harness", REPO / "benchmarks" / "vrptw.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-vrptw = _load_harness()
+vrptw = load_benchmark("vrptw")
 
 
 @pytest.fixture(scope="module")
