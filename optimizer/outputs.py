@@ -21,7 +21,7 @@ from optimizer.geo.geocode_report import REPORT_COLUMNS, geocoded_table, report_
 from optimizer.io.config import safe_folder_name
 from optimizer.io.schedule_json import write_json
 from optimizer.io.tables import FORMULA_START, find_table
-from optimizer.model import Problem, Schedule
+from optimizer.model import Problem, Route, Schedule, WorkOrder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,8 +78,37 @@ class SafeCsvWriter:
 STOP_COLUMNS = (
     "tech_id", "shift_id", "seq", "order_id", "customer", "address", "lat", "lon", "priority",
     "arrival", "start", "end", "wait_min", "travel_min", "distance_km", "sla_due",
-    "sla_late_min",
+    "sla_late_min", "kind",
 )
+
+#: ``kind`` of a stops.csv row: a visit, the lunch break, or any other planned absence.
+STOP_KINDS = ("visit", "lunch", "absence")
+
+
+def _stop_rows(route: Route, orders: dict[str, WorkOrder]) -> list[tuple[tuple, list]]:
+    """(sort key, row) for each visit and break of ``route``: visits keep their order, and
+    a break comes before the first visit that starts after it (between visits in time)."""
+    rows: list[tuple[tuple, list]] = []
+    for seq, stop in enumerate(route.stops, start=1):
+        order = orders[stop.order_id]
+        rows.append(((stop.start, 1, seq), [
+            route.tech_id, route.shift_id, seq, stop.order_id, order.customer,
+            stop.location.address, f"{stop.location.lat:.6f}",
+            f"{stop.location.lon:.6f}", order.priority.value,
+            f"{stop.arrival:%H:%M}", f"{stop.start:%H:%M}", f"{stop.end:%H:%M}",
+            round(stop.wait_s / 60, 1), round(stop.travel_s / 60, 1),
+            round(stop.distance_m / 1000, 2),
+            f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
+            round(stop.sla_late_s / 60, 1), "visit",
+        ]))
+    for brk in route.breaks:
+        kind = "lunch" if brk.kind == "lunch" else "absence"
+        rows.append(((brk.start, 0, 0), [
+            route.tech_id, route.shift_id, "", "", brk.kind, "", "", "", "",
+            f"{brk.start:%H:%M}", f"{brk.start:%H:%M}", f"{brk.end:%H:%M}",
+            "", "", "", "", "", kind,
+        ]))
+    return rows
 
 
 def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[str, Path]:
@@ -93,18 +122,8 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
         writer = SafeCsvWriter(fh)
         writer.writerow(STOP_COLUMNS)
         for route in schedule.routes:
-            for seq, stop in enumerate(route.stops, start=1):
-                order = orders[stop.order_id]
-                writer.writerow([
-                    route.tech_id, route.shift_id, seq, stop.order_id, order.customer,
-                    stop.location.address, f"{stop.location.lat:.6f}",
-                    f"{stop.location.lon:.6f}", order.priority.value,
-                    f"{stop.arrival:%H:%M}", f"{stop.start:%H:%M}", f"{stop.end:%H:%M}",
-                    round(stop.wait_s / 60, 1), round(stop.travel_s / 60, 1),
-                    round(stop.distance_m / 1000, 2),
-                    f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
-                    round(stop.sla_late_s / 60, 1),
-                ])
+            writer.writerows(row for _, row in sorted(_stop_rows(route, orders),
+                                                      key=lambda item: item[0]))
 
     paths["unassigned"] = out_dir / "unassigned.csv"
     with paths["unassigned"].open("w", newline="", encoding="utf-8") as fh:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from optimizer import settings as app_settings
 from optimizer.geo.geocode import GeocodeResult, GeocodeRow
 from optimizer.io.load import load_scenario
 from optimizer.io.schedule_json import read_document, read_json
+from optimizer.model import ScheduledBreak
 from optimizer.outputs import safe_cell, safe_frame, write_outputs
 from optimizer.replanning import Event
 from optimizer.report.kpis import with_kpis
@@ -128,7 +130,7 @@ def test_write_a_plan_gives_its_tables_and_maps(plan, tmp_path):
     paths = outputs.write(plan, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "index.html", "kpis_by_technician.csv", "overview.html", "schedule.json", "stops.csv",
-        "tech-T1.html", "tech-T2.html", "unassigned.csv"]
+        "tech-T1.html", "tech-T2.html", "timeline.html", "unassigned.csv"]
     assert set(paths) == {"json", "stops", "unassigned", "technicians", "maps"}
     assert paths["maps"] == tmp_path / "index.html"
     stops = _read(paths["stops"])
@@ -136,10 +138,32 @@ def test_write_a_plan_gives_its_tables_and_maps(plan, tmp_path):
         [(route.tech_id, str(k), stop.order_id) for route in plan.schedule.routes
          for k, stop in enumerate(route.stops, start=1)]
     assert {r["order_id"]: r["customer"] for r in stops}["WO-1"] == "Frick AG"
+    assert {r["kind"] for r in stops} == {"visit"}
     assert _read(paths["unassigned"]) == []
     techs = {r["tech_id"]: int(r["orders"]) for r in _read(paths["technicians"])}
     assert techs == {t.tech_id: t.orders for t in plan.schedule.kpis.technicians}
     assert read_json(paths["json"]).meta.scenario == str(TINY)
+
+
+def test_stops_csv_has_a_row_for_lunch_and_absences_in_time_order(plan, tmp_path):
+    """A lunch and an absence are rows of kind ``lunch`` and ``absence`` (label in
+    ``customer``), placed among the visits by time, with no order id or sequence number."""
+    route = next(r for r in plan.schedule.routes if len(r.stops) == 2)
+    first, second = route.stops
+    lunch = ScheduledBreak("lunch", first.end, first.end + timedelta(minutes=30))
+    dentist = ScheduledBreak("dentist", route.start - timedelta(minutes=60),
+                             route.start - timedelta(minutes=20))
+    routes = tuple(replace(r, breaks=(lunch, dentist)) if r is route else r
+                   for r in plan.schedule.routes)
+    paths = write_outputs(plan.problem, replace(plan.schedule, routes=routes), tmp_path)
+    rows = [r for r in _read(paths["stops"]) if r["tech_id"] == route.tech_id]
+    assert [(r["kind"], r["seq"], r["order_id"], r["customer"]) for r in rows] == [
+        ("absence", "", "", "dentist"),
+        ("visit", "1", first.order_id, rows[1]["customer"]),
+        ("lunch", "", "", "lunch"),
+        ("visit", "2", second.order_id, rows[3]["customer"]),
+    ]
+    assert (rows[2]["start"], rows[2]["end"]) == (f"{lunch.start:%H:%M}", f"{lunch.end:%H:%M}")
 
 
 def test_write_without_a_folder_goes_under_settings_output_dir(plan, tmp_path, monkeypatch):

@@ -6,9 +6,11 @@ Every function that returns HTML escapes each user string with
 
 from __future__ import annotations
 
+import colorsys
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from optimizer.maps.escape import h
@@ -17,7 +19,7 @@ from optimizer.model import Location, Problem, Route, Schedule, Stop, TimeWindow
 #: Geocodes below this confidence are flagged on the map and in the stop list.
 LOW_CONFIDENCE = 0.8
 
-#: One colour per technician, in the order of the schedule's routes (then cycled).
+#: The first colours, one per technician in the order of the schedule's routes.
 #: Grey is kept for unassigned orders and black for homes and depots.
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
@@ -56,13 +58,53 @@ class Clock:
         return ", ".join(self.window(w) for w in order.time_windows)
 
 
+def _lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of ``#rrggbb``: distances there follow what the eye sees."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+           0.2126 * r + 0.7152 * g + 0.0722 * b,
+           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+@cache
+def _candidates() -> tuple[tuple[str, tuple[float, float, float]], ...]:
+    """Colours dark enough for white numbers on a pin: 36 hues x 3 lightness x 2 saturation."""
+    out = []
+    for hue in range(0, 360, 10):
+        for light in (0.28, 0.38, 0.48):
+            for sat in (0.55, 0.9):
+                r, g, b = colorsys.hls_to_rgb(hue / 360, light, sat)
+                colour = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+                out.append((colour, _lab(colour)))
+    return tuple(out)
+
+
+@cache
+def palette(n: int) -> tuple[str, ...]:
+    """``n`` colours: the first ten of :data:`PALETTE`, then each time the candidate farthest
+    (in L*a*b*) from every colour taken so far. About 30 stay clearly apart; beyond that the
+    pages also label each technician by id, so colour is never the only cue."""
+    out = list(PALETTE[:min(n, 10)])
+    pool = list(_candidates())
+    nearest = [min(math.dist(lab, _lab(x)) for x in out) for _, lab in pool]
+    while len(out) < n:
+        best = max(range(len(pool)), key=nearest.__getitem__)
+        colour, lab = pool[best]
+        out.append(colour)
+        nearest = [min(d, math.dist(cand, lab)) for d, (_, cand) in zip(nearest, pool, strict=True)]
+        nearest[best] = -1.0
+    return tuple(out)
+
+
 def route_colours(schedule: Schedule) -> dict[str, str]:
-    """Technician id -> colour, stable for a given order of routes."""
-    colours: dict[str, str] = {}
-    for route in schedule.routes:
-        if route.tech_id not in colours:
-            colours[route.tech_id] = PALETTE[len(colours) % len(PALETTE)]
-    return colours
+    """Technician id -> colour (:func:`palette`), stable for a given order of routes."""
+    techs = list(dict.fromkeys(r.tech_id for r in schedule.routes))
+    return dict(zip(techs, palette(len(techs)), strict=True))
 
 
 def stops_text(n: int) -> str:

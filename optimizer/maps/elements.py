@@ -309,16 +309,20 @@ def leg_points(route: Route, straight: bool) -> list[list[tuple[float, float]]]:
 
 
 def add_legs(
-    parent: Element, route: Route, colour: str, *, straight: bool, route_index: int
+    parent: Element, route: Route, colour: str, *, straight: bool, route_index: int,
+    thin: bool = False,
 ) -> list[tuple[float, float]]:
-    """Draw a route's legs into ``parent``; return every point drawn (for bounds)."""
+    """Draw a route's legs into ``parent``; return every point drawn (for bounds).
+
+    ``thin`` draws narrower, lighter lines (a crowded overview).
+    """
     drawn: list[tuple[float, float]] = []
     for i, points in enumerate(leg_points(route, straight)):
         line = folium.PolyLine(
             points,
             color=colour,
-            weight=5 if not straight else 4,
-            opacity=0.85,
+            weight=(5 if not straight else 4) - (2.5 if thin else 0),
+            opacity=0.55 if thin else 0.85,
             dash_array="8 8" if straight else None,
             class_name="fso-leg " + ("fso-leg-straight" if straight else "fso-leg-road"),
         )

@@ -8,6 +8,8 @@ import folium
 from folium.utilities import JsCode
 
 from optimizer.maps import content as c
+from optimizer.maps.background import OfflineBackground
+from optimizer.maps.controls import OverviewControls
 from optimizer.maps.elements import (
     CLUSTER_FROM_STOPS,
     OfflineMarkerCluster,
@@ -24,12 +26,38 @@ from optimizer.maps.elements import (
     tile_layer,
 )
 from optimizer.maps.escape import h
-from optimizer.maps.styles import BASE_CSS, OVERVIEW_CSS
-from optimizer.model import Location, MatrixSource, Problem, ReasonCode, Route, Schedule
+from optimizer.maps.styles import BASE_CSS, OVERVIEW_CSS, TIMELINE_CSS
+from optimizer.maps.timeline import TIMELINE_FILE, risk_list_html, timeline_html, timeline_script
+from optimizer.model import (
+    Basemap,
+    Location,
+    MatrixSource,
+    Problem,
+    ReasonCode,
+    Route,
+    Schedule,
+)
+
+#: The technicians' list in the panel starts open up to this many technicians.
+OPEN_LIST_UP_TO = 15
 
 _CLUSTER_ICON = """function (cluster) {
     return L.divIcon({
         html: '<div class="fso-cluster" style="background:%s">'
+            + cluster.getChildCount() + '</div>',
+        className: 'fso-marker', iconSize: L.point(36, 36)
+    });
+}"""
+
+#: The shared cluster of every technician's stops: the technician's colour when all its
+#: stops are theirs, else a neutral dark grey.
+_MIXED_CLUSTER_ICON = """function (cluster) {
+    var kids = cluster.getAllChildMarkers(), colour = kids[0].options.fsoColour;
+    for (var i = 1; i < kids.length; i++) {
+        if (kids[i].options.fsoColour !== colour) { colour = '#37474f'; break; }
+    }
+    return L.divIcon({
+        html: '<div class="fso-cluster" style="background:' + colour + '">'
             + cluster.getChildCount() + '</div>',
         className: 'fso-marker', iconSize: L.point(36, 36)
     });
@@ -49,16 +77,16 @@ def uses_straight_lines(schedule: Schedule, route: Route) -> bool:
     return schedule.meta.matrix_source == MatrixSource.HAVERSINE or not route.legs_geometry
 
 
-def _group(parent: folium.Map, label_html: str) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=label_html, overlay=True, control=True, show=True)
+def _group(parent: folium.Map, label_html: str, *, control: bool = True) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=label_html, overlay=True, control=control, show=True)
     parent.add_child(group)
     return group
 
 
-def _cluster(parent: folium.FeatureGroup, colour: str) -> OfflineMarkerCluster:
+def _cluster(parent: folium.Element, colour: str | None) -> OfflineMarkerCluster:
     cluster = OfflineMarkerCluster(
         control=False,
-        icon_create_function=_CLUSTER_ICON % colour,
+        icon_create_function=_CLUSTER_ICON % colour if colour else _MIXED_CLUSTER_ICON,
         disable_clustering_at_zoom=15,
         max_cluster_radius=45,
         show_coverage_on_hover=False,
@@ -127,23 +155,33 @@ def _panel(
         page = tech_pages.get(tech_id)
         link = f'<a href="{h(page)}">{name}</a>' if page else name
         legend.append(
-            f'<li data-tech-id="{h(tech_id)}"><span class="fso-swatch" '
-            f'style="background:{colours[tech_id]}"></span>{link} — {c.stops_text(stops)}, '
+            f'<li data-tech-id="{h(tech_id)}"><label><input type="checkbox" '
+            f'class="fso-tech-toggle" data-tech-id="{h(tech_id)}" checked> '
+            f'<span class="fso-swatch" style="background:{colours[tech_id]}"></span>'
+            f'<b class="fso-tag">{h(tech_id)}</b></label> {link} — {c.stops_text(stops)}, '
             f"{km:.1f} km, {h(span)}</li>"
         )
+    is_open = " open" if len(by_tech) <= OPEN_LIST_UP_TO else ""
     return (
         '<aside class="fso-panel" aria-label="Day summary">'
         f"<h1>{h(schedule.problem_name or problem.name)}</h1>"
         f'<p class="fso-sub">{h(schedule.plan_date.isoformat())} · '
-        f"{len(by_tech)} technicians · travel drawn as {h(source)}</p>"
+        f"{len(by_tech)} technicians · travel drawn as {h(source)} · "
+        f'<a href="{TIMELINE_FILE}">timeline page</a></p>'
         f"{_kpi_rows(schedule)}"
-        f'<h2>Technicians</h2><ul class="fso-legend">{"".join(legend)}</ul>'
+        f"{risk_list_html(problem, schedule, clock)}"
+        f'<details class="fso-techs"{is_open}><summary>Technicians ({len(by_tech)})</summary>'
+        '<p class="fso-show-row"><button type="button" class="fso-show" data-show="all">'
+        'Show all</button> <button type="button" class="fso-show" data-show="none">'
+        "Hide all</button> tick one or a few to see only them</p>"
+        f'<ul class="fso-legend">{"".join(legend)}</ul></details>'
         f"<h2>Unassigned ({len(schedule.unassigned)})</h2>"
         f"{_unassigned_list(problem, schedule)}"
         '<h2>Key</h2><p class="fso-key"><span>① numbered = stop in visiting order</span>'
         "<span>red ring = late</span><span>dashed outline = approximate address</span>"
         "<span>dashed line = straight line, not a road</span><span>⌂ home, D depot</span>"
-        "<span>white dashed = unassigned</span></p></aside>"
+        "<span>white dashed = unassigned</span><span>grey cluster = several technicians"
+        "</span></p></aside>"
     )
 
 
@@ -179,6 +217,7 @@ def build_overview(
     tiles: str | None,
     tile_attribution: str | None,
     tech_pages: Mapping[str, str],
+    background: Basemap | None = None,
 ) -> str:
     """Return the overview page as one self-contained HTML string.
 
@@ -190,41 +229,50 @@ def build_overview(
         See :func:`optimizer.maps.render.render_maps`.
     tech_pages
         Technician id -> file name of its page, linked from the panel.
+    background
+        An offline background drawn under the tiles (shows when they cannot load).
     """
     clock = c.Clock.of(schedule)
     colours = c.route_colours(schedule)
     tiles_layer, add_credit = tile_layer(tiles, tile_attribution)
     m, view = new_map(tiles_layer)
+    if background is not None:
+        m.add_child(OfflineBackground(m, background))
     total_stops = sum(len(r.stops) for r in schedule.routes)
     cluster = total_stops >= CLUSTER_FROM_STOPS
     size = 24 if cluster else 28
-    points: list[tuple[float, float]] = []
-    roots: list[folium.FeatureGroup] = []
-    layers: dict[str, tuple[folium.FeatureGroup, folium.FeatureGroup]] = {}
+    drawn: list[tuple[float, float]] = []
+    stop_points: list[tuple[float, float]] = []
+    roots: list[folium.Element] = []
+    groups: dict[str, folium.FeatureGroup] = {}
+    shared = _cluster(m, None) if cluster else None
 
     for route_index, route in enumerate(schedule.routes):
         colour = colours[route.tech_id]
         name = c.tech_name(problem, route.tech_id)
-        if route.tech_id not in layers:
-            group = _group(
-                m, f'<span class="fso-swatch" style="background:{colour}"></span>{h(name)}'
-            )
-            roots.append(group)
-            layers[route.tech_id] = (group, _cluster(group, colour) if cluster else group)
-        group, target = layers[route.tech_id]
-        points += add_legs(
+        if route.tech_id not in groups:
+            groups[route.tech_id] = _group(m, h(route.tech_id), control=False)
+            roots.append(groups[route.tech_id])
+        group = groups[route.tech_id]
+        drawn += add_legs(
             group,
             route,
             colour,
             straight=uses_straight_lines(schedule, route),
             route_index=route_index,
+            thin=cluster,
         )
         for seq, stop in enumerate(route.stops, start=1):
             order = c.find_order(problem, stop.order_id)
-            target.add_child(stop_marker(
+            marker = stop_marker(
                 stop, seq, order, colour=colour, size=size, route_index=route_index,
-                popup_html=c.stop_popup_html(seq, stop, order, name, clock)))
-            points.append((stop.location.lat, stop.location.lon))
+                popup_html=c.stop_popup_html(seq, stop, order, name, clock))
+            marker.options["fsoTech"] = route.tech_id
+            marker.options["fsoColour"] = colour
+            (shared if shared is not None else group).add_child(marker)
+            stop_points.append((stop.location.lat, stop.location.lon))
+    if shared is not None:
+        roots.append(shared)
 
     places = _group(m, "⌂ Homes and depots")
     roots.append(places)
@@ -239,7 +287,7 @@ def build_overview(
                 popup_html=c.place_popup_html(title, loc, roles),
             )
         )
-        points.append((loc.lat, loc.lon))
+        drawn.append((loc.lat, loc.lon))
 
     unassigned = _group(
         m, '<span class="fso-swatch" style="border:2px dashed #444"></span>Unassigned orders'
@@ -263,19 +311,24 @@ def build_overview(
                 popup_html=c.unassigned_popup_html(order, reason, clock),
             )
         )
-        points.append((order.location.lat, order.location.lon))
+        stop_points.append((order.location.lat, order.location.lon))
 
-    if not points:
-        points = [(t.home.lat, t.home.lon) for t in problem.technicians]
+    # open on the work, not on homes far out of town; with no stop at all, on everything
+    points = stop_points or drawn or [(t.home.lat, t.home.lon) for t in problem.technicians]
     folium.LayerControl(collapsed=JsCode("window.innerWidth < 760")).add_to(m)
     m.add_child(PageScript(m, roots, tiles_layer, add_credit=add_credit))
+    m.add_child(OverviewControls(groups, shared, timeline_script(
+        problem, schedule, clock, "function (route, seq) { window.fso.focusStop(route, seq); }",
+        cards_from_map=True)))
 
     view.bounds = bounds_of(points)
     figure = m.get_root()
     stable_ids(figure)
-    figure.header.add_child(page_head(BASE_CSS + OVERVIEW_CSS, cluster=cluster))
-    figure.html.add_child(
-        RawHtml(m.map_div() + _panel(problem, schedule, colours, tech_pages, clock))
-    )
+    figure.header.add_child(page_head(BASE_CSS + OVERVIEW_CSS + TIMELINE_CSS, cluster=cluster))
+    figure.html.add_child(RawHtml(
+        '<div class="fso-main">' + m.map_div()
+        + timeline_html(problem, schedule, colours, clock, open_=True) + "</div>"
+        + _panel(problem, schedule, colours, tech_pages, clock)
+    ))
     title = f"Dispatch overview – {schedule.problem_name or problem.name} – {schedule.plan_date}"
     return finish_page(figure, title, body_class="fso-overview")

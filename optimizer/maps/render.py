@@ -11,7 +11,8 @@ from optimizer.maps.escape import h, safe_filename_part
 from optimizer.maps.overview import build_overview, routes_by_tech
 from optimizer.maps.styles import BASE_CSS, TECH_CSS
 from optimizer.maps.tech_page import build_tech_page
-from optimizer.model import Problem, Schedule
+from optimizer.maps.timeline import TIMELINE_FILE, build_timeline_page
+from optimizer.model import Basemap, Problem, Schedule
 
 OVERVIEW_FILE = "overview.html"
 INDEX_FILE = "index.html"
@@ -41,7 +42,9 @@ def _index_html(problem: Problem, schedule: Schedule, pages: dict[str, str],
     by_tech = routes_by_tech(schedule)
     items = [
         f'<li class="fso-item"><a class="fso-btn" href="{OVERVIEW_FILE}">'
-        "Dispatcher overview</a></li>"
+        "Dispatcher overview</a></li>",
+        f'<li class="fso-item"><a class="fso-btn" href="{TIMELINE_FILE}">'
+        "Timeline of the day</a></li>",
     ]
     for tech_id, page in pages.items():
         stops = sum(len(r.stops) for r in by_tech.get(tech_id, []))
@@ -76,6 +79,7 @@ def render_maps(
     tiles: str | None = "OpenStreetMap",
     tile_attribution: str | None = None,
     changed: Mapping[str, str] | None = None,
+    background: Basemap | None = None,
 ) -> list[Path]:
     """Write the overview, one phone page per technician with a route, and an index.
 
@@ -106,12 +110,16 @@ def render_maps(
         After a re-plan: technician id -> what changed for them. Only their pages
         (and pages missing from ``out_dir``) are rewritten, so technicians keep
         their links; the index shows the notes.
+    background : Basemap, optional
+        Main roads, water and place names (from the scenario's OSM extract, see
+        :func:`optimizer.geo.basemap.basemap_for`), drawn on the overview under the
+        tiles, so that it shows when they cannot load.
 
     Returns
     -------
     list of Path
-        ``overview.html``, then ``tech-<id>.html`` per technician with a route
-        (in the order of the schedule's routes), then ``index.html``.
+        ``overview.html``, ``timeline.html``, then ``tech-<id>.html`` per technician
+        with a route (in the order of the schedule's routes), then ``index.html``.
 
     Raises
     ------
@@ -137,7 +145,9 @@ def render_maps(
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
-    write(OVERVIEW_FILE, build_overview(problem, schedule, tech_pages=pages, **options))
+    write(OVERVIEW_FILE, build_overview(problem, schedule, tech_pages=pages,
+                                        background=background, **options))
+    write(TIMELINE_FILE, build_timeline_page(problem, schedule))
     for tech_id, name in pages.items():
         if changed is None or tech_id in changed or not (out / name).exists():
             write(name, build_tech_page(problem, schedule, tech_id, **options))

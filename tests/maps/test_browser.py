@@ -147,7 +147,9 @@ def test_overview_runs_offline_without_js_errors_and_counts_match(open_page, sit
     assert page.locator("path.fso-leg").count() == 6
     assert page.locator("path.fso-leg-straight").count() == 2
     assert page.get_attribute(".fso-map", "data-count-stop") == "4"
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 4
+    # technicians are shown and hidden from the panel's list, not the layer control
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 2
+    assert page.locator("input.fso-tech-toggle").count() == 2
     assert "OpenStreetMap contributors" in page.inner_text(".leaflet-control-attribution")
 
 
@@ -294,7 +296,7 @@ def test_index_links_every_page(open_page, site):
     """The index lists the overview and both technician pages, and the links resolve."""
     page = open_page(site["index.html"], PHONE).page
     hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
-    assert hrefs == ["overview.html", "tech-T1.html", T2_PAGE]
+    assert hrefs == ["overview.html", "timeline.html", "tech-T1.html", T2_PAGE]
     page.click(f"a[href='{T2_PAGE}']")
     page.wait_for_selector(".fso-map[data-ready='1']", state="attached")
     assert page.url.endswith(T2_PAGE)

@@ -53,10 +53,12 @@ def _list_items(page: str) -> list[tuple[str, str | None]]:
 def test_render_writes_overview_one_page_per_routed_tech_and_index(tmp_path, problem, schedule):
     """T1 and T2 have routes and get pages; idle T3 gets none; the index links all of them."""
     paths = render_maps(problem, schedule, tmp_path / "new" / "dir")
-    assert [p.name for p in paths] == ["overview.html", "tech-T1.html", T2_PAGE, "index.html"]
+    assert [p.name for p in paths] == ["overview.html", "timeline.html", "tech-T1.html", T2_PAGE,
+                                       "index.html"]
     assert all(p.is_file() and p.parent == tmp_path / "new" / "dir" for p in paths)
     index = paths[-1].read_text(encoding="utf-8")
-    assert re.findall(r'href="([^"]+)"', index) == ["overview.html", "tech-T1.html", T2_PAGE]
+    assert re.findall(r'href="([^"]+)"', index) == ["overview.html", "timeline.html",
+                                                    "tech-T1.html", T2_PAGE]
 
 
 def test_tech_page_names_cannot_escape_the_folder_and_never_clash():
@@ -315,10 +317,12 @@ def test_output_is_reproducible(tmp_path, problem, schedule):
 
 
 def test_large_schedule_clusters_stop_markers(tmp_path, big):
-    """125 stops: markercluster is inlined and every technician's stops go into a cluster."""
+    """125 stops: markercluster is inlined and all technicians' stops go into one cluster
+    (a cluster of one technician's stops takes their colour, a mixed one is grey)."""
     problem, schedule = big
     overview = _render(tmp_path, problem, schedule)["overview.html"]
-    assert overview.count("L.markerClusterGroup(") == 5
+    assert overview.count("L.markerClusterGroup(") == 1
+    assert overview.count('"fsoColour": ') == 125
     assert "MarkerClusterGroup" in overview  # the inlined library
     assert overview.count('"fsoKind": "stop"') == 125
     assert overview.count('"iconSize": [24, 24]') == 125 + 3  # smaller stop and unassigned pins
@@ -353,7 +357,7 @@ def test_split_shift_gets_both_routes_on_one_page(tmp_path, problem, schedule):
     first = schedule.routes[0]
     second = replace(first, shift_id="S1b", stops=first.stops[:1], breaks=())
     pages = _render(tmp_path, problem, replace(schedule, routes=(first, second)))
-    assert list(pages) == ["overview.html", "tech-T1.html", "index.html"]
+    assert list(pages) == ["overview.html", "timeline.html", "tech-T1.html", "index.html"]
     page = pages["tech-T1.html"]
     assert re.findall(r'data-shift-id="([^"]+)"', page) == ["S1", "S1b"]
     anchors = re.findall(r'<li class="fso-item fso-item-stop" id="([^"]+)"', page)
