@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer import settings
+from optimizer.errors import InputError
 from optimizer.geo.geocode_report import REPORT_COLUMNS, geocoded_table, report_rows
 from optimizer.io.config import safe_folder_name
 from optimizer.io.schedule_json import write_json
 from optimizer.io.tables import FORMULA_START, find_table
-from optimizer.model import Problem, Route, Schedule, WorkOrder
+from optimizer.model import Basemap, Problem, Route, Schedule, WorkOrder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,13 +162,26 @@ def _write_csv(path: Path, header: Iterable[Any], rows: Iterable[Iterable[Any]])
     return path
 
 
+def offline_background(problem: Problem, schedule: Schedule, folder: Path) -> Basemap | None:
+    """The overview's offline background from the scenario's OSM extract
+    (:func:`optimizer.geo.basemap.basemap_for`), or ``None`` when the scenario names no
+    extract or it cannot be read (the maps are then drawn without it)."""
+    from optimizer.geo.basemap import basemap_for
+
+    try:
+        return basemap_for(problem, schedule, folder)
+    except InputError:
+        return None
+
+
 def write(result: PlanResult, out_dir: Path | None = None, *,
           maps: bool = True) -> dict[str, Path]:
     """Write a plan's JSON and CSV files and its maps (default :func:`default_folder`
     of the scenario's name, under ``maps_output/``).
 
-    The maps are ``overview.html`` for the dispatcher, ``tech-<id>.html`` per
-    technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
+    The maps are ``overview.html`` for the dispatcher (with an offline background from
+    the scenario's OSM extract, if it has one), ``timeline.html``, ``tech-<id>.html``
+    per technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
     Returns the paths by name: ``json``, ``stops``, ``unassigned``, ``technicians``
     and ``maps`` (the index page).
     """
@@ -176,7 +190,9 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     out_dir = out_dir or default_folder(result.problem.name)
     paths = write_outputs(result.problem, result.schedule, out_dir)
     if maps:
-        pages = render_maps(result.problem, result.schedule, out_dir, **result.scenario.maps)
+        background = offline_background(result.problem, result.schedule, result.scenario.folder)
+        pages = render_maps(result.problem, result.schedule, out_dir, background=background,
+                            **result.scenario.maps)
         paths["maps"] = next(p for p in pages if p.name == "index.html")
     return paths
 
@@ -242,8 +258,10 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
     paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
     notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
+    background = offline_background(result.prepared.problem, result.schedule,
+                                    result.scenario.folder)
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,
-                        changed=notes, **result.scenario.maps)
+                        changed=notes, background=background, **result.scenario.maps)
     paths["maps"] = next(p for p in pages if p.name == "index.html")
     rows = [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
              f"{c.old_start:%H:%M}" if c.old_start else "",

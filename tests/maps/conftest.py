@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from maps.chromium import browser, open_page  # noqa: F401 - fixtures for the browser tests
 from optimizer.model import (
     Break,
     Kpis,
