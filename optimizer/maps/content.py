@@ -71,6 +71,10 @@ def _lab(colour: str) -> tuple[float, float, float]:
     return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
 
 
+#: Brightest CIE L* of a generated colour (white numbers on yellow would not read).
+MAX_LIGHTNESS = 65.0
+
+
 @cache
 def _candidates() -> tuple[tuple[str, tuple[float, float, float]], ...]:
     """Colours dark enough for white numbers on a pin: 36 hues x 3 lightness x 2 saturation."""
@@ -80,7 +84,9 @@ def _candidates() -> tuple[tuple[str, tuple[float, float, float]], ...]:
             for sat in (0.55, 0.9):
                 r, g, b = colorsys.hls_to_rgb(hue / 360, light, sat)
                 colour = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
-                out.append((colour, _lab(colour)))
+                lab = _lab(colour)
+                if lab[0] <= MAX_LIGHTNESS:
+                    out.append((colour, lab))
     return tuple(out)
 
 

@@ -118,12 +118,18 @@ def test_tech_page_shows_no_other_customer(open_page, site, schedule):
     assert loaded.js_errors() == []
 
 
-@pytest.mark.parametrize("name", ["overview.html", "tech-T1.html", T2_PAGE, "index.html"])
+@pytest.mark.parametrize("name", ["overview.html", "tech-T1.html", T2_PAGE, "index.html",
+                                  "timeline.html"])
 def test_xss_payloads_do_not_execute(open_page, site, payloads, name):
-    """After load and after opening every popup: no alert, window.__xss unset, no injected tag."""
+    """After load and after opening every popup (or hovering every timeline visit): no alert,
+    window.__xss unset, no injected tag."""
     loaded = open_page(site[name])
     page = loaded.page
-    if name != "index.html":
+    for i in range(page.locator(".fso-tl-visit").count()):
+        page.locator(".fso-tl-visit").nth(i).hover()
+        assert page.locator(".fso-tl-card").is_visible()
+        assert page.locator(".fso-tl-card").locator("script,img,svg,iframe,object").count() == 0
+    if name not in ("index.html", "timeline.html"):
         popups = page.evaluate(OPEN_ALL_POPUPS)
         counts = page.evaluate("window.fso.counts")
         assert len(popups) == sum(counts.values()) - counts["leg"]  # every marker has one
@@ -133,9 +139,9 @@ def test_xss_payloads_do_not_execute(open_page, site, payloads, name):
     body = page.inner_text("body")
     assert payloads[0] in body and "{{7*7}}{% raw %}${window.__xss=5}`" in body
     assert page.evaluate("typeof window.__xss") == "undefined"
-    assert page.locator("img[src='x'], svg[onload], script:not([src])").count() == (
-        0 if name == "index.html" else 2  # our two inline scripts: Leaflet and the map
-    )
+    assert page.locator("img[src='x'], svg[onload], script:not([src])").count() == {
+        "index.html": 0, "timeline.html": 1,  # the timeline's own script
+    }.get(name, 2)  # our two inline scripts: Leaflet and the map
     assert loaded.dialogs == []
     assert loaded.js_errors() == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.maps import assets, render_maps
+from optimizer.maps.content import PALETTE, _lab, palette
 from optimizer.maps.escape import (
     h,
     js_value,
@@ -326,6 +328,16 @@ def test_large_schedule_clusters_stop_markers(tmp_path, big):
     assert "MarkerClusterGroup" in overview  # the inlined library
     assert overview.count('"fsoKind": "stop"') == 125
     assert overview.count('"iconSize": [24, 24]') == 125 + 3  # smaller stop and unassigned pins
+
+
+def test_palette_stays_distinct_for_70_technicians():
+    """70 different colours, any two more than 12 apart in CIE L*a*b* (10 is clearly visible),
+    the first ten as before, every one dark enough for a white stop number."""
+    colours = palette(70)
+    assert len(set(colours)) == 70 and colours[:10] == PALETTE[:10]
+    labs = [_lab(x) for x in colours]
+    assert min(math.dist(a, b) for i, a in enumerate(labs) for b in labs[:i]) > 12
+    assert max(lab[0] for lab in labs[10:]) <= 65  # L* of white is 100
 
 
 def test_inlined_assets_cannot_break_out_of_their_elements():
