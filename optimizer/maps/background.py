@@ -18,14 +18,14 @@ from optimizer.model import Basemap
 
 #: kind -> (stroke colour, width in px, fill colour or None)
 STYLES = {
-    "water": ("#8fb8de", 1.0, "#b5d0ea"),
-    "river": ("#8fb8de", 3.0, None),
-    "canal": ("#8fb8de", 2.0, None),
-    "motorway": ("#d9a0a8", 3.5, None),
-    "trunk": ("#dcb29a", 3.0, None),
-    "primary": ("#d6bf8f", 2.5, None),
-    "secondary": ("#c8c29a", 2.0, None),
-    "tertiary": ("#c4c4c4", 1.5, None),
+    "water": ("#7eaad6", 1.0, "#b5d0ea"),
+    "river": ("#7eaad6", 3.0, None),
+    "canal": ("#7eaad6", 2.0, None),
+    "motorway": ("#c2707e", 4.0, None),
+    "trunk": ("#c98762", 3.5, None),
+    "primary": ("#c09a55", 3.0, None),
+    "secondary": ("#a9a37a", 2.5, None),
+    "tertiary": ("#a8a8a8", 1.8, None),
 }
 
 _SCRIPT = """
