@@ -17,8 +17,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
-import shapely
-
 from optimizer import settings
 from optimizer.errors import InputError
 from optimizer.geo.osm_file import open_osm_xml
@@ -81,6 +79,8 @@ def _parse(path: Path, box: BBox) -> tuple[list[BasemapLine], list[BasemapPlace]
 
 
 def _simplified(kind: str, pts: list[tuple[float, float]]) -> BasemapLine:
+    import shapely  # only when an extract is read (its import takes a while)
+
     line = shapely.LineString([(lon, lat) for lat, lon in pts]).simplify(SIMPLIFY_DEG)
     return BasemapLine(kind, tuple(Location(round(lat, 5), round(lon, 5))
                                    for lon, lat in line.coords))

@@ -129,7 +129,7 @@ _PAGE_SCRIPT = """
       options: {position: 'bottomleft'},
       onAdd: function () {
         var div = L.DomUtil.create('div', 'fso-tile-note');
-        div.textContent = %(note)s;
+        div.textContent = window.fsoBackground ? %(note_bg)s : %(note)s;
         div.hidden = true;
         return div;
       }
@@ -181,6 +181,8 @@ class PageScript(MacroElement):
             "credit": "true" if self.add_credit else "false",
             "credit_html": js_value(OSM_CREDIT),
             "note": js_value("Background map unavailable – the route and stops are still shown."),
+            "note_bg": js_value("Map tiles unavailable – showing main roads, water and places "
+                                "from the scenario's OSM extract."),
         }
 
 

@@ -177,6 +177,7 @@ def test_offline_background_shows_with_the_network_blocked(open_page, tmp_path, 
     loaded = open_page(paths["overview.html"])
     page = loaded.page
     page.wait_for_selector(".fso-tile-note", state="visible")
+    assert "from the scenario's OSM extract" in page.inner_text(".fso-tile-note")
     assert any(u.startswith("https://tile.openstreetmap.org/") for u in loaded.aborted)
     assert int(page.get_attribute(".fso-map", "data-background-lines")) > 100
     labels = page.eval_on_selector_all(".fso-bg-label", "els => els.map(e => e.textContent)")
