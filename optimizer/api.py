@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from optimizer.geo.geocode import GeocodeResult, geocode_problem
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix, problem_points
+from optimizer.geo.territories import with_territories
 from optimizer.io.events import parse_moment, read_events
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import ReplanRecord, read_document
@@ -42,12 +43,16 @@ def geocode(
 
     Returns the problem with locations filled in (an order that failed gets
     ``location_issue``; a home that failed raises :class:`InputError`), and the
-    geocoding report; ``None`` when nothing needed geocoding.
+    geocoding report; ``None`` when nothing needed geocoding. Each order also gets
+    its postcode from its address (if none was given) and the territory polygons
+    it lies in (:func:`~optimizer.geo.territories.with_territories`).
     """
     folder = loaded.base or loaded.folder
     table = find_table(folder, "technicians", required=False) if folder.is_dir() else None
-    return geocode_problem(loaded.problem, base_dir=loaded.folder,
-                           homes_source=str(table or "technicians"), progress=progress)
+    problem, report = geocode_problem(loaded.problem, base_dir=loaded.folder,
+                                      homes_source=str(table or "technicians"),
+                                      progress=progress)
+    return with_territories(problem, loaded.territories), report
 
 
 def travel_matrix(problem: Problem, *, base_dir: Path | None = None,
