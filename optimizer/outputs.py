@@ -127,6 +127,37 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
     return paths
 
 
+def write_exports(problem: Problem, schedule: Schedule, out_dir: Path, *,
+                  eta_margin_min: float = 30.0) -> dict[str, Path]:
+    """Write the plan for other tools into ``out_dir`` (:mod:`optimizer.exports`):
+    ``tech-<id>.ics`` per technician with a shift (an empty calendar for one without
+    visits, so that an earlier plan's visits are not left in it), ``routes.geojson`` and
+    ``customer_notifications.csv``. Returns the paths by name: ``calendars`` (the
+    folder), ``geojson`` and ``notifications``."""
+    import json
+
+    from optimizer.exports import (
+        NOTIFICATION_COLUMNS,
+        calendar_ics,
+        notification_rows,
+        routes_geojson,
+    )
+    from optimizer.maps.render import tech_page_names
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = tech_page_names(list(dict.fromkeys(s.tech_id for s in problem.shifts)))
+    for tech_id, page in names.items():  # the same stem as the technician's map page
+        path = out_dir / f"{page.removesuffix('.html')}.ics"
+        path.write_bytes(calendar_ics(problem, schedule, tech_id))
+    geojson = out_dir / "routes.geojson"
+    geojson.write_text(json.dumps(routes_geojson(problem, schedule), ensure_ascii=False),
+                       encoding="utf-8")
+    notifications = _write_csv(out_dir / "customer_notifications.csv", NOTIFICATION_COLUMNS,
+                               notification_rows(problem, schedule,
+                                                 eta_margin_min=eta_margin_min))
+    return {"calendars": out_dir, "geojson": geojson, "notifications": notifications}
+
+
 def default_folder(name: str, prefix: str = "") -> Path:
     """``settings.output_dir / <prefix><name>``, the name made one safe folder name
     by :func:`~optimizer.io.config.safe_folder_name` (never ``../..``)."""
@@ -156,6 +187,8 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
 
     out_dir = out_dir or default_folder(result.problem.name)
     paths = write_outputs(result.problem, result.schedule, out_dir)
+    paths.update(write_exports(result.problem, result.schedule, out_dir,
+                               eta_margin_min=result.scenario.publish.eta_margin_min))
     if maps:
         pages = render_maps(result.problem, result.schedule, out_dir, **result.scenario.maps)
         paths["maps"] = next(p for p in pages if p.name == "index.html")
@@ -222,6 +255,8 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
         shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
     paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
     paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
+    paths.update(write_exports(result.prepared.problem, result.schedule, out_dir,
+                               eta_margin_min=result.scenario.publish.eta_margin_min))
     notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,
                         changed=notes, **result.scenario.maps)
