@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 #: Text that is one plain number: written as it is, it cannot call anything.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: An international phone number (``+423 261 09 48``, ``+1 (555) 123-4567``): digits and
+#: separators only, no letter or operator that could name a function, so it is kept as
+#: written (a notification system must get the number, not ``'+423...``).
+_PHONE = re.compile(r"\+[0-9][0-9 ().\/-]*")
 
 
 def safe_cell(value: Any) -> Any:
@@ -41,10 +45,11 @@ def safe_cell(value: Any) -> Any:
     ``= + - @``, a tab or a carriage return gets a single quote in front
     (``=HYPERLINK(...)`` is written as ``'=HYPERLINK(...)``). Numbers are kept
     as they are: ints and floats, and text that is one plain number such as
-    ``-5`` or ``-73.985`` (a coordinate), which cannot call anything.
+    ``-5`` or ``-73.985`` (a coordinate), and phone numbers such as ``+423 261 09 48``
+    (digits and separators only), which cannot call anything.
     """
     if isinstance(value, str) and value.startswith(FORMULA_START) \
-            and not _NUMBER.fullmatch(value):
+            and not _NUMBER.fullmatch(value) and not _PHONE.fullmatch(value):
         return "'" + value
     return value
 
@@ -132,8 +137,8 @@ def write_exports(problem: Problem, schedule: Schedule, out_dir: Path, *,
     """Write the plan for other tools into ``out_dir`` (:mod:`optimizer.exports`):
     ``tech-<id>.ics`` per technician with a shift (an empty calendar for one without
     visits, so that an earlier plan's visits are not left in it), ``routes.geojson`` and
-    ``customer_notifications.csv``. Returns the paths by name: ``calendars`` (the
-    folder), ``geojson`` and ``notifications``."""
+    ``customer_notifications.csv``. Returns the paths by name: ``geojson`` and
+    ``notifications`` (the calendars sit beside them)."""
     import json
 
     from optimizer.exports import (
@@ -155,7 +160,7 @@ def write_exports(problem: Problem, schedule: Schedule, out_dir: Path, *,
     notifications = _write_csv(out_dir / "customer_notifications.csv", NOTIFICATION_COLUMNS,
                                notification_rows(problem, schedule,
                                                  eta_margin_min=eta_margin_min))
-    return {"calendars": out_dir, "geojson": geojson, "notifications": notifications}
+    return {"geojson": geojson, "notifications": notifications}
 
 
 def default_folder(name: str, prefix: str = "") -> Path:

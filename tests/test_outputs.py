@@ -253,3 +253,12 @@ def test_write_geocoding_gives_both_csvs_of_a_scenario(tmp_path):
     assert (geocoded["WO-2"]["lat"], geocoded["WO-2"]["geocode_status"]) == ("47.1653", "given")
     assert [(r["order_id"], r["status"], r["reason"]) for r in _read(paths["report"])] == \
         [("WO-1", "not_found", "address not found")]
+
+
+def test_safe_cell_keeps_phone_numbers_but_not_formulas_dressed_as_them():
+    """'+423 261 09 48' and '+1 (555) 123-4567' stay as written (a notification system
+    needs the number); a '+' followed by anything with letters or operators is quoted."""
+    assert safe_cell("+423 261 09 48") == "+423 261 09 48"
+    assert safe_cell("+1 (555) 123-4567") == "+1 (555) 123-4567"
+    for text in ("+423 SUM(A1)", "+1+cmd|' /C calc'!A0", "+42*3", "+ 1"):
+        assert safe_cell(text) == "'" + text
