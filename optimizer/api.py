@@ -246,6 +246,16 @@ def replan(
     return ReplanResult(loaded, prepared, matrix, new, changes, published, record)
 
 
+def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write a copy of ``scenario`` without personal data into ``out_dir`` (see
+    :mod:`optimizer.io.anonymise`), check that it loads, and return the files written."""
+    from optimizer.io.anonymise import anonymise_scenario
+
+    written = anonymise_scenario(scenario, out_dir)
+    load_scenario(out_dir)
+    return written
+
+
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
     """Check a written schedule against its scenario; returns the violations found.
 
@@ -294,5 +304,5 @@ def _record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:
     return issues
 
 
-__all__ = ["REPLAN_TIME_LIMIT_S", "compare", "geocode", "plan", "replan", "solve_scenario",
-           "sweep", "travel_matrix", "verify_file"]
+__all__ = ["REPLAN_TIME_LIMIT_S", "anonymise", "compare", "geocode", "plan", "replan",
+           "solve_scenario", "sweep", "travel_matrix", "verify_file"]

@@ -201,6 +201,17 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a scenario's input files only")
     check.add_argument("scenario", type=Path)
 
+    anonymise = commands.add_parser(
+        "anonymise", help="write a copy of a scenario without personal data, for sharing",
+        description="Copy SCENARIO into DIR with customer and technician names, phone "
+                    "numbers, notes and absence reasons replaced in every table (the same "
+                    "name gets the same pseudonym in every file). Coordinates, addresses "
+                    "and all other columns are kept, so the copy loads and plans the same "
+                    "day.")
+    anonymise.add_argument("scenario", type=Path, help="the scenario folder to copy")
+    anonymise.add_argument("--out", type=Path, metavar="DIR", required=True,
+                           help="where to write the copy (a new or empty folder)")
+
     compare = commands.add_parser(
         "compare", help="solve a base scenario and what-ifs, and compare their KPIs",
         description="Solve BASE and each WHATIF with the same search settings, print a KPI "
@@ -571,12 +582,21 @@ def _replan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anonymise(args: argparse.Namespace) -> int:
+    from optimizer import api
+
+    written = api.anonymise(args.scenario, args.out)
+    out.print(f"Wrote {len(written)} files into {args.out}; check them before sharing "
+              "(addresses and coordinates are kept)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     handlers = {"solve": _solve, "verify": _verify, "check": _check, "geocode": _geocode,
                 "compare": _compare,
-                "sweep": _sweep, "replan": _replan}
+                "sweep": _sweep, "replan": _replan, "anonymise": _anonymise}
     try:
         return handlers[args.command](args)
     except OptimizerError as exc:

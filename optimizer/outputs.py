@@ -80,6 +80,15 @@ class SafeCsvWriter:
         for row in rows:
             self.writerow(row)
 
+#: Pages the maps' index links to beside the overview.
+REPORT_LINKS = (("report.html", "Daily report"),)
+
+
+def _privacy(loaded: LoadedScenario) -> dict[str, Any]:
+    """render_maps' options for ``[privacy]``: only when it asks for less than full pages."""
+    return {"minimal": True} if loaded.publish.phone_pages == "minimal" else {}
+
+
 STOP_COLUMNS = (
     "tech_id", "shift_id", "seq", "order_id", "customer", "address", "lat", "lon", "priority",
     "arrival", "start", "end", "wait_min", "travel_min", "distance_km", "sla_due",
@@ -194,10 +203,22 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     paths = write_outputs(result.problem, result.schedule, out_dir)
     paths.update(write_exports(result.problem, result.schedule, out_dir,
                                eta_margin_min=result.scenario.publish.eta_margin_min))
+    paths["report"] = write_daily_report(result.problem, result.schedule, out_dir)
     if maps:
-        pages = render_maps(result.problem, result.schedule, out_dir, **result.scenario.maps)
+        pages = render_maps(result.problem, result.schedule, out_dir, **result.scenario.maps,
+                            links=REPORT_LINKS, **_privacy(result.scenario))
         paths["maps"] = next(p for p in pages if p.name == "index.html")
     return paths
+
+
+def write_daily_report(problem: Problem, schedule: Schedule, out_dir: Path) -> Path:
+    """Write ``report.html`` (:mod:`optimizer.report.daily`) into ``out_dir``."""
+    from optimizer.report.daily import REPORT_FILE, daily_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / REPORT_FILE
+    path.write_text(daily_report(problem, schedule), encoding="utf-8")
+    return path
 
 
 def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
@@ -262,9 +283,11 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
     paths.update(write_exports(result.prepared.problem, result.schedule, out_dir,
                                eta_margin_min=result.scenario.publish.eta_margin_min))
+    paths["report"] = write_daily_report(result.prepared.problem, result.schedule, out_dir)
     notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,
-                        changed=notes, **result.scenario.maps)
+                        changed=notes, **result.scenario.maps, links=REPORT_LINKS,
+                        **_privacy(result.scenario))
     paths["maps"] = next(p for p in pages if p.name == "index.html")
     rows = [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
              f"{c.old_start:%H:%M}" if c.old_start else "",
