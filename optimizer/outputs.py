@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 
 #: Text that is one plain number: written as it is, it cannot call anything.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-#: An international phone number (``+423 261 09 48``, ``+1 (555) 123-4567``): digits and
-#: separators only, no letter or operator that could name a function, so it is kept as
-#: written (a notification system must get the number, not ``'+423...``).
-_PHONE = re.compile(r"\+[0-9][0-9 ().\/-]*")
 
 
 def safe_cell(value: Any) -> Any:
@@ -45,11 +41,10 @@ def safe_cell(value: Any) -> Any:
     ``= + - @``, a tab or a carriage return gets a single quote in front
     (``=HYPERLINK(...)`` is written as ``'=HYPERLINK(...)``). Numbers are kept
     as they are: ints and floats, and text that is one plain number such as
-    ``-5`` or ``-73.985`` (a coordinate), and phone numbers such as ``+423 261 09 48``
-    (digits and separators only), which cannot call anything.
+    ``-5`` or ``-73.985`` (a coordinate), which cannot call anything.
     """
     if isinstance(value, str) and value.startswith(FORMULA_START) \
-            and not _NUMBER.fullmatch(value) and not _PHONE.fullmatch(value):
+            and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -123,14 +123,19 @@ def plan():
 
 
 def test_write_a_plan_gives_its_tables_and_maps(plan, tmp_path):
-    """A plan is schedule.json, the three CSVs and the maps (index, overview, one page per
-    technician); the tables hold the schedule's values."""
+    """A plan is schedule.json, the three CSVs, the maps (index, overview, one page per
+    technician), report.html (linked from the index) and the exports (a calendar per
+    technician, routes.geojson, customer_notifications.csv); the tables hold the
+    schedule's values."""
     paths = outputs.write(plan, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "index.html", "kpis_by_technician.csv", "overview.html", "schedule.json", "stops.csv",
-        "tech-T1.html", "tech-T2.html", "unassigned.csv"]
-    assert set(paths) == {"json", "stops", "unassigned", "technicians", "maps"}
+        "customer_notifications.csv", "index.html", "kpis_by_technician.csv", "overview.html",
+        "report.html", "routes.geojson", "schedule.json", "stops.csv", "tech-T1.html",
+        "tech-T1.ics", "tech-T2.html", "tech-T2.ics", "unassigned.csv"]
+    assert set(paths) == {"json", "stops", "unassigned", "technicians", "maps", "report",
+                          "geojson", "notifications"}
     assert paths["maps"] == tmp_path / "index.html"
+    assert 'href="report.html"' in paths["maps"].read_text(encoding="utf-8")
     stops = _read(paths["stops"])
     assert [(r["tech_id"], r["seq"], r["order_id"]) for r in stops] == \
         [(route.tech_id, str(k), stop.order_id) for route in plan.schedule.routes
@@ -140,6 +145,16 @@ def test_write_a_plan_gives_its_tables_and_maps(plan, tmp_path):
     techs = {r["tech_id"]: int(r["orders"]) for r in _read(paths["technicians"])}
     assert techs == {t.tech_id: t.orders for t in plan.schedule.kpis.technicians}
     assert read_json(paths["json"]).meta.scenario == str(TINY)
+
+
+def test_privacy_minimal_in_scenario_toml_reaches_the_phone_pages(plan, tmp_path):
+    """[privacy] phone_pages = "minimal" leaves the priority off the written phone pages."""
+    full = outputs.write(plan, tmp_path / "full")
+    minimal = replace(plan, scenario=replace(
+        plan.scenario, publish=replace(plan.scenario.publish, phone_pages="minimal")))
+    outputs.write(minimal, tmp_path / "min")
+    assert "priority high" in (full["maps"].parent / "tech-T1.html").read_text(encoding="utf-8")
+    assert "priority" not in (tmp_path / "min" / "tech-T1.html").read_text(encoding="utf-8")
 
 
 def test_write_without_a_folder_goes_under_settings_output_dir(plan, tmp_path, monkeypatch):
@@ -254,11 +269,3 @@ def test_write_geocoding_gives_both_csvs_of_a_scenario(tmp_path):
     assert [(r["order_id"], r["status"], r["reason"]) for r in _read(paths["report"])] == \
         [("WO-1", "not_found", "address not found")]
 
-
-def test_safe_cell_keeps_phone_numbers_but_not_formulas_dressed_as_them():
-    """'+423 261 09 48' and '+1 (555) 123-4567' stay as written (a notification system
-    needs the number); a '+' followed by anything with letters or operators is quoted."""
-    assert safe_cell("+423 261 09 48") == "+423 261 09 48"
-    assert safe_cell("+1 (555) 123-4567") == "+1 (555) 123-4567"
-    for text in ("+423 SUM(A1)", "+1+cmd|' /C calc'!A0", "+42*3", "+ 1"):
-        assert safe_cell(text) == "'" + text

@@ -16,6 +16,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from optimizer.model import BLOCKED_BY, Priority, Problem, ReasonCode, Schedule, WorkOrder
 from optimizer.report.kpis import response_h
@@ -47,6 +48,7 @@ def _axes(title: str, size: tuple[float, float] = (4.2, 2.6)):
     ax.set_title(title, fontsize=9)
     ax.tick_params(labelsize=7)
     ax.spines[["top", "right"]].set_visible(False)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts and whole percentages
     return fig, ax
 
 
@@ -73,7 +75,8 @@ def _grouped(title: str, names: Sequence[str], series: Sequence[tuple[str, Seque
     ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(names))], names)
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncol=len(series))
     return _svg(fig)
 
 
