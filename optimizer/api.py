@@ -186,12 +186,21 @@ def _planned_for(published: Schedule, record: ReplanRecord | None,
     return loaded, prepared.remaining, dict(prepared.settled)
 
 
+def _placed(prepared: Prepared, loaded: LoadedScenario) -> Prepared:
+    """``prepared`` with the postcode and territory polygons of the orders that arrived
+    with the events (the others have theirs from :func:`geocode`)."""
+    remaining = prepared.remaining
+    return replace(prepared, problem=with_territories(prepared.problem, loaded.territories),
+                   remaining=None if remaining is None
+                   else with_territories(remaining, loaded.territories))
+
+
 def _rebuild(record: ReplanRecord, scenario: str | Path | None
              ) -> tuple[LoadedScenario, Problem, Prepared, TravelMatrix]:
     """The re-planned problem a record describes, with its base problem and matrix."""
     loaded, base, settled = _planned_for(record.published, record.before, scenario)
-    prepared = prepare(base, record.published, record.events, record.now,
-                       freeze_min=record.freeze_min, settled=settled)
+    prepared = _placed(prepare(base, record.published, record.events, record.now,
+                               freeze_min=record.freeze_min, settled=settled), loaded)
     matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
     return loaded, base, pin_times(prepared, matrix), matrix
 
@@ -227,8 +236,8 @@ def replan(
     now = parse_moment(now, problem.plan_date, ZoneInfo(problem.timezone))
     if not isinstance(events, Sequence) or isinstance(events, str):
         events = read_events(Path(events), problem.plan_date, problem.timezone)
-    prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min,
-                       settled=settled)
+    prepared = _placed(prepare(problem, published, list(events), now, freeze_min=freeze_min,
+                               settled=settled), loaded)
     # a dispatcher needs the new plan within seconds: at most REPLAN_TIME_LIMIT_S by default
     quick = min(loaded.params.time_limit_s, REPLAN_TIME_LIMIT_S)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s or quick,

@@ -149,6 +149,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     all_shifts = [s for shifts in tech_shifts.values() for s in shifts]
     _warn_orders(tables["work_orders"], orders, technicians, all_shifts, tz, warnings)
     _warn_far_points(orders, technicians, warnings)
+    warnings += service.territory_warnings(technicians, territories)
     problem = Problem(
         name=str(section.get("name") or folder.name),
         plan_date=plan_date,

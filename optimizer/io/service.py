@@ -109,3 +109,15 @@ def read_territories(folder: Path, problems: list[str]) -> dict[str, Any]:
             continue
         polygons[name] = geometry
     return polygons
+
+
+def territory_warnings(technicians, polygons: dict[str, Any]) -> list[str]:
+    """A territory with no digit that names no polygon is probably a polygon name whose
+    polygon is missing (it is used as a postcode prefix, and will match little)."""
+    warnings = []
+    for tech in technicians:
+        for name in sorted(tech.territories):
+            if name not in polygons and not any(ch.isdigit() for ch in name):
+                warnings.append(f"technician {tech.tech_id}: territory {name!r} is no polygon "
+                                f"of {TERRITORIES_FILE}, so it is read as a postcode prefix")
+    return warnings

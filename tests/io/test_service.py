@@ -48,3 +48,17 @@ def test_new_columns_and_settings_land_in_the_problem(tmp_path):
     assert (loaded.publish.eta_margin_min, loaded.publish.phone_pages) == (45.0, "minimal")
     assert list(loaded.territories) == ["Oberland"]
     assert loaded.territories["Oberland"].geom_type == "Polygon"
+
+
+def test_a_territory_naming_no_polygon_is_a_warning(tmp_path):
+    """'Oberland' without territories.geojson is read as a postcode prefix, with a warning;
+    a digit prefix such as '949' is not warned about."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    techs = (folder / "technicians.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "technicians.csv").write_text(
+        "\n".join([techs[0] + ",territories", techs[1] + ",949;Oberland", techs[2] + ",9494"])
+        + "\n", encoding="utf-8")
+    loaded = load_scenario(folder)
+    assert loaded.warnings == ("technician T1: territory 'Oberland' is no polygon of "
+                               "territories.geojson, so it is read as a postcode prefix",)
