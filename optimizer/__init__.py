@@ -51,12 +51,13 @@ _LAZY = {
     "sweep": "optimizer.api",
     "verify_file": "optimizer.api",
     "write": "optimizer.outputs",
+    "write_exports": "optimizer.outputs",
 }
 
 if TYPE_CHECKING:
     from optimizer.api import compare, plan, replan, solve_scenario, sweep, verify_file
     from optimizer.io.load import LoadedScenario, load_scenario
-    from optimizer.outputs import write
+    from optimizer.outputs import write, write_exports
     from optimizer.params import SolveParams
     from optimizer.results import Comparison, PlanResult, ReplanResult
     from optimizer.solver import solve
@@ -83,4 +84,5 @@ __all__ = [
     "TimeWindow", "TravelMatrix",
     "Unassigned", "WorkOrder", "compare", "load_scenario", "plan", "replan", "solve",
     "solve_scenario", "sweep", "verify", "verify_file", "write",
+    "write_exports",
 ]

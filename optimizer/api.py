@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from optimizer.geo.geocode import GeocodeResult, geocode_problem
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix, problem_points
+from optimizer.geo.territories import with_territories
 from optimizer.io.events import parse_moment, read_events
 from optimizer.io.load import LoadedScenario, load_scenario
 from optimizer.io.schedule_json import ReplanRecord, read_document
@@ -42,12 +43,16 @@ def geocode(
 
     Returns the problem with locations filled in (an order that failed gets
     ``location_issue``; a home that failed raises :class:`InputError`), and the
-    geocoding report; ``None`` when nothing needed geocoding.
+    geocoding report; ``None`` when nothing needed geocoding. Each order also gets
+    its postcode from its address (if none was given) and the territory polygons
+    it lies in (:func:`~optimizer.geo.territories.with_territories`).
     """
     folder = loaded.base or loaded.folder
     table = find_table(folder, "technicians", required=False) if folder.is_dir() else None
-    return geocode_problem(loaded.problem, base_dir=loaded.folder,
-                           homes_source=str(table or "technicians"), progress=progress)
+    problem, report = geocode_problem(loaded.problem, base_dir=loaded.folder,
+                                      homes_source=str(table or "technicians"),
+                                      progress=progress)
+    return with_territories(problem, loaded.territories), report
 
 
 def travel_matrix(problem: Problem, *, base_dir: Path | None = None,
@@ -181,12 +186,21 @@ def _planned_for(published: Schedule, record: ReplanRecord | None,
     return loaded, prepared.remaining, dict(prepared.settled)
 
 
+def _placed(prepared: Prepared, loaded: LoadedScenario) -> Prepared:
+    """``prepared`` with the postcode and territory polygons of the orders that arrived
+    with the events (the others have theirs from :func:`geocode`)."""
+    remaining = prepared.remaining
+    return replace(prepared, problem=with_territories(prepared.problem, loaded.territories),
+                   remaining=None if remaining is None
+                   else with_territories(remaining, loaded.territories))
+
+
 def _rebuild(record: ReplanRecord, scenario: str | Path | None
              ) -> tuple[LoadedScenario, Problem, Prepared, TravelMatrix]:
     """The re-planned problem a record describes, with its base problem and matrix."""
     loaded, base, settled = _planned_for(record.published, record.before, scenario)
-    prepared = prepare(base, record.published, record.events, record.now,
-                       freeze_min=record.freeze_min, settled=settled)
+    prepared = _placed(prepare(base, record.published, record.events, record.now,
+                               freeze_min=record.freeze_min, settled=settled), loaded)
     matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
     return loaded, base, pin_times(prepared, matrix), matrix
 
@@ -222,8 +236,8 @@ def replan(
     now = parse_moment(now, problem.plan_date, ZoneInfo(problem.timezone))
     if not isinstance(events, Sequence) or isinstance(events, str):
         events = read_events(Path(events), problem.plan_date, problem.timezone)
-    prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min,
-                       settled=settled)
+    prepared = _placed(prepare(problem, published, list(events), now, freeze_min=freeze_min,
+                               settled=settled), loaded)
     # a dispatcher needs the new plan within seconds: at most REPLAN_TIME_LIMIT_S by default
     quick = min(loaded.params.time_limit_s, REPLAN_TIME_LIMIT_S)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s or quick,
@@ -239,6 +253,16 @@ def replan(
                           published=published, before=before, frozen=dict(prepared.frozen),
                           cancelled=tuple(sorted(prepared.cancelled)))
     return ReplanResult(loaded, prepared, matrix, new, changes, published, record)
+
+
+def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write a copy of ``scenario`` without personal data into ``out_dir`` (see
+    :mod:`optimizer.io.anonymise`), check that it loads, and return the files written."""
+    from optimizer.io.anonymise import anonymise_scenario
+
+    written = anonymise_scenario(scenario, out_dir)
+    load_scenario(out_dir)
+    return written
 
 
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
@@ -289,5 +313,5 @@ def _record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:
     return issues
 
 
-__all__ = ["REPLAN_TIME_LIMIT_S", "compare", "geocode", "plan", "replan", "solve_scenario",
-           "sweep", "travel_matrix", "verify_file"]
+__all__ = ["REPLAN_TIME_LIMIT_S", "anonymise", "compare", "geocode", "plan", "replan",
+           "solve_scenario", "sweep", "travel_matrix", "verify_file"]

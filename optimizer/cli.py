@@ -201,6 +201,17 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a scenario's input files only")
     check.add_argument("scenario", type=Path)
 
+    anonymise = commands.add_parser(
+        "anonymise", help="write a copy of a scenario without personal data, for sharing",
+        description="Copy SCENARIO into DIR with customer and technician names, phone "
+                    "numbers, notes and absence reasons replaced in every table (the same "
+                    "name gets the same pseudonym in every file). Coordinates, addresses "
+                    "and all other columns are kept, so the copy loads and plans the same "
+                    "day.")
+    anonymise.add_argument("scenario", type=Path, help="the scenario folder to copy")
+    anonymise.add_argument("--out", type=Path, metavar="DIR", required=True,
+                           help="where to write the copy (a new or empty folder)")
+
     compare = commands.add_parser(
         "compare", help="solve a base scenario and what-ifs, and compare their KPIs",
         description="Solve BASE and each WHATIF with the same search settings, print a KPI "
@@ -377,11 +388,25 @@ def _summary(result: PlanResult) -> None:
     table.add_row("orders scheduled", f"{k.scheduled} / {k.orders_total} ({by_priority})")
     table.add_row("orders unassigned", str(k.unassigned))
     table.add_row("SLA on time", _sla_text(k))
+    for r in k.response or ():
+        if r.orders:
+            mean = f"mean {r.mean_h:.1f} h, p90 {r.p90_h:.1f} h" if r.mean_h is not None \
+                else "none routed"
+            table.add_row(f"response {r.priority} (target {r.target_h:g} h)",
+                          f"{r.on_target} / {r.orders} on target ({r.on_target_pct:.1f}%); "
+                          f"{mean}")
+    if k.visits_avoided:
+        table.add_row("visits avoided", f"{k.visits_avoided} resolved remotely "
+                                        "(listed unassigned with code REMOTE)")
+    if k.outside_territory_visits:
+        table.add_row("outside territory", f"{k.outside_territory_visits} visits, cost "
+                                           f"{k.territory_cost:,.2f}")
     table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
     table.add_row("service", f"{k.service_h:.2f} h")
     table.add_row("overtime", f"{k.overtime_min:.0f} min")
+    territory = f", territory {k.territory_cost:,.2f}" if k.territory_cost else ""
     table.add_row("cost", f"{k.cost:,.2f} (travel and labour {k.travel_cost:,.2f}, overtime "
-                          f"{k.overtime_cost:,.2f}, SLA {k.sla_late_cost:,.2f})")
+                          f"{k.overtime_cost:,.2f}, SLA {k.sla_late_cost:,.2f}{territory})")
     if k.objective_cost is not None:
         table.add_row("full objective", f"{k.objective_cost:,.2f} (cost + drop penalties "
                                         f"{k.drop_penalty_cost:,.2f} of {k.unassigned} unassigned)")
@@ -557,12 +582,21 @@ def _replan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anonymise(args: argparse.Namespace) -> int:
+    from optimizer import api
+
+    written = api.anonymise(args.scenario, args.out)
+    out.print(f"Wrote {len(written)} files into {args.out}; check them before sharing "
+              "(addresses and coordinates are kept)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     handlers = {"solve": _solve, "verify": _verify, "check": _check, "geocode": _geocode,
                 "compare": _compare,
-                "sweep": _sweep, "replan": _replan}
+                "sweep": _sweep, "replan": _replan, "anonymise": _anonymise}
     try:
         return handlers[args.command](args)
     except OptimizerError as exc:

@@ -78,6 +78,12 @@ class ReasonCode(enum.StrEnum):
     # It would fit, but was left out.
     DROPPED_FOR_COST = "DROPPED_FOR_COST"
     NOT_REACHED = "NOT_REACHED"
+    #: Not a visit: resolvable by remote diagnosis or video support (``remote_resolvable``).
+    REMOTE = "REMOTE"
+    #: Its parts arrive (``parts_ready_at``) too late for every window and shift.
+    PARTS_LATE = "PARTS_LATE"
+    #: Hard territories: outside the territory of every technician who could serve it.
+    OUTSIDE_TERRITORY = "OUTSIDE_TERRITORY"
     #: Read from a schedule.json written before codes existed.
     UNKNOWN = "UNKNOWN"
 
@@ -108,7 +114,18 @@ _REASON_LABELS = {
     ReasonCode.NO_ROOM: "no room on any route",
     ReasonCode.DROPPED_FOR_COST: "cheaper to leave out",
     ReasonCode.NOT_REACHED: "not reached in the time limit",
+    ReasonCode.REMOTE: "resolved remotely (visit avoided)",
+    ReasonCode.PARTS_LATE: "parts arrive too late",
+    ReasonCode.OUTSIDE_TERRITORY: "outside every territory",
     ReasonCode.UNKNOWN: "other",
+}
+
+#: The codes of orders that are blocked before solving by a missing skill, part or
+#: territory (grouped so in report.html).
+BLOCKED_BY = {
+    "skills": (ReasonCode.NO_SKILL,),
+    "parts": (ReasonCode.NO_PART, ReasonCode.PARTS_LATE),
+    "territory": (ReasonCode.OUTSIDE_TERRITORY,),
 }
 
 #: ``WorkOrder.location_issue`` for each code of an order without a location: the
@@ -233,6 +250,16 @@ class WorkOrder:
     #: Re-planning: kept as published (freeze horizon, or the technician is driving to it);
     #: leaving it out costs :func:`pinned_drop_penalty`.
     pinned: bool = False
+    #: When the request came in (response time = planned arrival - created_at).
+    created_at: datetime | None = None
+    #: Resolvable by remote diagnosis: never routed, listed unassigned with ``REMOTE``.
+    remote_resolvable: bool = False
+    #: The job cannot start before its parts arrive (a lower bound on its start).
+    parts_ready_at: datetime | None = None
+    postcode: str = ""
+    #: Names of the territory polygons (territories.geojson) that contain the order;
+    #: set from its location by :mod:`optimizer.geo.territories`.
+    areas: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +276,21 @@ class Technician:
     van_stock: frozenset[str] = frozenset()
     capacity: int | None = None
     speed_factor: float = 1.0
+    #: Postcode prefixes or territory polygon names; empty: no territory (covers all).
+    territories: frozenset[str] = frozenset()
+
+
+def in_territory(tech: Technician, order: WorkOrder) -> bool:
+    """Whether ``order`` lies in one of ``tech``'s territories (always, with none).
+
+    A territory is a polygon name the order lies in (``order.areas``), or a prefix of
+    the order's postcode (case and spaces ignored).
+    """
+    if not tech.territories:
+        return True
+    code = order.postcode.replace(" ", "").upper()
+    return any(t in order.areas or (code and code.startswith(t.replace(" ", "").upper()))
+               for t in tech.territories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +334,8 @@ class ObjectiveWeights:
     reassign_cost: float = 50.0
     retime_cost_per_min: float = 1.0
     retime_tolerance_min: float = 30.0
+    #: Soft territories: cost of one visit outside the technician's territories.
+    outside_territory_cost: float = 50.0
 
 
 def elapsed_s(start: datetime, end: datetime) -> float:
@@ -315,6 +359,8 @@ def drop_penalty(weights: ObjectiveWeights, order: WorkOrder) -> float:
     unpromised one of the same priority); a pinned visit: see below."""
     if order.pinned:
         return pinned_drop_penalty(weights)
+    if order.remote_resolvable:
+        return 0.0  # resolved remotely: leaving it off the routes is the plan
     promised = weights.reassign_cost if order.promised_tech else 0.0
     return weights.drop_penalty[order.priority] + promised
 
@@ -356,6 +402,14 @@ class GeocodeSettings:
     max_retries: int = 3
 
 
+#: ``[solver] territories``: an order outside every eligible technician's territory is
+#: unassigned ("hard") or served at ``outside_territory_cost`` a visit ("soft").
+TERRITORY_MODES = ("hard", "soft")
+#: ``[sla] response_target_h`` by default: hours from created_at to the planned arrival.
+DEFAULT_RESPONSE_TARGET_H = {Priority.CRITICAL: 4.0, Priority.HIGH: 8.0,
+                             Priority.NORMAL: 24.0, Priority.LOW: 72.0}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Everything the solver needs, with no reference to files or the network."""
@@ -369,6 +423,10 @@ class Problem:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     travel: TravelSettings = field(default_factory=TravelSettings)
     geocode: GeocodeSettings = field(default_factory=GeocodeSettings)
+    #: One of :data:`TERRITORY_MODES`.
+    territory_mode: str = "hard"
+    response_target_h: Mapping[Priority, float] = field(
+        default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_H))
     # Lookups derived once from the fields above (a Problem is immutable): the solver
     # asks for them per order and shift, which on 1000 orders made list scans dominate.
     _day_start: datetime = field(init=False, repr=False, compare=False)
@@ -505,6 +563,25 @@ class TechnicianKpis:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseKpis:
+    """Response time (planned arrival - created_at) of one priority's orders.
+
+    ``orders`` counts the routed and unassigned orders with a ``created_at`` (remote
+    ones aside); an unassigned one has no arrival and counts as missing the target.
+    ``mean_h`` and ``p90_h`` are over the routed ones (None if there are none).
+    """
+
+    priority: str
+    target_h: float
+    orders: int
+    scheduled: int
+    on_target: int
+    on_target_pct: float
+    mean_h: float | None
+    p90_h: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Kpis:
     """The day's figures. Costs are in the rates' currency.
 
@@ -553,6 +630,14 @@ class Kpis:
     #: ``cost + drop_penalty_cost``: the full objective in money (without the
     #: preferred-technician bonus and re-plan costs).
     objective_cost: float | None = None
+    #: Response time by priority (orders with ``created_at`` only).
+    response: tuple[ResponseKpis, ...] | None = None
+    #: Orders resolved remotely: visits avoided (they are in ``unassigned`` too).
+    visits_avoided: int | None = None
+    #: Soft territories: visits outside the technician's territories, and their cost
+    #: (part of ``cost``).
+    outside_territory_visits: int | None = None
+    territory_cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

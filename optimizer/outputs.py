@@ -76,6 +76,15 @@ class SafeCsvWriter:
         for row in rows:
             self.writerow(row)
 
+#: Pages the maps' index links to beside the overview.
+REPORT_LINKS = (("report.html", "Daily report"),)
+
+
+def _privacy(loaded: LoadedScenario) -> dict[str, Any]:
+    """render_maps' options for ``[privacy]``: only when it asks for less than full pages."""
+    return {"minimal": True} if loaded.publish.phone_pages == "minimal" else {}
+
+
 STOP_COLUMNS = (
     "tech_id", "shift_id", "seq", "order_id", "customer", "address", "lat", "lon", "priority",
     "arrival", "start", "end", "wait_min", "travel_min", "distance_km", "sla_due",
@@ -147,6 +156,37 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
     return paths
 
 
+def write_exports(problem: Problem, schedule: Schedule, out_dir: Path, *,
+                  eta_margin_min: float = 30.0) -> dict[str, Path]:
+    """Write the plan for other tools into ``out_dir`` (:mod:`optimizer.exports`):
+    ``tech-<id>.ics`` per technician with a shift (an empty calendar for one without
+    visits, so that an earlier plan's visits are not left in it), ``routes.geojson`` and
+    ``customer_notifications.csv``. Returns the paths by name: ``geojson`` and
+    ``notifications`` (the calendars sit beside them)."""
+    import json
+
+    from optimizer.exports import (
+        NOTIFICATION_COLUMNS,
+        calendar_ics,
+        notification_rows,
+        routes_geojson,
+    )
+    from optimizer.maps.render import tech_page_names
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = tech_page_names(list(dict.fromkeys(s.tech_id for s in problem.shifts)))
+    for tech_id, page in names.items():  # the same stem as the technician's map page
+        path = out_dir / f"{page.removesuffix('.html')}.ics"
+        path.write_bytes(calendar_ics(problem, schedule, tech_id))
+    geojson = out_dir / "routes.geojson"
+    geojson.write_text(json.dumps(routes_geojson(problem, schedule), ensure_ascii=False),
+                       encoding="utf-8")
+    notifications = _write_csv(out_dir / "customer_notifications.csv", NOTIFICATION_COLUMNS,
+                               notification_rows(problem, schedule,
+                                                 eta_margin_min=eta_margin_min))
+    return {"geojson": geojson, "notifications": notifications}
+
+
 def default_folder(name: str, prefix: str = "") -> Path:
     """``settings.output_dir / <prefix><name>``, the name made one safe folder name
     by :func:`~optimizer.io.config.safe_folder_name` (never ``../..``)."""
@@ -189,12 +229,26 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
 
     out_dir = out_dir or default_folder(result.problem.name)
     paths = write_outputs(result.problem, result.schedule, out_dir)
+    paths.update(write_exports(result.problem, result.schedule, out_dir,
+                               eta_margin_min=result.scenario.publish.eta_margin_min))
+    paths["report"] = write_daily_report(result.problem, result.schedule, out_dir)
     if maps:
         background = offline_background(result.problem, result.schedule, result.scenario.folder)
         pages = render_maps(result.problem, result.schedule, out_dir, background=background,
-                            **result.scenario.maps)
+                            **result.scenario.maps, links=REPORT_LINKS,
+                            **_privacy(result.scenario))
         paths["maps"] = next(p for p in pages if p.name == "index.html")
     return paths
+
+
+def write_daily_report(problem: Problem, schedule: Schedule, out_dir: Path) -> Path:
+    """Write ``report.html`` (:mod:`optimizer.report.daily`) into ``out_dir``."""
+    from optimizer.report.daily import REPORT_FILE, daily_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / REPORT_FILE
+    path.write_text(daily_report(problem, schedule), encoding="utf-8")
+    return path
 
 
 def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
@@ -257,11 +311,15 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
         shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
     paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
     paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
+    paths.update(write_exports(result.prepared.problem, result.schedule, out_dir,
+                               eta_margin_min=result.scenario.publish.eta_margin_min))
+    paths["report"] = write_daily_report(result.prepared.problem, result.schedule, out_dir)
     notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
     background = offline_background(result.prepared.problem, result.schedule,
                                     result.scenario.folder)
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,
-                        changed=notes, background=background, **result.scenario.maps)
+                        changed=notes, background=background, **result.scenario.maps,
+                        links=REPORT_LINKS, **_privacy(result.scenario))
     paths["maps"] = next(p for p in pages if p.name == "index.html")
     rows = [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
              f"{c.old_start:%H:%M}" if c.old_start else "",

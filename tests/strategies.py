@@ -169,6 +169,9 @@ def orders(draw, day: Day, pool, tech_ids, k: int,
         excluded_techs=draw(sometimes(st.frozensets(st.sampled_from(tech_ids), max_size=2))),
         required_parts=draw(sometimes(st.frozensets(st.sampled_from(PARTS), max_size=1))),
         demand=draw(st.integers(1 if tight_vans else 0, 3)),
+        # service-quality rules: parts that hold a job back, a visit avoided
+        parts_ready_at=draw(sometimes(clock(6 * 60, 20 * 60).map(day.at), usual=None)),
+        remote_resolvable=draw(rarely(st.just(True), st.just(False))),
     )
 
 

@@ -11,6 +11,8 @@ from geopy.distance import geodesic
 from optimizer import api, outputs
 from optimizer.io.load import load_scenario
 from optimizer.io.schedule_json import read_json
+from optimizer.model import ReasonCode
+from optimizer.solver.precheck import REMOTE_REASON
 from optimizer.solver.verify import verify
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
@@ -42,23 +44,50 @@ def test_demo_schedule_passes_the_verifier(demo):
     assert verify(demo.problem, demo.matrix, demo.schedule) == []
 
 
-def test_only_the_deliberately_unservable_orders_are_unassigned(demo):
-    """The three orders built to be impossible are the ones left out, each with its reason."""
+def test_only_the_deliberately_unservable_and_remote_orders_are_unassigned(demo):
+    """The three orders built to be impossible are the ones left out, each with its reason,
+    beside the two resolved remotely (code REMOTE, on no route)."""
     assert {u.order_id: u.reason for u in demo.schedule.unassigned} == {
         "WO-1017": "no technician has the skill elevator",
+        "WO-1018": REMOTE_REASON,
         "WO-1042": "no technician carries the part compressor",
         "WO-1066": "appointment window outside every shift",
+        "WO-1068": REMOTE_REASON,
     }
+    codes = {u.order_id: u.code for u in demo.schedule.unassigned}
+    assert codes["WO-1018"] == codes["WO-1068"] == ReasonCode.REMOTE
+    routed = {s.order_id for r in demo.schedule.routes for s in r.stops}
+    assert not routed & {"WO-1018", "WO-1068"}
+
+
+def test_demo_uses_every_service_quality_column(demo):
+    """created_at on every order, two remote ones, parts that hold two jobs back, postcodes,
+    territories (soft) from polygons and postcode prefixes; the response KPIs come out."""
+    orders = demo.problem.orders
+    assert all(o.created_at is not None and o.postcode for o in orders)
+    assert sum(o.remote_resolvable for o in orders) == 2
+    for order_id, ready in (("WO-1052", "13:00"), ("WO-1008", "10:30")):
+        stop = next(s for r in demo.schedule.routes for s in r.stops if s.order_id == order_id)
+        assert f"{demo.problem.order(order_id).parts_ready_at:%H:%M}" == ready
+        assert f"{stop.start:%H:%M}" >= ready
+    assert demo.problem.territory_mode == "soft"
+    assert demo.problem.technician("T06").territories == {"Unterland"}
+    assert demo.problem.order("WO-1002").areas == {"Unterland"}  # Eschen
+    k = demo.schedule.kpis
+    assert k.visits_avoided == 2
+    assert [r.priority for r in k.response] == ["critical", "high", "normal", "low"]
+    assert sum(r.orders for r in k.response) == 78  # all but the two remote ones
+    assert k.territory_cost == k.outside_territory_visits * 30
 
 
 def test_kpis_add_up(demo):
     """KPIs agree with the routes: counts, kilometres and per-technician totals."""
     k = demo.schedule.kpis
-    assert k.scheduled == sum(len(r.stops) for r in demo.schedule.routes) == 77
-    assert k.unassigned == 3 and k.orders_total == 80
+    assert k.scheduled == sum(len(r.stops) for r in demo.schedule.routes) == 75
+    assert k.unassigned == 5 and k.orders_total == 80
     km = sum(r.distance_m for r in demo.schedule.routes) / 1000
     assert k.travel_km == pytest.approx(km, abs=0.05)
-    assert sum(t.orders for t in k.technicians) == 77
+    assert sum(t.orders for t in k.technicians) == 75
     assert 0 <= k.sla_on_time_pct <= 100 and k.cost > 0
 
 
@@ -72,8 +101,8 @@ def test_written_json_reads_back_and_verifies(demo, tmp_path):
     assert again.kpis == demo.schedule.kpis
     assert api.verify_file(paths["json"]) == []
     stops = paths["stops"].read_text(encoding="utf-8").splitlines()
-    assert len(stops) == 1 + 77
-    assert len(paths["unassigned"].read_text(encoding="utf-8").splitlines()) == 1 + 3
+    assert len(stops) == 1 + 75
+    assert len(paths["unassigned"].read_text(encoding="utf-8").splitlines()) == 1 + 5
 
 
 def test_address_only_variant_plans_end_to_end_offline():

@@ -125,14 +125,19 @@ def plan():
 
 
 def test_write_a_plan_gives_its_tables_and_maps(plan, tmp_path):
-    """A plan is schedule.json, the three CSVs and the maps (index, overview, one page per
-    technician); the tables hold the schedule's values."""
+    """A plan is schedule.json, the three CSVs, the maps (index, overview, one page per
+    technician), report.html (linked from the index) and the exports (a calendar per
+    technician, routes.geojson, customer_notifications.csv); the tables hold the
+    schedule's values."""
     paths = outputs.write(plan, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "index.html", "kpis_by_technician.csv", "overview.html", "schedule.json", "stops.csv",
-        "tech-T1.html", "tech-T2.html", "timeline.html", "unassigned.csv"]
-    assert set(paths) == {"json", "stops", "unassigned", "technicians", "maps"}
+        "customer_notifications.csv", "index.html", "kpis_by_technician.csv", "overview.html",
+        "report.html", "routes.geojson", "schedule.json", "stops.csv", "tech-T1.html",
+        "tech-T1.ics", "tech-T2.html", "tech-T2.ics", "timeline.html", "unassigned.csv"]
+    assert set(paths) == {"json", "stops", "unassigned", "technicians", "maps", "report",
+                          "geojson", "notifications"}
     assert paths["maps"] == tmp_path / "index.html"
+    assert 'href="report.html"' in paths["maps"].read_text(encoding="utf-8")
     stops = _read(paths["stops"])
     assert [(r["tech_id"], r["seq"], r["order_id"]) for r in stops] == \
         [(route.tech_id, str(k), stop.order_id) for route in plan.schedule.routes
@@ -164,6 +169,16 @@ def test_stops_csv_has_a_row_for_lunch_and_absences_in_time_order(plan, tmp_path
         ("visit", "2", second.order_id, rows[3]["customer"]),
     ]
     assert (rows[2]["start"], rows[2]["end"]) == (f"{lunch.start:%H:%M}", f"{lunch.end:%H:%M}")
+
+
+def test_privacy_minimal_in_scenario_toml_reaches_the_phone_pages(plan, tmp_path):
+    """[privacy] phone_pages = "minimal" leaves the priority off the written phone pages."""
+    full = outputs.write(plan, tmp_path / "full")
+    minimal = replace(plan, scenario=replace(
+        plan.scenario, publish=replace(plan.scenario.publish, phone_pages="minimal")))
+    outputs.write(minimal, tmp_path / "min")
+    assert "priority high" in (full["maps"].parent / "tech-T1.html").read_text(encoding="utf-8")
+    assert "priority" not in (tmp_path / "min" / "tech-T1.html").read_text(encoding="utf-8")
 
 
 def test_write_without_a_folder_goes_under_settings_output_dir(plan, tmp_path, monkeypatch):
@@ -277,3 +292,4 @@ def test_write_geocoding_gives_both_csvs_of_a_scenario(tmp_path):
     assert (geocoded["WO-2"]["lat"], geocoded["WO-2"]["geocode_status"]) == ("47.1653", "given")
     assert [(r["order_id"], r["status"], r["reason"]) for r in _read(paths["report"])] == \
         [("WO-1", "not_found", "address not found")]
+

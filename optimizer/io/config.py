@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
 from optimizer.model import (
+    DEFAULT_RESPONSE_TARGET_H,
+    TERRITORY_MODES,
     GeocodeSettings,
     ObjectiveWeights,
     Priority,
@@ -31,10 +33,14 @@ from optimizer.params import SolveParams
 TOML_KEYS: dict[str, set[str]] = {
     "scenario": {"name", "plan_date", "timezone", "description", "base"},
     "travel": {f for f in TravelSettings.__dataclass_fields__},
-    "solver": {f for f in SolveParams.__dataclass_fields__},
+    # ``territories`` is the problem's territory mode, the rest are SolveParams
+    "solver": {f for f in SolveParams.__dataclass_fields__} | {"territories"},
     "objective": {f for f in ObjectiveWeights.__dataclass_fields__},
     "geocode": {f for f in GeocodeSettings.__dataclass_fields__},
     "maps": {"tiles", "tile_attribution"},
+    "sla": {"response_target_h"},
+    "notify": {"eta_margin_min"},
+    "privacy": {"phone_pages"},
 }
 
 #: The allowed range of every numeric key, by section (``[objective.drop_penalty]`` and
@@ -66,8 +72,24 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
         "reassign_cost": Range(0, 10_000_000),
         "retime_cost_per_min": Range(0, 100_000),
         "retime_tolerance_min": Range(0, 1440),
+        "outside_territory_cost": Range(0, 10_000_000),
     },
+    "sla": {"response_target_h": Range(0, 24 * 366, low_open=True)},
+    "notify": {"eta_margin_min": Range(0, 1440)},
 }
+#: ``[privacy] phone_pages``: "full" (today's pages) or "minimal" (a technician's page shows
+#: only their own stops: no other technicians, no prices).
+PHONE_PAGES = ("full", "minimal")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishSettings:
+    """How a plan is published (``[notify]`` and ``[privacy]``): outputs, not the problem."""
+
+    #: The ETA window of customer_notifications.csv: planned start -/+ this many minutes.
+    eta_margin_min: float = 30.0
+    #: One of :data:`PHONE_PAGES`.
+    phone_pages: str = "full"
 #: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
 CHANGE_RANGES: dict[str, dict[str, Range]] = {
     "add_technician": {"home_lat": Range(-90, 90), "home_lon": Range(-180, 180)},
@@ -387,6 +409,7 @@ def parse_solve_params(path: Path, section: Any, problems: list[str],
     if not isinstance(section, dict):
         return base
     values = _numbers_and_boxes(path, "solver", section, problems)
+    values.pop("territories", None)  # the problem's: parse_territory_mode
     if "log_search" in values and not isinstance(values["log_search"], bool):
         problems.append(f"{path} [solver] log_search={values['log_search']!r}: must be "
                         "true or false")
@@ -400,6 +423,60 @@ def parse_solve_params(path: Path, section: Any, problems: list[str],
             continue
         valid[key] = value
     return replace(base, **valid)
+
+
+def parse_territory_mode(path: Path, section: Any, problems: list[str],
+                         default: str = "hard") -> str:
+    """``[solver] territories``: "hard" or "soft" (``default`` when absent)."""
+    if not isinstance(section, dict) or "territories" not in section:
+        return default
+    value = section["territories"]
+    if value not in TERRITORY_MODES:
+        problems.append(f"{path} [solver] territories={value!r}: use "
+                        f"{' or '.join(repr(m) for m in TERRITORY_MODES)}")
+        return default
+    return value
+
+
+def parse_response_targets(path: Path, config: dict[str, Any], problems: list[str]):
+    """``[sla] response_target_h = { critical = 4, ... }``: hours by priority."""
+    targets = dict(DEFAULT_RESPONSE_TARGET_H)
+    value = _section(config, "sla").get("response_target_h")
+    if value is None:
+        return targets
+    if not isinstance(value, dict):
+        problems.append(f"{path} [sla] response_target_h={value!r}: must be a table by "
+                        "priority, e.g. { critical = 4, high = 8, normal = 24, low = 72 }")
+        return targets
+    for level, hours in value.items():
+        if level not in {p.value for p in Priority}:
+            problems.append(f"{path} [sla] response_target_h.{level}: unknown priority "
+                            f"(use {', '.join(p.value for p in Priority)})")
+            continue
+        checked = number(path, f"[sla] response_target_h.{level}", hours,
+                         TOML_RANGES["sla"]["response_target_h"], problems)
+        if checked is not None:
+            targets[Priority(level)] = float(checked)
+    return targets
+
+
+def parse_publish(path: Path, config: dict[str, Any], problems: list[str]) -> PublishSettings:
+    """``[notify] eta_margin_min`` and ``[privacy] phone_pages``."""
+    values: dict[str, Any] = {}
+    notify = _section(config, "notify")
+    if "eta_margin_min" in notify:
+        margin = number(path, "[notify] eta_margin_min", notify["eta_margin_min"],
+                        TOML_RANGES["notify"]["eta_margin_min"], problems)
+        if margin is not None:
+            values["eta_margin_min"] = float(margin)
+    privacy = _section(config, "privacy")
+    if "phone_pages" in privacy:
+        if privacy["phone_pages"] in PHONE_PAGES:
+            values["phone_pages"] = privacy["phone_pages"]
+        else:
+            problems.append(f"{path} [privacy] phone_pages={privacy['phone_pages']!r}: use "
+                            f"{' or '.join(repr(m) for m in PHONE_PAGES)}")
+    return PublishSettings(**values)
 
 
 def check_change_numbers(path: Path, where: str, spec: Any, problems: list[str]) -> None:
@@ -494,8 +571,26 @@ def _tile_provider(tiles: str) -> Any:
 
 
 __all__ = [
-    "CHANGE_RANGES", "OSM_SUFFIXES", "TOML_KEYS", "TOML_RANGES", "check_base",
-    "check_change_numbers", "check_maps", "check_name",
-    "check_osm_file", "check_toml_keys", "number", "parse_geocode", "parse_plan_date_and_zone",
-    "parse_solve_params", "parse_travel", "parse_weights", "safe_folder_name",
+    "CHANGE_RANGES",
+    "OSM_SUFFIXES",
+    "PHONE_PAGES",
+    "TOML_KEYS",
+    "TOML_RANGES",
+    "PublishSettings",
+    "check_base",
+    "check_change_numbers",
+    "check_maps",
+    "check_name",
+    "check_osm_file",
+    "check_toml_keys",
+    "number",
+    "parse_geocode",
+    "parse_plan_date_and_zone",
+    "parse_publish",
+    "parse_response_targets",
+    "parse_solve_params",
+    "parse_territory_mode",
+    "parse_travel",
+    "parse_weights",
+    "safe_folder_name",
 ]

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError
+from optimizer.io import service
 from optimizer.io.config import (
     TOML_KEYS,
     TOML_RANGES,
+    PublishSettings,
     check_base,
     check_change_numbers,
     check_maps,
@@ -21,7 +23,10 @@ from optimizer.io.config import (
     check_toml_keys,
     parse_geocode,
     parse_plan_date_and_zone,
+    parse_publish,
+    parse_response_targets,
     parse_solve_params,
+    parse_territory_mode,
     parse_travel,
     parse_weights,
 )
@@ -65,6 +70,10 @@ class LoadedScenario:
     #: For a what-if: the base scenario's folder and the changes applied to it.
     base: Path | None = None
     changes: tuple[Change, ...] = ()
+    #: ``[notify]`` and ``[privacy]``: how the plan is published.
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    #: territories.geojson's polygons by name (shapely geometries; empty without the file).
+    territories: dict[str, Any] = field(default_factory=dict)
 
 
 def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedScenario:
@@ -105,6 +114,10 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     weights = parse_weights(toml_path, config.get("objective", {}), problems)
     params = parse_solve_params(toml_path, config.get("solver", {}), problems)
     maps = check_maps(toml_path, config.get("maps", {}), problems)
+    territory_mode = parse_territory_mode(toml_path, config.get("solver", {}), problems)
+    response_targets = parse_response_targets(toml_path, config, problems)
+    publish = parse_publish(toml_path, config, problems)
+    territories = service.read_territories(folder, problems)
     if plan_date is None or tz is None:
         raise InputError(problems)
 
@@ -136,6 +149,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     all_shifts = [s for shifts in tech_shifts.values() for s in shifts]
     _warn_orders(tables["work_orders"], orders, technicians, all_shifts, tz, warnings)
     _warn_far_points(orders, technicians, warnings)
+    warnings += service.territory_warnings(technicians, territories)
     problem = Problem(
         name=str(section.get("name") or folder.name),
         plan_date=plan_date,
@@ -146,6 +160,8 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         weights=weights,
         travel=travel,
         geocode=geocode,
+        territory_mode=territory_mode,
+        response_target_h=response_targets,
     )
     return LoadedScenario(
         folder=folder,
@@ -154,6 +170,8 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         warnings=tuple(warnings),
         maps=maps,
         description=str(section.get("description", "")),
+        publish=publish,
+        territories=territories,
     )
 
 
@@ -179,6 +197,7 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
     check_name(toml_path, section, problems)
     solver = config.get("solver", {})
     parse_solve_params(toml_path, solver, problems)  # ranges, before the base is read
+    parse_territory_mode(toml_path, solver, problems)
     maps = check_maps(toml_path, config.get("maps", {}), problems)
     raw_changes = config.get("changes", [])
     if not isinstance(raw_changes, list):
@@ -200,13 +219,15 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
     except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong kind
         raise InputError(f"{toml_path} [[changes]]: {exc}") from None
     _check_changed(toml_path, problem)
-    problem = replace(problem, name=str(section.get("name") or folder.name))
+    problem = replace(problem, name=str(section.get("name") or folder.name),
+                      territory_mode=parse_territory_mode(toml_path, solver, [],
+                                                          problem.territory_mode))
     params = parse_solve_params(toml_path, solver, [], base=base.params)
     return LoadedScenario(
         folder=folder, problem=problem, params=params, warnings=base.warnings,
         maps={**base.maps, **maps},
         description=str(section.get("description", "")), base=base.folder,
-        changes=tuple(changes),
+        changes=tuple(changes), publish=base.publish, territories=base.territories,
     )
 
 
@@ -276,6 +297,10 @@ def order_from_row(r: RowReader) -> WorkOrder:
         geocode_confidence=confidence if location else None,
         location_issue="" if location else LOCATION_ISSUES[
             ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],
+        created_at=service.created_at(r),
+        remote_resolvable=r.boolean("remote_resolvable"),
+        parts_ready_at=service.parts_ready_at(r),
+        postcode=service.postcode(r),
     )
 
 
@@ -351,6 +376,7 @@ def _technicians(table, plan_date, tz, problems):
             van_stock=r.items("van_stock"),
             capacity=r.integer("capacity"),
             speed_factor=r.number("speed_factor", 1.0),
+            territories=service.territories(r),
         ))
         start_at, end_at = _shift_times(r)
         breaks = _lunch(r, start_at, end_at)

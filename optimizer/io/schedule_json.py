@@ -32,6 +32,7 @@ from optimizer.model import (
     Kpis,
     Location,
     ReasonCode,
+    ResponseKpis,
     Route,
     Schedule,
     ScheduledBreak,
@@ -203,6 +204,8 @@ def from_dict(data: dict[str, Any], *, folder: Path | None = None) -> Schedule:
     if data.get("kpis"):
         k = dict(data["kpis"])
         k["technicians"] = tuple(TechnicianKpis(**t) for t in k["technicians"])
+        if k.get("response") is not None:
+            k["response"] = tuple(ResponseKpis(**r) for r in k["response"])
         kpis = Kpis(**k)
     meta = {k: v for k, v in data["meta"].items() if k != "scenario_absolute"}
     version = int(data.get("format_version", FORMAT_VERSION))

@@ -25,7 +25,7 @@ WORK_ORDER_COLUMNS = {
     "optional": (
         "customer", "address", "lat", "lon", "required_skills", "priority", "time_windows",
         "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand", "phone",
-        "notes",
+        "notes", "created_at", "remote_resolvable", "parts_ready_at", "postcode",
         # written by `fsopt geocode`, accepted back as input
         "matched_address", "geocode_confidence", "geocode_status",
     ),
@@ -36,6 +36,7 @@ TECHNICIAN_COLUMNS = {
         "name", "skills", "home_address", "home_lat", "home_lon", "end_lat", "end_lon",
         "lunch_earliest", "lunch_latest", "lunch_min", "max_overtime_min", "efficiency",
         "cost_per_km", "cost_per_hour", "van_stock", "capacity", "speed_factor",
+        "territories",
     ),
 }
 SHIFT_COLUMNS = {
@@ -107,8 +108,17 @@ COLUMN_RANGES = {
     "capacity": Range(0, 1_000_000, integer=True),
     "speed_factor": Range(0.1, 10),
 }
-#: ``sla_due`` further than this from the plan date is a typo (a wrong year).
+#: ``sla_due`` further than this from the plan date is a typo (a wrong year); so are a
+#: ``created_at`` more than this before it and a ``parts_ready_at`` more than this after.
 SLA_MAX_DAYS = 366
+#: A postcode: letters and digits, with inner spaces or hyphens, up to 12 characters
+#: (``9490``, ``SW1A 1AA``, ``00-950``).
+POSTCODE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,10}[A-Za-z0-9])?$")
+#: A territory of technicians.csv: a postcode prefix or a polygon name of
+#: territories.geojson (letters, digits, spaces, ``_ . -``; up to 64 characters).
+TERRITORY = re.compile(r"^[\w][\w .-]{0,63}$")
+_TRUE = ("true", "yes", "y", "1")
+_FALSE = ("false", "no", "n", "0")
 
 
 def check_columns(table: Table, spec: dict[str, tuple[str, ...]], problems: list[str]) -> bool:
@@ -215,6 +225,16 @@ class RowReader:
 
     def items(self, column: str) -> frozenset[str]:
         return frozenset(x.strip() for x in self.text(column).split(";") if x.strip())
+
+    def boolean(self, column: str) -> bool:
+        """``true``/``false`` (also yes/no, 1/0; any case); empty is false."""
+        value = self.text(column).strip().lower()
+        if not value or value in _FALSE:
+            return False
+        if value in _TRUE:
+            return True
+        self.fail(column, "not true or false")
+        return False
 
     def priority(self, column: str = "priority") -> Priority:
         value = self.text(column, "normal").lower()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from optimizer.maps import content as c
@@ -38,7 +38,7 @@ def tech_page_names(tech_ids: list[str]) -> dict[str, str]:
 
 
 def _index_html(problem: Problem, schedule: Schedule, pages: dict[str, str],
-                changed: Mapping[str, str]) -> str:
+                changed: Mapping[str, str], links: Sequence[tuple[str, str]] = ()) -> str:
     by_tech = routes_by_tech(schedule)
     items = [
         f'<li class="fso-item"><a class="fso-btn" href="{OVERVIEW_FILE}">'
@@ -46,6 +46,8 @@ def _index_html(problem: Problem, schedule: Schedule, pages: dict[str, str],
         f'<li class="fso-item"><a class="fso-btn" href="{TIMELINE_FILE}">'
         "Timeline of the day</a></li>",
     ]
+    items += [f'<li class="fso-item"><a class="fso-btn" href="{h(href)}">{h(label)}</a></li>'
+              for href, label in links]
     for tech_id, page in pages.items():
         stops = sum(len(r.stops) for r in by_tech.get(tech_id, []))
         items.append(
@@ -80,6 +82,8 @@ def render_maps(
     tile_attribution: str | None = None,
     changed: Mapping[str, str] | None = None,
     background: Basemap | None = None,
+    links: Sequence[tuple[str, str]] = (),
+    minimal: bool = False,
 ) -> list[Path]:
     """Write the overview, one phone page per technician with a route, and an index.
 
@@ -114,6 +118,11 @@ def render_maps(
         Main roads, water and place names (from the scenario's OSM extract, see
         :func:`optimizer.geo.basemap.basemap_for`), drawn on the overview under the
         tiles, so that it shows when they cannot load.
+    links : sequence of (href, label), optional
+        More pages listed on the index under the overview (``report.html``).
+    minimal : bool, default False
+        ``[privacy] phone_pages = "minimal"``: technicians' pages show only what a
+        visit needs (see :func:`~optimizer.maps.tech_page.build_tech_page`).
 
     Returns
     -------
@@ -150,6 +159,6 @@ def render_maps(
     write(TIMELINE_FILE, build_timeline_page(problem, schedule))
     for tech_id, name in pages.items():
         if changed is None or tech_id in changed or not (out / name).exists():
-            write(name, build_tech_page(problem, schedule, tech_id, **options))
-    write(INDEX_FILE, _index_html(problem, schedule, pages, changed or {}))
+            write(name, build_tech_page(problem, schedule, tech_id, **options, minimal=minimal))
+    write(INDEX_FILE, _index_html(problem, schedule, pages, changed or {}, links))
     return written

@@ -63,19 +63,20 @@ def stop_anchor(route_index: int, seq: int) -> str:
 
 
 def _stop_item(
-    anchor: str, seq: int, stop: Stop, order: WorkOrder | None, colour: str, clock: c.Clock
+    anchor: str, seq: int, stop: Stop, order: WorkOrder | None, colour: str, clock: c.Clock,
+    *, minimal: bool = False,
 ) -> str:
     customer = order.customer if order else stop.order_id
     late = c.late_minutes(stop)
     badge = "fso-badge-late" if late else "fso-badge-ok"
     sla = (
         f'<span class="fso-badge {badge}">SLA {h(c.sla_text(stop, order, clock))}</span>'
-        if late or (order and order.sla_due)
+        if (late or (order and order.sla_due)) and not minimal
         else ""
     )
     wait = f" · wait {round(stop.wait_s / 60)} min" if stop.wait_s >= 60 else ""
     job = [f"Job {h(stop.order_id)}", f"{(stop.end - stop.start).total_seconds() / 60:.0f} min"]
-    if order:
+    if order and not minimal:
         job.append(f"priority {h(order.priority.value)}")
         if order.required_skills:
             job.append(f"skills {h(c.skills_text(order))}")
@@ -89,7 +90,7 @@ def _stop_item(
         f'<div class="fso-meta">arrive {h(clock.hm(stop.arrival))}{wait} · window '
         f"{h(clock.windows(order))}</div>{sla}"
         f'<div class="fso-addr">{h(c.address_of(order, stop.location))}</div>'
-        f"{c.low_confidence_html(order)}"
+        f"{'' if minimal else c.low_confidence_html(order)}"
         f'<div class="fso-meta">{" · ".join(job)}</div>{notes}'
         f"{_actions(stop.location, customer, order.phone if order else '')}</li>"
     )
@@ -121,14 +122,17 @@ def _place_name(problem: Problem, route: Route, location: Location) -> str:
 
 
 def stop_list_html(
-    problem: Problem, route: Route, route_index: int, colour: str, clock: c.Clock
+    problem: Problem, route: Route, route_index: int, colour: str, clock: c.Clock,
+    *, minimal: bool = False,
 ) -> str:
-    """The ordered list: start, stops and breaks by time, then the end."""
+    """The ordered list: start, stops and breaks by time, then the end (``minimal``: see
+    :func:`build_tech_page`)."""
     timed: list[tuple[datetime, int, str]] = []
     for seq, stop in enumerate(route.stops, start=1):
         order = c.find_order(problem, stop.order_id)
         anchor = stop_anchor(route_index, seq)
-        timed.append((stop.start, 1, _stop_item(anchor, seq, stop, order, colour, clock)))
+        timed.append((stop.start, 1, _stop_item(anchor, seq, stop, order, colour, clock,
+                                                minimal=minimal)))
     for brk in route.breaks:
         timed.append((brk.start, 0, _break_item(brk, clock)))
     timed.sort(key=lambda item: (item[0], item[1]))
@@ -153,12 +157,14 @@ def stop_list_html(
     )
 
 
-def _tech_popup(anchor: str, seq: int, stop: Stop, order: WorkOrder | None, clock: c.Clock) -> str:
+def _tech_popup(anchor: str, seq: int, stop: Stop, order: WorkOrder | None, clock: c.Clock,
+                *, minimal: bool = False) -> str:
     customer = order.customer if order else stop.order_id
+    confidence = "" if minimal else c.low_confidence_html(order)
     return (
         f'<div class="fso-popup"><b>{seq}. {h(customer)}</b>'
         f"<div>{h(clock.hm(stop.start))}–{h(clock.hm(stop.end))}</div>"
-        f"<div>{h(c.address_of(order, stop.location))}</div>{c.low_confidence_html(order)}"
+        f"<div>{h(c.address_of(order, stop.location))}</div>{confidence}"
         f'<div><a href="#{anchor}">Details</a></div></div>'
     )
 
@@ -170,6 +176,7 @@ def build_tech_page(
     *,
     tiles: str | None,
     tile_attribution: str | None,
+    minimal: bool = False,
 ) -> str:
     """Return the phone page of ``tech_id`` as one self-contained HTML string.
 
@@ -181,6 +188,10 @@ def build_tech_page(
         The technician whose page this is.
     tiles, tile_attribution
         See :func:`optimizer.maps.render.render_maps`.
+    minimal
+        ``[privacy] phone_pages = "minimal"``: each stop shows what the visit needs
+        (customer, address, phone, notes, times, job id and length, navigation) and
+        nothing else: no priority, skills, SLA, geocoding confidence or kilometres.
     """
     clock = c.Clock.of(schedule)
     colour = c.route_colours(schedule).get(tech_id, "#555555")  # no route left: grey
@@ -204,9 +215,11 @@ def build_tech_page(
         )
         for seq, stop in enumerate(route.stops, start=1):
             order = c.find_order(problem, stop.order_id)
-            group.add_child(stop_marker(
-                stop, seq, order, colour=colour, size=32, route_index=route_index,
-                popup_html=_tech_popup(stop_anchor(route_index, seq), seq, stop, order, clock)))
+            popup = _tech_popup(stop_anchor(route_index, seq), seq, stop, order, clock,
+                                minimal=minimal)
+            group.add_child(stop_marker(  # minimal: no priority or lateness in the pin's classes
+                stop, seq, None if minimal else order, colour=colour, size=32,
+                route_index=route_index, popup_html=popup))
         for loc, role, is_home in c.route_roles(problem, route):
             if c.place_key(loc) in seen_places:
                 continue
@@ -233,10 +246,12 @@ def build_tech_page(
     km = sum(r.distance_m for r in routes) / 1000
     span = ", ".join(f"{clock.hm(r.start)}–{clock.hm(r.end)}" for r in routes)
     day = schedule.plan_date.strftime("%a %d %b %Y")
+    distance = "" if minimal else f" · {km:.1f} km"
     header = (
         f'<header class="fso-top"><h1>{h(name)}</h1>'
-        f"<p>{h(day)} · {c.stops_text(n_stops)} · {h(span)} · {km:.1f} km</p></header>"
+        f"<p>{h(day)} · {c.stops_text(n_stops)} · {h(span)}{distance}</p></header>"
     )
-    lists = "".join(stop_list_html(problem, r, i, colour, clock) for i, r in enumerate(routes))
+    lists = "".join(stop_list_html(problem, r, i, colour, clock, minimal=minimal)
+                    for i, r in enumerate(routes))
     figure.html.add_child(RawHtml(f"{header}{m.map_div()}<main>{lists}</main>"))
     return finish_page(figure, f"Route – {name} – {schedule.plan_date}", body_class="fso-tech")

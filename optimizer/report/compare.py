@@ -16,10 +16,15 @@ METRICS: tuple[tuple[str, str, str, bool], ...] = (
     ("sla_on_time_all_pct", "SLA on time, of all SLA orders", "%", True),
     ("sla_on_time_pct", "SLA on time, of scheduled", "%", True),
     ("sla_unassigned", "SLA orders unassigned", "", False),
+    *((f"response_on_target_{p.value}_pct", f"response on target, {p.value}", "%", True)
+      for p in Priority),
+    ("visits_avoided", "visits avoided (remote)", "", True),
+    ("outside_territory_visits", "visits outside territory", "", False),
     ("travel_km", "travel", "km", False),
     ("travel_h", "travel", "h", False),
     ("service_h", "service", "h", True),
     ("overtime_min", "overtime", "min", False),
+    ("territory_cost", "cost of visits outside territory", "", False),
     ("travel_cost", "travel and labour cost", "", False),
     ("cost", "cost with overtime and SLA lateness", "", False),
     ("drop_penalty_cost", "drop penalties of unassigned", "", False),
@@ -62,7 +67,13 @@ def kpi_row(kpis: Kpis) -> dict[str, float]:
         "drop_penalty_cost": kpis.drop_penalty_cost,
         "objective_cost": kpis.objective_cost,
     }
+    response = {r.priority: r for r in kpis.response or ()}
+    row["visits_avoided"] = kpis.visits_avoided or 0
+    row["outside_territory_visits"] = kpis.outside_territory_visits or 0
+    row["territory_cost"] = kpis.territory_cost or 0.0
     for p in Priority:
+        row[f"response_on_target_{p.value}_pct"] = (
+            response[p.value].on_target_pct if p.value in response else 100.0)
         row[f"scheduled_{p.value}"] = kpis.scheduled_by_priority.get(p.value, 0)
         row[f"unassigned_{p.value}"] = kpis.unassigned_by_priority.get(p.value, 0)
     use = [t.utilisation_pct for t in kpis.technicians if t.shift_h > 0]

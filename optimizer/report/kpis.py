@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 
-from optimizer.model import Kpis, Priority, Problem, Schedule, TechnicianKpis, drop_penalty
+from optimizer.model import (
+    Kpis,
+    Priority,
+    Problem,
+    ResponseKpis,
+    Schedule,
+    Stop,
+    TechnicianKpis,
+    WorkOrder,
+    drop_penalty,
+    elapsed_s,
+    in_territory,
+)
 
 
 def compute(problem: Problem, schedule: Schedule) -> Kpis:
@@ -12,7 +25,9 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
 
     An unassigned order with an SLA counts as missed in ``sla_on_time_all_pct``;
     ``sla_on_time_pct`` looks at scheduled orders only. ``objective_cost`` is
-    ``cost`` plus the drop penalties of the unassigned orders.
+    ``cost`` plus the drop penalties of the unassigned orders. A remote-resolvable
+    order is a visit avoided, not a miss: it is left out of the SLA and response
+    figures and costs no drop penalty (it still counts in ``unassigned``).
     """
     orders = {o.order_id: o for o in problem.orders}
     weights = problem.weights
@@ -21,9 +36,12 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     unassigned = {p.value: 0 for p in Priority}
     sla_orders = sla_on_time = 0
     sla_cost = 0.0
+    outside = 0
     for route in schedule.routes:
+        tech = problem.technician(route.tech_id)
         for stop in route.stops:
             order = orders[stop.order_id]
+            outside += problem.territory_mode == "soft" and not in_territory(tech, order)
             scheduled[order.priority.value] += 1
             if order.sla_due is not None:
                 sla_orders += 1
@@ -34,7 +52,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     for item in schedule.unassigned:
         order = orders[item.order_id]
         unassigned[order.priority.value] += 1
-        sla_unassigned += order.sla_due is not None
+        sla_unassigned += order.sla_due is not None and not order.remote_resolvable
         drop_cost += drop_penalty(weights, order)
 
     per_tech: dict[str, dict[str, float]] = {}
@@ -77,7 +95,8 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     )
     total_scheduled = sum(scheduled.values())
     sla_all = sla_orders + sla_unassigned
-    day_cost = round(travel_cost + overtime_cost + sla_cost, 2)
+    territory_cost = outside * weights.outside_territory_cost
+    day_cost = round(travel_cost + overtime_cost + sla_cost + territory_cost, 2)
     return Kpis(
         orders_total=len(problem.orders),
         scheduled=total_scheduled,
@@ -101,7 +120,49 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         sla_on_time_all_pct=round(100 * sla_on_time / sla_all, 1) if sla_all else 100.0,
         drop_penalty_cost=round(drop_cost, 2),
         objective_cost=round(day_cost + drop_cost, 2),
+        response=response_kpis(problem, schedule),
+        visits_avoided=sum(o.remote_resolvable for o in problem.orders),
+        outside_territory_visits=outside,
+        territory_cost=round(territory_cost, 2),
     )
+
+
+def response_h(order: WorkOrder, stop: Stop) -> float | None:
+    """Hours from the request (``created_at``) to the planned arrival (None without one)."""
+    if order.created_at is None:
+        return None
+    return elapsed_s(order.created_at, stop.arrival) / 3600
+
+
+def response_kpis(problem: Problem, schedule: Schedule) -> tuple[ResponseKpis, ...]:
+    """Response time by priority against ``problem.response_target_h``.
+
+    Counted over the orders with a ``created_at`` that are not resolved remotely; an
+    unassigned one has no arrival and counts as missing its target. Mean and 90th
+    percentile (inclusive method) are over the routed ones.
+    """
+    stops = {s.order_id: s for r in schedule.routes for s in r.stops}
+    result = []
+    for priority in Priority:
+        target = problem.response_target_h[priority]
+        asked = [o for o in problem.orders if o.priority is priority
+                 and o.created_at is not None and not o.remote_resolvable]
+        hours = [response_h(o, stops[o.order_id]) for o in asked if o.order_id in stops]
+        on_target = sum(h <= target for h in hours)
+        result.append(ResponseKpis(
+            priority=priority.value, target_h=target, orders=len(asked), scheduled=len(hours),
+            on_target=on_target,
+            on_target_pct=round(100 * on_target / len(asked), 1) if asked else 100.0,
+            mean_h=round(statistics.fmean(hours), 2) if hours else None,
+            p90_h=round(_p90(hours), 2) if hours else None,
+        ))
+    return tuple(result)
+
+
+def _p90(values: list[float]) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=10, method="inclusive")[8]
 
 
 def with_kpis(problem: Problem, schedule: Schedule) -> Schedule:

@@ -26,6 +26,7 @@ from optimizer.model import (
     TravelMatrix,
     WorkOrder,
     drop_penalty,
+    in_territory,
 )
 from optimizer.solver.costs import start_costs
 from optimizer.solver.precheck import Eligibility
@@ -173,8 +174,11 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
     callbacks: dict[tuple, int] = {}
     points = np.asarray(node_points, dtype=np.int64)
     distance = reachable = None
-    # Only orders with a preferred or promised technician cost more on some shifts.
-    picky = [o for o in orders if o.preferred_techs or o.promised_tech]
+    outside = round(problem.weights.outside_territory_cost * COST_UNITS)
+    soft = problem.territory_mode == "soft" and any(t.territories for t in techs)
+    # Only orders with a preferred or promised technician (or soft territories) cost more
+    # on some shifts.
+    picky = soft or [o for o in orders if o.preferred_techs or o.promised_tech]
     mean_arc_cost = 0.0
     no_surcharge = (0,) * len(orders)
     for v, (_shift, tech) in enumerate(zip(shifts, techs, strict=True)):
@@ -182,6 +186,7 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
         surcharge = no_surcharge if not picky else tuple(
             (bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0)
             + (reassign if o.promised_tech and tech.tech_id != o.promised_tech else 0)
+            + (outside if soft and not in_territory(tech, o) else 0)
             for o in orders
         )
         key = (tech.cost_per_km, surcharge)

@@ -4,7 +4,7 @@ dropped order and a whole plan cost. The decomposed search compares sub-plans wi
 
 from __future__ import annotations
 
-from optimizer.model import Problem, Route, Schedule, WorkOrder, drop_penalty
+from optimizer.model import Problem, Route, Schedule, WorkOrder, drop_penalty, in_territory
 from optimizer.solver.timing import to_s
 
 
@@ -40,7 +40,8 @@ def drop_cost(problem: Problem, order: WorkOrder) -> float:
 
 def route_cost(problem: Problem, route: Route) -> float:
     """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
-    the technician's rates, overtime, SLA lateness, preferred, promised technician and time."""
+    the technician's rates, overtime, SLA lateness, preferred, promised technician and time,
+    and (soft territories) visits outside the technician's territories."""
     weights = problem.weights
     tech = problem.technician(route.tech_id)
     start, finish = to_s(problem, route.start), to_s(problem, route.end)
@@ -55,6 +56,8 @@ def route_cost(problem: Problem, route: Route) -> float:
             cost += weights.preferred_tech_bonus
         if order.promised_tech and tech.tech_id != order.promised_tech:
             cost += weights.reassign_cost
+        if problem.territory_mode == "soft" and not in_territory(tech, order):
+            cost += weights.outside_territory_cost
         begin = to_s(problem, stop.start)
         for bound_s, per_s, late in start_costs(problem, order):
             cost += (max(0, begin - bound_s) if late else max(0, bound_s - begin)) * per_s

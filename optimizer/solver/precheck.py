@@ -8,7 +8,7 @@ that excludes it, in the words a dispatcher uses.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizer.model import (
     Problem,
@@ -16,9 +16,20 @@ from optimizer.model import (
     Shift,
     TravelMatrix,
     WorkOrder,
+    in_territory,
     location_code,
 )
-from optimizer.solver.timing import breaks_s, shift_fits, to_s, windows_s
+from optimizer.solver.timing import (
+    breaks_s,
+    ready_s,
+    shift_fits,
+    to_datetime,
+    to_s,
+    windows_s,
+)
+
+#: The reason of every remote-resolvable order.
+REMOTE_REASON = "remote: resolvable by remote diagnosis or video support (visit avoided)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,8 @@ class _Fleet:
 
     def __init__(self, problem: Problem, matrix: TravelMatrix) -> None:
         self.techs = {t.tech_id: t for t in problem.technicians}
+        self.hard_territories = problem.territory_mode == "hard" and any(
+            t.territories for t in self.techs.values())
         self.skills = set().union(*(t.skills for t in self.techs.values()))
         self.parts = set().union(*(t.van_stock for t in self.techs.values()))
         groups: dict[tuple, list[tuple[int, Shift]]] = {}
@@ -77,11 +90,14 @@ class _Fleet:
 def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, order: WorkOrder
                     ) -> tuple[tuple[int, ...], tuple[ReasonCode, str] | None]:
     """The positions of the shifts that can serve ``order`` alone, or () and (code, reason)."""
+    if order.remote_resolvable:
+        return (), (ReasonCode.REMOTE, REMOTE_REASON)
     if order.location is None:
         issue = order.location_issue or "no location"
         return (), (location_code(issue), issue)
     # Orders with the same needs get the same shifts: decide that once per kind.
-    needs = (order.required_skills, order.required_parts, order.excluded_techs, order.demand)
+    needs = (order.required_skills, order.required_parts, order.excluded_techs, order.demand,
+             (order.postcode, order.areas) if fleet.hard_territories else None)
     if needs not in fleet.by_needs:
         fleet.by_needs[needs] = _qualified_groups(fleet, order)
     groups, why = fleet.by_needs[needs]
@@ -95,9 +111,15 @@ def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, orde
     if not groups:
         return (), (ReasonCode.UNREACHABLE, "not reachable by road")
 
-    groups = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
-    if not groups:
+    if not windows_s(problem, order):
+        return (), _too_late(problem, order, "after its last appointment window")
+    met = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
+    if not met:
+        if ready_s(problem, order) is not None and any(
+                _windows_meet_shift(problem, order, shift, bound=False) for shift, _ in groups):
+            return (), _too_late(problem, order, "after every qualified shift ends")
         return (), (ReasonCode.WINDOW_OUTSIDE_SHIFTS, "appointment window outside every shift")
+    groups = met
     # A visit pinned by a re-plan was timed in its chain on its own shift (replanning.
     # pin_times); alone it may miss its exact start by the second that rounded travel
     # times lose against the triangle inequality. The model decides it, not this test.
@@ -138,6 +160,13 @@ def _qualified_groups(fleet: _Fleet, order: WorkOrder):
     if not candidates:
         return [], (ReasonCode.EXCLUDED_ALL, "every qualified technician is excluded "
                                              f"({', '.join(sorted(stocked))})")
+    if fleet.hard_territories:
+        covering = {i for i in candidates if in_territory(techs[i], order)}
+        if not covering:
+            return [], (ReasonCode.OUTSIDE_TERRITORY, "outside the territory of every "
+                                                      "qualified technician "
+                                                      f"({', '.join(sorted(candidates))})")
+        candidates = covering
     roomy = {i for i in candidates
              if techs[i].capacity is None or order.demand <= techs[i].capacity}
     if not roomy:
@@ -153,7 +182,23 @@ def _qualified_groups(fleet: _Fleet, order: WorkOrder):
     return groups, None
 
 
-def _windows_meet_shift(problem: Problem, order: WorkOrder, shift: Shift) -> bool:
+def _windows_meet_shift(problem: Problem, order: WorkOrder, shift: Shift, *,
+                        bound: bool = True) -> bool:
+    """Whether a start window meets the shift (``bound=False``: without the lower bound
+    of ``parts_ready_at`` and ``created_at``)."""
     begin = to_s(problem, shift.start)
     finish = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
+    if not bound:
+        order = replace(order, parts_ready_at=None, created_at=None)
     return any(start <= finish and end >= begin for start, end in windows_s(problem, order))
+
+
+def _too_late(problem: Problem, order: WorkOrder, when: str) -> tuple[ReasonCode, str]:
+    """The reason of an order whose parts arrive (or that was created) ``when``."""
+    ready = to_datetime(problem, ready_s(problem, order))
+    shown = f"{ready:%H:%M}" if ready.date() == problem.plan_date else f"{ready:%Y-%m-%d %H:%M}"
+    parts = order.parts_ready_at is not None and to_s(problem, order.parts_ready_at) == \
+        ready_s(problem, order)
+    if parts:
+        return ReasonCode.PARTS_LATE, f"its parts arrive at {shown}, {when}"
+    return ReasonCode.WINDOW_OUTSIDE_SHIFTS, f"requested at {shown}, {when}"

@@ -57,18 +57,36 @@ def windows_s(problem: Problem, order: WorkOrder) -> tuple[tuple[int, int], ...]
     routes, the warm start and the verifier) sees the same set of allowed starts. With
     ``09:00-17:00;10:00-11:00`` any start from 09:00 to 17:00 is allowed. An order
     without windows gets one unbounded window.
+
+    ``parts_ready_at`` and ``created_at`` are lower bounds on the start (no job starts
+    before its parts arrive, or before it was requested): windows are cut at the later
+    one (:func:`ready_s`), and those that end before it are left out. An order whose
+    parts arrive after its last window gets no window at all (the pre-check leaves it
+    out with ``PARTS_LATE``).
     """
     if not order.time_windows:
-        return ((0, 10**9),)
-    spans = sorted((to_s(problem, w.start), to_s(problem, w.end)) for w in order.time_windows)
-    merged = [spans[0]]
-    for start, end in spans[1:]:
-        last_start, last_end = merged[-1]
-        if start <= last_end + 1:  # overlapping or touching (ends are inclusive seconds)
-            merged[-1] = (last_start, max(last_end, end))
-        else:
-            merged.append((start, end))
+        merged = [(0, 10**9)]
+    else:
+        spans = sorted((to_s(problem, w.start), to_s(problem, w.end))
+                       for w in order.time_windows)
+        merged = [spans[0]]
+        for start, end in spans[1:]:
+            last_start, last_end = merged[-1]
+            if start <= last_end + 1:  # overlapping or touching (ends are inclusive seconds)
+                merged[-1] = (last_start, max(last_end, end))
+            else:
+                merged.append((start, end))
+    ready = ready_s(problem, order)
+    if ready is not None:
+        merged = [(max(start, ready), end) for start, end in merged if end >= ready]
     return tuple(merged)
+
+
+def ready_s(problem: Problem, order: WorkOrder) -> int | None:
+    """The earliest start ``parts_ready_at`` and ``created_at`` allow (None: no bound)."""
+    bounds = [to_s(problem, m) for m in (order.parts_ready_at, order.created_at)
+              if m is not None]
+    return max(bounds) if bounds else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from optimizer.model import Problem, Schedule, TravelMatrix
+from optimizer.model import Problem, Schedule, TravelMatrix, in_territory
 from optimizer.solver.precheck import named
 from optimizer.solver.timing import breaks_s, service_s, to_s, travel_s, windows_s
 
@@ -101,6 +101,11 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
                           f"{named('part', order.required_parts - tech.van_stock)}")
         if tech.tech_id in order.excluded_techs:
             issues.append(f"{label}: {tech.tech_id} is excluded")
+        if order.remote_resolvable:
+            issues.append(f"{label}: resolvable remotely, so it must not be on a route")
+        if problem.territory_mode == "hard" and not in_territory(tech, order):
+            issues.append(f"{label}: outside {tech.tech_id}'s territories "
+                          f"({', '.join(sorted(tech.territories))})")
         load += order.demand
         point = matrix.index(order.location)
         if not matrix.is_reachable(prev_point, point):
@@ -116,7 +121,13 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
                           f"{prev_free + leg + in_gap} s")
         if to_s(problem, stop.arrival) + stop.wait_s != start:
             issues.append(f"{label}: arrival + wait != start")
-        if not any(a <= start <= b for a, b in windows_s(problem, order)):
+        if order.parts_ready_at is not None and start < to_s(problem, order.parts_ready_at):
+            issues.append(f"{label}: starts at {stop.start:%H:%M}, before its parts arrive "
+                          f"at {order.parts_ready_at:%H:%M}")
+        elif order.created_at is not None and start < to_s(problem, order.created_at):
+            issues.append(f"{label}: starts at {stop.start:%H:%M}, before it was requested "
+                          f"at {order.created_at:%Y-%m-%d %H:%M}")
+        elif not any(a <= start <= b for a, b in windows_s(problem, order)):
             issues.append(f"{label}: starts at {stop.start:%H:%M}, outside its time windows")
         service = service_s(order, tech)
         if to_s(problem, stop.end) - start != service:

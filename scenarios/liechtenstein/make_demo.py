@@ -76,6 +76,17 @@ SPECIAL = {
     1042: {"required_skills": "heat_pump", "required_parts": "compressor"},  # no van carries it
     1066: {"required_skills": "plumbing", "time_windows": "20:00-21:00"},  # after every shift
 }
+# Service-quality columns on a few orders (no random draws, so the rest stays as it was):
+REMOTE = {1018, 1068}  # settled by video support: visits avoided
+PARTS_READY = {1052: "13:00", 1008: "10:30"}  # parts delivered to the van by then
+# Technicians' areas: polygons of territories.geojson or postcode prefixes (soft in
+# scenario.toml: a visit outside costs extra, none is refused).
+TERRITORIES = {"T03": "Oberland", "T05": "9495;9496;9497", "T06": "Unterland",
+               "T08": "Unterland"}
+# When each priority's requests came in, before the plan date 2026-12-01.
+# (date, first hour, number of hours spread over): critical ones came in this morning.
+CREATED = {"critical": ("2026-12-01", 6, 2), "high": ("2026-11-30", 10, 7),
+           "normal": ("2026-11-30", 8, 7), "low": ("2026-11-27", 9, 7)}
 NOTES = ["Dog in garden", "Key with neighbour", "Ring twice", "Call 30 min before arrival",
          "Boiler room in the basement", "Entrance at the back", "Park in the courtyard",
          "Please wear shoe covers", "Parking is tight, use the visitor spot",
@@ -171,6 +182,15 @@ def six(x: float | None) -> str:
     return "" if x is None else f"{x:.6f}"
 
 
+def service_columns(n: int, priority: str, site: dict) -> dict:
+    """created_at (by priority, spread by order number), remote_resolvable, parts_ready_at
+    and postcode of order ``n``."""
+    day, first_hour, hours = CREATED[priority]
+    created = f"{day} {first_hour + n % hours:02d}:{(n * 7) % 60:02d}"
+    return {"created_at": created, "remote_resolvable": "true" if n in REMOTE else "",
+            "parts_ready_at": PARTS_READY.get(n, ""), "postcode": site["postcode"]}
+
+
 def main() -> None:
     rng = random.Random(2026)
     addresses = read_addresses(OSM_FILE)
@@ -195,7 +215,7 @@ def main() -> None:
             "shift_start": shift[:5], "shift_end": shift[6:], "lunch_earliest": meal[0],
             "lunch_latest": meal[1], "lunch_min": meal[2], "max_overtime_min": ot,
             "efficiency": eff, "cost_per_km": km, "cost_per_hour": hour, "van_stock": stock,
-            "capacity": "",
+            "capacity": "", "territories": TERRITORIES.get(tid, ""),
         })
         skills_of[tid], stock_of[tid] = set(skills.split(";")), set(stock.split(";"))
 
@@ -260,6 +280,7 @@ def main() -> None:
             "required_parts": special.get("required_parts", parts.get(n, "")), "demand": "",
             "phone": "+423 2{:02d} {:02d} {:02d}".format(*(rng.randrange(100) for _ in "abc")),
             "notes": notes.get(n, ""),
+            **service_columns(n, prio, site),
         })
 
     for name, rows in (("technicians.csv", techs), ("work_orders.csv", orders)):

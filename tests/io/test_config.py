@@ -59,6 +59,8 @@ def _numeric_keys():
         for key, allowed in keys.items():
             if section == "objective" and key in ("drop_penalty", "sla_late_cost_per_min"):
                 yield f"objective.{key}", "high", allowed
+            elif section == "sla":  # a table by priority, written as a dotted key
+                yield section, f"{key}.high", allowed
             else:
                 yield section, key, allowed
 

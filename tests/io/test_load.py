@@ -78,6 +78,22 @@ EXPECTED = {
     # absurd values
     "sla_years_off": ["work_orders.csv row 2", "sla_due='2016-12-01 10:00'",
                       "more than 366 days from the plan date 2026-12-01"],
+    # service-quality columns, territories and their settings
+    "created_at_in_future": ["work_orders.csv row 2", "created_at='2027-03-01 09:00'",
+                             "after the plan date 2026-12-01"],
+    "remote_not_boolean": ["work_orders.csv row 2", "remote_resolvable='maybe'",
+                           "not true or false"],
+    "parts_ready_not_a_time": ["work_orders.csv row 2", "parts_ready_at='tomorrow'",
+                               "not a time"],
+    "postcode_invalid": ["work_orders.csv row 2", "postcode='94*90'", "not a postcode"],
+    "territory_invalid": ["technicians.csv row 2", "territories='9490;Vaduz/Nord'",
+                          "'Vaduz/Nord' is not a postcode prefix or territory name"],
+    "service_settings_invalid": ["[solver] territories='strict'", "use 'hard' or 'soft'",
+                                 "[sla] response_target_h.critical=0", "must be > 0",
+                                 "[notify] eta_margin_min=-5", "must be >= 0",
+                                 "[privacy] phone_pages='none'", "use 'full' or 'minimal'"],
+    "territory_not_a_polygon": ["territories.geojson feature 1 (Vaduz)",
+                                "must be a valid Polygon or MultiPolygon"],
     # spreadsheet exports
     "cp1252_semicolon": ["work_orders.csv row 3", "priority='primär'", "unknown priority"],
     "undetectable_encoding": ["work_orders.csv row 2, service_min", "byte 0xff is not UTF-8",

@@ -375,3 +375,19 @@ def test_split_shift_gets_both_routes_on_one_page(tmp_path, problem, schedule):
     anchors = re.findall(r'<li class="fso-item fso-item-stop" id="([^"]+)"', page)
     assert anchors == ["stop-1", "stop-2", "stop-3", "stop-2-1"]
     assert "4 stops" in page
+
+
+def test_minimal_phone_pages_keep_what_a_visit_needs_and_nothing_else(tmp_path, problem,
+                                                                     schedule):
+    """[privacy] phone_pages = "minimal": T1's page still has its customers' names, addresses,
+    phones and notes, but no priority, skills, SLA, geocode confidence or kilometres, and
+    nothing of other technicians; the full page has them (the rule binds)."""
+    full = _render(tmp_path / "full", problem, schedule)["tech-T1.html"]
+    minimal = _render(tmp_path / "min", problem, schedule, minimal=True)["tech-T1.html"]
+    for token in ("CUSTA", "ADDRA", "NOTEA", "tel:+49301234567", "CUSTB", "PHONEB"):
+        assert token in full and token in minimal
+    for text in ("priority high", "SKILLB", "SLA ", "geocode confidence 0.55", " km</p>"):
+        assert text in full
+        assert text not in minimal
+    for token in ("TECHNAME2", "TECHNAME3", "CUSTD", "CUSTE", "KPIs"):
+        assert token not in minimal

@@ -1,0 +1,54 @@
+"""`fsopt anonymise`: a shareable copy that keeps the plan and drops the personal data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from optimizer import api
+from optimizer.cli import main
+from optimizer.errors import InputError
+from optimizer.io.load import load_scenario
+
+TINY = Path(__file__).parents[1] / "data" / "tiny"
+
+
+def test_the_copy_has_no_names_phones_or_notes_and_plans_the_same_day(tmp_path):
+    """Customers, technicians, phones and notes are replaced; coordinates, windows and
+    skills are kept, so the copy loads to the same orders and solves."""
+    out = tmp_path / "shared"
+    assert main(["anonymise", str(TINY), "--out", str(out)]) == 0
+    text = (out / "work_orders.csv").read_text(encoding="utf-8") + \
+        (out / "technicians.csv").read_text(encoding="utf-8")
+    for secret in ("Frick AG", "Meier", "Büchel", "+423 230 00 01", "Ring twice", "Anna Frick",
+                   "Beat Meier"):
+        assert secret not in text
+    original, copy = load_scenario(TINY).problem, load_scenario(out).problem
+    assert [o.customer for o in copy.orders] == ["Customer 001", "Customer 002",
+                                                 "Customer 003"]
+    assert copy.orders[0].phone == "+000 000 0001" and copy.orders[0].notes == "(note removed)"
+    assert copy.technician("T1").name == "Technician 01"
+    for a, b in zip(original.orders, copy.orders, strict=True):
+        assert (a.location.lat, a.location.lon) == (b.location.lat, b.location.lon)
+        assert (a.time_windows, a.required_skills, a.service_min) == \
+            (b.time_windows, b.required_skills, b.service_min)
+    schedule = api.plan(out, time_limit_s=2, solution_limit=20)
+    assert len(schedule.unassigned) + sum(len(r.stops) for r in schedule.routes) == 3
+
+
+def test_a_what_if_or_a_used_folder_is_refused(tmp_path):
+    """A what-if has no data of its own; a non-empty --out or one inside the scenario is
+    refused rather than overwritten."""
+    whatif = Path(__file__).parents[2] / "scenarios" / "whatif-rush-hour"
+    with pytest.raises(InputError, match="anonymise its base scenario"):
+        api.anonymise(whatif, tmp_path / "x")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    with pytest.raises(InputError, match="not empty"):
+        api.anonymise(TINY, tmp_path / "full")
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY, copy)
+    with pytest.raises(InputError, match="outside the scenario folder"):
+        api.anonymise(copy, copy / "anon")
