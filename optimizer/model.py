@@ -233,6 +233,11 @@ class WorkOrder:
     #: Re-planning: kept as published (freeze horizon, or the technician is driving to it);
     #: leaving it out costs :func:`pinned_drop_penalty`.
     pinned: bool = False
+    #: Several days: the first day it may be served on (hard: no shift of an earlier day
+    #: takes it), and the day it is due (soft: each day after it costs
+    #: ``ObjectiveWeights.late_cost_per_day``; see :func:`late_days`).
+    earliest_date: date | None = None
+    due_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +291,12 @@ class ObjectiveWeights:
         default_factory=lambda: _by_priority(critical=20.0, high=5.0, normal=1.0, low=0.25)
     )
     overtime_cost_per_hour: float = 60.0
+    #: Several days: the cost of each day an order is served after its ``due_date``.
+    late_cost_per_day: Mapping[Priority, float] = field(
+        default_factory=lambda: _by_priority(
+            critical=20_000.0, high=1_000.0, normal=200.0, low=50.0
+        )
+    )
     preferred_tech_bonus: float = 20.0
     #: Re-planning: cost of giving a promised order to another technician, and of
     #: moving its start more than ``retime_tolerance_min`` from the promised time.
@@ -317,6 +328,31 @@ def drop_penalty(weights: ObjectiveWeights, order: WorkOrder) -> float:
         return pinned_drop_penalty(weights)
     promised = weights.reassign_cost if order.promised_tech else 0.0
     return weights.drop_penalty[order.priority] + promised
+
+
+def shift_date(shift: Shift) -> date:
+    """The working day of a shift: the local date it starts on."""
+    return shift.start.date()
+
+
+def late_days(order: WorkOrder, day: date) -> int:
+    """Whole days a visit on ``day`` comes after the order's ``due_date`` (0 if on time
+    or without a due date)."""
+    if order.due_date is None:
+        return 0
+    return max(0, (day - order.due_date).days)
+
+
+def order_drop_penalty(problem: Problem, order: WorkOrder) -> float:
+    """What leaving ``order`` out of ``problem`` costs: :func:`drop_penalty`, plus for an
+    order with a ``due_date`` the lateness it will have on the first day after the
+    horizon (``late_cost_per_day`` a day). A visit late inside the horizon therefore
+    always costs less than leaving the order out: work rolls over instead of dropping."""
+    base = drop_penalty(problem.weights, order)
+    if order.due_date is None or order.pinned:
+        return base
+    after = problem.end_date + timedelta(days=1)
+    return base + late_days(order, after) * problem.weights.late_cost_per_day[order.priority]
 
 
 def pinned_drop_penalty(weights: ObjectiveWeights) -> float:
@@ -369,6 +405,8 @@ class Problem:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     travel: TravelSettings = field(default_factory=TravelSettings)
     geocode: GeocodeSettings = field(default_factory=GeocodeSettings)
+    #: Calendar days planned from ``plan_date`` on (1: one day; a working week: 5).
+    days: int = 1
     # Lookups derived once from the fields above (a Problem is immutable): the solver
     # asks for them per order and shift, which on 1000 orders made list scans dominate.
     _day_start: datetime = field(init=False, repr=False, compare=False)
@@ -391,6 +429,16 @@ class Problem:
     def day_start(self) -> datetime:
         """Midnight of the plan date in the scenario's time zone: solver time 0."""
         return self._day_start
+
+    @property
+    def end_date(self) -> date:
+        """The last day of the horizon (``plan_date`` for a one-day problem)."""
+        return self.plan_date + timedelta(days=self.days - 1)
+
+    @property
+    def dates(self) -> tuple[date, ...]:
+        """Every calendar day of the horizon, working or not."""
+        return tuple(self.plan_date + timedelta(days=k) for k in range(self.days))
 
     def technician(self, tech_id: str) -> Technician:
         return self._techs[tech_id]
@@ -441,6 +489,8 @@ class Stop:
     travel_s: int
     distance_m: int
     sla_late_s: int = 0
+    #: Days after the order's ``due_date`` (several-day plans; 0 when on time).
+    late_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,6 +603,11 @@ class Kpis:
     #: ``cost + drop_penalty_cost``: the full objective in money (without the
     #: preferred-technician bonus and re-plan costs).
     objective_cost: float | None = None
+    #: Scheduled orders served after their ``due_date``, and their days late summed.
+    late_orders: int | None = None
+    late_days: int | None = None
+    #: ``late_cost_per_day`` over the late days (inside ``cost``).
+    late_cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

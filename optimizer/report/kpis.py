@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
-from optimizer.model import Kpis, Priority, Problem, Schedule, TechnicianKpis, drop_penalty
+from optimizer.model import (
+    Kpis,
+    Priority,
+    Problem,
+    Schedule,
+    TechnicianKpis,
+    order_drop_penalty,
+    shift_date,
+)
 
 
 def compute(problem: Problem, schedule: Schedule) -> Kpis:
@@ -12,7 +21,8 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
 
     An unassigned order with an SLA counts as missed in ``sla_on_time_all_pct``;
     ``sla_on_time_pct`` looks at scheduled orders only. ``objective_cost`` is
-    ``cost`` plus the drop penalties of the unassigned orders.
+    ``cost`` plus the drop penalties of the unassigned orders. ``cost`` includes the
+    lateness of orders served after their ``due_date`` (several-day plans).
     """
     orders = {o.order_id: o for o in problem.orders}
     weights = problem.weights
@@ -20,11 +30,15 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     scheduled = {p.value: 0 for p in Priority}
     unassigned = {p.value: 0 for p in Priority}
     sla_orders = sla_on_time = 0
-    sla_cost = 0.0
+    sla_cost = late_cost = 0.0
+    late_orders = late_days = 0
     for route in schedule.routes:
         for stop in route.stops:
             order = orders[stop.order_id]
             scheduled[order.priority.value] += 1
+            late_orders += stop.late_days > 0
+            late_days += stop.late_days
+            late_cost += stop.late_days * weights.late_cost_per_day[order.priority]
             if order.sla_due is not None:
                 sla_orders += 1
                 sla_on_time += stop.sla_late_s == 0
@@ -35,7 +49,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         order = orders[item.order_id]
         unassigned[order.priority.value] += 1
         sla_unassigned += order.sla_due is not None
-        drop_cost += drop_penalty(weights, order)
+        drop_cost += order_drop_penalty(problem, order)
 
     per_tech: dict[str, dict[str, float]] = {}
     overtime_cost = 0.0
@@ -77,7 +91,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     )
     total_scheduled = sum(scheduled.values())
     sla_all = sla_orders + sla_unassigned
-    day_cost = round(travel_cost + overtime_cost + sla_cost, 2)
+    day_cost = round(travel_cost + overtime_cost + sla_cost + late_cost, 2)
     return Kpis(
         orders_total=len(problem.orders),
         scheduled=total_scheduled,
@@ -101,7 +115,26 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         sla_on_time_all_pct=round(100 * sla_on_time / sla_all, 1) if sla_all else 100.0,
         drop_penalty_cost=round(drop_cost, 2),
         objective_cost=round(day_cost + drop_cost, 2),
+        late_orders=late_orders,
+        late_days=late_days,
+        late_cost=round(late_cost, 2),
     )
+
+
+def by_day(problem: Problem, schedule: Schedule) -> dict[date, Kpis]:
+    """The KPIs of each working day of the horizon: that day's shifts and the orders on
+    their routes (an unassigned order belongs to no day; it counts in the horizon's
+    :func:`compute`)."""
+    result = {}
+    for day in sorted({shift_date(s) for s in problem.shifts}):
+        shifts = tuple(s for s in problem.shifts if shift_date(s) == day)
+        ids = {s.shift_id for s in shifts}
+        routes = tuple(r for r in schedule.routes if r.shift_id in ids)
+        on_day = {stop.order_id for r in routes for stop in r.stops}
+        sub = replace(problem, orders=tuple(o for o in problem.orders if o.order_id in on_day),
+                      shifts=shifts)
+        result[day] = compute(sub, replace(schedule, routes=routes, unassigned=()))
+    return result
 
 
 def with_kpis(problem: Problem, schedule: Schedule) -> Schedule:

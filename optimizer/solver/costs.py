@@ -4,7 +4,15 @@ dropped order and a whole plan cost. The decomposed search compares sub-plans wi
 
 from __future__ import annotations
 
-from optimizer.model import Problem, Route, Schedule, WorkOrder, drop_penalty
+from optimizer.model import (
+    Problem,
+    Route,
+    Schedule,
+    WorkOrder,
+    late_days,
+    order_drop_penalty,
+    shift_date,
+)
 from optimizer.solver.timing import to_s
 
 
@@ -35,12 +43,12 @@ def start_costs(problem: Problem, order: WorkOrder) -> list[tuple[int, float, bo
 
 def drop_cost(problem: Problem, order: WorkOrder) -> float:
     """What leaving ``order`` out costs in the objective."""
-    return drop_penalty(problem.weights, order)
+    return order_drop_penalty(problem, order)
 
 
 def route_cost(problem: Problem, route: Route) -> float:
     """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
-    the technician's rates, overtime, SLA lateness, preferred, promised technician and time."""
+    the technician's rates, overtime, SLA lateness, days late, preferred, promised technician and time."""
     weights = problem.weights
     tech = problem.technician(route.tech_id)
     start, finish = to_s(problem, route.start), to_s(problem, route.end)
@@ -55,6 +63,7 @@ def route_cost(problem: Problem, route: Route) -> float:
             cost += weights.preferred_tech_bonus
         if order.promised_tech and tech.tech_id != order.promised_tech:
             cost += weights.reassign_cost
+        cost += late_days(order, shift_date(shift)) * weights.late_cost_per_day[order.priority]
         begin = to_s(problem, stop.start)
         for bound_s, per_s, late in start_costs(problem, order):
             cost += (max(0, begin - bound_s) if late else max(0, bound_s - begin)) * per_s

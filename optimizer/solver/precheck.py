@@ -17,6 +17,7 @@ from optimizer.model import (
     TravelMatrix,
     WorkOrder,
     location_code,
+    shift_date,
 )
 from optimizer.solver.timing import breaks_s, shift_fits, to_s, windows_s
 
@@ -95,6 +96,12 @@ def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, orde
     if not groups:
         return (), (ReasonCode.UNREACHABLE, "not reachable by road")
 
+    if order.earliest_date is not None:
+        groups = [(shift, ks) for shift, ks in groups
+                  if shift_date(shift) >= order.earliest_date]
+        if not groups:
+            return (), (ReasonCode.NO_SHIFT, "no qualified technician works on or after its "
+                                             f"earliest date {order.earliest_date}")
     groups = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
     if not groups:
         return (), (ReasonCode.WINDOW_OUTSIDE_SHIFTS, "appointment window outside every shift")
