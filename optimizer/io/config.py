@@ -556,8 +556,24 @@ def _tile_provider(tiles: str) -> Any:
 
 
 __all__ = [
-    "CHANGE_RANGES", "HORIZON_DAYS", "OSM_SUFFIXES", "Horizon", "parse_horizon", "TOML_KEYS", "TOML_RANGES", "check_base",
-    "check_change_numbers", "check_maps", "check_name",
-    "check_osm_file", "check_toml_keys", "number", "parse_geocode", "parse_plan_date_and_zone",
-    "parse_solve_params", "parse_travel", "parse_weights", "safe_folder_name",
+    "CHANGE_RANGES",
+    "HORIZON_DAYS",
+    "OSM_SUFFIXES",
+    "TOML_KEYS",
+    "TOML_RANGES",
+    "Horizon",
+    "check_base",
+    "check_change_numbers",
+    "check_maps",
+    "check_name",
+    "check_osm_file",
+    "check_toml_keys",
+    "number",
+    "parse_geocode",
+    "parse_horizon",
+    "parse_plan_date_and_zone",
+    "parse_solve_params",
+    "parse_travel",
+    "parse_weights",
+    "safe_folder_name",
 ]

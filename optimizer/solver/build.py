@@ -167,7 +167,8 @@ def _off_diagonal_mean(values: np.ndarray) -> float:
 def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
                node_points) -> float:
     """Kilometres and hours at each technician's rates; a preferred technician saves a bonus,
-    a shift after an order's due date costs its days late, and (when re-planning) another technician than the promised one costs ``reassign_cost``.
+    a shift after an order's due date costs its days late, and (when re-planning) another
+    technician than the promised one costs ``reassign_cost``.
 
     Returns the mean arc cost of the first shift (kilometres and surcharges only)."""
     bonus = round(problem.weights.preferred_tech_bonus * COST_UNITS)
@@ -225,7 +226,6 @@ def _add_shift_windows(problem, routing, time, shifts):
 
 
 def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_vehicles):
-    weights = problem.weights
     for o, order in enumerate(orders):
         index = manager.NodeToIndex(o)
         windows = windows_s(problem, order)

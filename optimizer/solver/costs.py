@@ -48,7 +48,8 @@ def drop_cost(problem: Problem, order: WorkOrder) -> float:
 
 def route_cost(problem: Problem, route: Route) -> float:
     """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
-    the technician's rates, overtime, SLA lateness, days late, preferred, promised technician and time."""
+    the technician's rates, overtime, SLA lateness, days late, preferred, promised technician
+    and time."""
     weights = problem.weights
     tech = problem.technician(route.tech_id)
     start, finish = to_s(problem, route.start), to_s(problem, route.end)
