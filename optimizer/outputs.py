@@ -89,9 +89,10 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
     paths = {"json": write_json(schedule, out_dir / "schedule.json")}
 
     paths["stops"] = out_dir / "stops.csv"
+    several = problem.days > 1  # then each stop also says its date and days late
     with paths["stops"].open("w", newline="", encoding="utf-8") as fh:
         writer = SafeCsvWriter(fh)
-        writer.writerow(STOP_COLUMNS)
+        writer.writerow(STOP_COLUMNS + (("date", "late_days") if several else ()))
         for route in schedule.routes:
             for seq, stop in enumerate(route.stops, start=1):
                 order = orders[stop.order_id]
@@ -104,6 +105,7 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
                     round(stop.distance_m / 1000, 2),
                     f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
                     round(stop.sla_late_s / 60, 1),
+                    *((f"{stop.start:%Y-%m-%d}", stop.late_days) if several else ()),
                 ])
 
     paths["unassigned"] = out_dir / "unassigned.csv"
@@ -115,6 +117,8 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
             writer.writerow((item.order_id, order.customer, order.priority.value,
                              str(item.code), item.reason))
 
+    if problem.days > 1:
+        paths["days"] = _write_days(problem, schedule, out_dir / "kpis_by_day.csv")
     if schedule.kpis is not None:
         paths["technicians"] = out_dir / "kpis_by_technician.csv"
         with paths["technicians"].open("w", newline="", encoding="utf-8") as fh:
@@ -125,6 +129,21 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
             for t in schedule.kpis.technicians:
                 writer.writerow([getattr(t, f) for f in fields])
     return paths
+
+
+#: Columns of ``kpis_by_day.csv`` (a plan of several days): one row per working day.
+DAY_COLUMNS = ("date", "orders", "late_orders", "late_days", "travel_km", "travel_h",
+               "service_h", "overtime_min", "cost")
+
+
+def _write_days(problem: Problem, schedule: Schedule, path: Path) -> Path:
+    """``kpis_by_day.csv``: each working day's figures (:func:`~optimizer.report.kpis.by_day`)."""
+    from optimizer.report.kpis import by_day
+
+    rows = [(day.isoformat(), k.scheduled, k.late_orders, k.late_days, k.travel_km,
+             k.travel_h, k.service_h, k.overtime_min, k.cost)
+            for day, k in by_day(problem, schedule).items()]
+    return _write_csv(path, DAY_COLUMNS, rows)
 
 
 def default_folder(name: str, prefix: str = "") -> Path:
