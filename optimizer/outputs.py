@@ -21,7 +21,7 @@ from optimizer.geo.geocode_report import REPORT_COLUMNS, geocoded_table, report_
 from optimizer.io.config import safe_folder_name
 from optimizer.io.schedule_json import write_json
 from optimizer.io.tables import FORMULA_START, find_table
-from optimizer.model import Problem, Schedule
+from optimizer.model import Problem, Schedule, WorkOrder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,6 +144,45 @@ def _write_days(problem: Problem, schedule: Schedule, path: Path) -> Path:
              k.travel_h, k.service_h, k.overtime_min, k.cost)
             for day, k in by_day(problem, schedule).items()]
     return _write_csv(path, DAY_COLUMNS, rows)
+
+
+#: Columns of ``bookings.csv`` (those of work_orders.csv that a booking fills).
+BOOKING_COLUMNS = ("order_id", "customer", "address", "lat", "lon", "service_min",
+                   "required_skills", "priority", "time_windows", "earliest_date", "due_date",
+                   "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand",
+                   "phone", "notes")
+
+
+def append_booking(folder: Path, order: WorkOrder) -> Path:
+    """Add ``order`` (a booked appointment) to ``folder/bookings.csv``, creating it with a
+    header; the loader reads it as more work orders. Returns the file's path."""
+    path = Path(folder) / "bookings.csv"
+    new = not path.exists()
+    window = order.time_windows[0]
+    location = order.location
+    row = {
+        "order_id": order.order_id, "customer": order.customer, "address": order.address,
+        "lat": f"{location.lat:.6f}" if location else "",
+        "lon": f"{location.lon:.6f}" if location else "",
+        "service_min": f"{order.service_min:g}",
+        "required_skills": ";".join(sorted(order.required_skills)),
+        "priority": order.priority.value,
+        "time_windows": f"{window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M}",
+        "earliest_date": order.earliest_date.isoformat() if order.earliest_date else "",
+        "due_date": order.due_date.isoformat() if order.due_date else "",
+        "sla_due": f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
+        "preferred_techs": ";".join(sorted(order.preferred_techs)),
+        "excluded_techs": ";".join(sorted(order.excluded_techs)),
+        "required_parts": ";".join(sorted(order.required_parts)),
+        "demand": str(order.demand) if order.demand else "", "phone": order.phone,
+        "notes": order.notes,
+    }
+    with path.open("a", newline="", encoding="utf-8") as stream:
+        writer = SafeCsvWriter(stream)
+        if new:
+            writer.writerow(BOOKING_COLUMNS)
+        writer.writerow([row[c] for c in BOOKING_COLUMNS])
+    return path
 
 
 def default_folder(name: str, prefix: str = "") -> Path:

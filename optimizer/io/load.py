@@ -114,7 +114,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
 
     tables: dict[str, Table] = {}
     for base, required in (("work_orders", True), ("technicians", True),
-                           ("shifts", False), ("absences", False)):
+                           ("shifts", False), ("absences", False), ("bookings", False)):
         try:
             path = find_table(folder, base, required=required)
             if path is not None:
@@ -124,6 +124,8 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     warnings += [note for table in tables.values() if (note := encoding_note(table))]
 
     orders = _orders(tables.get("work_orders"), plan_date, tz, problems, dates)
+    if "bookings" in tables:  # appointments booked with `fsopt slots --book`
+        orders += _bookings(tables["bookings"], orders, plan_date, tz, problems, dates)
     technicians, tech_shifts = _technicians(tables.get("technicians"), plan_date, tz, problems)
     tech_shifts = _every_working_day(tech_shifts, plan_date, horizon.working,
                                      horizon.days > 1)
@@ -261,6 +263,42 @@ def _orders(table, plan_date, tz, problems, dates=()) -> list[WorkOrder]:
             r.dates = dates
         orders.append(order_from_row(r))
     return orders
+
+
+def _bookings(table, orders, plan_date, tz, problems, dates) -> list[WorkOrder]:
+    """bookings.csv: orders in the columns of work_orders.csv, each id new."""
+    known = {o.order_id for o in orders}
+    booked = []
+    for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems):
+        r.dates = dates if len(dates) > 1 else ()
+        order = order_from_row(r)
+        if order.order_id in known:
+            r.fail("order_id", "already an order (in work_orders or an earlier booking)")
+            continue
+        known.add(order.order_id)
+        booked.append(order)
+    return booked
+
+
+def read_request(path: str | Path, problem: Problem) -> WorkOrder:
+    """The one work order of a request file (``fsopt slots``), in the columns of
+    work_orders.csv; any window it gives is ignored by the offers."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    table = read_table(path)
+    problems: list[str] = []
+    tz = problem.day_start.tzinfo
+    rows = list(_rows(table, WORK_ORDER_COLUMNS, problem.plan_date, tz, problems))
+    orders = [order_from_row(r) for r in rows]
+    if not problems and len(orders) != 1:
+        problems.append(f"{path}: must hold exactly one work order row (found {len(orders)})")
+    if not problems and orders[0].order_id in {o.order_id for o in problem.orders}:
+        problems.append(f"{path} row 2, order_id={orders[0].order_id!r}: already an order "
+                        "of the plan")
+    if problems:
+        raise InputError(problems)
+    return orders[0]
 
 
 def order_from_row(r: RowReader) -> WorkOrder:
