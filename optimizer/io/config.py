@@ -62,6 +62,7 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
     "objective": {
         "drop_penalty": Range(0, 10_000_000),
         "sla_late_cost_per_min": Range(0, 100_000),
+        "late_cost_per_day": Range(0, 100_000),
         "overtime_cost_per_hour": Range(0, 1_000_000),
         "preferred_tech_bonus": Range(0, 10_000_000),
         "reassign_cost": Range(0, 10_000_000),
