@@ -390,13 +390,18 @@ def _sla_text(k) -> str:
 
 def _summary(result: PlanResult) -> None:
     k = result.schedule.kpis
-    table = Table(title=f"{result.problem.name} — {result.problem.plan_date}", show_header=False)
+    plan = result.problem
+    days = f"{plan.plan_date} to {plan.end_date}" if plan.days > 1 else f"{plan.plan_date}"
+    table = Table(title=f"{plan.name} — {days}", show_header=False)
     table.add_column("KPI")
     table.add_column("value", justify="right")
     by_priority = ", ".join(f"{p} {n}" for p, n in k.scheduled_by_priority.items() if n)
     table.add_row("orders scheduled", f"{k.scheduled} / {k.orders_total} ({by_priority})")
     table.add_row("orders unassigned", str(k.unassigned))
     table.add_row("SLA on time", _sla_text(k))
+    if plan.days > 1:
+        table.add_row("late (after due date)", f"{k.late_orders or 0} orders, "
+                                               f"{k.late_days or 0} days in all")
     table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
     table.add_row("service", f"{k.service_h:.2f} h")
     table.add_row("overtime", f"{k.overtime_min:.0f} min")
