@@ -5,8 +5,9 @@ The same 10 technicians as the one-day demo (``technicians.csv`` is a copy of
 ``../liechtenstein/technicians.csv``) over Monday 14 to Friday 18 December 2026.
 300 orders at real addresses of the OpenStreetMap extract of the day demo
 (© OpenStreetMap contributors, ODbL 1.0, see ../liechtenstein/ATTRIBUTION.md):
-240 called in during the week (48 a day, each from its day on, due that day or one
-or two days later, some with a 2-hour appointment on a named day) and 60
+240 called in during the week (a backlog of 64 on Monday, 40 to 48 on the other days;
+each from its day on, due that day or one or two days later, some with a 2-hour
+appointment on a named day), so that Monday's surplus rolls over, and 60
 preventive maintenance visits of low priority that may happen on any day of the
 week. Standard library only and seeded, so two runs give byte-identical files:
 
@@ -27,7 +28,7 @@ _spec.loader.exec_module(demo)
 
 MONDAY = date(2026, 12, 14)
 DAYS = [MONDAY + timedelta(days=k) for k in range(5)]
-PER_DAY = 48
+CALLS = [64, 48, 44, 44, 40]  # orders called in each day (Monday: the weekend's backlog)
 PREVENTIVE = 60
 SKILLS = {"hvac": 10, "plumbing": 9, "electrical": 9, "appliance": 6, "gas": 4, "heat_pump": 3,
           "": 7}
@@ -51,7 +52,8 @@ def main() -> None:
     # the valley and Triesenberg: the mountain hamlets east of 9.58° lie far from a road
     sites = [a for pool in pools.values() for a in pool if a["lon"] < 9.58]
     rng.shuffle(sites)
-    sites = sites[:PER_DAY * len(DAYS) + PREVENTIVE]
+    sites = sites[:sum(CALLS) + PREVENTIVE]
+    called = [day for day, n in zip(DAYS, CALLS, strict=True) for _ in range(n)]
     orders = []
     for n, site in enumerate(sites, start=1):
         surname = rng.choice(demo.SURNAMES)
@@ -59,8 +61,8 @@ def main() -> None:
                     else f"{rng.choice(demo.FIRST_NAMES)} {surname}")
         row = {"order_id": f"WK-{n:03d}", "customer": customer, "address": site["address"],
                "lat": demo.six(site["lat"]), "lon": demo.six(site["lon"])}
-        if n <= PER_DAY * len(DAYS):
-            day = DAYS[(n - 1) // PER_DAY]
+        if n <= len(called):
+            day = called[n - 1]
             prio = weighted(PRIORITIES, rng)
             window = ""
             if prio in ("normal", "low") and rng.random() < 0.2:
