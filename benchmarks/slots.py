@@ -7,9 +7,11 @@ are computed on the same plan and matrix:
 
 * ``offer``: :func:`optimizer.slots.offer`, the product (windows of ``--window-h``
   hours, a few cheap-detour positions per route);
-* ``brute``: the request, without a window, at every position of every route of every
-  shift of the week, each timed by the verifier's simulation
-  (:func:`optimizer.slots.timed_route`); the cheapest feasible insertion.
+* ``brute``: the request at every position of every route of every shift of the
+  week, with its start free and held to each window of the day in turn, each timed by
+  the verifier's simulation (:func:`optimizer.slots.timed_route`, the published visits
+  held at their starts or later, as the offers hold them); the cheapest feasible
+  insertion.
 
 Both costs are the same money (the model's objective of the route, with minus without
 the visit). It prints one JSON line per request and a summary: the best offer's gap to
@@ -30,15 +32,25 @@ from pathlib import Path
 
 from optimizer import api
 from optimizer.model import WorkOrder, shift_date
-from optimizer.slots import offer, timed_route, with_request
+from optimizer.slots import (
+    candidate_windows,
+    offer,
+    planned_orders,
+    timed_route,
+    with_request,
+)
 from optimizer.solver.costs import route_cost
 
 WEEK = Path(__file__).parents[1] / "scenarios" / "liechtenstein-week"
 
 
-def brute_force(problem, matrix, schedule, request: WorkOrder, days: int = 5) -> float | None:
+def brute_force(problem, matrix, schedule, request: WorkOrder, days: int = 5,
+                window_h: float = 2.0) -> float | None:
     """The cheapest feasible insertion of ``request`` anywhere in the first ``days``
-    working days, or None."""
+    working days, or None: every position of every route of a qualified technician, with
+    the request's start left free and held to each window of its day in turn (a later
+    start can shorten a route's span: the simulation starts every visit as early as it
+    can)."""
     problem = with_request(problem, request)
     working = sorted({shift_date(s) for s in problem.shifts})[:days]
     routes = {r.shift_id: r for r in schedule.routes}
@@ -46,20 +58,26 @@ def brute_force(problem, matrix, schedule, request: WorkOrder, days: int = 5) ->
                if request.required_skills <= t.skills and request.required_parts <= t.van_stock
                and t.tech_id not in request.excluded_techs}
     best = None
-    for shift in problem.shifts:
-        if shift_date(shift) not in working or shift.tech_id not in tech_ok:
+    for day in working:
+        shifts = [s for s in problem.shifts if shift_date(s) == day and s.tech_id in tech_ok]
+        if not shifts:
             continue
-        route = routes.get(shift.shift_id)
-        planned = [problem.order(s.order_id) for s in route.stops] if route else []
-        base = timed_route(problem, matrix, shift, planned)
-        if base is None:
-            continue
-        base_cost = route_cost(problem, base) if planned else 0.0
-        for i in range(len(planned) + 1):
-            new = timed_route(problem, matrix, shift, [*planned[:i], request, *planned[i:]])
-            if new is not None:
-                cost = route_cost(problem, new) - base_cost
-                best = cost if best is None else min(best, cost)
+        variants = [request] + [replace(request, time_windows=(w,))
+                                for w in candidate_windows(problem, shifts, window_h)]
+        for shift in shifts:
+            planned = planned_orders(problem, routes.get(shift.shift_id))
+            base = timed_route(problem, matrix, shift, planned)
+            if base is None:
+                continue
+            base_cost = route_cost(problem, base) if planned else 0.0
+            for variant in variants:
+                trial = with_request(problem, variant)
+                for i in range(len(planned) + 1):
+                    new = timed_route(trial, matrix, shift,
+                                      [*planned[:i], variant, *planned[i:]])
+                    if new is not None:
+                        cost = route_cost(trial, new) - base_cost
+                        best = cost if best is None else min(best, cost)
     return best
 
 
@@ -90,7 +108,7 @@ def main() -> None:
         offers = offer(problem, matrix, schedule, request, slots=1, window_h=args.window_h)
         offer_s.append(time.monotonic() - t)
         t = time.monotonic()
-        brute = brute_force(problem, matrix, schedule, replace(request))
+        brute = brute_force(problem, matrix, schedule, request, window_h=args.window_h)
         brute_s.append(time.monotonic() - t)
         best = offers[0].marginal_cost if offers else None
         gap = None

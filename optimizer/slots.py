@@ -7,7 +7,8 @@ any route of a shift of that day that may serve it is found, and the windows are
 ranked by that marginal cost. An insertion is timed with the verifier's own
 simulation (:func:`optimizer.solver.timing.simulate`, which takes every break and
 keeps every other visit inside its windows), so an offer never breaks an appointment
-already made; its route passes :func:`optimizer.solver.verify.verify`.
+already made; its route passes :func:`optimizer.solver.verify.verify`. The visits
+already published keep their start or move later, never earlier (:func:`held`).
 
 The marginal cost is in money, from :func:`optimizer.solver.costs.route_cost` (the
 model's objective on a route): the route with the visit minus the same route
@@ -158,6 +159,22 @@ def _route(problem, matrix, shift, orders, points, starts, services, legs, depar
         overtime_s=max(0, end - to_s(problem, shift.end)))
 
 
+def held(order: WorkOrder, published_start: datetime) -> WorkOrder:
+    """``order`` as a visit already published for ``published_start``: it may start later
+    (inside its windows), never earlier, so the customer is not asked to be home sooner."""
+    far = published_start + timedelta(days=366)
+    windows = tuple(TimeWindow(max(w.start, published_start), w.end)
+                    for w in order.time_windows if w.end >= published_start)
+    return replace(order, time_windows=windows or (TimeWindow(published_start, far),))
+
+
+def planned_orders(problem: Problem, route: Route | None) -> list[WorkOrder]:
+    """The visits of a published route, in order, each :func:`held` at its start."""
+    if route is None:
+        return []
+    return [held(problem.order(s.order_id), s.start) for s in route.stops]
+
+
 def _cost(problem: Problem, route: Route | None) -> float:
     return 0.0 if route is None or not route.stops else route_cost(problem, route)
 
@@ -278,8 +295,7 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
             trial = with_request(problem, windowed)
             best = None
             for shift in day_shifts:
-                route = routes.get(shift.shift_id)
-                planned = [problem.order(s.order_id) for s in route.stops] if route else []
+                planned = planned_orders(problem, routes.get(shift.shift_id))
                 base = timed_route(trial, matrix, shift, planned)
                 if base is None:  # the published route does not re-time (should not happen)
                     continue
@@ -325,7 +341,7 @@ def book(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: Wo
     problem = with_request(problem, order)
     shift = next(s for s in problem.shifts if s.shift_id == chosen.shift_id)
     old = next((r for r in schedule.routes if r.shift_id == chosen.shift_id), None)
-    planned = [problem.order(s.order_id) for s in old.stops] if old else []
+    planned = planned_orders(problem, old)
     route = timed_route(problem, matrix, shift,
                         [*planned[:chosen.position], order, *planned[chosen.position:]])
     if route is None:
@@ -346,5 +362,5 @@ def offer_text(k: int, chosen: Offer) -> str:
             f"+{chosen.marginal_cost:.2f}, {flag}")
 
 
-__all__ = ["Offer", "Offers", "book", "booked_order", "candidate_windows", "offer",
-           "offer_text", "timed_route"]
+__all__ = ["Offer", "Offers", "book", "booked_order", "candidate_windows", "held", "offer",
+           "offer_text", "planned_orders", "timed_route"]

@@ -47,7 +47,9 @@ REQUEST = order("R", 2, 45, required_skills=frozenset({"hvac"}))
 
 def test_an_offer_never_breaks_a_promise():
     """Every offer, booked, gives a schedule the verifier accepts (every other visit still
-    inside its window), starts inside the offered window, and matches the offered start."""
+    inside its window), starts inside the offered window, and matches the offered start;
+    no published visit is moved earlier, and an offer that keeps every promise moves none
+    by more than the tolerance."""
     p = _week(PROMISED)
     plan = solve(p, M, FAST)
     assert verify(p, M, plan) == []
@@ -62,6 +64,12 @@ def test_an_offer_never_breaks_a_promise():
         assert chosen.window_start <= stop.start <= chosen.window_end
         assert stop.start == chosen.expected_start
         assert stop.start.date() == chosen.day
+        before = {s.order_id: s.start for r in plan.routes for s in r.stops}
+        moved = [(s.start - before[s.order_id]).total_seconds()
+                 for r in schedule.routes for s in r.stops if s.order_id in before]
+        assert min(moved) >= 0
+        if chosen.keeps_promises:
+            assert max(moved) <= p.weights.retime_tolerance_min * 60
 
 
 def test_a_booked_slot_survives_a_new_plan():
