@@ -505,7 +505,8 @@ def _check(args: argparse.Namespace) -> int:
         _warn(warning)
     p = loaded.problem
     out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
-              f"{len(p.shifts)} shifts on {p.plan_date}")
+              f"{len(p.shifts)} shifts on {p.plan_date}"
+              + (f" to {p.end_date} ({p.days} days)" if p.days > 1 else ""))
     return 0
 
 
