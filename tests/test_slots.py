@@ -145,3 +145,34 @@ def test_book_writes_the_slot_into_the_scenario_and_the_next_plan_keeps_it(tmp_p
     replanned = api.replan(path, [], offers[0].window_start.replace(hour=7, minute=0))
     stop = next(s for r in replanned.schedule.routes for s in r.stops if s.order_id == "REQ-1")
     assert offers[0].window_start <= stop.start <= offers[0].window_end
+
+
+def test_fsopt_slots_lists_books_and_explains(tmp_path, capsys):
+    """`fsopt slots` prints the offers; --book 1 writes a schedule that `fsopt verify`
+    accepts, with the visit in the offered window; a request nobody can serve exits 3 with
+    its reason."""
+    from optimizer.cli import main
+    from optimizer.io.schedule_json import read_json
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    out = tmp_path / "plan"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    request = tmp_path / "request.csv"
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       "REQ-9,Neu,47.150,9.515,30,electrical\n")
+    assert main(["slots", str(out / "schedule.json"), str(request), "--slots", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:2] for line in lines] == ["1.", "2."]
+    assert main(["slots", str(out / "schedule.json"), str(request), "--book", "1"]) == 0
+    assert "Booked REQ-9" in capsys.readouterr().out
+    assert main(["verify", str(out / "schedule.json")]) == 0
+    booked = read_json(out / "schedule.json")
+    window = api.load_scenario(folder).problem.order("REQ-9").time_windows[0]
+    stop = next(s for r in booked.routes for s in r.stops if s.order_id == "REQ-9")
+    assert window.start <= stop.start <= window.end
+    capsys.readouterr()
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       "REQ-10,Lift AG,47.150,9.515,30,elevator\n")
+    assert main(["slots", str(out / "schedule.json"), str(request)]) == 3
+    assert "no technician has the skill elevator (NO_SKILL)" in capsys.readouterr().out
