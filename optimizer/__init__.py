@@ -45,6 +45,8 @@ _LAZY = {
     "PlanResult": "optimizer.results",
     "ReplanResult": "optimizer.results",
     "compare": "optimizer.api",
+    "offer_slots": "optimizer.api",
+    "Offer": "optimizer.slots",
     "plan": "optimizer.api",
     "replan": "optimizer.api",
     "solve_scenario": "optimizer.api",
@@ -55,11 +57,20 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from optimizer.api import compare, plan, replan, solve_scenario, sweep, verify_file
+    from optimizer.api import (
+        compare,
+        offer_slots,
+        plan,
+        replan,
+        solve_scenario,
+        sweep,
+        verify_file,
+    )
     from optimizer.io.load import LoadedScenario, load_scenario
     from optimizer.outputs import write, write_exports
     from optimizer.params import SolveParams
     from optimizer.results import Comparison, PlanResult, ReplanResult
+    from optimizer.slots import Offer
     from optimizer.solver import solve
     from optimizer.solver.verify import verify
 
@@ -79,10 +90,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Break", "Comparison", "GeocodeError", "InputError", "Kpis", "LoadedScenario", "Location",
-    "NetworkError", "OptimizerError", "PlanResult", "Priority", "Problem", "ReplanResult",
+    "NetworkError", "Offer", "OptimizerError", "PlanResult", "Priority", "Problem", "ReplanResult",
     "Route", "Schedule", "Shift", "SolveError", "SolveParams", "Stop", "Technician",
     "TimeWindow", "TravelMatrix",
-    "Unassigned", "WorkOrder", "compare", "load_scenario", "plan", "replan", "solve",
+    "Unassigned", "WorkOrder", "compare", "load_scenario", "offer_slots", "plan", "replan", "solve",
     "solve_scenario", "sweep", "verify", "verify_file", "write",
     "write_exports",
 ]

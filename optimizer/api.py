@@ -7,25 +7,29 @@ writes them as files.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from optimizer.errors import InputError
 from optimizer.geo.geocode import GeocodeResult, geocode_problem
 from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix, problem_points
 from optimizer.geo.territories import with_territories
 from optimizer.io.events import parse_moment, read_events
-from optimizer.io.load import LoadedScenario, load_scenario
+from optimizer.io.load import LoadedScenario, load_scenario, read_request
 from optimizer.io.schedule_json import ReplanRecord, read_document
 from optimizer.io.tables import find_table
-from optimizer.model import Problem, Schedule, TravelMatrix
+from optimizer.model import Problem, Schedule, TravelMatrix, WorkOrder
 from optimizer.replanning import Event, Prepared, change_list, pin_times, prepare
 from optimizer.report.changes import order_changes
 from optimizer.report.compare import kpi_row
 from optimizer.report.kpis import with_kpis
 from optimizer.results import Comparison, PlanResult, ReplanResult
+from optimizer.slots import Offer, Offers
+from optimizer.slots import book as slots_book
+from optimizer.slots import offer as slots_offer
 from optimizer.solver import ProgressCallback, solve
 from optimizer.solver.decompose import on_dask
 from optimizer.solver.verify import verify, verify_day
@@ -263,6 +267,92 @@ def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:
     written = anonymise_scenario(scenario, out_dir)
     load_scenario(out_dir)
     return written
+@dataclass(frozen=True, slots=True)
+class SlotContext:
+    """What slot offers are computed on: the published plan, its problem with the request
+    among the orders, and a matrix that holds the request's point."""
+
+    loaded: LoadedScenario
+    problem: Problem
+    matrix: TravelMatrix
+    schedule: Schedule
+    request: WorkOrder
+    path: Path | None = None
+
+
+def slot_context(plan_or_scenario: str | Path | PlanResult, request: WorkOrder | str | Path,
+                 ) -> SlotContext:
+    """The plan (a :class:`PlanResult`, a schedule.json, or a scenario folder, which is
+    planned first) and the request (a :class:`WorkOrder` or a one-row CSV in the columns
+    of work_orders.csv; an address is geocoded with the scenario's geocoder)."""
+    path = None
+    if isinstance(plan_or_scenario, PlanResult):
+        loaded, problem = plan_or_scenario.scenario, plan_or_scenario.problem
+        schedule = plan_or_scenario.schedule
+    elif Path(plan_or_scenario).is_dir():
+        result = solve_scenario(plan_or_scenario)
+        loaded, problem, schedule = result.scenario, result.problem, result.schedule
+    else:
+        path = Path(plan_or_scenario)
+        schedule, record = read_document(path)
+        if record is not None:
+            raise InputError(f"{path}: a re-planned schedule; offer slots on a plan made by "
+                             "`fsopt solve` (the re-plan keeps what is booked there)")
+        loaded, problem, _ = _planned_for(schedule, None, None)
+    if not isinstance(request, WorkOrder):
+        request = read_request(request, problem)
+    if request.location is None and request.address:
+        located, _ = geocode_problem(replace(problem, orders=(request,), technicians=(),
+                                             shifts=()), base_dir=loaded.folder)
+        request = located.orders[0]
+    problem = replace(problem, orders=tuple(o for o in problem.orders
+                                            if o.order_id != request.order_id))
+    both = replace(problem, orders=(*problem.orders, request))
+    matrix = travel_matrix(both, base_dir=loaded.folder)
+    return SlotContext(loaded, problem, matrix, schedule, request, path)
+
+
+def offer_slots(plan_or_scenario: str | Path | PlanResult | SlotContext,
+                request: WorkOrder | str | Path | None = None, *, slots: int = 3,
+                days: int = 5, window_h: float = 2.0) -> Offers:
+    """Appointment windows for a new visit, cheapest first (:mod:`optimizer.slots`).
+
+    Parameters
+    ----------
+    plan_or_scenario
+        The published plan: a :class:`PlanResult`, a schedule.json written by a solve,
+        a scenario folder (planned first), or a :class:`SlotContext` made once by
+        :func:`slot_context` (then ``request`` is taken from it).
+    request
+        The visit to place: a :class:`WorkOrder` or a one-row CSV of work_orders.csv
+        columns; its own window, if any, is ignored.
+    slots, days, window_h
+        How many offers, over how many working days of the plan, of windows how
+        many hours long.
+
+    Returns
+    -------
+    Offers
+        A list of :class:`~optimizer.slots.Offer`; empty with ``.reason`` (code, text)
+        when nobody can take the visit in the horizon.
+    """
+    context = plan_or_scenario if isinstance(plan_or_scenario, SlotContext) else \
+        slot_context(plan_or_scenario, request)
+    return slots_offer(context.problem, context.matrix, context.schedule, context.request,
+                       slots=slots, days=days, window_h=window_h)
+
+
+def book_slot(context: SlotContext, chosen: Offer) -> tuple[WorkOrder, Schedule]:
+    """Write ``chosen`` into the plan: the visit on its technician's route and the
+    booking in the scenario's ``bookings.csv`` (a promised window that the next plan and
+    re-plan keep). Returns the booked order and the new schedule, its KPIs recomputed."""
+    from optimizer.outputs import append_booking
+
+    order, schedule = slots_book(context.problem, context.matrix, context.schedule,
+                                 context.request, chosen)
+    append_booking(context.loaded.folder, order)
+    problem = replace(context.problem, orders=(*context.problem.orders, order))
+    return order, _finish(problem, schedule, context.loaded.folder)
 
 
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
@@ -313,5 +403,6 @@ def _record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:
     return issues
 
 
-__all__ = ["REPLAN_TIME_LIMIT_S", "anonymise", "compare", "geocode", "plan", "replan",
-           "solve_scenario", "sweep", "travel_matrix", "verify_file"]
+__all__ = ["REPLAN_TIME_LIMIT_S", "SlotContext", "anonymise", "book_slot", "compare",
+           "geocode", "offer_slots", "plan", "replan", "slot_context", "solve_scenario",
+           "sweep", "travel_matrix", "verify_file"]

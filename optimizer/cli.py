@@ -28,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optimizer import settings
-from optimizer.errors import OptimizerError
+from optimizer.errors import InputError, OptimizerError
 
 if TYPE_CHECKING:
     from optimizer.results import PlanResult
@@ -186,6 +186,26 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("schedule", type=Path, help="schedule.json written by `fsopt solve`")
     verify.add_argument("--scenario", type=Path,
                         help="scenario folder (default: the one recorded in the schedule)")
+
+    slots = commands.add_parser(
+        "slots", help="offer appointment windows for a new visit, cheapest first",
+        description="Rank the windows of the plan's working days by the cost of adding "
+                    "the visit of REQUEST.csv (one row in the columns of work_orders.csv, "
+                    "without a window) to SCHEDULE.json. No offer breaks a visit's window. "
+                    "With --book N, offer N is written into the plan: the visit on its "
+                    "route in schedule.json (CSVs and maps rewritten) and its window in the "
+                    "scenario's bookings.csv, so that the next solve and re-plan keep it. "
+                    "Exit code 3 when nothing fits (the reason is printed).")
+    slots.add_argument("schedule", type=Path, help="schedule.json written by `fsopt solve`")
+    slots.add_argument("request", type=Path, help="CSV with one work order row")
+    slots.add_argument("--slots", type=_positive_int, default=3, metavar="N",
+                       help="how many offers (default: 3)")
+    slots.add_argument("--window-h", type=_positive_float, default=2.0, metavar="H",
+                       help="length of an offered window in hours (default: 2)")
+    slots.add_argument("--days", type=_positive_int, default=5, metavar="D",
+                       help="working days of the plan to offer from (default: 5)")
+    slots.add_argument("--book", type=_positive_int, metavar="N",
+                       help="book offer N (1 = the first listed)")
 
     geocode = commands.add_parser(
         "geocode", help="turn the orders' addresses into coordinates, for review",
@@ -381,7 +401,9 @@ def _sla_text(k) -> str:
 
 def _summary(result: PlanResult) -> None:
     k = result.schedule.kpis
-    table = Table(title=f"{result.problem.name} — {result.problem.plan_date}", show_header=False)
+    plan = result.problem
+    days = f"{plan.plan_date} to {plan.end_date}" if plan.days > 1 else f"{plan.plan_date}"
+    table = Table(title=f"{plan.name} — {days}", show_header=False)
     table.add_column("KPI")
     table.add_column("value", justify="right")
     by_priority = ", ".join(f"{p} {n}" for p, n in k.scheduled_by_priority.items() if n)
@@ -401,6 +423,9 @@ def _summary(result: PlanResult) -> None:
     if k.outside_territory_visits:
         table.add_row("outside territory", f"{k.outside_territory_visits} visits, cost "
                                            f"{k.territory_cost:,.2f}")
+    if plan.days > 1:
+        table.add_row("late (after due date)", f"{k.late_orders or 0} orders, "
+                                               f"{k.late_days or 0} days in all")
     table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
     table.add_row("service", f"{k.service_h:.2f} h")
     table.add_row("overtime", f"{k.overtime_min:.0f} min")
@@ -446,6 +471,57 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or not 0 < value <= 24:
+        raise argparse.ArgumentTypeError(f"{text!r} must be > 0 and <= 24 (hours)")
+    return value
+
+
+def _slots(args: argparse.Namespace) -> int:
+    from optimizer import api
+    from optimizer.outputs import write
+    from optimizer.results import PlanResult
+    from optimizer.slots import offer_text
+
+    context = api.slot_context(args.schedule, args.request)
+    offers = api.offer_slots(context, slots=args.slots, days=args.days,
+                             window_h=args.window_h)
+    if not offers:
+        code, reason = offers.reason
+        out.print(Text.assemble(("✗", "red"), f" no slot for {context.request.order_id}: "
+                                              f"{reason} ({code})"))
+        return 3
+    for k, chosen in enumerate(offers, start=1):
+        out.print(offer_text(k, chosen))
+    if args.book is None:
+        return 0
+    if args.book > len(offers):
+        raise InputError(f"--book {args.book}: only {len(offers)} offer(s) were made")
+    chosen = offers[args.book - 1]
+    order, schedule = api.book_slot(context, chosen)
+    loaded = api.load_scenario(context.loaded.folder)
+    plan, _ = api.geocode(loaded)
+    result = PlanResult(loaded, plan, context.matrix, schedule)
+    paths = write(result, args.schedule.parent)
+    out.print(f"Booked {order.order_id}: {offer_text(args.book, chosen)}")
+    out.print(f"Wrote {paths['json']} and {context.loaded.folder / 'bookings.csv'}")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     from optimizer.io.load import load_scenario
 
@@ -454,7 +530,8 @@ def _check(args: argparse.Namespace) -> int:
         _warn(warning)
     p = loaded.problem
     out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
-              f"{len(p.shifts)} shifts on {p.plan_date}")
+              f"{len(p.shifts)} shifts on {p.plan_date}"
+              + (f" to {p.end_date} ({p.days} days)" if p.days > 1 else ""))
     return 0
 
 
@@ -595,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     handlers = {"solve": _solve, "verify": _verify, "check": _check, "geocode": _geocode,
+                "slots": _slots,
                 "compare": _compare,
                 "sweep": _sweep, "replan": _replan, "anonymise": _anonymise}
     try:

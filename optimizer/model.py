@@ -260,6 +260,11 @@ class WorkOrder:
     #: Names of the territory polygons (territories.geojson) that contain the order;
     #: set from its location by :mod:`optimizer.geo.territories`.
     areas: frozenset[str] = frozenset()
+    #: Several days: the first day it may be served on (hard: no shift of an earlier day
+    #: takes it), and the day it is due (soft: each day after it costs
+    #: ``ObjectiveWeights.late_cost_per_day``; see :func:`late_days`).
+    earliest_date: date | None = None
+    due_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +333,12 @@ class ObjectiveWeights:
         default_factory=lambda: _by_priority(critical=20.0, high=5.0, normal=1.0, low=0.25)
     )
     overtime_cost_per_hour: float = 60.0
+    #: Several days: the cost of each day an order is served after its ``due_date``.
+    late_cost_per_day: Mapping[Priority, float] = field(
+        default_factory=lambda: _by_priority(
+            critical=20_000.0, high=1_000.0, normal=200.0, low=50.0
+        )
+    )
     preferred_tech_bonus: float = 20.0
     #: Re-planning: cost of giving a promised order to another technician, and of
     #: moving its start more than ``retime_tolerance_min`` from the promised time.
@@ -363,6 +374,31 @@ def drop_penalty(weights: ObjectiveWeights, order: WorkOrder) -> float:
         return 0.0  # resolved remotely: leaving it off the routes is the plan
     promised = weights.reassign_cost if order.promised_tech else 0.0
     return weights.drop_penalty[order.priority] + promised
+
+
+def shift_date(shift: Shift) -> date:
+    """The working day of a shift: the local date it starts on."""
+    return shift.start.date()
+
+
+def late_days(order: WorkOrder, day: date) -> int:
+    """Whole days a visit on ``day`` comes after the order's ``due_date`` (0 if on time
+    or without a due date)."""
+    if order.due_date is None:
+        return 0
+    return max(0, (day - order.due_date).days)
+
+
+def order_drop_penalty(problem: Problem, order: WorkOrder) -> float:
+    """What leaving ``order`` out of ``problem`` costs: :func:`drop_penalty`, plus for an
+    order with a ``due_date`` the lateness it will have on the first day after the
+    horizon (``late_cost_per_day`` a day). A visit late inside the horizon therefore
+    always costs less than leaving the order out: work rolls over instead of dropping."""
+    base = drop_penalty(problem.weights, order)
+    if order.due_date is None or order.pinned or order.remote_resolvable:
+        return base
+    after = problem.end_date + timedelta(days=1)
+    return base + late_days(order, after) * problem.weights.late_cost_per_day[order.priority]
 
 
 def pinned_drop_penalty(weights: ObjectiveWeights) -> float:
@@ -427,6 +463,8 @@ class Problem:
     territory_mode: str = "hard"
     response_target_h: Mapping[Priority, float] = field(
         default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_H))
+    #: Calendar days planned from ``plan_date`` on (1: one day; a working week: 5).
+    days: int = 1
     # Lookups derived once from the fields above (a Problem is immutable): the solver
     # asks for them per order and shift, which on 1000 orders made list scans dominate.
     _day_start: datetime = field(init=False, repr=False, compare=False)
@@ -449,6 +487,16 @@ class Problem:
     def day_start(self) -> datetime:
         """Midnight of the plan date in the scenario's time zone: solver time 0."""
         return self._day_start
+
+    @property
+    def end_date(self) -> date:
+        """The last day of the horizon (``plan_date`` for a one-day problem)."""
+        return self.plan_date + timedelta(days=self.days - 1)
+
+    @property
+    def dates(self) -> tuple[date, ...]:
+        """Every calendar day of the horizon, working or not."""
+        return tuple(self.plan_date + timedelta(days=k) for k in range(self.days))
 
     def technician(self, tech_id: str) -> Technician:
         return self._techs[tech_id]
@@ -499,6 +547,8 @@ class Stop:
     travel_s: int
     distance_m: int
     sla_late_s: int = 0
+    #: Days after the order's ``due_date`` (several-day plans; 0 when on time).
+    late_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -638,6 +688,11 @@ class Kpis:
     #: (part of ``cost``).
     outside_territory_visits: int | None = None
     territory_cost: float | None = None
+    #: Scheduled orders served after their ``due_date``, and their days late summed.
+    late_orders: int | None = None
+    late_days: int | None = None
+    #: ``late_cost_per_day`` over the late days (inside ``cost``).
+    late_cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

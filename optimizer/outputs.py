@@ -95,9 +95,11 @@ STOP_COLUMNS = (
 STOP_KINDS = ("visit", "lunch", "absence")
 
 
-def _stop_rows(route: Route, orders: dict[str, WorkOrder]) -> list[tuple[tuple, list]]:
+def _stop_rows(route: Route, orders: dict[str, WorkOrder],
+               several: bool = False) -> list[tuple[tuple, list]]:
     """(sort key, row) for each visit and break of ``route``: visits keep their order, and
-    a break comes before the first visit that starts after it (between visits in time)."""
+    a break comes before the first visit that starts after it (between visits in time).
+    A plan of ``several`` days adds each row's date and the visit's days late."""
     rows: list[tuple[tuple, list]] = []
     for seq, stop in enumerate(route.stops, start=1):
         order = orders[stop.order_id]
@@ -110,6 +112,7 @@ def _stop_rows(route: Route, orders: dict[str, WorkOrder]) -> list[tuple[tuple, 
             round(stop.distance_m / 1000, 2),
             f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
             round(stop.sla_late_s / 60, 1), "visit",
+            *((f"{stop.start:%Y-%m-%d}", stop.late_days) if several else ()),
         ]))
     for brk in route.breaks:
         kind = "lunch" if brk.kind == "lunch" else "absence"
@@ -117,6 +120,7 @@ def _stop_rows(route: Route, orders: dict[str, WorkOrder]) -> list[tuple[tuple, 
             route.tech_id, route.shift_id, "", "", brk.kind, "", "", "", "",
             f"{brk.start:%H:%M}", f"{brk.start:%H:%M}", f"{brk.end:%H:%M}",
             "", "", "", "", "", kind,
+            *((f"{brk.start:%Y-%m-%d}", "") if several else ()),
         ]))
     return rows
 
@@ -128,11 +132,12 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
     paths = {"json": write_json(schedule, out_dir / "schedule.json")}
 
     paths["stops"] = out_dir / "stops.csv"
+    several = problem.days > 1  # then each stop also says its date and days late
     with paths["stops"].open("w", newline="", encoding="utf-8") as fh:
         writer = SafeCsvWriter(fh)
-        writer.writerow(STOP_COLUMNS)
+        writer.writerow(STOP_COLUMNS + (("date", "late_days") if several else ()))
         for route in schedule.routes:
-            writer.writerows(row for _, row in sorted(_stop_rows(route, orders),
+            writer.writerows(row for _, row in sorted(_stop_rows(route, orders, several),
                                                       key=lambda item: item[0]))
 
     paths["unassigned"] = out_dir / "unassigned.csv"
@@ -144,6 +149,8 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
             writer.writerow((item.order_id, order.customer, order.priority.value,
                              str(item.code), item.reason))
 
+    if problem.days > 1:
+        paths["days"] = _write_days(problem, schedule, out_dir / "kpis_by_day.csv")
     if schedule.kpis is not None:
         paths["technicians"] = out_dir / "kpis_by_technician.csv"
         with paths["technicians"].open("w", newline="", encoding="utf-8") as fh:
@@ -185,6 +192,58 @@ def write_exports(problem: Problem, schedule: Schedule, out_dir: Path, *,
                                notification_rows(problem, schedule,
                                                  eta_margin_min=eta_margin_min))
     return {"geojson": geojson, "notifications": notifications}
+#: Columns of ``kpis_by_day.csv`` (a plan of several days): one row per working day.
+DAY_COLUMNS = ("date", "orders", "late_orders", "late_days", "travel_km", "travel_h",
+               "service_h", "overtime_min", "cost")
+
+
+def _write_days(problem: Problem, schedule: Schedule, path: Path) -> Path:
+    """``kpis_by_day.csv``: each working day's figures (:func:`~optimizer.report.kpis.by_day`)."""
+    from optimizer.report.kpis import by_day
+
+    rows = [(day.isoformat(), k.scheduled, k.late_orders, k.late_days, k.travel_km,
+             k.travel_h, k.service_h, k.overtime_min, k.cost)
+            for day, k in by_day(problem, schedule).items()]
+    return _write_csv(path, DAY_COLUMNS, rows)
+
+
+#: Columns of ``bookings.csv`` (those of work_orders.csv that a booking fills).
+BOOKING_COLUMNS = ("order_id", "customer", "address", "lat", "lon", "service_min",
+                   "required_skills", "priority", "time_windows", "earliest_date", "due_date",
+                   "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand",
+                   "phone", "notes")
+
+
+def append_booking(folder: Path, order: WorkOrder) -> Path:
+    """Add ``order`` (a booked appointment) to ``folder/bookings.csv``, creating it with a
+    header; the loader reads it as more work orders. Returns the file's path."""
+    path = Path(folder) / "bookings.csv"
+    new = not path.exists()
+    window = order.time_windows[0]
+    location = order.location
+    row = {
+        "order_id": order.order_id, "customer": order.customer, "address": order.address,
+        "lat": f"{location.lat:.6f}" if location else "",
+        "lon": f"{location.lon:.6f}" if location else "",
+        "service_min": f"{order.service_min:g}",
+        "required_skills": ";".join(sorted(order.required_skills)),
+        "priority": order.priority.value,
+        "time_windows": f"{window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M}",
+        "earliest_date": order.earliest_date.isoformat() if order.earliest_date else "",
+        "due_date": order.due_date.isoformat() if order.due_date else "",
+        "sla_due": f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
+        "preferred_techs": ";".join(sorted(order.preferred_techs)),
+        "excluded_techs": ";".join(sorted(order.excluded_techs)),
+        "required_parts": ";".join(sorted(order.required_parts)),
+        "demand": str(order.demand) if order.demand else "", "phone": order.phone,
+        "notes": order.notes,
+    }
+    with path.open("a", newline="", encoding="utf-8") as stream:
+        writer = SafeCsvWriter(stream)
+        if new:
+            writer.writerow(BOOKING_COLUMNS)
+        writer.writerow([row[c] for c in BOOKING_COLUMNS])
+    return path
 
 
 def default_folder(name: str, prefix: str = "") -> Path:

@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +31,8 @@ from optimizer.model import (
 from optimizer.params import SolveParams
 
 TOML_KEYS: dict[str, set[str]] = {
-    "scenario": {"name", "plan_date", "timezone", "description", "base"},
+    "scenario": {"name", "plan_date", "timezone", "description", "base", "start_date", "days",
+                 "working_weekdays", "non_working_days"},
     "travel": {f for f in TravelSettings.__dataclass_fields__},
     # ``territories`` is the problem's territory mode, the rest are SolveParams
     "solver": {f for f in SolveParams.__dataclass_fields__} | {"territories"},
@@ -67,6 +68,7 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
     "objective": {
         "drop_penalty": Range(0, 10_000_000),
         "sla_late_cost_per_min": Range(0, 100_000),
+        "late_cost_per_day": Range(0, 100_000),
         "overtime_cost_per_hour": Range(0, 1_000_000),
         "preferred_tech_bonus": Range(0, 10_000_000),
         "reassign_cost": Range(0, 10_000_000),
@@ -157,18 +159,79 @@ def _text(path: Path, where: str, value: Any, problems: list[str]) -> str | None
 # -- [scenario] ------------------------------------------------------------------------------
 
 
+def _date(path: Path, where: str, value: Any, problems: list[str]) -> date | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{path} {where}={value!r}: not a date (YYYY-MM-DD)")
+        return None
+
+
+#: ``[scenario] days``: how many calendar days a horizon may span.
+HORIZON_DAYS = Range(1, 62, integer=True)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """The days a scenario plans (``[scenario]``): ``days`` calendar days from the start,
+    of which ``working`` get the technicians' default shifts."""
+
+    days: int = 1
+    working: tuple[date, ...] = ()
+
+
+def parse_horizon(path: Path, section: dict[str, Any], start: date | None,
+                  problems: list[str]) -> Horizon:
+    """``days``, ``working_weekdays`` (default Monday to Friday) and ``non_working_days``
+    (a list of dates: public holidays, company closures). A one-day plan (``plan_date``,
+    or ``days = 1``) works on its date whatever the weekday."""
+    days = 1
+    if "days" in section:
+        days = number(path, "[scenario] days", section["days"], HORIZON_DAYS, problems) or 1
+    weekdays = section.get("working_weekdays", list(WEEKDAYS[:5]))
+    if not isinstance(weekdays, list) or not all(
+            isinstance(w, str) and w.lower()[:3] in WEEKDAYS for w in weekdays):
+        problems.append(f"{path} [scenario] working_weekdays={weekdays!r}: must be a list "
+                        f"of weekdays from {', '.join(WEEKDAYS)}")
+        weekdays = list(WEEKDAYS[:5])
+    numbers = {WEEKDAYS.index(w.lower()[:3]) for w in weekdays}
+    closed: set[date] = set()
+    raw = section.get("non_working_days", [])
+    if not isinstance(raw, list):
+        problems.append(f"{path} [scenario] non_working_days={raw!r}: must be a list of "
+                        'dates, e.g. ["2026-12-08", "2026-12-25"]')
+        raw = []
+    for value in raw:
+        if (day := _date(path, "[scenario] non_working_days", value, problems)) is not None:
+            closed.add(day)
+    if start is None:
+        return Horizon(days)
+    dates = [start + timedelta(days=k) for k in range(days)]
+    if days == 1:
+        return Horizon(1, tuple(d for d in dates if d not in closed))
+    return Horizon(days, tuple(d for d in dates
+                               if d.weekday() in numbers and d not in closed))
+
+
 def parse_plan_date_and_zone(path: Path, section: dict[str, Any], problems: list[str]):
+    """The first day planned (``plan_date``, or ``start_date`` of a several-day horizon)
+    and the time zone."""
     plan_date = tz = None
-    raw_date = section.get("plan_date")
+    key = "start_date" if "start_date" in section else "plan_date"
+    raw_date = section.get(key)
+    if "start_date" in section and "plan_date" in section:
+        problems.append(f"{path} [scenario]: give plan_date (one day) or start_date and days, "
+                        "not both")
+    elif "days" in section and key == "plan_date":
+        problems.append(f"{path} [scenario] days: needs start_date (plan_date is one day)")
     if raw_date is None:
-        problems.append(f"{path} [scenario]: plan_date is required (YYYY-MM-DD)")
-    elif isinstance(raw_date, date) and not isinstance(raw_date, datetime):
-        plan_date = raw_date
+        problems.append(f"{path} [scenario]: plan_date is required (YYYY-MM-DD), or "
+                        "start_date and days")
     else:
-        try:
-            plan_date = date.fromisoformat(str(raw_date))
-        except ValueError:
-            problems.append(f"{path} [scenario] plan_date={raw_date!r}: not a date (YYYY-MM-DD)")
+        plan_date = _date(path, f"[scenario] {key}", raw_date, problems)
     zone = section.get("timezone")
     if zone is None:
         problems.append(f"{path} [scenario]: timezone is required (e.g. 'Europe/Vaduz')")
@@ -572,10 +635,12 @@ def _tile_provider(tiles: str) -> Any:
 
 __all__ = [
     "CHANGE_RANGES",
+    "HORIZON_DAYS",
     "OSM_SUFFIXES",
     "PHONE_PAGES",
     "TOML_KEYS",
     "TOML_RANGES",
+    "Horizon",
     "PublishSettings",
     "check_base",
     "check_change_numbers",
@@ -585,6 +650,7 @@ __all__ = [
     "check_toml_keys",
     "number",
     "parse_geocode",
+    "parse_horizon",
     "parse_plan_date_and_zone",
     "parse_publish",
     "parse_response_targets",

@@ -6,7 +6,7 @@ import math
 import statistics
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from optimizer.io.config import (
     check_name,
     check_toml_keys,
     parse_geocode,
+    parse_horizon,
     parse_plan_date_and_zone,
     parse_publish,
     parse_response_targets,
@@ -50,6 +51,7 @@ from optimizer.model import (
     Shift,
     Technician,
     WorkOrder,
+    shift_date,
 )
 from optimizer.params import SolveParams
 from optimizer.whatif import Change, apply_changes, parse_change
@@ -118,12 +120,14 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     response_targets = parse_response_targets(toml_path, config, problems)
     publish = parse_publish(toml_path, config, problems)
     territories = service.read_territories(folder, problems)
+    horizon = parse_horizon(toml_path, section, plan_date, problems)
     if plan_date is None or tz is None:
         raise InputError(problems)
+    dates = tuple(plan_date + timedelta(days=k) for k in range(horizon.days))
 
     tables: dict[str, Table] = {}
     for base, required in (("work_orders", True), ("technicians", True),
-                           ("shifts", False), ("absences", False)):
+                           ("shifts", False), ("absences", False), ("bookings", False)):
         try:
             path = find_table(folder, base, required=required)
             if path is not None:
@@ -132,12 +136,16 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
             problems.extend(exc.problems)
     warnings += [note for table in tables.values() if (note := encoding_note(table))]
 
-    orders = _orders(tables.get("work_orders"), plan_date, tz, problems)
+    orders = _orders(tables.get("work_orders"), plan_date, tz, problems, dates)
+    if "bookings" in tables:  # appointments booked with `fsopt slots --book`
+        orders += _bookings(tables["bookings"], orders, plan_date, tz, problems, dates)
     technicians, tech_shifts = _technicians(tables.get("technicians"), plan_date, tz, problems)
+    tech_shifts = _every_working_day(tech_shifts, plan_date, horizon.working,
+                                     horizon.days > 1)
     tech_ids = {t.tech_id for t in technicians}
     if "shifts" in tables:
         tech_shifts = _extra_shifts(tables["shifts"], technicians, tech_shifts, plan_date, tz,
-                                    problems)
+                                    problems, dates, horizon.working)
     if "absences" in tables:
         tech_shifts = _apply_absences(tables["absences"], tech_ids, tech_shifts, plan_date, tz,
                                       problems, warnings)
@@ -162,6 +170,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         geocode=geocode,
         territory_mode=territory_mode,
         response_target_h=response_targets,
+        days=horizon.days,
     )
     return LoadedScenario(
         folder=folder,
@@ -268,8 +277,49 @@ def _rows(table: Table | None, spec, plan_date, tz, problems):
         yield RowReader(table, row, plan_date, tz, problems)
 
 
-def _orders(table, plan_date, tz, problems) -> list[WorkOrder]:
-    return [order_from_row(r) for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems)]
+def _orders(table, plan_date, tz, problems, dates=()) -> list[WorkOrder]:
+    orders = []
+    for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems):
+        if len(dates) > 1:
+            r.dates = dates
+        orders.append(order_from_row(r))
+    return orders
+
+
+def _bookings(table, orders, plan_date, tz, problems, dates) -> list[WorkOrder]:
+    """bookings.csv: orders in the columns of work_orders.csv, each id new."""
+    known = {o.order_id for o in orders}
+    booked = []
+    for r in _rows(table, WORK_ORDER_COLUMNS, plan_date, tz, problems):
+        r.dates = dates if len(dates) > 1 else ()
+        order = order_from_row(r)
+        if order.order_id in known:
+            r.fail("order_id", "already an order (in work_orders or an earlier booking)")
+            continue
+        known.add(order.order_id)
+        booked.append(order)
+    return booked
+
+
+def read_request(path: str | Path, problem: Problem) -> WorkOrder:
+    """The one work order of a request file (``fsopt slots``), in the columns of
+    work_orders.csv; any window it gives is ignored by the offers."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    table = read_table(path)
+    problems: list[str] = []
+    tz = problem.day_start.tzinfo
+    rows = list(_rows(table, WORK_ORDER_COLUMNS, problem.plan_date, tz, problems))
+    orders = [order_from_row(r) for r in rows]
+    if not problems and len(orders) != 1:
+        problems.append(f"{path}: must hold exactly one work order row (found {len(orders)})")
+    if not problems and orders[0].order_id in {o.order_id for o in problem.orders}:
+        problems.append(f"{path} row 2, order_id={orders[0].order_id!r}: already an order "
+                        "of the plan")
+    if problems:
+        raise InputError(problems)
+    return orders[0]
 
 
 def order_from_row(r: RowReader) -> WorkOrder:
@@ -294,6 +344,8 @@ def order_from_row(r: RowReader) -> WorkOrder:
         demand=r.integer("demand", 0),
         phone=r.text("phone"),
         notes=r.text("notes"),
+        earliest_date=(earliest := _order_date(r, "earliest_date")),
+        due_date=_due_date(r, earliest),
         geocode_confidence=confidence if location else None,
         location_issue="" if location else LOCATION_ISSUES[
             ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],
@@ -312,6 +364,23 @@ def _sla_due(r: RowReader) -> datetime | None:
     if abs(due - midnight) > timedelta(days=SLA_MAX_DAYS):
         r.fail("sla_due", f"more than {SLA_MAX_DAYS} days from the plan date {r.plan_date} "
                           "(a wrong year?)")
+        return None
+    return due
+
+
+def _order_date(r: RowReader, column: str) -> date | None:
+    day = r.day(column)
+    if day is not None and abs((day - r.plan_date).days) > SLA_MAX_DAYS:
+        r.fail(column, f"more than {SLA_MAX_DAYS} days from the plan date {r.plan_date} "
+                       "(a wrong year?)")
+        return None
+    return day
+
+
+def _due_date(r: RowReader, earliest: date | None) -> date | None:
+    due = _order_date(r, "due_date")
+    if due is not None and earliest is not None and due < earliest:
+        r.fail("due_date", f"before its earliest_date {earliest}")
         return None
     return due
 
@@ -387,14 +456,48 @@ def _technicians(table, plan_date, tz, problems):
     return technicians, shifts
 
 
-def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems):
+def _moved(shift: Shift, days: int, shift_id: str) -> Shift:
+    """``shift`` ``days`` days later at the same wall-clock times (local time)."""
+    if days == 0:
+        return replace(shift, shift_id=shift_id)
+    step = timedelta(days=days)  # wall clock: 08:00 stays 08:00 across a DST change
+    return replace(shift, shift_id=shift_id, start=shift.start + step, end=shift.end + step,
+                   breaks=tuple(replace(b, earliest_start=b.earliest_start + step,
+                                        latest_end=b.latest_end + step) for b in shift.breaks))
+
+
+def _day_id(tech_id: str, day: date, several: bool) -> str:
+    """A shift's id: the technician's id on a one-day plan, ``T01@2026-12-01`` on several."""
+    return f"{tech_id}@{day.isoformat()}" if several else tech_id
+
+
+def _every_working_day(tech_shifts, plan_date: date, working: tuple[date, ...],
+                       several: bool):
+    """The technicians' default shifts (given on the plan date) on every working day."""
+    return {tech_id: [_moved(shift, (day - plan_date).days, _day_id(tech_id, day, several))
+                      for shift in shifts for day in working]
+            for tech_id, shifts in tech_shifts.items()}
+
+
+def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems, dates=(),
+                  working=()):
+    """shifts.csv: a row with a ``date`` replaces the technician's default shift on that
+    day; a row without one, on the plan date (one day) or on every working day that has
+    no dated row for the technician."""
     by_id = {t.tech_id: t for t in technicians}
-    replaced: dict[str, list[Shift]] = {}
+    several = len(dates) > 1
+    replaced: dict[tuple[str, date], list[Shift]] = {}
     booked: dict[str, list[tuple[RowReader, Shift]]] = {}
+    parsed = []
     for r in _rows(table, SHIFT_COLUMNS, plan_date, tz, problems):
         tech = by_id.get(r.required_text("tech_id"))
         if tech is None:
             r.fail("tech_id", "unknown technician (not in technicians)")
+            continue
+        day = r.day("date")
+        if day is not None and day not in (dates or (plan_date,)):
+            r.fail("date", f"outside the plan ({plan_date} to "
+                           f"{(dates or (plan_date,))[-1]})")
             continue
         start_at, end_at = _shift_times(r)
         breaks = _lunch(r, start_at, end_at)
@@ -403,20 +506,31 @@ def _extra_shifts(table, technicians, tech_shifts, plan_date, tz, problems):
         default_end = tech_shifts.get(tech.tech_id, [None])[0]
         overtime = r.number("max_overtime_min", 0.0)
         if start_at and end_at:
-            own = replaced.setdefault(tech.tech_id, [])
-            own.append(Shift(
-                f"{tech.tech_id}#{len(own) + 1}", tech.tech_id, start_at, end_at,
+            shift = Shift(
+                tech.tech_id, tech.tech_id, start_at, end_at,
                 Location(*start_xy) if start_xy else tech.home,
                 Location(*end_xy) if end_xy else (
                     default_end.end_location if default_end else tech.home),
-                breaks, overtime))
-            booked.setdefault(tech.tech_id, []).append((r, own[-1]))
+                breaks, overtime)
+            parsed.append((r, tech.tech_id, day, shift))
+    dated = {(tech_id, day) for _, tech_id, day, _ in parsed if day is not None}
+    for r, tech_id, day, shift in parsed:
+        days = [day] if day is not None else [
+            on for on in (working if several else [plan_date]) if (tech_id, on) not in dated]
+        for on in days:
+            own = replaced.setdefault((tech_id, on), [])
+            own.append(_moved(shift, (on - plan_date).days,
+                              f"{_day_id(tech_id, on, several)}#{len(own) + 1}"))
+            booked.setdefault(tech_id, []).append((r, own[-1]))
     for tech_id, shifts in booked.items():
         _check_overlaps(tech_id, shifts)
-    for tech_id, own in replaced.items():
+    result = {tech_id: [s for s in shifts if (tech_id, shift_date(s)) not in replaced]
+              for tech_id, shifts in tech_shifts.items()}
+    for (tech_id, day), own in replaced.items():
         if len(own) == 1:
-            own[0] = replace(own[0], shift_id=tech_id)
-    return {**tech_shifts, **replaced}
+            own[0] = replace(own[0], shift_id=_day_id(tech_id, day, several))
+        result.setdefault(tech_id, []).extend(own)
+    return result
 
 
 def _check_overlaps(tech_id: str, booked: list[tuple[RowReader, Shift]]) -> None:
@@ -424,7 +538,7 @@ def _check_overlaps(tech_id: str, booked: list[tuple[RowReader, Shift]]) -> None
     booked = sorted(booked, key=lambda rs: rs[1].start)
 
     def span(shift: Shift) -> str:
-        return f"{shift.start:%H:%M}-{shift.end:%H:%M}"
+        return f"{shift.start:%H:%M}-{shift.end:%H:%M}"  # same day: the rows' own times
 
     for k, (r1, first) in enumerate(booked):
         until = first.end + timedelta(minutes=first.max_overtime_min)

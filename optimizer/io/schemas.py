@@ -26,6 +26,7 @@ WORK_ORDER_COLUMNS = {
         "customer", "address", "lat", "lon", "required_skills", "priority", "time_windows",
         "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand", "phone",
         "notes", "created_at", "remote_resolvable", "parts_ready_at", "postcode",
+        "earliest_date", "due_date",
         # written by `fsopt geocode`, accepted back as input
         "matched_address", "geocode_confidence", "geocode_status",
     ),
@@ -42,13 +43,15 @@ TECHNICIAN_COLUMNS = {
 SHIFT_COLUMNS = {
     "required": ("tech_id", "shift_start", "shift_end"),
     "optional": (
-        "lunch_earliest", "lunch_latest", "lunch_min", "max_overtime_min",
+        "date", "lunch_earliest", "lunch_latest", "lunch_min", "max_overtime_min",
         "start_lat", "start_lon", "end_lat", "end_lon",
     ),
 }
 ABSENCE_COLUMNS = {"required": ("tech_id", "start", "end"), "optional": ("reason",)}
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+#: A time window that names its day: ``2026-12-02 14:00-16:00``.
+_DATED_WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(.+)$")
 #: A number written with a decimal comma (``47,1391``), accepted in ;-separated files.
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 
@@ -144,6 +147,8 @@ class RowReader:
     plan_date: date
     tz: ZoneInfo
     problems: list[str]
+    #: The days an undated time window repeats on (several-day plans); empty: the plan date.
+    dates: tuple[date, ...] = ()
 
     def fail(self, column: str, message: str) -> None:
         value = self.row.cells.get(column, "")
@@ -267,25 +272,48 @@ class RowReader:
             self.fail(column, "not a time (use HH:MM or YYYY-MM-DD HH:MM)")
         return moment
 
+    def day(self, column: str) -> date | None:
+        """A date (``YYYY-MM-DD``), or None if the cell is empty or not a date."""
+        value = self.text(column)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            self.fail(column, "not a date (use YYYY-MM-DD)")
+            return None
+
     def windows(self, column: str = "time_windows") -> tuple[TimeWindow, ...]:
+        """``HH:MM-HH:MM`` windows separated by ``;``. A window may name its day
+        (``2026-12-02 14:00-16:00``); one without a day applies to the plan date, and in
+        a several-day plan to every day of the horizon (:attr:`dates`)."""
         value = self.text(column)
         if not value:
             return ()
         windows = []
         for part in value.split(";"):
-            bounds = part.strip().split("-")
-            start, end = (
-                (parse_clock(bounds[0].strip(), self.plan_date, self.tz),
-                 parse_clock(bounds[1].strip(), self.plan_date, self.tz))
-                if len(bounds) == 2 else (None, None)
-            )
-            if start is None or end is None:
+            text = part.strip()
+            days = self.dates or (self.plan_date,)
+            if dated := _DATED_WINDOW.match(text):
+                try:
+                    days = (date.fromisoformat(dated[1]),)
+                except ValueError:
+                    self.fail(column, f"window {text!r}: {dated[1]!r} is not a date "
+                                      "(YYYY-MM-DD)")
+                    return ()
+                text = dated[2]
+            bounds = text.split("-")
+            if len(bounds) != 2 or parse_clock(bounds[0].strip(), days[0], self.tz) is None \
+                    or parse_clock(bounds[1].strip(), days[0], self.tz) is None:
                 self.fail(column, f"window {part.strip()!r} is not HH:MM-HH:MM")
                 return ()
-            if end < start:
-                self.fail(column, f"window {part.strip()!r} ends before it starts")
-                return ()
-            windows.append(TimeWindow(start, end))
+            for day in days:
+                start = parse_clock(bounds[0].strip(), day, self.tz)
+                end = parse_clock(bounds[1].strip(), day, self.tz)
+                if end < start:
+                    self.fail(column, f"window {part.strip()!r} ends before it starts")
+                    return ()
+                windows.append(TimeWindow(start, end))
         return tuple(sorted(windows, key=lambda w: w.start))
 
     def coordinates(self, lat_column: str, lon_column: str) -> tuple[float, float] | None:

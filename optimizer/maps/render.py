@@ -128,7 +128,9 @@ def render_maps(
     -------
     list of Path
         ``overview.html``, ``timeline.html``, then ``tech-<id>.html`` per technician
-        with a route (in the order of the schedule's routes), then ``index.html``.
+        with a route (in the order of the schedule's routes), then ``index.html``. A plan of
+        several days writes ``overview-<date>.html`` and ``tech-<id>-<date>.html``
+        per day as well (:mod:`optimizer.maps.days`).
 
     Raises
     ------
@@ -139,6 +141,11 @@ def render_maps(
     tile_layer(tiles, tile_attribution)  # fail before writing anything
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if problem.days > 1:  # several days: per-day pages (optimizer.maps.days)
+        from optimizer.maps.days import render_days
+
+        return render_days(problem, schedule, out,
+                           options={"tiles": tiles, "tile_attribution": tile_attribution})
     techs = list(routes_by_tech(schedule))
     # after a re-plan, a technician left with no route still gets a fresh (empty) page
     # in place of the old one, so a stale list of stops is never left behind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import replace
+from datetime import date
 
 from optimizer.model import (
     Kpis,
@@ -14,9 +15,10 @@ from optimizer.model import (
     Stop,
     TechnicianKpis,
     WorkOrder,
-    drop_penalty,
     elapsed_s,
     in_territory,
+    order_drop_penalty,
+    shift_date,
 )
 
 
@@ -27,7 +29,8 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     ``sla_on_time_pct`` looks at scheduled orders only. ``objective_cost`` is
     ``cost`` plus the drop penalties of the unassigned orders. A remote-resolvable
     order is a visit avoided, not a miss: it is left out of the SLA and response
-    figures and costs no drop penalty (it still counts in ``unassigned``).
+    figures and costs no drop penalty (it still counts in ``unassigned``). ``cost`` includes the
+    lateness of orders served after their ``due_date`` (several-day plans).
     """
     orders = {o.order_id: o for o in problem.orders}
     weights = problem.weights
@@ -35,7 +38,8 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     scheduled = {p.value: 0 for p in Priority}
     unassigned = {p.value: 0 for p in Priority}
     sla_orders = sla_on_time = 0
-    sla_cost = 0.0
+    sla_cost = late_cost = 0.0
+    late_orders = late_days = 0
     outside = 0
     for route in schedule.routes:
         tech = problem.technician(route.tech_id)
@@ -43,6 +47,9 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
             order = orders[stop.order_id]
             outside += problem.territory_mode == "soft" and not in_territory(tech, order)
             scheduled[order.priority.value] += 1
+            late_orders += stop.late_days > 0
+            late_days += stop.late_days
+            late_cost += stop.late_days * weights.late_cost_per_day[order.priority]
             if order.sla_due is not None:
                 sla_orders += 1
                 sla_on_time += stop.sla_late_s == 0
@@ -53,7 +60,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         order = orders[item.order_id]
         unassigned[order.priority.value] += 1
         sla_unassigned += order.sla_due is not None and not order.remote_resolvable
-        drop_cost += drop_penalty(weights, order)
+        drop_cost += order_drop_penalty(problem, order)
 
     per_tech: dict[str, dict[str, float]] = {}
     overtime_cost = 0.0
@@ -96,7 +103,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     total_scheduled = sum(scheduled.values())
     sla_all = sla_orders + sla_unassigned
     territory_cost = outside * weights.outside_territory_cost
-    day_cost = round(travel_cost + overtime_cost + sla_cost + territory_cost, 2)
+    day_cost = round(travel_cost + overtime_cost + sla_cost + territory_cost + late_cost, 2)
     return Kpis(
         orders_total=len(problem.orders),
         scheduled=total_scheduled,
@@ -124,6 +131,9 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         visits_avoided=sum(o.remote_resolvable for o in problem.orders),
         outside_territory_visits=outside,
         territory_cost=round(territory_cost, 2),
+        late_orders=late_orders,
+        late_days=late_days,
+        late_cost=round(late_cost, 2),
     )
 
 
@@ -163,6 +173,22 @@ def _p90(values: list[float]) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+def by_day(problem: Problem, schedule: Schedule) -> dict[date, Kpis]:
+    """The KPIs of each working day of the horizon: that day's shifts and the orders on
+    their routes (an unassigned order belongs to no day; it counts in the horizon's
+    :func:`compute`)."""
+    result = {}
+    for day in sorted({shift_date(s) for s in problem.shifts}):
+        shifts = tuple(s for s in problem.shifts if shift_date(s) == day)
+        ids = {s.shift_id for s in shifts}
+        routes = tuple(r for r in schedule.routes if r.shift_id in ids)
+        on_day = {stop.order_id for r in routes for stop in r.stops}
+        sub = replace(problem, orders=tuple(o for o in problem.orders if o.order_id in on_day),
+                      shifts=shifts)
+        result[day] = compute(sub, replace(schedule, routes=routes, unassigned=()))
+    return result
 
 
 def with_kpis(problem: Problem, schedule: Schedule) -> Schedule:

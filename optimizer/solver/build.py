@@ -25,8 +25,10 @@ from optimizer.model import (
     Technician,
     TravelMatrix,
     WorkOrder,
-    drop_penalty,
     in_territory,
+    late_days,
+    order_drop_penalty,
+    shift_date,
 )
 from optimizer.solver.costs import start_costs
 from optimizer.solver.precheck import Eligibility
@@ -166,7 +168,8 @@ def _off_diagonal_mean(values: np.ndarray) -> float:
 def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
                node_points) -> float:
     """Kilometres and hours at each technician's rates; a preferred technician saves a bonus,
-    and (when re-planning) another technician than the promised one costs ``reassign_cost``.
+    a shift after an order's due date costs its days late, and (when re-planning) another
+    technician than the promised one costs ``reassign_cost``.
 
     Returns the mean arc cost of the first shift (kilometres and surcharges only)."""
     bonus = round(problem.weights.preferred_tech_bonus * COST_UNITS)
@@ -176,17 +179,21 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
     distance = reachable = None
     outside = round(problem.weights.outside_territory_cost * COST_UNITS)
     soft = problem.territory_mode == "soft" and any(t.territories for t in techs)
-    # Only orders with a preferred or promised technician (or soft territories) cost more
-    # on some shifts.
-    picky = soft or [o for o in orders if o.preferred_techs or o.promised_tech]
+    # Only orders with a preferred or promised technician, or a due date (several days),
+    # or soft territories, cost more on some shifts.
+    picky = soft or [o for o in orders if o.preferred_techs or o.promised_tech or o.due_date]
+    late_per_day = {p: round(c * COST_UNITS) for p, c in
+                    problem.weights.late_cost_per_day.items()}
     mean_arc_cost = 0.0
     no_surcharge = (0,) * len(orders)
-    for v, (_shift, tech) in enumerate(zip(shifts, techs, strict=True)):
+    for v, (shift, tech) in enumerate(zip(shifts, techs, strict=True)):
         # Per-order surcharges go on the order's outgoing arc (every visited node has one).
+        day = shift_date(shift)
         surcharge = no_surcharge if not picky else tuple(
             (bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0)
             + (reassign if o.promised_tech and tech.tech_id != o.promised_tech else 0)
             + (outside if soft and not in_territory(tech, o) else 0)
+            + late_days(o, day) * late_per_day[o.priority]
             for o in orders
         )
         key = (tech.cost_per_km, surcharge)
@@ -223,7 +230,6 @@ def _add_shift_windows(problem, routing, time, shifts):
 
 
 def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_vehicles):
-    weights = problem.weights
     for o, order in enumerate(orders):
         index = manager.NodeToIndex(o)
         windows = windows_s(problem, order)
@@ -244,7 +250,7 @@ def _add_order_rules(problem, routing, manager, time, orders, eligibility, n_veh
         if banned:
             routing.VehicleVar(index).RemoveValues(banned)
         # priority's penalty; more for a promised visit, far more for a pinned one
-        routing.AddDisjunction([index], round(drop_penalty(weights, order) * COST_UNITS))
+        routing.AddDisjunction([index], round(order_drop_penalty(problem, order) * COST_UNITS))
 
 
 def _add_breaks(problem, routing, manager, time, shifts, node_service_s):

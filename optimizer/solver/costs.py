@@ -4,7 +4,16 @@ dropped order and a whole plan cost. The decomposed search compares sub-plans wi
 
 from __future__ import annotations
 
-from optimizer.model import Problem, Route, Schedule, WorkOrder, drop_penalty, in_territory
+from optimizer.model import (
+    Problem,
+    Route,
+    Schedule,
+    WorkOrder,
+    in_territory,
+    late_days,
+    order_drop_penalty,
+    shift_date,
+)
 from optimizer.solver.timing import to_s
 
 
@@ -35,13 +44,13 @@ def start_costs(problem: Problem, order: WorkOrder) -> list[tuple[int, float, bo
 
 def drop_cost(problem: Problem, order: WorkOrder) -> float:
     """What leaving ``order`` out costs in the objective."""
-    return drop_penalty(problem.weights, order)
+    return order_drop_penalty(problem, order)
 
 
 def route_cost(problem: Problem, route: Route) -> float:
     """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
-    the technician's rates, overtime, SLA lateness, preferred, promised technician and time,
-    and (soft territories) visits outside the technician's territories."""
+    the technician's rates, overtime, SLA lateness, days late, preferred, promised technician
+    and time, and (soft territories) visits outside the technician's territories."""
     weights = problem.weights
     tech = problem.technician(route.tech_id)
     start, finish = to_s(problem, route.start), to_s(problem, route.end)
@@ -58,6 +67,7 @@ def route_cost(problem: Problem, route: Route) -> float:
             cost += weights.reassign_cost
         if problem.territory_mode == "soft" and not in_territory(tech, order):
             cost += weights.outside_territory_cost
+        cost += late_days(order, shift_date(shift)) * weights.late_cost_per_day[order.priority]
         begin = to_s(problem, stop.start)
         for bound_s, per_s, late in start_costs(problem, order):
             cost += (max(0, begin - bound_s) if late else max(0, bound_s - begin)) * per_s

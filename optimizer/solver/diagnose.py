@@ -22,7 +22,7 @@ from optimizer.model import (
     Shift,
     TravelMatrix,
     WorkOrder,
-    drop_penalty,
+    order_drop_penalty,
 )
 from optimizer.solver.timing import (
     UNREACHABLE_S,
@@ -76,7 +76,7 @@ def reason_for_dropped(
         could = f"could fit with {', '.join(dict.fromkeys(fitting))}"
         if not finished:
             return ReasonCode.NOT_REACHED, f"not reached within the time limit ({could})"
-        penalty = drop_penalty(problem.weights, order)
+        penalty = order_drop_penalty(problem, order)
         return ReasonCode.DROPPED_FOR_COST, (
             f"cheaper to leave out than to serve (drop penalty {penalty:g} for "
             f"{order.priority.value} priority; {could})")

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from optimizer.model import Problem, Route, ScheduledBreak, Stop, TravelMatrix
+from optimizer.model import (
+    Problem,
+    Route,
+    ScheduledBreak,
+    Stop,
+    TravelMatrix,
+    late_days,
+    shift_date,
+)
 from optimizer.solver.build import BuiltModel
 from optimizer.solver.timing import BreakSpan, breaks_s, to_datetime, to_s, travel_s
 
@@ -65,6 +73,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
                 travel_s=leg,
                 distance_m=int(matrix.distance_m[prev_point][point]),
                 sla_late_s=late,
+                late_days=late_days(order, shift_date(shift)),
             ))
             prev_point, prev_free = point, start + service[node]
         end_point = points[-1]

@@ -18,6 +18,7 @@ from optimizer.model import (
     WorkOrder,
     in_territory,
     location_code,
+    shift_date,
 )
 from optimizer.solver.timing import (
     breaks_s,
@@ -111,6 +112,12 @@ def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, orde
     if not groups:
         return (), (ReasonCode.UNREACHABLE, "not reachable by road")
 
+    if order.earliest_date is not None:
+        groups = [(shift, ks) for shift, ks in groups
+                  if shift_date(shift) >= order.earliest_date]
+        if not groups:
+            return (), (ReasonCode.NO_SHIFT, "no qualified technician works on or after its "
+                                             f"earliest date {order.earliest_date}")
     if not windows_s(problem, order):
         return (), _too_late(problem, order, "after its last appointment window")
     met = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]

@@ -1,9 +1,10 @@
 """An independent check of a schedule, recomputed from the problem and the matrix.
 
 It does not use OR-Tools. It checks that every order appears exactly once
-(routed or unassigned), skills, parts, exclusions, capacity, time windows,
-shift limits with overtime, breaks, and that every reported time and leg
-agrees with the matrix.
+(routed or unassigned), skills, parts, exclusions, capacity, time windows, the
+day of a several-day plan (never before an order's ``earliest_date``; its days
+late after ``due_date`` as reported), shift limits with overtime, breaks, and
+that every reported time and leg agrees with the matrix.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from optimizer.model import Problem, Schedule, TravelMatrix, in_territory
+from optimizer.model import Problem, Schedule, TravelMatrix, in_territory, late_days, shift_date
 from optimizer.solver.precheck import named
 from optimizer.solver.timing import breaks_s, service_s, to_s, travel_s, windows_s
 
@@ -106,6 +107,12 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         if problem.territory_mode == "hard" and not in_territory(tech, order):
             issues.append(f"{label}: outside {tech.tech_id}'s territories "
                           f"({', '.join(sorted(tech.territories))})")
+        day = shift_date(shift)
+        if order.earliest_date is not None and day < order.earliest_date:
+            issues.append(f"{label}: on {day}, before its earliest date {order.earliest_date}")
+        if stop.late_days != late_days(order, day):
+            issues.append(f"{label}: late_days={stop.late_days}, expected "
+                          f"{late_days(order, day)} (due {order.due_date}, served {day})")
         load += order.demand
         point = matrix.index(order.location)
         if not matrix.is_reachable(prev_point, point):

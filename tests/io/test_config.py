@@ -57,7 +57,8 @@ def test_safe_folder_name(name, expected):
 def _numeric_keys():
     for section, keys in TOML_RANGES.items():
         for key, allowed in keys.items():
-            if section == "objective" and key in ("drop_penalty", "sla_late_cost_per_min"):
+            if section == "objective" and key in ("drop_penalty", "sla_late_cost_per_min",
+                                                  "late_cost_per_day"):
                 yield f"objective.{key}", "high", allowed
             elif section == "sla":  # a table by priority, written as a dotted key
                 yield section, f"{key}.high", allowed

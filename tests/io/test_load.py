@@ -94,6 +94,16 @@ EXPECTED = {
                                  "[privacy] phone_pages='none'", "use 'full' or 'minimal'"],
     "territory_not_a_polygon": ["territories.geojson feature 1 (Vaduz)",
                                 "must be a valid Polygon or MultiPolygon"],
+    # several days, and booked slots
+    "due_before_earliest": ["work_orders.csv row 2", "due_date='2026-12-02'",
+                            "before its earliest_date 2026-12-03"],
+    "unparsable_date": ["work_orders.csv row 2", "earliest_date='3.12.2026'",
+                        "not a date (use YYYY-MM-DD)"],
+    "shift_date_outside_plan": ["shifts.csv row 2", "date='2026-12-05'",
+                                "outside the plan (2026-12-01 to 2026-12-01)"],
+    "plan_date_and_start_date": ["scenario.toml [scenario]", "give plan_date (one day) or "
+                                 "start_date and days, not both"],
+    "booking_reuses_an_id": ["bookings.csv row 2", "order_id='WO-1'", "already an order"],
     # spreadsheet exports
     "cp1252_semicolon": ["work_orders.csv row 3", "priority='primär'", "unknown priority"],
     "undetectable_encoding": ["work_orders.csv row 2, service_min", "byte 0xff is not UTF-8",

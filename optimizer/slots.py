@@ -1,0 +1,366 @@
+"""Appointment slots to offer a customer: where a new visit fits into a published plan.
+
+A request is a work order without a window. Each working day of the plan is cut into
+candidate windows (``window_h`` hours, from the day's first shift start on the hour);
+for each window the cheapest insertion of the visit, starting inside the window, into
+any route of a shift of that day that may serve it is found, and the windows are
+ranked by that marginal cost. An insertion is timed with the verifier's own
+simulation (:func:`optimizer.solver.timing.simulate`, which takes every break and
+keeps every other visit inside its windows), so an offer never breaks an appointment
+already made; its route passes :func:`optimizer.solver.verify.verify`. The visits
+already published keep their start or move later, never earlier (:func:`held`).
+
+The marginal cost is in money, from :func:`optimizer.solver.costs.route_cost` (the
+model's objective on a route): the route with the visit minus the same route
+without it, both timed by :func:`timed_route`. Pure: no files, no network.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from optimizer.model import (
+    Problem,
+    ReasonCode,
+    Route,
+    Schedule,
+    ScheduledBreak,
+    Shift,
+    Stop,
+    TimeWindow,
+    TravelMatrix,
+    WorkOrder,
+    late_days,
+    shift_date,
+)
+from optimizer.solver.costs import route_cost
+from optimizer.solver.diagnose import open_positions
+from optimizer.solver.extract import place_breaks
+from optimizer.solver.precheck import check
+from optimizer.solver.timing import (
+    UNREACHABLE_S,
+    Visit,
+    breaks_s,
+    service_s,
+    simulate,
+    to_datetime,
+    to_s,
+    travel_s,
+    windows_s,
+)
+
+#: Insertion positions tried per route and window, cheapest detour first (the rest are
+#: dearer detours; ``benchmarks/slots.py`` measures what this loses against all of them).
+POSITIONS_PER_ROUTE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """One window to offer: the visit starts between ``window_start`` and ``window_end``.
+
+    ``keeps_promises`` is True when every other visit of the technician's route stays
+    within ``retime_tolerance_min`` of its published start (every visit always stays
+    inside its own appointment window: an offer that would break one is never made).
+    """
+
+    day: date
+    window_start: datetime
+    window_end: datetime
+    tech_id: str
+    shift_id: str
+    expected_start: datetime
+    marginal_cost: float
+    keeps_promises: bool
+    #: Position of the visit in the route's stops (0: first).
+    position: int
+
+
+class Offers(list):
+    """The offers, cheapest first; empty with :attr:`reason` ``(code, text)`` when none fits."""
+
+    reason: tuple[ReasonCode, str] | None = None
+
+
+def _leg_function(matrix: TravelMatrix, tech):
+    def leg_s(i: int, j: int) -> int:
+        return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
+    return leg_s
+
+
+def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                orders: list[WorkOrder]) -> Route | None:
+    """The route of ``shift`` through ``orders`` in this sequence, timed by the verifier's
+    simulation (each visit as early as it can start), or None if it does not fit.
+
+    The technician leaves as late as still reaches the first visit at its time; breaks
+    are placed in the gaps as :func:`optimizer.solver.extract.place_breaks` does."""
+    tech = problem.technician(shift.tech_id)
+    leg_s = _leg_function(matrix, tech)
+    points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
+              matrix.index(shift.end_location)]
+    services = [service_s(o, tech) for o in orders]
+    spans = breaks_s(problem, shift)
+    shift_start = to_s(problem, shift.start)
+    latest_end = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
+    starts = simulate([Visit(p, s, windows_s(problem, o))
+                       for p, s, o in zip(points[1:-1], services, orders, strict=True)],
+                      start_point=points[0], end_point=points[-1], start_s=shift_start,
+                      latest_end_s=latest_end, breaks=spans, leg_s=leg_s)
+    if starts is None:
+        return None
+    legs = [leg_s(a, b) for a, b in itertools.pairwise(points)]
+    frees_after = [s + d for s, d in zip(starts, services, strict=True)]
+    last_free = frees_after[-1] if orders else shift_start
+    departures = [shift_start]
+    if orders and starts[0] - legs[0] > shift_start:
+        departures.insert(0, starts[0] - legs[0])
+    total_breaks = sum(b.duration_s for b in spans)
+    for departure in departures:
+        for end in (last_free + legs[-1], last_free + legs[-1] + total_breaks):
+            if end > latest_end:
+                continue
+            frees = [departure, *frees_after]
+            nexts = [*starts, end]
+            gaps = [(f, n, leg) for f, n, leg in zip(frees, nexts, legs, strict=True)]
+            taken = place_breaks(spans, gaps, departure, end)
+            if taken is None:
+                continue
+            return _route(problem, matrix, shift, orders, points, starts, services, legs,
+                          departure, end, [b for b in taken if departure <= b[1] < end])
+    return None
+
+
+def _route(problem, matrix, shift, orders, points, starts, services, legs, departure, end,
+           taken) -> Route:
+    stops = []
+    prev_free = departure
+    for k, order in enumerate(orders):
+        start = starts[k]
+        in_gap = sum(b - a for _, a, b in taken if prev_free <= a and b <= start)
+        arrival = min(start, prev_free + legs[k] + in_gap)
+        late = max(0, start - to_s(problem, order.sla_due)) if order.sla_due else 0
+        stops.append(Stop(
+            order_id=order.order_id, location=order.location,
+            arrival=to_datetime(problem, arrival), start=to_datetime(problem, start),
+            end=to_datetime(problem, start + services[k]), wait_s=start - arrival,
+            travel_s=legs[k], distance_m=int(matrix.distance_m[points[k]][points[k + 1]]),
+            sla_late_s=late, late_days=late_days(order, shift_date(shift))))
+        prev_free = start + services[k]
+    return Route(
+        tech_id=shift.tech_id, shift_id=shift.shift_id, start_location=shift.start_location,
+        end_location=shift.end_location, start=to_datetime(problem, departure),
+        end=to_datetime(problem, end), stops=tuple(stops),
+        breaks=tuple(ScheduledBreak(kind, to_datetime(problem, a), to_datetime(problem, b))
+                     for kind, a, b in taken),
+        return_travel_s=legs[-1],
+        return_distance_m=int(matrix.distance_m[points[-2]][points[-1]]),
+        overtime_s=max(0, end - to_s(problem, shift.end)))
+
+
+def held(order: WorkOrder, published_start: datetime) -> WorkOrder:
+    """``order`` as a visit already published for ``published_start``: it may start later
+    (inside its windows), never earlier, so the customer is not asked to be home sooner."""
+    far = published_start + timedelta(days=366)
+    windows = tuple(TimeWindow(max(w.start, published_start), w.end)
+                    for w in order.time_windows if w.end >= published_start)
+    return replace(order, time_windows=windows or (TimeWindow(published_start, far),))
+
+
+def planned_orders(problem: Problem, route: Route | None) -> list[WorkOrder]:
+    """The visits of a published route, in order, each :func:`held` at its start."""
+    if route is None:
+        return []
+    return [held(problem.order(s.order_id), s.start) for s in route.stops]
+
+
+def _cost(problem: Problem, route: Route | None) -> float:
+    return 0.0 if route is None or not route.stops else route_cost(problem, route)
+
+
+def candidate_windows(problem: Problem, shifts: list[Shift], window_h: float
+                      ) -> list[TimeWindow]:
+    """``window_h``-hour windows over the working span of ``shifts`` (one day), from the
+    first shift start (on the hour) to the last shift end."""
+    first = min(s.start for s in shifts)
+    last = max(s.end for s in shifts)
+    begin = first.replace(minute=0, second=0, microsecond=0)
+    step = timedelta(hours=window_h)
+    windows = []
+    while begin < last:
+        windows.append(TimeWindow(begin, min(begin + step, last)))
+        begin += step
+    return windows
+
+
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """The request at ``position`` of the route of ``shift``: the new route and its cost."""
+
+    shift: Shift
+    position: int
+    route: Route
+    marginal_cost: float
+
+
+def best_insertion(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                   planned: list[WorkOrder], request: WorkOrder, base_cost: float, *,
+                   exhaustive: bool = False) -> Insertion | None:
+    """The cheapest insertion of ``request`` (with its window) into ``planned``.
+
+    Positions that cannot take the visit with breaks aside are skipped; of the rest, the
+    :data:`POSITIONS_PER_ROUTE` with the cheapest detour in kilometres are timed (every
+    position when ``exhaustive``)."""
+    positions = (range(len(planned) + 1) if exhaustive
+                 else open_positions(problem, matrix, shift, planned, request))
+    if not positions:
+        return None
+    if not exhaustive:
+        tech = problem.technician(shift.tech_id)
+        points = [matrix.index(shift.start_location), *(matrix.index(o.location)
+                                                        for o in planned),
+                  matrix.index(shift.end_location)]
+        here = matrix.index(request.location)
+        distance = matrix.distance_m
+
+        def detour(i: int) -> float:
+            a, b = points[i], points[i + 1]
+            return (float(distance[a][here]) + float(distance[here][b])
+                    - float(distance[a][b])) * tech.cost_per_km
+        positions = sorted(positions, key=detour)[:POSITIONS_PER_ROUTE]
+    best = None
+    for i in positions:
+        route = timed_route(problem, matrix, shift, [*planned[:i], request, *planned[i:]])
+        if route is None:
+            continue
+        cost = _cost(problem, route) - base_cost
+        if best is None or cost < best.marginal_cost - 1e-9:
+            best = Insertion(shift, i, route, cost)
+    return best
+
+
+def with_request(problem: Problem, request: WorkOrder) -> Problem:
+    """``problem`` with ``request`` among its orders (replacing one of the same id)."""
+    others = tuple(o for o in problem.orders if o.order_id != request.order_id)
+    return replace(problem, orders=(*others, request))
+
+
+def _reason(problem: Problem, matrix: TravelMatrix, request: WorkOrder
+            ) -> tuple[ReasonCode, str] | None:
+    """Why no shift of ``problem`` could serve ``request`` even alone, or None."""
+    alone = replace(problem, orders=(replace(request, time_windows=()),))
+    eligibility = check(alone, matrix)
+    return eligibility.reasons.get(request.order_id)
+
+
+def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: WorkOrder, *,
+          slots: int = 3, days: int = 5, window_h: float = 2.0,
+          exhaustive: bool = False) -> Offers:
+    """Rank the windows of the first ``days`` working days by the marginal cost of the
+    visit (see the module docstring); the best ``slots`` of them, one technician each.
+
+    ``request.location`` must be a point of ``matrix``. An empty answer carries
+    :attr:`Offers.reason`: the pre-check's reason when no shift could take the visit
+    even alone (skills, parts, road, window), else ``NO_TIME`` (no room in the horizon).
+    """
+    result = Offers()
+    if request.location is None:
+        result.reason = (ReasonCode.NO_LOCATION, request.location_issue or "no location")
+        return result
+    request = replace(request, time_windows=(), promised_tech=None, promised_start=None,
+                      pinned=False)
+    problem = with_request(problem, request)
+    working = sorted({shift_date(s) for s in problem.shifts})[:days]
+    shifts = [s for s in problem.shifts if shift_date(s) in working]
+    if not shifts:
+        result.reason = (ReasonCode.NO_SHIFT, "no technician works in the horizon")
+        return result
+    horizon = replace(problem, shifts=tuple(shifts))
+    reason = _reason(horizon, matrix, request)
+    if reason is not None:
+        result.reason = reason
+        return result
+    allowed = check(replace(horizon, orders=(request,)), matrix).allowed[request.order_id]
+    routes = {r.shift_id: r for r in schedule.routes}
+    published = {s.order_id: s.start for r in schedule.routes for s in r.stops}
+    tolerance_s = problem.weights.retime_tolerance_min * 60
+    candidates = []
+    for day in working:
+        day_shifts = [shifts[k] for k in allowed if shift_date(shifts[k]) == day]
+        if not day_shifts:
+            continue
+        for window in candidate_windows(problem, day_shifts, window_h):
+            windowed = replace(request, time_windows=(window,))
+            trial = with_request(problem, windowed)
+            best = None
+            for shift in day_shifts:
+                planned = planned_orders(problem, routes.get(shift.shift_id))
+                base = timed_route(trial, matrix, shift, planned)
+                if base is None:  # the published route does not re-time (should not happen)
+                    continue
+                found = best_insertion(trial, matrix, shift, planned, windowed,
+                                       _cost(trial, base), exhaustive=exhaustive)
+                if found is not None and (best is None
+                                          or found.marginal_cost < best.marginal_cost - 1e-9):
+                    best = found
+            if best is not None:
+                candidates.append((window, best))
+    candidates.sort(key=lambda wb: (round(wb[1].marginal_cost, 6), wb[0].start))
+    for window, best in candidates[:slots]:
+        stop = best.route.stops[best.position]
+        keeps = all(abs((s.start - published[s.order_id]).total_seconds()) <= tolerance_s
+                    for s in best.route.stops if s.order_id in published)
+        result.append(Offer(
+            day=shift_date(best.shift), window_start=window.start, window_end=window.end,
+            tech_id=best.shift.tech_id, shift_id=best.shift.shift_id,
+            expected_start=stop.start, marginal_cost=round(best.marginal_cost, 2),
+            keeps_promises=keeps, position=best.position))
+    if not result:
+        result.reason = (ReasonCode.NO_TIME, f"no room in the next {len(working)} working "
+                                             f"day{'s' if len(working) != 1 else ''}: every "
+                                             "qualified technician is fully booked")
+    return result
+
+
+def booked_order(request: WorkOrder, chosen: Offer) -> WorkOrder:
+    """The request as a promised appointment: the offered window on the offered day."""
+    return replace(request, time_windows=(TimeWindow(chosen.window_start, chosen.window_end),),
+                   earliest_date=chosen.day)
+
+
+def book(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: WorkOrder,
+         chosen: Offer) -> tuple[WorkOrder, Schedule]:
+    """Write ``chosen`` into ``schedule``: the visit inserted into its technician's route,
+    the route re-timed by the verifier's simulation. Returns the booked order and the new
+    schedule (KPIs are left for the caller to recompute).
+
+    Raises ValueError if the offer no longer fits the schedule.
+    """
+    order = booked_order(request, chosen)
+    problem = with_request(problem, order)
+    shift = next(s for s in problem.shifts if s.shift_id == chosen.shift_id)
+    old = next((r for r in schedule.routes if r.shift_id == chosen.shift_id), None)
+    planned = planned_orders(problem, old)
+    route = timed_route(problem, matrix, shift,
+                        [*planned[:chosen.position], order, *planned[chosen.position:]])
+    if route is None:
+        raise ValueError(f"the offer {chosen.window_start:%Y-%m-%d %H:%M} with "
+                         f"{chosen.tech_id} no longer fits the plan")
+    routes = tuple(route if r.shift_id == chosen.shift_id else r for r in schedule.routes)
+    if old is None:
+        routes = (*routes, route)
+    unassigned = tuple(u for u in schedule.unassigned if u.order_id != order.order_id)
+    return order, replace(schedule, routes=routes, unassigned=unassigned)
+
+
+def offer_text(k: int, chosen: Offer) -> str:
+    """One line for a call-centre agent."""
+    flag = "keeps every promise" if chosen.keeps_promises else "moves other visits"
+    return (f"{k}. {chosen.window_start:%a %d %b %H:%M}–{chosen.window_end:%H:%M} "
+            f"with {chosen.tech_id} (expected {chosen.expected_start:%H:%M}), "
+            f"+{chosen.marginal_cost:.2f}, {flag}")
+
+
+__all__ = ["Offer", "Offers", "book", "booked_order", "candidate_windows", "held", "offer",
+           "offer_text", "planned_orders", "timed_route"]

@@ -1,0 +1,178 @@
+"""Appointment slots: offers never break a promise, a booked slot is kept by the next
+plan and re-plan, and a request nobody can serve gets a reason."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from factories import FAST, PLAN_DATE, line_matrix, order, problem, shift, tech, window
+
+from optimizer import api
+from optimizer.model import Location, ReasonCode, WorkOrder, shift_date
+from optimizer.slots import book, offer, timed_route, with_request
+from optimizer.solver import solve
+from optimizer.solver.verify import verify
+
+TINY = Path(__file__).parent / "data" / "tiny"
+M = line_matrix(6)
+DAY2 = PLAN_DATE + timedelta(days=1)
+
+
+def _week(orders, techs=None):
+    """Two days, one shift a day each for t1 and t2, lunch 11:30-13:30."""
+    techs = techs or [tech("t1"), tech("t2")]
+    shifts = []
+    for t in techs:
+        first = replace(shift(t.tech_id, lunch=("11:30", "13:30", 30)),
+                        shift_id=f"{t.tech_id}@{PLAN_DATE}")
+        step = timedelta(days=1)
+        shifts += [first, replace(first, shift_id=f"{t.tech_id}@{DAY2}",
+                                  start=first.start + step, end=first.end + step,
+                                  breaks=tuple(replace(b, earliest_start=b.earliest_start + step,
+                                                       latest_end=b.latest_end + step)
+                                               for b in first.breaks))]
+    return problem(orders, techs, shifts, days=2)
+
+
+# Appointments: tight windows everywhere on day 1, so an offer could easily push one out.
+PROMISED = [order("A", 1, 60, time_windows=(window("08:30", "09:00"),)),
+            order("B", 3, 60, time_windows=(window("10:00", "10:15"),)),
+            order("C", 2, 90, time_windows=(window("13:30", "14:00"),)),
+            order("D", 4, 60, time_windows=(window("15:00", "15:30"),))]
+REQUEST = order("R", 2, 45, required_skills=frozenset({"hvac"}))
+
+
+def test_an_offer_never_breaks_a_promise():
+    """Every offer, booked, gives a schedule the verifier accepts (every other visit still
+    inside its window), starts inside the offered window, and matches the offered start;
+    no published visit is moved earlier, and an offer that keeps every promise moves none
+    by more than the tolerance."""
+    p = _week(PROMISED)
+    plan = solve(p, M, FAST)
+    assert verify(p, M, plan) == []
+    offers = offer(p, M, plan, REQUEST, slots=6, window_h=2)
+    assert len(offers) == 6
+    costs = [o.marginal_cost for o in offers]
+    assert costs == sorted(costs)
+    for chosen in offers:
+        booked, schedule = book(p, M, plan, REQUEST, chosen)
+        assert verify(with_request(p, booked), M, schedule) == []
+        stop = next(s for r in schedule.routes for s in r.stops if s.order_id == "R")
+        assert chosen.window_start <= stop.start <= chosen.window_end
+        assert stop.start == chosen.expected_start
+        assert stop.start.date() == chosen.day
+        before = {s.order_id: s.start for r in plan.routes for s in r.stops}
+        moved = [(s.start - before[s.order_id]).total_seconds()
+                 for r in schedule.routes for s in r.stops if s.order_id in before]
+        assert min(moved) >= 0
+        if chosen.keeps_promises:
+            assert max(moved) <= p.weights.retime_tolerance_min * 60
+
+
+def test_a_booked_slot_survives_a_new_plan():
+    """The booked visit is a promised window on its day: re-planned from the booked routes
+    (and from scratch), it stays inside that window."""
+    p = _week(PROMISED)
+    plan = solve(p, M, FAST)
+    chosen = offer(p, M, plan, REQUEST, slots=1)[0]
+    booked, schedule = book(p, M, plan, REQUEST, chosen)
+    q = with_request(p, booked)
+    warm = {r.shift_id: [s.order_id for s in r.stops] for r in schedule.routes}
+    for again in (solve(q, M, FAST, initial_routes=warm), solve(q, M, FAST)):
+        assert verify(q, M, again) == []
+        stop = next(s for r in again.routes for s in r.stops if s.order_id == "R")
+        assert chosen.window_start <= stop.start <= chosen.window_end
+
+
+def test_a_request_nobody_can_serve_gets_a_reason():
+    """No skill, no part, no road, and no room: each is said with its code."""
+    p = _week(PROMISED)
+    plan = solve(p, M, FAST)
+    cases = [
+        (replace(REQUEST, required_skills=frozenset({"elevator"})), ReasonCode.NO_SKILL),
+        (replace(REQUEST, required_parts=frozenset({"compressor"})), ReasonCode.NO_PART),
+        (replace(REQUEST, service_min=600), ReasonCode.SHIFT_TOO_SHORT),
+    ]
+    for request, code in cases:
+        offers = offer(p, M, plan, request)
+        assert list(offers) == [] and offers.reason[0] == code, offers.reason
+    roadless = replace(M, reachable=[[not (i == 5) ^ (j == 5) for j in range(6)]
+                                     for i in range(6)])
+    offers = offer(p, roadless, plan, order("R", 5, 30))
+    assert list(offers) == [] and offers.reason[0] == ReasonCode.UNREACHABLE
+    # a full house: one short shift, already busy from start to end
+    busy = problem([order("A", 1, 420)], [tech("t1")], [shift("t1", "08:00", "15:30")])
+    full_plan = solve(busy, M, FAST)
+    assert len(full_plan.routes[0].stops) == 1
+    offers = offer(busy, M, full_plan, order("R", 1, 30))
+    assert list(offers) == [] and offers.reason[0] == ReasonCode.NO_TIME
+    assert "no room" in offers.reason[1]
+
+
+def test_timed_route_agrees_with_the_verifier():
+    """A route timed by the slots' simulation is a valid route (breaks placed, legs true)."""
+    p = _week(PROMISED)
+    s = p.shifts[0]
+    route = timed_route(p, M, s, list(PROMISED))
+    assert route is not None
+    schedule = replace(solve(replace(p, orders=()), M, FAST), routes=(route,))
+    assert verify(replace(p, shifts=p.shifts), M, schedule) == []
+    assert shift_date(s) == route.start.date()
+
+
+def test_book_writes_the_slot_into_the_scenario_and_the_next_plan_keeps_it(tmp_path):
+    """Through the API on a one-day scenario: the booked slot goes into bookings.csv, the
+    written plan verifies, and a re-plan keeps the visit inside its window."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    result = api.solve_scenario(folder)
+    request = WorkOrder("REQ-1", "New customer", Location(47.150, 9.515, "Somewhere"), 30,
+                        required_skills=frozenset({"electrical"}))
+    context = api.slot_context(result, request)
+    offers = api.offer_slots(context, slots=2)
+    assert offers
+    booked, schedule = api.book_slot(context, offers[0])
+    assert booked.time_windows[0].start == offers[0].window_start
+    assert (folder / "bookings.csv").read_text().count("REQ-1") == 1
+    loaded = api.load_scenario(folder)
+    assert loaded.problem.order("REQ-1").time_windows[0].start == offers[0].window_start
+    from optimizer.io.schedule_json import write_json
+    path = write_json(schedule, tmp_path / "out" / "schedule.json")
+    assert api.verify_file(path) == []
+    replanned = api.replan(path, [], offers[0].window_start.replace(hour=7, minute=0))
+    stop = next(s for r in replanned.schedule.routes for s in r.stops if s.order_id == "REQ-1")
+    assert offers[0].window_start <= stop.start <= offers[0].window_end
+
+
+def test_fsopt_slots_lists_books_and_explains(tmp_path, capsys):
+    """`fsopt slots` prints the offers; --book 1 writes a schedule that `fsopt verify`
+    accepts, with the visit in the offered window; a request nobody can serve exits 3 with
+    its reason."""
+    from optimizer.cli import main
+    from optimizer.io.schedule_json import read_json
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    out = tmp_path / "plan"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    request = tmp_path / "request.csv"
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       "REQ-9,Neu,47.150,9.515,30,electrical\n")
+    assert main(["slots", str(out / "schedule.json"), str(request), "--slots", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:2] for line in lines] == ["1.", "2."]
+    assert main(["slots", str(out / "schedule.json"), str(request), "--book", "1"]) == 0
+    assert "Booked REQ-9" in capsys.readouterr().out
+    assert main(["verify", str(out / "schedule.json")]) == 0
+    booked = read_json(out / "schedule.json")
+    window = api.load_scenario(folder).problem.order("REQ-9").time_windows[0]
+    stop = next(s for r in booked.routes for s in r.stops if s.order_id == "REQ-9")
+    assert window.start <= stop.start <= window.end
+    capsys.readouterr()
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       "REQ-10,Lift AG,47.150,9.515,30,elevator\n")
+    assert main(["slots", str(out / "schedule.json"), str(request)]) == 3
+    assert "no technician has the skill elevator (NO_SKILL)" in capsys.readouterr().out
