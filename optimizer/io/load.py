@@ -274,6 +274,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         phone=r.text("phone"),
         notes=r.text("notes"),
         geocode_confidence=confidence if location else None,
+        geocode_error_m=r.number("geocode_error_m") if location else None,
         location_issue="" if location else LOCATION_ISSUES[
             ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],
     )

@@ -65,6 +65,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
                 travel_s=leg,
                 distance_m=int(matrix.distance_m[prev_point][point]),
                 sla_late_s=late,
+                geocode_error_m=order.geocode_error_m,
             ))
             prev_point, prev_free = point, start + service[node]
         end_point = points[-1]
