@@ -28,6 +28,7 @@ import re
 import statistics
 import tempfile
 import time
+import unicodedata
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,7 +119,9 @@ def addresses_of(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
                           "city": city, "lat": lat, "lon": lon})
     other: dict[str, list[str]] = {}
     for _kind, names, _lat, _lon in places:
-        variants = [n for n in names[1:] if n != names[0] and len(n) > 2]
+        variants = [n for n in names[1:] if n != names[0] and len(n) > 2
+                    and all(ch.isascii() or unicodedata.category(ch).startswith("L")
+                            and unicodedata.name(ch, "").startswith("LATIN") for ch in n)]
         if variants:
             other[names[0]] = variants
     return found, other

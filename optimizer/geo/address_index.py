@@ -44,6 +44,8 @@ INDEX_VERSION = 3
 #: A missing postcode or city is taken from the nearest address within this distance.
 INFER_LOCALITY_M = 3000.0
 _M_PER_DEG_LAT = 111_195.0
+#: The smallest error radius of a locality-level match (metres).
+MIN_LOCALITY_M = 500.0
 #: How far a ``place=*`` node's name reaches, by kind (metres): a group of addresses
 #: this close to the node is "in" that place for disambiguation.
 PLACE_RADIUS_M = {"city": 8000.0, "town": 4000.0, "village": 2000.0, "suburb": 1500.0,
@@ -403,7 +405,8 @@ def _localities(rules: AddressRules, points, places, lat0: float) -> dict[str, L
                            - local_xy_m(np.array([c_lat]), np.array([c_lon]), lat0), axis=1)
         name = points[ids[0]].city if key in rules.name_keys(points[ids[0]].city or "-") \
             else points[ids[0]].suburb
-        out[key] = Locality(name, c_lat, c_lon, round(float(np.percentile(d, 95)) + 50, 1))
+        radius = max(float(np.percentile(d, 95)) + 50, MIN_LOCALITY_M)
+        out[key] = Locality(name, c_lat, c_lon, round(radius, 1))
     for kind, names, lat, lon in places:
         for name in names:
             for key in rules.name_keys(name):

@@ -50,7 +50,7 @@ from optimizer.geo.address_index import (
     load_index,
     local_xy_m,
 )
-from optimizer.geo.address_rules import AddressRules, Token, load_rules
+from optimizer.geo.address_rules import TYPE_MARK, AddressRules, Token, load_rules
 
 #: Error radii (metres) of the match kinds with a fixed one.
 EXACT_ERROR_M = 15.0
@@ -60,7 +60,9 @@ STREET_MARGIN_M = 20.0
 HALF_CONFIDENCE_M = 250.0
 #: Factor for a street found only by fuzzy matching, and for a locality mismatch.
 FUZZY_FACTOR = 0.9
-LOCALITY_MISMATCH_FACTOR = 0.6
+LOCALITY_MISMATCH_FACTOR = 0.45
+#: Factor when words of the query are left unexplained (part of the street may be missing).
+LEFTOVER_FACTOR = 0.5
 #: Several exact hits of one street and locality closer than this are one place.
 SAME_PLACE_M = 100.0
 #: Metres per house number when a street's own spacing cannot be measured.
@@ -97,6 +99,8 @@ class ParsedQuery:
     localities: frozenset[str] = frozenset()
     unknown_postcode: bool = False
     street: str = ""
+    #: Words of the query that are neither street, number, postcode nor locality.
+    leftover: int = 0
 
 
 def parse_query(index: GazetteerIndex, query: str, rules: AddressRules | None = None
@@ -108,11 +112,19 @@ def parse_query(index: GazetteerIndex, query: str, rules: AddressRules | None = 
     """
     rules = rules or load_rules()
     variants = [rules.tokenize(query, umlaut_e=e) for e in (False, True)]
-    for fuzzy in (False, True):
-        found = [p for p in (_parse(index, rules, toks, fuzzy=fuzzy) for toks in variants)
+    exact = [p for p in (_parse(index, rules, toks, fuzzy=False) for toks in variants)
+             if p is not None and p.groups]
+    best = min(exact, key=lambda p: p.leftover) if exact else None
+    if best is None or best.leftover:
+        # a typo, or words the exact street leaves unexplained: try similar names too
+        fuzzy = [p for p in (_parse(index, rules, toks, fuzzy=True) for toks in variants)
                  if p is not None and p.groups]
-        if found:
-            return found[0]
+        if fuzzy:
+            candidate = min(fuzzy, key=lambda p: p.leftover)
+            if best is None or candidate.leftover < best.leftover:
+                best = candidate
+    if best is not None:
+        return best
     plain = _parse(index, rules, variants[0], fuzzy=False)
     return plain if plain is not None and (plain.localities or plain.postcodes) else None
 
@@ -138,21 +150,31 @@ def _parse(index: GazetteerIndex, rules: AddressRules, toks: list[Token], *, fuz
             if span[0].kind != "word" and j - i == 1:
                 continue
             key = rules.key(span)
+            if not rules.bare_key(key) and key.startswith("~") and j < n and toks[j].kind == "word":
+                continue  # "Carrer" alone is a street only when nothing follows it
+
             tier, ratio, hit = 0, 1.0, None
             if key in index.street_keys:
                 tier, hit = 3, index.street_keys[key]
             elif key in index.bare_street_keys:
                 tier, hit = 2, index.bare_street_keys[key]
-            elif fuzzy and len(key) >= 5 and j - i <= 6:
-                close = _close_street(index, key)
-                if close is not None:
-                    tier, ratio, hit = 1, close[1], index.street_keys[close[0]]
+            elif (fuzzy and len(key) >= 5 and j - i <= 8 and span[0].kind == "word"
+                  and span[-1].kind == "word"):
+                close = sorted(_close_streets(index, rules, "".join(t.text for t in span))
+                               + _close_streets(index, rules, key.replace(TYPE_MARK, "")),
+                               key=lambda c: -c[1])
+                if close:
+                    # every similar street: the house number and the locality choose
+                    tier, ratio = 1, close[0][1]
+                    hit = tuple(dict.fromkeys(g for k, _r in close
+                                              for g in index.street_keys[k]))
             if hit is None:
                 continue
             before = toks[i - 1] if i else None
             after = toks[j] if j < n else None
             adjacent = any(x is not None and _is_number(x, index) for x in (before, after))
-            candidate = (tier, ratio, j - i, adjacent, -i)
+            candidate = ((j - i, tier, ratio, adjacent, -i) if fuzzy
+                         else (tier, ratio, j - i, adjacent, -i))
             if score is None or candidate > score:
                 best, score, groups = (i, j), candidate, hit
     if best is not None:
@@ -160,6 +182,7 @@ def _parse(index: GazetteerIndex, rules: AddressRules, toks: list[Token], *, fuz
             roles[k] = "street"
     housenumber = _housenumber(index, rules, toks, roles, best)
     localities: set[str] = set()
+    spans = []
     for i in range(n):
         for j in range(i + 1, n + 1):
             if roles[j - 1]:
@@ -167,6 +190,14 @@ def _parse(index: GazetteerIndex, rules: AddressRules, toks: list[Token], *, fuz
             key = rules.key(toks[i:j])
             if key in index.city_keys:
                 localities.add(key)
+                spans.append((i, j))
+    for i, j in spans:
+        for k in range(i, j):
+            roles[k] = "locality"
+    ignored = rules.particles | rules.unit_words | rules.number_words | set(rules.type_of)
+    leftover = sum(1 for t, r in zip(toks, roles, strict=True)
+                   if not r and t.kind == "word" and len(t.text) >= 3 and t.text.isalpha()
+                   and t.text not in ignored)
     postcodes = frozenset(t.text for t, r in zip(toks, roles, strict=True) if r == "postcode")
     unknown = any(not r and (t.kind == "postcode" or (_is_number(t, index) and len(t.text) >= 4))
                   for t, r in zip(toks, roles, strict=True)) or any(
@@ -174,8 +205,9 @@ def _parse(index: GazetteerIndex, rules: AddressRules, toks: list[Token], *, fuz
     street = " ".join(t.text for t in toks[best[0]:best[1]]) if best else ""
     if best is None and not localities and not postcodes:
         return None
-    return ParsedQuery(housenumber, tuple(groups), score is not None and score[0] == 1,
-                       postcodes, frozenset(localities), unknown, street)
+    is_fuzzy = score is not None and (score[1] if fuzzy else score[0]) == 1
+    return ParsedQuery(housenumber, tuple(groups), is_fuzzy, postcodes, frozenset(localities),
+                       unknown, street, leftover)
 
 
 def _housenumber(index: GazetteerIndex, rules: AddressRules, toks: list[Token],
@@ -210,19 +242,34 @@ def _housenumber(index: GazetteerIndex, rules: AddressRules, toks: list[Token],
     return ""
 
 
-_FUZZY: dict[tuple[str, str], tuple[str, float] | None] = {}
+_FUZZY: dict[tuple[str, str], list[tuple[str, float]]] = {}
+_PLAIN: dict[str, dict[str, str]] = {}
+#: A street written with a typo matches names at least this similar (difflib ratio).
+FUZZY_CUTOFF = 0.85
 
 
-def _close_street(index: GazetteerIndex, key: str) -> tuple[str, float] | None:
-    """The most similar street key (difflib ratio >= 0.85) and its ratio, memoised."""
-    memo_key = (index.sha256, key)
+def _close_streets(index: GazetteerIndex, rules: AddressRules, plain: str
+                   ) -> list[tuple[str, float]]:
+    """Street keys whose names, written plainly (folded, no spaces), are most similar to
+    ``plain``: ``(key, ratio)`` best first, ratio >= :data:`FUZZY_CUTOFF`, memoised."""
+    if index.sha256 not in _PLAIN:
+        table: dict[str, str] = {}
+        for group in index.groups:
+            name = "".join(t.text for t in rules.tokenize(group.street, postcodes=False)
+                           if t.kind != "sep")
+            for key in rules.name_keys(group.street):
+                if key in index.street_keys:
+                    table.setdefault(name, key)
+                    table.setdefault(key.replace(TYPE_MARK, ""), key)
+        _PLAIN[index.sha256] = table
+    table = _PLAIN[index.sha256]
+    memo_key = (index.sha256, plain)
     if memo_key not in _FUZZY:
         if len(_FUZZY) > 100_000:
             _FUZZY.clear()
-        close = difflib.get_close_matches(key, index.street_keys, n=1, cutoff=0.85)
-        _FUZZY[memo_key] = (
-            (close[0], difflib.SequenceMatcher(None, key, close[0]).ratio()) if close else None
-        )
+        close = difflib.get_close_matches(plain, table, n=5, cutoff=FUZZY_CUTOFF)
+        _FUZZY[memo_key] = [(table[c], difflib.SequenceMatcher(None, plain, c).ratio())
+                            for c in close]
     return _FUZZY[memo_key]
 
 
@@ -243,6 +290,8 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
     if parsed is None:
         return []
     factor = FUZZY_FACTOR if parsed.fuzzy else 1.0
+    if parsed.leftover:
+        factor *= LEFTOVER_FACTOR
     if not parsed.groups:
         return _locality_results(index, parsed)
     groups = [index.groups[g] for g in parsed.groups]
@@ -259,10 +308,12 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
     for group in groups:
         for key in dict.fromkeys(keys):
             hits = group.by_housenumber.get(key, ())
+            # "50" itself before the range "50-78" that merely starts there
+            own = tuple(i for i in hits if housenumber_keys(index.points[i].housenumber) == [key])
             if hits:
-                for ids, spread in _places(index, hits):
+                for ids, spread in _places(index, own or hits):
                     results.append(_result(index, group, ids, "exact",
-                                           EXACT_ERROR_M + spread, factor))
+                                           EXACT_ERROR_M + 2 * spread, factor))
                 break
     if hn and not results:
         for group in groups:
