@@ -65,6 +65,8 @@ LOCALITY_MISMATCH_FACTOR = 0.45
 LEFTOVER_FACTOR = 0.5
 #: Several exact hits of one street and locality closer than this are one place.
 SAME_PLACE_M = 100.0
+#: Groups of one street name closer than their extents plus this are one street.
+SAME_STREET_GAP_M = 300.0
 #: Metres per house number when a street's own spacing cannot be measured.
 DEFAULT_PER_NUMBER_M = 10.0
 _NUMBER = re.compile(r"^(\d+)([a-z]*)")
@@ -302,6 +304,7 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
             groups = [g for g, s in zip(groups, scores, strict=True) if s == max(scores)]
         else:
             factor *= LOCALITY_MISMATCH_FACTOR
+    groups = _merge_same_street(groups, rules)
     hn = parsed.housenumber
     results = []
     keys = [hn, *housenumber_keys(hn)] if hn else []
@@ -334,6 +337,55 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
                    for g in groups]
     results.sort(key=lambda r: -r[3]["confidence"])
     return results
+
+
+def _merge_same_street(groups: list[StreetGroup], rules: AddressRules) -> list[StreetGroup]:
+    """One street split by postcodes (a long city street) is one place again.
+
+    Groups of the same name whose extents touch (centroids closer than both extents
+    plus :data:`SAME_STREET_GAP_M`) are merged: their addresses pooled, the centroid the
+    member centroid from which the farthest end is nearest, the extent reaching every end.
+    """
+    if len(groups) < 2:
+        return groups
+    by_name: dict[str, list[StreetGroup]] = {}
+    for g in groups:
+        by_name.setdefault(min(rules.name_keys(g.street) or {g.street}), []).append(g)
+    out = []
+    for same in by_name.values():
+        clusters: list[list[StreetGroup]] = []
+        for g in same:
+            joined = [c for c in clusters if any(
+                _metres(g.centroid_lat, g.centroid_lon, h.centroid_lat, h.centroid_lon)
+                <= g.extent_m + h.extent_m + SAME_STREET_GAP_M for h in c)]
+            merged = [g]
+            for c in joined:
+                merged.extend(c)
+                clusters.remove(c)
+            clusters.append(merged)
+        for c in clusters:
+            out.append(c[0] if len(c) == 1 else _merged(c))
+    return out
+
+
+def _merged(groups: list[StreetGroup]) -> StreetGroup:
+    def reach(centre: StreetGroup) -> float:
+        return max(_metres(centre.centroid_lat, centre.centroid_lon, g.centroid_lat,
+                           g.centroid_lon) + g.extent_m for g in groups)
+
+    centre = min(groups, key=reach)
+    by_number: dict[str, tuple[int, ...]] = {}
+    for g in groups:
+        for key, ids in g.by_housenumber.items():
+            by_number[key] = by_number.get(key, ()) + ids
+    postcodes = sorted({g.postcode for g in groups if g.postcode})
+    return StreetGroup(
+        street=centre.street, postcode=" / ".join(postcodes), city=centre.city,
+        centroid_lat=centre.centroid_lat, centroid_lon=centre.centroid_lon,
+        points=tuple(i for g in groups for i in g.points), by_housenumber=by_number,
+        extent_m=round(reach(centre), 1),
+        localities=frozenset().union(*(g.localities for g in groups)),
+        places=frozenset().union(*(g.places for g in groups)))
 
 
 def _locality_results(index: GazetteerIndex, parsed: ParsedQuery):
@@ -404,41 +456,53 @@ def _interpolate(index: GazetteerIndex, group: StreetGroup, wanted: int):
     pool = side if len(side) >= 2 else numbered
     lower = max((x for x in pool if x[0] < wanted), default=None)
     upper = min((x for x in pool if x[0] > wanted), default=None)
+
+    def doubt(n: int, i: int) -> float:
+        """How far apart the houses numbered ``n`` are (0 when it is one house)."""
+        p = index.points[i]
+        return max(_metres(p.lat, p.lon, index.points[k].lat, index.points[k].lon)
+                   for m, k in pool if m == n)
+
     if lower is not None and upper is not None:
         a, b = index.points[lower[1]], index.points[upper[1]]
         t = (wanted - lower[0]) / (upper[0] - lower[0])
         lat, lon = a.lat + t * (b.lat - a.lat), a.lon + t * (b.lon - a.lon)
         gap_m = _metres(a.lat, a.lon, b.lat, b.lon)
-        radius = min(20.0 + gap_m / 2, group.extent_m + STREET_MARGIN_M)
+        radius = min(20.0 + gap_m / 2 + doubt(*lower) + doubt(*upper),
+                     group.extent_m + STREET_MARGIN_M)
         return lat, lon, radius, "interpolated"
     end = lower or upper
     assert end is not None
     p = index.points[end[1]]
+    # past the end of the numbering the street may go on: all of it stays possible
+    to_far_end = _metres(p.lat, p.lon, group.centroid_lat, group.centroid_lon) + group.extent_m
     pool.sort()
     steps = [_metres(index.points[i].lat, index.points[i].lon,
                      index.points[k].lat, index.points[k].lon) / (m - n)
              for (n, i), (m, k) in itertools.pairwise(pool) if m > n]
     per_number = float(np.median(steps)) if steps else DEFAULT_PER_NUMBER_M
     per_number = min(max(per_number, 3.0), 30.0)
-    radius = min(20.0 + per_number * abs(wanted - end[0]),
-                 max(group.extent_m * 2 + STREET_MARGIN_M, 50.0))
+    radius = max(20.0 + per_number * abs(wanted - end[0]) + doubt(*end),
+                 to_far_end + STREET_MARGIN_M)
     return p.lat, p.lon, radius, "nearest"
 
 
 def _result(index, group: StreetGroup, ids, match: str, error_m: float, factor: float,
             at: tuple[float, float] | None = None):
+    postcode, city = group.postcode, group.city
     if ids:
         point = index.points[ids[0]]
         lat, lon, number, ref = point.lat, point.lon, point.housenumber, point.osm_ref
         inferred = point.locality_inferred
+        postcode, city = point.postcode or postcode, point.city or city
     else:
         lat, lon = at or (group.centroid_lat, group.centroid_lon)
         number, ref, inferred = "", "", False
-    locality = " ".join(x for x in (group.postcode, group.city) if x)
+    locality = " ".join(x for x in (postcode, city) if x)
     address = ", ".join(x for x in (f"{group.street} {number}".strip(), locality) if x)
     lat, lon, address, raw = _raw_result(index, lat, lon, address, match, error_m, factor)
-    raw.update({"street": group.street, "housenumber": number, "postcode": group.postcode,
-                "city": group.city, "osm_ref": ref, "locality_inferred": inferred})
+    raw.update({"street": group.street, "housenumber": number, "postcode": postcode,
+                "city": city, "osm_ref": ref, "locality_inferred": inferred})
     return lat, lon, address, raw
 
 
