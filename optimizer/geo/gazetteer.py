@@ -70,8 +70,6 @@ SAME_STREET_GAP_M = 300.0
 #: Metres per house number when a street's own spacing cannot be measured.
 DEFAULT_PER_NUMBER_M = 10.0
 _NUMBER = re.compile(r"^(\d+)([a-z]*)")
-#: Kept for callers of the old API: the confidence of an exact house number.
-EXACT_CONFIDENCE = 1.0
 
 
 def confidence_of(error_m: float, factor: float = 1.0) -> float:
@@ -330,8 +328,9 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
         for group in groups:
             estimate = _interpolate(index, group, wanted)
             if estimate is not None:
-                results.append(_result(index, group, [], estimate[3], estimate[2], factor,
-                                       at=(estimate[0], estimate[1])))
+                lat, lon, radius, kind, house = estimate
+                results.append(_result(index, group, [house] if house is not None else [],
+                                       kind, radius, factor, at=(lat, lon)))
     if not results:
         results = [_result(index, g, [], "street", g.extent_m + STREET_MARGIN_M, factor)
                    for g in groups]
@@ -440,7 +439,8 @@ def _same_number(index: GazetteerIndex, group: StreetGroup, hn: str):
 
 
 def _interpolate(index: GazetteerIndex, group: StreetGroup, wanted: int):
-    """``(lat, lon, error_m, kind)`` for a number missing from the street, or None.
+    """``(lat, lon, error_m, kind, house)`` for a number missing from the street, or None
+    (``house``: the point used past the end of the numbering).
 
     Between the nearest numbers below and above on the same side (same parity when the
     street has both), the position is interpolated and the radius is half their distance
@@ -470,7 +470,7 @@ def _interpolate(index: GazetteerIndex, group: StreetGroup, wanted: int):
         gap_m = _metres(a.lat, a.lon, b.lat, b.lon)
         radius = min(20.0 + gap_m / 2 + doubt(*lower) + doubt(*upper),
                      group.extent_m + STREET_MARGIN_M)
-        return lat, lon, radius, "interpolated"
+        return lat, lon, radius, "interpolated", None
     end = lower or upper
     assert end is not None
     p = index.points[end[1]]
@@ -484,7 +484,7 @@ def _interpolate(index: GazetteerIndex, group: StreetGroup, wanted: int):
     per_number = min(max(per_number, 3.0), 30.0)
     radius = max(20.0 + per_number * abs(wanted - end[0]) + doubt(*end),
                  to_far_end + STREET_MARGIN_M)
-    return p.lat, p.lon, radius, "nearest"
+    return p.lat, p.lon, radius, "nearest", end[1]
 
 
 def _result(index, group: StreetGroup, ids, match: str, error_m: float, factor: float,
