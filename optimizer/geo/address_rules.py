@@ -223,7 +223,7 @@ class AddressRules:
             if best is not None:
                 value = best.group()
                 compact = re.sub(r"\s+", " ", value.upper())
-                compact = re.sub(r"^(CH|D|F|I|FL|FI|S|L)-", "", compact)
+                compact = re.sub(r"^[A-Z]{1,3}-(?=\d)", "", compact)  # "FL-9490", "D-10115"
                 strong = not compact.isdigit() or len(compact) >= 5
                 out.append(Token(compact, "postcode", strong=strong))
                 i = best.end()
@@ -362,7 +362,8 @@ def parse_address(text: str, rules: AddressRules | None = None) -> ParsedAddress
             street_words = [t for t in rest if t.kind in ("word", "number")]
             rest = []
         unit = " ".join(t.text for t in rest)
-    street = " ".join(t.text for t in street_words if t.text != "sn")
+    street = " ".join(t.text + ("." if t.dotted else "") for t in street_words
+                      if t.text != "sn")
     others = [s for s in segments if s is not street_seg]
     locality_tokens = [t.text for s in others for t in s
                        if t.kind == "word" and t.text not in rules.unit_words]
