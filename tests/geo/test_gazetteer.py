@@ -22,6 +22,7 @@ from optimizer.geo.gazetteer import (
     Gazetteer,
     confidence_of,
 )
+from optimizer.geo.geocode import Candidate, classify
 
 EXACT = confidence_of(EXACT_ERROR_M)
 
@@ -449,3 +450,67 @@ def test_missing_or_broken_extract_raises_geocode_error(tmp_path):
     empty.write_text('<osm><node id="1" lat="1" lon="2"/></osm>', encoding="utf-8")
     with pytest.raises(GeocodeError, match="no addresses"):
         Gazetteer(empty, cache_dir=tmp_path)
+
+
+# -- two invented Portuguese villages (tests/data/osm/two-towns.osm) --------------------------
+
+TWO_TOWNS = REPO / "tests" / "data" / "osm" / "two-towns.osm"
+ARCOZELO_10 = (41.5292, -8.6008)
+BARCELINHOS_10 = (41.6792, -8.6208)
+
+
+@pytest.fixture(scope="module")
+def towns(tmp_path_factory):
+    return Gazetteer(TWO_TOWNS, cache_dir=tmp_path_factory.mktemp("two-towns"))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Avenida João Paulo II 10, 4760-505 Arcozelo", ARCOZELO_10),
+    ("Avenida João Paulo II 10, 4755-060", BARCELINHOS_10),
+    ("Av. João Paulo II 10, 4760-505", ARCOZELO_10),
+    ("Avenida João Paulo II 10, Arcozelo", ARCOZELO_10),
+    ("avenida joao paulo ii 10, barcelinhos", BARCELINHOS_10),
+    ("Av. João Paulo II 10, Barcelinos", BARCELINHOS_10),  # the village's Spanish name:es
+])
+def test_same_street_in_two_towns_told_apart_by_postcode_and_by_town(towns, query, expected):
+    """One street name, number 10 in both villages 17 km apart: the postcode, or the
+    village's name (also as written in another language), picks the right one."""
+    places = towns.geocode(query, exactly_one=False)
+    assert len(places) == 1, [p.address for p in places]
+    assert (places[0].latitude, places[0].longitude) == expected
+    assert places[0].raw["match"] == "exact"
+
+
+def test_same_street_without_a_locality_is_ambiguous_never_picked(towns):
+    """Without postcode or village both are returned, and fsopt reports the address as
+    ambiguous with both candidates for a person to pick."""
+    places = towns.geocode("Avenida João Paulo II 10", exactly_one=False)
+    assert {(p.latitude, p.longitude) for p in places} == {ARCOZELO_10, BARCELINHOS_10}
+    row = classify("WO-1", "Avenida João Paulo II 10",
+                   [Candidate(p.latitude, p.longitude, p.address, p.raw["confidence"],
+                              p.raw["match"], p.raw["error_m"]) for p in places])
+    assert row.status == "ambiguous" and row.location is None
+    assert len(row.candidates) == 2
+
+
+def test_long_names_numbers_in_names_and_a_postcode_that_is_no_house_number(towns):
+    """A 7-word street is matched whole (not the street named just "Rua" in the other
+    village); "Avenida 25 de Abril 255" is number 255 of that avenue (not "Avenida 8");
+    the "505" of "4760-505" is never read as a house number."""
+    long = towns.geocode("Rua Dom Agostinho de Jesus e Sousa 12, 4760-505 Arcozelo")
+    assert (long.latitude, long.longitude, long.raw["match"]) == (41.5322, -8.6022, "exact")
+    abril = towns.geocode("Avenida 25 de Abril 255, 4760-505 Arcozelo")
+    assert (abril.latitude, abril.longitude, abril.raw["housenumber"]) == (41.539, -8.5996,
+                                                                           "255")
+    short = towns.geocode("R. Dom Agostinho de Jesus e Sousa, 4760-505 Arcozelo")
+    assert short.raw["match"] == "street" and short.raw["housenumber"] == ""
+    assert short.raw["street"] == "Rua Dom Agostinho de Jesus e Sousa"
+
+
+def test_a_street_that_runs_far_is_a_low_confidence_match(towns):
+    """Avenida 25 de Abril runs 2.3 km: without a number its centroid is ±1.2 km, so the
+    confidence is far below 0.5 and the order goes to review."""
+    place = towns.geocode("Avenida 25 de Abril, 4760-505 Arcozelo")
+    assert place.raw["match"] == "street"
+    assert place.raw["error_m"] > 1000
+    assert place.raw["confidence"] < 0.1
