@@ -257,6 +257,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
     address = r.text("address")
     location = Location(coordinates[0], coordinates[1], address) if coordinates else None
     confidence = r.number("geocode_confidence")
+    error_m = r.number("geocode_error_m")
     return WorkOrder(
         order_id=r.required_text("order_id"),
         customer=r.text("customer"),
@@ -274,7 +275,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         phone=r.text("phone"),
         notes=r.text("notes"),
         geocode_confidence=confidence if location else None,
-        geocode_error_m=r.number("geocode_error_m") if location else None,
+        geocode_error_m=error_m if location else None,
         location_issue="" if location else LOCATION_ISSUES[
             ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],
     )

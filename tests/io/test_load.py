@@ -245,7 +245,7 @@ def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
 
 
 NUMERIC_COLUMNS = {  # table -> columns with a range (see COLUMN_RANGES)
-    "work_orders": ("service_min", "demand", "geocode_confidence"),
+    "work_orders": ("service_min", "demand", "geocode_confidence", "geocode_error_m"),
     "technicians": ("lunch_min", "max_overtime_min", "efficiency", "cost_per_km",
                     "cost_per_hour", "capacity", "speed_factor"),
 }
