@@ -6,10 +6,13 @@
 :class:`GazetteerIndex`, and :func:`load_index` pickles it under
 ``settings.cache_dir``, keyed by the file's SHA-256.
 
-Names are indexed under normalised keys (:func:`name_keys`): case, accents,
-umlauts written as ``ä``, ``ae`` or ``a``, ``Str.``/``Strasse``/``Straße``,
-``St``/``Street``, spaces and hyphens. A missing postcode or city is taken from
-the nearest address within :data:`INFER_LOCALITY_M`. Coordinates of ways are the
+Names are indexed under normalised keys (:func:`name_keys`, from the address rules of
+:mod:`.address_rules`): case, accents, umlauts written as ``ä``, ``ae`` or ``a``,
+street types and their abbreviations in ten languages, particles, spaces and hyphens.
+Each street group knows its extent (for error radii) and the localities it lies in
+(``addr:city``, ``addr:suburb``, and ``place=*`` nodes near it, in all their ``name:*``
+spellings). A missing postcode or city is taken from the nearest address within
+:data:`INFER_LOCALITY_M`. Coordinates of ways are the
 mean of their distinct nodes; of relations, the mean of their members.
 """
 

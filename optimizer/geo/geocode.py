@@ -81,6 +81,8 @@ REASON_CODES = {
 REASONS = {status: LOCATION_ISSUES[code] for status, code in REASON_CODES.items()}
 #: Candidates within this much of the best confidence compete for "ambiguous".
 RIVAL_CONFIDENCE_GAP = 0.15
+#: The smallest error radius given to an online provider's answer (a building is not a point).
+MIN_PROVIDER_ERROR_M = 10.0
 #: A provider's answer at least this confident counts as exact (building level).
 EXACT_PROVIDER_CONFIDENCE = 0.95
 _EARTH_RADIUS_M = 6_371_008.8
@@ -190,7 +192,8 @@ def classify(
     rivals = [c for c in inside if c.confidence >= best.confidence - RIVAL_CONFIDENCE_GAP]
     if any(distance_m(c, best) > ambiguous_m for c in rivals):
         return GeocodeRow(order_id, query, AMBIGUOUS, REASONS[AMBIGUOUS], candidates=tuple(rivals))
-    error_m = best.error_m if best.error_m is not None else round(error_of(best.confidence), 1)
+    error_m = (best.error_m if best.error_m is not None
+               else round(max(MIN_PROVIDER_ERROR_M, error_of(best.confidence)), 1))
     exact = best.match == "exact" or (not best.match
                                       and best.confidence >= EXACT_PROVIDER_CONFIDENCE)
     if best.confidence < min_confidence:

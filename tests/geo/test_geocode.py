@@ -402,7 +402,7 @@ def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
         "order_id": "WO-1", "customer": "Frick AG", "address": "Städtle 5, 9490 Vaduz",
         "service_min": "45", "priority": "high", "lat": "47.1405000", "lon": "9.5215000",
         "matched_address": "Städtle 5, 9490 Vaduz, Liechtenstein",
-        "geocode_confidence": "1", "geocode_status": "ok", "geocode_error_m": "0"}
+        "geocode_confidence": "1", "geocode_status": "ok", "geocode_error_m": "10"}
     assert (rows[1]["lat"], rows[1]["geocode_status"]) == ("", "not_found")
     assert (rows[2]["lat"], rows[2]["lon"], rows[2]["geocode_status"]) == ("47.2", "9.5", "given")
     without_coordinates = tmp_path / "address_only.csv"
