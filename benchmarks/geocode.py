@@ -13,7 +13,9 @@ error radius covers the truth, and the count of confident (>= 0.5) matches more 
 Forms: ``canonical`` (street number, postcode city), ``abbreviated`` (street type
 abbreviated: Str., k., g., C/, Av., Pl.), ``postcode_first``, ``no_postcode``,
 ``lower``, ``typo`` (one letter of the street changed), ``other_language`` (the town
-in another language, where a ``place=*`` node has ``name:*``), ``no_number``
+in another language, where a ``place=*`` node has ``name:*``),
+``street_other_language`` (the street's ``name:*``/``alt_name``/``old_name`` from its
+road, where it has one), ``no_number``
 (targets: right locality, radius covering the truth) and ``wrong_number`` (a number
 the street does not have).
 """
@@ -33,7 +35,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from optimizer.geo.address_index import read_osm_places
+from optimizer.geo.address_index import _read
 from optimizer.geo.gazetteer import Gazetteer
 from optimizer.geo.geocode import classify
 from optimizer.geo.geocode_cache import Candidate
@@ -52,8 +54,8 @@ ABBREVIATE = [
     (r"^Camí ", "Cm. "), (r"weg$", "weg"), (r"gasse$", "g."),
 ]
 FORMS = ("canonical", "abbreviated", "postcode_first", "no_postcode", "lower", "typo",
-         "other_language", "no_number", "wrong_number")
-WELL_FORMED = FORMS[:7]
+         "other_language", "street_other_language", "no_number", "wrong_number")
+WELL_FORMED = FORMS[:8]
 
 
 def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -78,7 +80,8 @@ def typo(street: str, rng: random.Random) -> str | None:
 
 
 def forms_of(a: dict, rng: random.Random, other_names: dict[str, list[str]],
-             numbers: dict[str, set[str]]) -> dict[str, str]:
+             numbers: dict[str, set[str]], street_names: dict[str, list[str]] | None = None
+             ) -> dict[str, str]:
     street, number, postcode, city = a["street"], a["number"], a["postcode"], a["city"]
     loc = " ".join(x for x in (postcode, city) if x)
     out = {
@@ -97,6 +100,9 @@ def forms_of(a: dict, rng: random.Random, other_names: dict[str, list[str]],
     others = [n for n in other_names.get(city, []) if n != city]
     if others:
         out["other_language"] = f"{street} {number}, {postcode} {rng.choice(others)}".strip()
+    streets = (street_names or {}).get(street, [])
+    if streets:
+        out["street_other_language"] = f"{rng.choice(sorted(streets))} {number}, {loc}"
     taken = numbers[street]
     digits = [int(n) for n in taken if n.isdigit()]
     if digits:
@@ -108,8 +114,18 @@ def forms_of(a: dict, rng: random.Random, other_names: dict[str, list[str]],
     return out
 
 
-def addresses_of(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
-    addressed, _, places = read_osm_places(path)
+def _latin(name: str) -> bool:
+    return all(ch.isascii() or not unicodedata.category(ch).startswith("L")
+               or unicodedata.name(ch, "").startswith("LATIN") for ch in name)
+
+
+def addresses_of(path: Path) -> tuple[list[dict], dict[str, list[str]], dict[str, list[str]]]:
+    """Addressed objects, the towns' other names, and the streets' other names."""
+    addressed, _, places, aliases = _read(path)
+    street_names: dict[str, list[str]] = defaultdict(list)
+    for name, alias in aliases:
+        if _latin(alias) and len(alias) > 3 and ";" not in alias:
+            street_names[name].append(alias)
     found = []
     for _ref, tags, lat, lon in addressed:
         street, number = tags.get("addr:street"), tags.get("addr:housenumber", "")
@@ -121,12 +137,10 @@ def addresses_of(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
                           "city": city, "lat": lat, "lon": lon})
     other: dict[str, list[str]] = {}
     for _kind, names, _lat, _lon in places:
-        variants = [n for n in names[1:] if n != names[0] and len(n) > 2
-                    and all(ch.isascii() or (unicodedata.category(ch).startswith("L")
-                            and unicodedata.name(ch, "").startswith("LATIN")) for ch in n)]
+        variants = [n for n in names[1:] if n != names[0] and len(n) > 2 and _latin(n)]
         if variants:
             other[names[0]] = variants
-    return found, other
+    return found, other, street_names
 
 
 def run(sample: int, seed: int) -> list[dict]:
@@ -140,7 +154,7 @@ def run(sample: int, seed: int) -> list[dict]:
         started = time.perf_counter()
         gazetteer = Gazetteer(path, cache_dir=cache)
         build_s = time.perf_counter() - started
-        found, other = addresses_of(path)
+        found, other, street_names = addresses_of(path)
         seen = defaultdict(int)
         for a in found:
             seen[(a["street"], a["number"], a["postcode"], a["city"])] += 1
@@ -155,7 +169,7 @@ def run(sample: int, seed: int) -> list[dict]:
         results: dict[str, list[dict]] = defaultdict(list)
         started = time.perf_counter()
         for a in picked:
-            for form, query in forms_of(a, rng, other, numbers).items():
+            for form, query in forms_of(a, rng, other, numbers, street_names).items():
                 places = gazetteer.geocode(query, exactly_one=False) or []
                 # as fsopt decides: ambiguous rivals or a weak match are not routed
                 row = classify("", query, [Candidate(p.latitude, p.longitude, p.address,

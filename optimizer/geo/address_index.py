@@ -42,11 +42,13 @@ logger = logging.getLogger(__name__)
 
 #: Bump when the index layout or the normalisation changes (invalidates disk caches).
 #: 2: the index classes moved from ``optimizer.geo.gazetteer`` to this module.
-#: 3: address rules per language, localities, street extents (issue 16).
-INDEX_VERSION = 3
+#: 3-4: address rules per language, localities, street extents, road aliases (issue 16).
+INDEX_VERSION = 4
 #: A missing postcode or city is taken from the nearest address within this distance.
 INFER_LOCALITY_M = 3000.0
 _M_PER_DEG_LAT = 111_195.0
+#: Tags whose value is another name of a road (a street in another language, or as it was).
+_ALIAS_TAGS = ("name:", "alt_name", "old_name", "official_name", "short_name", "loc_name")
 #: The smallest error radius of a locality-level match (metres).
 MIN_LOCALITY_M = 500.0
 #: How far a ``place=*`` node's name reaches, by kind (metres): a group of addresses
@@ -158,8 +160,24 @@ def read_osm(path: Path) -> tuple[list[tuple[str, dict[str, str], float, float]]
 
 def read_osm_places(path: Path) -> tuple[list[Any], list[Any], list[Any]]:
     """:func:`read_osm` and ``(kind, names, lat, lon)`` of every ``place=*`` node with a
-    name, ``names`` being ``name`` first, then ``name:*``, ``alt_name`` and ``official_name``."""
+    name, ``names`` being ``name`` first, then ``name:*``, ``alt_name`` and ``official_name``.
+
+    The other names of roads (``name:*``, ``alt_name``, ``old_name``, ...) come from
+    :func:`road_aliases`.
+    """
+    addressed, roads, places, _ = _read(path)
+    return addressed, roads, places
+
+
+def road_aliases(path: Path) -> list[tuple[str, str]]:
+    """``(name, other name)`` of every named road with ``name:*``, ``alt_name``,
+    ``old_name``, ``official_name`` or ``short_name`` (a street in another language)."""
+    return _read(path)[3]
+
+
+def _read(path: Path) -> tuple[list[Any], list[Any], list[Any], list[tuple[str, str]]]:
     places: list[Any] = []
+    aliases: set[tuple[str, str]] = set()
     nodes: dict[str, tuple[float, float]] = {}
     ways: dict[str, tuple[float, float]] = {}
     addressed: list[tuple[str, dict[str, str], float, float]] = []
@@ -200,6 +218,9 @@ def read_osm_places(path: Path) -> tuple[list[Any], list[Any], list[Any]]:
                 ways[ident] = point
             if "highway" in tags and "name" in tags and coords:
                 roads.append((tags["name"], [c[0] for c in coords], [c[1] for c in coords]))
+                aliases.update((tags["name"], v.strip()) for k, value in tags.items()
+                               if k.startswith(_ALIAS_TAGS) for v in value.split(";")
+                               if v.strip() and v.strip() != tags["name"])
         else:
             coords = [(ways if r[0] == "w" else nodes).get(r[1:]) for r in refs]
             point = _mean([c for c in coords if c is not None])
@@ -217,7 +238,7 @@ def read_osm_places(path: Path) -> tuple[list[Any], list[Any], list[Any]]:
             parser.Parse(b"", True)
     except (OSError, EOFError, xml.parsers.expat.ExpatError) as exc:
         raise GeocodeError(f"cannot read OSM file {str(path)!r}: {exc}") from exc
-    return addressed, roads, places
+    return addressed, roads, places, sorted(aliases)
 
 
 def _mean(coords: list[tuple[float, float]]) -> tuple[float, float] | None:
@@ -233,16 +254,14 @@ def local_xy_m(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
 
 
 def _nearest(targets: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of and distance to the nearest source for each target (chunked brute force)."""
-    index = np.zeros(len(targets), dtype=np.int64)
-    dist = np.full(len(targets), np.inf)
-    if len(sources) == 0:
-        return index, dist
-    for lo in range(0, len(targets), 512):
-        d = np.linalg.norm(targets[lo : lo + 512, None, :] - sources[None, :, :], axis=2)
-        index[lo : lo + 512] = d.argmin(axis=1)
-        dist[lo : lo + 512] = d.min(axis=1)
-    return index, dist
+    """Index of and distance to the nearest source for each target (a k-d tree, so a
+    metro area's hundreds of thousands of addresses take seconds, not hours)."""
+    if len(sources) == 0 or len(targets) == 0:
+        return np.zeros(len(targets), dtype=np.int64), np.full(len(targets), np.inf)
+    from scipy.spatial import cKDTree
+
+    dist, index = cKDTree(sources).query(targets)
+    return np.asarray(index, dtype=np.int64), np.asarray(dist, dtype=float)
 
 
 def _medoid(lats: list[float], lons: list[float]) -> tuple[float, float]:
@@ -259,7 +278,7 @@ def build_index(path: str | Path, rules: AddressRules | None = None) -> Gazettee
     """Parse ``path`` and build the lookup index (seconds; prefer :func:`load_index`)."""
     path = Path(path)
     rules = rules or load_rules()
-    addressed, roads, places = read_osm_places(path)
+    addressed, roads, places, aliases = _read(path)
     raw = []
     countries: Counter[str] = Counter()
     for ref, tags, lat, lon in addressed:
@@ -356,10 +375,14 @@ def build_index(path: str | Path, rules: AddressRules | None = None) -> Gazettee
             extent_m=round(extent, 1), localities=frozenset(where),
             places=frozenset(near_places),
         ))
+    other_names: dict[str, set[str]] = defaultdict(set)
+    for name, alias in aliases:
+        other_names[key_of(name)] |= rules.name_keys(alias)
     street_keys: dict[str, list[int]] = defaultdict(list)
     bare_keys: dict[str, list[int]] = defaultdict(list)
     for g, group in enumerate(groups):
-        for key in rules.name_keys(group.street):
+        own = rules.name_keys(group.street)
+        for key in own | set().union(*(other_names.get(k, set()) for k in own)):
             street_keys[key].append(g)
             bare = rules.bare_key(key)
             if len(bare) >= 3:

@@ -329,6 +329,21 @@ def _raw_result(index, lat: float, lon: float, address: str, match: str, error_m
     return lat, lon, address, raw
 
 
+def _postcode_countries(rules: AddressRules, postcodes: frozenset[str]) -> set[str]:
+    """Countries whose postcode format fits most of the extract's postcodes (for an
+    extract without ``addr:country`` tags); every country if none fits."""
+    if not postcodes:
+        return set()
+    found = set()
+    for country in rules.countries:
+        patterns = [re.compile(p, re.IGNORECASE)
+                    for p in rules.data.get("country", {}).get(country, {}).get("postcode", [])]
+        fits = sum(any(p.fullmatch(code) for p in patterns) for code in postcodes)
+        if fits >= 0.5 * len(postcodes):
+            found.add(country)
+    return found
+
+
 class Gazetteer(Geocoder):
     """Offline geopy geocoder over the addresses of an OSM extract.
 
@@ -357,8 +372,9 @@ class Gazetteer(Geocoder):
         self.osm_file = Path(osm_file)
         base = load_rules(rules_file)
         self.index = load_index(self.osm_file, cache_dir=cache_dir, rules=base)
-        self.rules = load_rules(rules_file,
-                                countries=set(country_codes) | set(self.index.countries))
+        countries = set(country_codes) | set(self.index.countries)
+        self.rules = load_rules(rules_file, countries=countries or _postcode_countries(
+            base, self.index.postcodes))
         self._memo: dict[str, list[GeopyLocation]] = {}
 
     def geocode(

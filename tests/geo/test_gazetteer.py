@@ -514,3 +514,11 @@ def test_a_street_that_runs_far_is_a_low_confidence_match(towns):
     assert place.raw["match"] == "street"
     assert place.raw["error_m"] > 1000
     assert place.raw["confidence"] < 0.1
+
+
+def test_a_street_in_another_language_is_found_by_its_name_tags(towns):
+    """The road's name:es makes "Avenida Juan Pablo II" the same street as "Avenida João
+    Paulo II" (bilingual towns: Helsinki, Catalonia, Brussels)."""
+    place = towns.geocode("Avenida Juan Pablo II 12, Arcozelo")
+    assert (place.latitude, place.longitude) == (41.5296, -8.6004)
+    assert place.raw["match"] == "exact"
