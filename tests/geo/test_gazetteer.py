@@ -522,3 +522,11 @@ def test_a_street_in_another_language_is_found_by_its_name_tags(towns):
     place = towns.geocode("Avenida Juan Pablo II 12, Arcozelo")
     assert (place.latitude, place.longitude) == (41.5296, -8.6004)
     assert place.raw["match"] == "exact"
+
+
+def test_postcode_formats_follow_the_extract(tiny, towns):
+    """Without addr:country tags the countries are those whose postcode format fits the
+    extract's postcodes: 4-digit countries for the tiny extract, Portugal for the villages
+    (so "4760-505" is one postcode there)."""
+    assert {"li", "ch", "at"} <= set(tiny.rules.countries) and "pt" not in tiny.rules.countries
+    assert towns.rules.countries == ("pt",)
