@@ -34,7 +34,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +252,6 @@ class ParsedAddress:
     postcode: str = ""
     locality: str = ""
     unit: str = ""
-    extra: tuple[str, ...] = field(default_factory=tuple)
 
 
 _RULES: dict[tuple[str, tuple[str, ...]], AddressRules] = {}
