@@ -378,14 +378,22 @@ def _geocode_summary(result) -> None:
     out.print(f"Geocoded {len(result.report)} addresses with {result.provider}: "
               + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
               + f" ({result.requests} requests, {result.cache_hits} from cache)")
+    review = result.review
+    if review:
+        out.print(f"{len(review)} order{'s' if len(review) != 1 else ''} need review "
+                  "(below min_confidence or ambiguous): see geocode_report.csv for the "
+                  "candidates")
+    else:
+        out.print("0 orders need review")
     flagged = [row for row in result.report if row.status != "ok"]
     if flagged:
         table = Table(title="Addresses to review")
-        for column in ("order", "address", "status", "confidence", "matched / reason"):
+        for column in ("order", "address", "status", "confidence", "error", "matched / reason"):
             table.add_column(column)
         for row in flagged:
             table.add_row(row.order_id, row.query, row.status,
                           f"{row.confidence:.2f}" if row.confidence is not None else "",
+                          f"±{row.error_m:.0f} m" if row.error_m is not None else "",
                           row.matched_address or row.reason)
         out.print(table)
 

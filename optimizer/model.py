@@ -60,6 +60,8 @@ class ReasonCode(enum.StrEnum):
     ADDRESS_OUTSIDE_AREA = "ADDRESS_OUTSIDE_AREA"
     NO_ADDRESS = "NO_ADDRESS"
     NOT_GEOCODED = "NOT_GEOCODED"
+    #: Located, but below ``[geocode] min_confidence``: a person should pick the place.
+    GEOCODE_REVIEW = "GEOCODE_REVIEW"
     NO_LOCATION = "NO_LOCATION"
     # No technician may serve it (decided before solving).
     NO_SKILL = "NO_SKILL"
@@ -99,6 +101,7 @@ _REASON_LABELS = {
     ReasonCode.ADDRESS_OUTSIDE_AREA: "address outside the area",
     ReasonCode.NO_ADDRESS: "no address",
     ReasonCode.NOT_GEOCODED: "address not geocoded",
+    ReasonCode.GEOCODE_REVIEW: "address needs review",
     ReasonCode.NO_LOCATION: "no location",
     ReasonCode.NO_SKILL: "no technician has the skills",
     ReasonCode.NO_PART: "no qualified van carries the parts",
@@ -137,6 +140,7 @@ LOCATION_ISSUES = {
     ReasonCode.ADDRESS_OUTSIDE_AREA: "address outside the scenario area",
     ReasonCode.NO_ADDRESS: "no address and no lat/lon",
     ReasonCode.NOT_GEOCODED: "address not geocoded",
+    ReasonCode.GEOCODE_REVIEW: "geocode below min_confidence: needs review",
     ReasonCode.NO_LOCATION: "no location",
 }
 _LOCATION_CODES = {text: code for code, text in LOCATION_ISSUES.items()}
@@ -265,6 +269,8 @@ class WorkOrder:
     #: ``ObjectiveWeights.late_cost_per_day``; see :func:`late_days`).
     earliest_date: date | None = None
     due_date: date | None = None
+    #: Set by geocoding: the estimated error radius of the point in metres (None if given).
+    geocode_error_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,6 +438,11 @@ class GeocodeSettings:
     country_codes: tuple[str, ...] = ()
     bbox: tuple[float, float, float, float] | None = None
     min_confidence: float = 0.5
+    #: Route orders below ``min_confidence`` anyway (flagged on every page) instead of
+    #: leaving them unassigned with ``GEOCODE_REVIEW``.
+    route_low_confidence: bool = False
+    #: A TOML file of address rules merged over the built-in ones (see docs/geocoding.md).
+    address_rules: str | None = None
     timeout_s: float = 10.0
     #: Seconds between online requests (Nominatim's public service asks for 1).
     min_delay_s: float | None = None
@@ -549,6 +560,8 @@ class Stop:
     sla_late_s: int = 0
     #: Days after the order's ``due_date`` (several-day plans; 0 when on time).
     late_days: int = 0
+    #: The order's geocoding error radius in metres; None when its coordinates were given.
+    geocode_error_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -244,3 +244,67 @@ def test_replan_prints_progress_lines_and_plain_warnings_when_not_a_terminal(tmp
     assert warnings and all(line.startswith("warning: ") for line in warnings)
     assert any("row 3 (duration), order_id='WO-1'" in line for line in warnings)
     assert (tmp_path / "new" / "changes.csv").exists()
+
+
+def _two_towns_scenario(folder: Path, *, route_low_confidence: bool) -> Path:
+    """Three orders by address on the invented two-towns extract: an exact one, a street
+    2.3 km long without a number (low confidence), and a street name two villages share."""
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "osm" / "two-towns.osm", folder)
+    (folder / "scenario.toml").write_text(
+        '[scenario]\nname = "two-towns"\nplan_date = "2026-12-01"\ntimezone = "Europe/Lisbon"\n'
+        '[travel]\nsource = "haversine"\nspeed_kph = 40\n[solver]\ntime_limit_s = 2\n'
+        '[geocode]\nprovider = "gazetteer"\nosm_file = "two-towns.osm"\nmin_confidence = 0.5\n'
+        f"route_low_confidence = {str(route_low_confidence).lower()}\n", encoding="utf-8")
+    (folder / "work_orders.csv").write_text(
+        "order_id,customer,address,service_min\n"
+        'WO-1,A,"Avenida João Paulo II 10, 4760-505 Arcozelo",30\n'
+        'WO-2,B,"Avenida 25 de Abril, 4760-505 Arcozelo",30\n'
+        'WO-3,C,"Avenida João Paulo II 10",30\n', encoding="utf-8")
+    (folder / "technicians.csv").write_text(
+        "tech_id,name,skills,home_lat,home_lon,shift_start,shift_end\n"
+        "T1,Ana,,41.5300,-8.6000,08:00,17:00\n", encoding="utf-8")
+    return folder
+
+
+def test_low_confidence_order_is_unassigned_for_review_and_counted(tmp_path, capsys):
+    """By default the street-only order (±1.2 km) is unassigned with GEOCODE_REVIEW, the
+    shared street name with ADDRESS_AMBIGUOUS; `fsopt geocode` says 2 orders need review
+    and lists the candidates in geocode_report.csv; the exact one is routed with its
+    15 m error radius in schedule.json, which `fsopt verify` accepts."""
+    folder = _two_towns_scenario(tmp_path / "s", route_low_confidence=False)
+    assert main(["geocode", str(folder), "--out", str(tmp_path / "g")]) == 0
+    assert "2 orders need review" in capsys.readouterr().out
+    with open(tmp_path / "g" / "geocode_report.csv", encoding="utf-8") as stream:
+        report = {r["order_id"]: r for r in csv.DictReader(stream)}
+    assert (report["WO-1"]["status"], report["WO-1"]["match"]) == ("ok", "exact")
+    assert report["WO-2"]["status"] == "low_confidence"
+    assert "Avenida 25 de Abril" in report["WO-2"]["candidates"]
+    assert float(report["WO-2"]["error_m"]) > 1000
+    assert report["WO-3"]["status"] == "ambiguous"
+    assert report["WO-3"]["candidates"].count(" | ") == 1
+    out = tmp_path / "out"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    codes = {u["order_id"]: u["code"] for u in data["unassigned"]}
+    assert codes == {"WO-2": "GEOCODE_REVIEW", "WO-3": "ADDRESS_AMBIGUOUS"}
+    [stop] = [s for r in data["routes"] for s in r["stops"]]
+    assert (stop["order_id"], stop["geocode_error_m"]) == ("WO-1", 15.0)
+    assert main(["verify", str(out / "schedule.json")]) == 0
+
+
+def test_route_low_confidence_routes_it_flagged_on_every_page(tmp_path):
+    """With route_low_confidence = true the street-only order is routed, its error radius
+    goes into schedule.json, and the overview and the technician's page both flag it."""
+    folder = _two_towns_scenario(tmp_path / "s", route_low_confidence=True)
+    out = tmp_path / "out"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    stops = {s["order_id"]: s for r in data["routes"] for s in r["stops"]}
+    assert set(stops) == {"WO-1", "WO-2"}
+    assert stops["WO-2"]["geocode_error_m"] > 1000
+    assert main(["verify", str(out / "schedule.json")]) == 0
+    for page in ("overview.html", "tech-T1.html"):
+        html = (out / page).read_text(encoding="utf-8").replace("\\u00b1", "±")
+        assert re.search(r"approximate location \(geocode confidence 0\.\d\d, ±1\d{3} m\)",
+                         html), page

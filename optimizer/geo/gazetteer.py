@@ -2,27 +2,38 @@
 
 :class:`Gazetteer` is a geopy :class:`~geopy.geocoders.base.Geocoder`, so it
 plugs in wherever a geopy provider does. Its index is built and cached by
-:mod:`optimizer.geo.address_index`.
+:mod:`optimizer.geo.address_index`; the spellings it knows (street types and their
+abbreviations per language, postcode formats per country) are the data of
+:mod:`optimizer.geo.address_rules`.
 
-Matching, in order, each with the confidence recorded in ``Location.raw``:
+A query is read by :mod:`optimizer.geo.address_query`: postcodes of the extract's
+countries kept whole, the longest run of words (numbers included: "Avenida 25 de
+Abril") that names a street of the extract is the street, and the number next to it
+is the house number.
+The postcode and the locality words (``addr:city``, ``addr:suburb``, ``addr:place``,
+``place=*`` names in every language) choose among streets of the same name in
+several places; if they cannot, every place is returned and the address is reported
+ambiguous, never silently picked.
 
-1. the exact house number on the street (:data:`EXACT_CONFIDENCE`);
-2. the nearest house number on the same street (:func:`nearest_confidence`);
-3. the street's centroid, snapped to the street (:data:`STREET_CONFIDENCE`).
+Every match has an estimated error radius in metres (``raw["error_m"]``) by its kind
+(``raw["match"]``), and a confidence derived from it (:func:`confidence_of`):
 
-Queries are normalised as the index is (case, accents, umlaut and street-type
-spellings, spaces and hyphens), with the postcode and city in any order. A street
-found only by fuzzy matching, or a locality in the query that does not match the
-street's, lowers the confidence.
+=================  ============================================================
+``exact``          the house number on the street: :data:`EXACT_ERROR_M`
+``number``         the number without its letter (14 for 14a): :data:`NUMBER_ERROR_M`
+``interpolated``   between the nearest numbers on either side, half their distance
+``nearest``        past the end of the numbering: the last house, plus the gap
+``street``         the street's centroid: its extent (farthest node) plus 20 m
+``locality``       the locality's centroid: the radius holding 95% of its addresses
+=================  ============================================================
 """
 
 from __future__ import annotations
 
-import difflib
+import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,198 +45,303 @@ from optimizer import settings
 from optimizer.geo.address_index import (
     GazetteerIndex,
     StreetGroup,
-    fold,
+    housenumber_keys,
     load_index,
     local_xy_m,
-    span_key,
-    tokens,
 )
+from optimizer.geo.address_query import ParsedQuery, parse_query
+from optimizer.geo.address_rules import AddressRules, load_rules
 
-EXACT_CONFIDENCE = 1.0
-STREET_CONFIDENCE = 0.4
+#: Error radii (metres) of the match kinds with a fixed one.
+EXACT_ERROR_M = 15.0
+NUMBER_ERROR_M = 30.0
+STREET_MARGIN_M = 20.0
+#: A match with this error radius has confidence 0.5.
+HALF_CONFIDENCE_M = 250.0
 #: Factor for a street found only by fuzzy matching, and for a locality mismatch.
 FUZZY_FACTOR = 0.9
-LOCALITY_MISMATCH_FACTOR = 0.6
+LOCALITY_MISMATCH_FACTOR = 0.45
+#: Factor when words of the query are left unexplained (part of the street may be missing).
+LEFTOVER_FACTOR = 0.5
 #: Several exact hits of one street and locality closer than this are one place.
 SAME_PLACE_M = 100.0
-_HOUSENUMBER = re.compile(r"^(\d+)([a-z]?)$")
-_POSTCODE = re.compile(r"^\d{4,5}$")
+#: Groups of one street name closer than their extents plus this are one street.
+SAME_STREET_GAP_M = 300.0
+#: Metres per house number when a street's own spacing cannot be measured.
+DEFAULT_PER_NUMBER_M = 10.0
+_NUMBER = re.compile(r"^(\d+)([a-z]*)")
 
 
-def nearest_confidence(housenumber_gap: int) -> float:
-    """Confidence of a nearest-house-number match ``housenumber_gap`` numbers away.
+def confidence_of(error_m: float, factor: float = 1.0) -> float:
+    """Confidence in [0, 1] of a match with error radius ``error_m``:
+    ``factor / (1 + (error_m / 250)**2)``, so 15 m -> 0.996, 100 m -> 0.86,
+    250 m -> 0.5, 500 m -> 0.2. ``factor`` < 1 when the street itself is in doubt."""
+    return factor / (1.0 + (max(0.0, error_m) / HALF_CONFIDENCE_M) ** 2)
 
-    0.85 for the same number with another letter (14 for 14a), 0.75 for 1-2 away,
-    then 0.05 less per 2 numbers, never below 0.55.
+
+def error_of(confidence: float) -> float:
+    """The error radius that :func:`confidence_of` maps to ``confidence`` (inverse)."""
+    c = min(max(confidence, 1e-6), 1.0)
+    return HALF_CONFIDENCE_M * math.sqrt(1.0 / c - 1.0)
+
+
+# -- matching --------------------------------------------------------------------------------
+
+
+def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
+           ) -> list[tuple[float, float, str, dict[str, Any]]]:
+    """Every match of ``query``, best first: ``(lat, lon, address, raw)``.
+
+    ``raw`` has ``confidence``, ``error_m`` and ``match``. Only the best tier is
+    returned: exact house numbers if any, else the interpolated number on each
+    matching street, else the street centroids, else the locality. Several results
+    mean several places (for example the same street in two villages).
     """
-    if housenumber_gap == 0:
-        return 0.85
-    return max(0.55, 0.8 - 0.05 * math.ceil(housenumber_gap / 2))
-
-
-# -- lookups ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedQuery:
-    """A query split into its parts, with the street groups its street name matches."""
-
-    housenumber: str
-    groups: tuple[int, ...]
-    fuzzy: bool = False
-    postcodes: frozenset[str] = frozenset()
-    cities: frozenset[str] = frozenset()
-    unknown_postcode: bool = False
-
-
-def parse_query(index: GazetteerIndex, query: str) -> ParsedQuery | None:
-    """Find the house number, street, postcode and city in ``query`` (any order).
-
-    Returns None if no street of the index is named in the query, even fuzzily.
-    """
-    variants = {tuple(tokens(fold(query, umlaut_e=e))) for e in (False, True)}
-    parsed = [_parse(index, list(words), fuzzy=False) for words in sorted(variants)]
-    found = [p for p in parsed if p is not None]
-    if not found:
-        parsed = [_parse(index, list(words), fuzzy=True) for words in sorted(variants)]
-        found = [p for p in parsed if p is not None]
-    return found[0] if found else None
-
-
-def _parse(index: GazetteerIndex, words: list[str], *, fuzzy: bool) -> ParsedQuery | None:
-    roles = ["," if w == "," else "" for w in words]
-    for i, word in enumerate(words):
-        if _POSTCODE.match(word) and word in index.postcodes:
-            roles[i] = "postcode"
-    numbers = [i for i, w in enumerate(words) if not roles[i] and _HOUSENUMBER.match(w)]
-    short = [i for i in numbers if not _POSTCODE.match(words[i])]
-    housenumber = ""
-    if numbers:
-        at = (short or numbers)[0]
-        housenumber, roles[at] = words[at], "number"
-        following = words[at + 1] if at + 1 < len(words) else ""
-        if words[at].isdigit() and len(following) == 1 and following.isalpha():
-            housenumber, roles[at + 1] = housenumber + following, "number"
-    unknown = any(not roles[i] and _POSTCODE.match(words[i]) for i in range(len(words)))
-    spans = [
-        (i, j)
-        for i in range(len(words))
-        for j in range(i + 1, min(len(words), i + 6) + 1)
-        if not any(roles[i:j])
-    ]
-    best, score, groups = None, None, ()
-    for i, j in spans:
-        key = span_key(words[i:j])
-        if fuzzy:
-            close = _close_street(index, key) if len(key) >= 5 and j - i <= 3 else None
-            if close is None:
-                continue
-            key, ratio = close
-        elif key not in index.street_keys:
-            continue
-        else:
-            ratio = 1.0
-        adjacent = "number" in (roles[i - 1] if i else "", roles[j] if j < len(roles) else "")
-        candidate = (ratio, j - i, adjacent, -i)
-        if score is None or candidate > score:
-            best, score, groups = (i, j), candidate, index.street_keys[key]
-    if best is None:
-        return None
-    for i in range(best[0], best[1]):
-        roles[i] = "street"
-    cities = {
-        index.city_keys[span_key(words[i:j])]
-        for i, j in spans
-        if not any(roles[i:j]) and span_key(words[i:j]) in index.city_keys
-    }
-    postcodes = frozenset(w for w, r in zip(words, roles, strict=True) if r == "postcode")
-    return ParsedQuery(housenumber, tuple(groups), fuzzy, postcodes, frozenset(cities), unknown)
-
-
-_FUZZY: dict[tuple[str, str], tuple[str, float] | None] = {}
-
-
-def _close_street(index: GazetteerIndex, key: str) -> tuple[str, float] | None:
-    """The most similar street key (difflib ratio >= 0.85) and its ratio, memoised."""
-    memo_key = (index.sha256, key)
-    if memo_key not in _FUZZY:
-        if len(_FUZZY) > 100_000:
-            _FUZZY.clear()
-        close = difflib.get_close_matches(key, index.street_keys, n=1, cutoff=0.85)
-        _FUZZY[memo_key] = (
-            (close[0], difflib.SequenceMatcher(None, key, close[0]).ratio()) if close else None
-        )
-    return _FUZZY[memo_key]
-
-
-def lookup(index: GazetteerIndex, query: str) -> list[tuple[float, float, str, dict[str, Any]]]:
-    """Every match of ``query``, best first: ``(lat, lon, address, raw)``; ``raw["confidence"]``.
-
-    Only the best tier is returned: exact house numbers if any, else the nearest
-    house number of each matching street, else the street centroids. Several
-    results mean several places (for example the same street in two villages).
-    """
-    parsed = parse_query(index, query)
+    rules = rules or load_rules()
+    parsed = parse_query(index, query, rules)
     if parsed is None:
         return []
-    groups = [index.groups[g] for g in parsed.groups]
     factor = FUZZY_FACTOR if parsed.fuzzy else 1.0
-    if parsed.postcodes or parsed.cities or parsed.unknown_postcode:
-        scores = [(g.postcode in parsed.postcodes) + (g.city in parsed.cities) for g in groups]
+    if parsed.leftover:
+        factor *= LEFTOVER_FACTOR
+    if not parsed.groups:
+        return _locality_results(index, parsed)
+    groups = [index.groups[g] for g in parsed.groups]
+    if parsed.postcodes or parsed.localities or parsed.unknown_postcode:
+        scores = [4 * (g.postcode in parsed.postcodes) + 2 * bool(g.localities & parsed.localities)
+                  + bool(g.places & parsed.localities) for g in groups]
         if max(scores) > 0:
             groups = [g for g, s in zip(groups, scores, strict=True) if s == max(scores)]
         else:
             factor *= LOCALITY_MISMATCH_FACTOR
+    groups = _merge_same_street(groups, rules)
     hn = parsed.housenumber
     results = []
-    for group in groups if hn else ():
-        for ids in _places(index, group.by_housenumber.get(hn, ())):
-            results.append(_result(index, group, ids, "exact", EXACT_CONFIDENCE * factor))
+    keys = [hn, *housenumber_keys(hn)] if hn else []
+    for group in groups:
+        for key in dict.fromkeys(keys):
+            hits = group.by_housenumber.get(key, ())
+            # "50" itself before the range "50-78" that merely starts there
+            own = tuple(i for i in hits if housenumber_keys(index.points[i].housenumber) == [key])
+            if hits:
+                for ids, spread in _places(index, own or hits):
+                    results.append(_result(index, group, ids, "exact",
+                                           EXACT_ERROR_M + 2 * spread, factor))
+                break
     if hn and not results:
-        wanted = int(_HOUSENUMBER.match(hn).group(1))
         for group in groups:
-            numbered = [i for i in group.points if index.points[i].number is not None]
-            if not numbered:
-                continue
-            best = min(numbered, key=lambda i: (
-                abs(index.points[i].number - wanted), (index.points[i].number - wanted) % 2, i))
-            gap = abs(index.points[best].number - wanted)
-            results.append(_result(index, group, [best], "nearest_housenumber",
-                                   nearest_confidence(gap) * factor, gap=gap))
+            found = _same_number(index, group, hn)
+            if found is not None:
+                ids, spread = found
+                results.append(_result(index, group, ids, "number",
+                                       NUMBER_ERROR_M + spread, factor))
+    if hn and not results:
+        wanted = int(_NUMBER.match(hn).group(1))
+        for group in groups:
+            estimate = _interpolate(index, group, wanted)
+            if estimate is not None:
+                lat, lon, radius, kind, house = estimate
+                results.append(_result(index, group, [house] if house is not None else [],
+                                       kind, radius, factor, at=(lat, lon)))
     if not results:
-        results = [_result(index, g, [], "street", STREET_CONFIDENCE * factor) for g in groups]
+        results = [_result(index, g, [], "street", g.extent_m + STREET_MARGIN_M, factor)
+                   for g in groups]
     results.sort(key=lambda r: -r[3]["confidence"])
     return results
 
 
-def _places(index: GazetteerIndex, ids: tuple[int, ...]) -> list[list[int]]:
-    """Exact hits as places: one if they all lie within SAME_PLACE_M, else one each."""
+def _merge_same_street(groups: list[StreetGroup], rules: AddressRules) -> list[StreetGroup]:
+    """One street split by postcodes (a long city street) is one place again.
+
+    Groups of the same name whose extents touch (centroids closer than both extents
+    plus :data:`SAME_STREET_GAP_M`) are merged: their addresses pooled, the centroid the
+    member centroid from which the farthest end is nearest, the extent reaching every end.
+    """
+    if len(groups) < 2:
+        return groups
+    by_name: dict[str, list[StreetGroup]] = {}
+    for g in groups:
+        by_name.setdefault(min(rules.name_keys(g.street) or {g.street}), []).append(g)
+    out = []
+    for same in by_name.values():
+        clusters: list[list[StreetGroup]] = []
+        for g in same:
+            joined = [c for c in clusters if any(
+                _metres(g.centroid_lat, g.centroid_lon, h.centroid_lat, h.centroid_lon)
+                <= g.extent_m + h.extent_m + SAME_STREET_GAP_M for h in c)]
+            merged = [g]
+            for c in joined:
+                merged.extend(c)
+                clusters.remove(c)
+            clusters.append(merged)
+        for c in clusters:
+            out.append(c[0] if len(c) == 1 else _merged(c))
+    return out
+
+
+def _merged(groups: list[StreetGroup]) -> StreetGroup:
+    def reach(centre: StreetGroup) -> float:
+        return max(_metres(centre.centroid_lat, centre.centroid_lon, g.centroid_lat,
+                           g.centroid_lon) + g.extent_m for g in groups)
+
+    centre = min(groups, key=reach)
+    by_number: dict[str, tuple[int, ...]] = {}
+    for g in groups:
+        for key, ids in g.by_housenumber.items():
+            by_number[key] = by_number.get(key, ()) + ids
+    postcodes = sorted({g.postcode for g in groups if g.postcode})
+    return StreetGroup(
+        street=centre.street, postcode=" / ".join(postcodes), city=centre.city,
+        centroid_lat=centre.centroid_lat, centroid_lon=centre.centroid_lon,
+        points=tuple(i for g in groups for i in g.points), by_housenumber=by_number,
+        extent_m=round(reach(centre), 1),
+        localities=frozenset().union(*(g.localities for g in groups)),
+        places=frozenset().union(*(g.places for g in groups)))
+
+
+def _locality_results(index: GazetteerIndex, parsed: ParsedQuery):
+    places = {index.localities[k] for k in parsed.localities if k in index.localities}
+    if not places and parsed.postcodes:
+        # a known postcode alone: the centroid of its streets
+        groups = [g for g in index.groups if g.postcode in parsed.postcodes and g.points]
+        if groups:
+            lat = float(np.mean([g.centroid_lat for g in groups]))
+            lon = float(np.mean([g.centroid_lon for g in groups]))
+            far = max(_metres(lat, lon, g.centroid_lat, g.centroid_lon) + g.extent_m
+                      for g in groups)
+            return [_raw_result(index, lat, lon, ", ".join(sorted(parsed.postcodes)),
+                                "locality", far, 1.0)]
+    return [_raw_result(index, p.lat, p.lon, p.name, "locality", p.radius_m, 1.0)
+            for p in sorted(places, key=lambda p: p.radius_m)]
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dx = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6_371_008.8 * math.hypot(math.radians(lat2 - lat1), dx)
+
+
+def _places(index: GazetteerIndex, ids: tuple[int, ...]) -> list[tuple[list[int], float]]:
+    """Exact hits as places with their spread: one if within SAME_PLACE_M, else one each."""
     if len(ids) <= 1:
-        return [list(ids)] if ids else []
+        return [(list(ids), 0.0)] if ids else []
     pts = [index.points[i] for i in ids]
     xy = local_xy_m(np.array([p.lat for p in pts]), np.array([p.lon for p in pts]), pts[0].lat)
     spread = np.linalg.norm(xy - xy.mean(axis=0), axis=1)
     if spread.max() <= SAME_PLACE_M / 2:
-        return [[ids[int(spread.argmin())]]]
-    return [[i] for i in ids]
+        return [([ids[int(spread.argmin())]], float(spread.max()))]
+    return [([i], 0.0) for i in ids]
 
 
-def _result(index, group: StreetGroup, ids, match: str, confidence: float, gap: int = 0):
+def _same_number(index: GazetteerIndex, group: StreetGroup, hn: str):
+    """The number without its letter, or with any letter (14 for 14a; 14a for 14)."""
+    digits = _NUMBER.match(hn).group(1)
+    hits = list(group.by_housenumber.get(digits, ()))
+    if not hits:
+        hits = [i for key, ids in group.by_housenumber.items()
+                if _NUMBER.match(key) and _NUMBER.match(key).group(1) == digits for i in ids]
+    if not hits:
+        return None
+    places = _places(index, tuple(hits))
+    if len(places) == 1:
+        return places[0]
+    pts = [index.points[i] for i in hits]
+    xy = local_xy_m(np.array([p.lat for p in pts]), np.array([p.lon for p in pts]), pts[0].lat)
+    spread = float(np.linalg.norm(xy - xy.mean(axis=0), axis=1).max())
+    return ([hits[0]], spread * 2) if spread <= SAME_PLACE_M * 2 else None
+
+
+def _interpolate(index: GazetteerIndex, group: StreetGroup, wanted: int):
+    """``(lat, lon, error_m, kind, house)`` for a number missing from the street, or None
+    (``house``: the point used past the end of the numbering).
+
+    Between the nearest numbers below and above on the same side (same parity when the
+    street has both), the position is interpolated and the radius is half their distance
+    plus 20 m; past the end of the numbering, the last house with 20 m plus the street's
+    metres per number times the gap, at most the street's extent.
+    """
+    numbered = [(index.points[i].number, i) for i in group.points
+                if index.points[i].number is not None]
+    if not numbered:
+        return None
+    parities = {n % 2 for n, _ in numbered}
+    side = [(n, i) for n, i in numbered if n % 2 == wanted % 2] if len(parities) == 2 else []
+    pool = side if len(side) >= 2 else numbered
+    lower = max((x for x in pool if x[0] < wanted), default=None)
+    upper = min((x for x in pool if x[0] > wanted), default=None)
+
+    def doubt(n: int, i: int) -> float:
+        """How far apart the houses numbered ``n`` are (0 when it is one house)."""
+        p = index.points[i]
+        return max(_metres(p.lat, p.lon, index.points[k].lat, index.points[k].lon)
+                   for m, k in pool if m == n)
+
+    if lower is not None and upper is not None:
+        a, b = index.points[lower[1]], index.points[upper[1]]
+        t = (wanted - lower[0]) / (upper[0] - lower[0])
+        lat, lon = a.lat + t * (b.lat - a.lat), a.lon + t * (b.lon - a.lon)
+        gap_m = _metres(a.lat, a.lon, b.lat, b.lon)
+        radius = min(20.0 + gap_m / 2 + doubt(*lower) + doubt(*upper),
+                     group.extent_m + STREET_MARGIN_M)
+        return lat, lon, radius, "interpolated", None
+    end = lower or upper
+    assert end is not None
+    p = index.points[end[1]]
+    # past the end of the numbering the street may go on: all of it stays possible
+    to_far_end = _metres(p.lat, p.lon, group.centroid_lat, group.centroid_lon) + group.extent_m
+    pool.sort()
+    steps = [_metres(index.points[i].lat, index.points[i].lon,
+                     index.points[k].lat, index.points[k].lon) / (m - n)
+             for (n, i), (m, k) in itertools.pairwise(pool) if m > n]
+    per_number = float(np.median(steps)) if steps else DEFAULT_PER_NUMBER_M
+    per_number = min(max(per_number, 3.0), 30.0)
+    radius = max(20.0 + per_number * abs(wanted - end[0]) + doubt(*end),
+                 to_far_end + STREET_MARGIN_M)
+    return p.lat, p.lon, radius, "nearest", end[1]
+
+
+def _result(index, group: StreetGroup, ids, match: str, error_m: float, factor: float,
+            at: tuple[float, float] | None = None):
+    postcode, city = group.postcode, group.city
     if ids:
         point = index.points[ids[0]]
         lat, lon, number, ref = point.lat, point.lon, point.housenumber, point.osm_ref
         inferred = point.locality_inferred
+        postcode, city = point.postcode or postcode, point.city or city
     else:
-        lat, lon, number, ref, inferred = group.centroid_lat, group.centroid_lon, "", "", False
-    locality = " ".join(x for x in (group.postcode, group.city) if x)
+        lat, lon = at or (group.centroid_lat, group.centroid_lon)
+        number, ref, inferred = "", "", False
+    locality = " ".join(x for x in (postcode, city) if x)
     address = ", ".join(x for x in (f"{group.street} {number}".strip(), locality) if x)
+    lat, lon, address, raw = _raw_result(index, lat, lon, address, match, error_m, factor)
+    raw.update({"street": group.street, "housenumber": number, "postcode": postcode,
+                "city": city, "osm_ref": ref, "locality_inferred": inferred})
+    return lat, lon, address, raw
+
+
+def _raw_result(index, lat: float, lon: float, address: str, match: str, error_m: float,
+                factor: float):
     raw = {
-        "confidence": round(confidence, 3), "match": match, "street": group.street,
-        "housenumber": number, "postcode": group.postcode, "city": group.city,
-        "osm_ref": ref, "housenumber_gap": gap, "locality_inferred": inferred,
-        "source": index.source, "lat": lat, "lon": lon, "display_name": address,
+        "confidence": round(confidence_of(error_m, factor), 3), "error_m": round(error_m, 1),
+        "match": match, "street": "", "housenumber": "", "postcode": "", "city": "",
+        "osm_ref": "", "locality_inferred": False, "source": index.source,
+        "lat": lat, "lon": lon, "display_name": address,
     }
     return lat, lon, address, raw
+
+
+def _postcode_countries(rules: AddressRules, postcodes: frozenset[str]) -> set[str]:
+    """Countries whose postcode format fits most of the extract's postcodes (for an
+    extract without ``addr:country`` tags); every country if none fits."""
+    if not postcodes:
+        return set()
+    found = set()
+    for country in rules.countries:
+        patterns = [re.compile(p, re.IGNORECASE)
+                    for p in rules.data.get("country", {}).get(country, {}).get("postcode", [])]
+        fits = sum(any(p.fullmatch(code) for p in patterns) for code in postcodes)
+        if fits >= 0.5 * len(postcodes):
+            found.add(country)
+    return found
 
 
 class Gazetteer(Geocoder):
@@ -237,6 +353,11 @@ class Gazetteer(Geocoder):
         The extract (``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``).
     cache_dir : str or Path, optional
         Where the index pickle lives; defaults to ``settings.cache_dir``.
+    rules_file : str or Path, optional
+        Address rules merged over the built-in ones (``[geocode] address_rules``).
+    country_codes : iterable of str
+        Countries whose postcode formats are recognised, besides the ``addr:country``
+        codes of the extract (all known countries when both are empty).
 
     Examples
     --------
@@ -244,10 +365,16 @@ class Gazetteer(Geocoder):
     Location(Städtle 5, 9490 Vaduz, (47.1411..., 9.5220..., 0.0))
     """
 
-    def __init__(self, osm_file: str | Path, *, cache_dir: str | Path | None = None) -> None:
+    def __init__(self, osm_file: str | Path, *, cache_dir: str | Path | None = None,
+                 rules_file: str | Path | None = None,
+                 country_codes: tuple[str, ...] = ()) -> None:
         super().__init__(user_agent=settings.user_agent, proxies={})
         self.osm_file = Path(osm_file)
-        self.index = load_index(self.osm_file, cache_dir=cache_dir)
+        base = load_rules(rules_file)
+        self.index = load_index(self.osm_file, cache_dir=cache_dir, rules=base)
+        countries = set(country_codes) | set(self.index.countries)
+        self.rules = load_rules(rules_file, countries=countries or _postcode_countries(
+            base, self.index.postcodes))
         self._memo: dict[str, list[GeopyLocation]] = {}
 
     def geocode(
@@ -262,8 +389,9 @@ class Gazetteer(Geocoder):
 
         ``query`` may be a mapping of address parts. Returns the best match, or with
         ``exactly_one=False`` up to ``limit`` of them best first, or None. Their
-        ``raw["confidence"]`` and ``raw["match"]`` (``exact``, ``nearest_housenumber``,
-        ``street``) say how good each is.
+        ``raw["error_m"]``, ``raw["confidence"]`` and ``raw["match"]`` (``exact``,
+        ``number``, ``interpolated``, ``nearest``, ``street``, ``locality``) say how
+        good each is.
         """
         if isinstance(query, Mapping):
             query = ", ".join(str(v) for v in query.values() if v)
@@ -272,7 +400,7 @@ class Gazetteer(Geocoder):
                 self._memo.clear()
             self._memo[query] = [
                 GeopyLocation(address, (lat, lon), raw)
-                for lat, lon, address, raw in lookup(self.index, query)
+                for lat, lon, address, raw in lookup(self.index, query, self.rules)
             ]
         found = self._memo[query]
         if not found:

@@ -10,10 +10,14 @@ Technicians' homes given only as ``home_address`` are located too
 (:func:`geocode_homes`); a home that cannot be found is an input error, since
 a shift cannot start nowhere.
 
-Every address gets a :class:`GeocodeRow`: ``ok``, ``low_confidence`` (located
-but flagged), ``not_found``, ``ambiguous`` (hits of similar quality more than
-``ambiguous_m`` apart), ``outside_area`` (no hit inside ``GeocodeSettings.bbox``)
-or ``no_address``. An unfound address is never an exception; :class:`GeocodeError`
+Every address gets a :class:`GeocodeRow`: ``ok`` (an exact house number),
+``approximate`` (a fallback: interpolated number, street or locality, at or above
+``min_confidence``), ``low_confidence`` (below it: the order is left unassigned with
+``GEOCODE_REVIEW`` and its candidates listed, unless ``[geocode] route_low_confidence``),
+``not_found``, ``ambiguous`` (hits of similar quality more than ``ambiguous_m``
+apart), ``outside_area`` (no hit inside ``GeocodeSettings.bbox``) or ``no_address``.
+Each located row has ``error_m``, the estimated error radius in metres.
+An unfound address is never an exception; :class:`GeocodeError`
 means the provider is misconfigured, or still down after the retries.
 :func:`geocode_problem` does both for a whole problem;
 :mod:`optimizer.outputs` writes the rows as CSV.
@@ -28,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from optimizer.errors import InputError
+from optimizer.geo.gazetteer import error_of
 from optimizer.geo.geocode_cache import Candidate
 from optimizer.geo.providers import AddressResolver
 from optimizer.model import (
@@ -45,8 +50,11 @@ from optimizer.model import (
 class GeocodeStatus(enum.StrEnum):
     """The outcome of geocoding one address (``status`` column of the geocoding report)."""
 
+    #: An exact match (the house number, or a provider's building-level answer).
     OK = "ok"
-    #: Located, but the match is weaker than ``GeocodeSettings.min_confidence``.
+    #: A fallback (no exact house number) at or above ``min_confidence``: routed, flagged.
+    APPROXIMATE = "approximate"
+    #: Located, but the match is weaker than ``GeocodeSettings.min_confidence``: needs review.
     LOW_CONFIDENCE = "low_confidence"
     NOT_FOUND = "not_found"
     #: Hits of similar quality far apart.
@@ -58,6 +66,7 @@ class GeocodeStatus(enum.StrEnum):
 
 # Short names, as before the enum.
 OK, LOW_CONFIDENCE = GeocodeStatus.OK, GeocodeStatus.LOW_CONFIDENCE
+APPROXIMATE = GeocodeStatus.APPROXIMATE
 NOT_FOUND, NO_ADDRESS = GeocodeStatus.NOT_FOUND, GeocodeStatus.NO_ADDRESS
 AMBIGUOUS, OUTSIDE_AREA = GeocodeStatus.AMBIGUOUS, GeocodeStatus.OUTSIDE_AREA
 #: The unassigned reason code of an order whose address failed with each status.
@@ -66,11 +75,16 @@ REASON_CODES = {
     AMBIGUOUS: ReasonCode.ADDRESS_AMBIGUOUS,
     OUTSIDE_AREA: ReasonCode.ADDRESS_OUTSIDE_AREA,
     NO_ADDRESS: ReasonCode.NO_ADDRESS,
+    LOW_CONFIDENCE: ReasonCode.GEOCODE_REVIEW,
 }
 #: ``WorkOrder.location_issue`` (and so the unassigned reason) for each failed status.
 REASONS = {status: LOCATION_ISSUES[code] for status, code in REASON_CODES.items()}
 #: Candidates within this much of the best confidence compete for "ambiguous".
 RIVAL_CONFIDENCE_GAP = 0.15
+#: The smallest error radius given to an online provider's answer (a building is not a point).
+MIN_PROVIDER_ERROR_M = 10.0
+#: A provider's answer at least this confident counts as exact (building level).
+EXACT_PROVIDER_CONFIDENCE = 0.95
 _EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -87,13 +101,23 @@ class GeocodeRow:
     lat: float | None = None
     lon: float | None = None
     candidates: tuple[Candidate, ...] = ()
+    #: Estimated error radius of the point in metres.
+    error_m: float | None = None
+    #: The kind of match (``exact``, ``interpolated``, ``street``, ``locality``, ...).
+    match: str = ""
 
     @property
     def location(self) -> Location | None:
         """The point (with the address as written), or None if the address failed."""
-        if self.lat is None or self.lon is None or self.status not in (OK, LOW_CONFIDENCE):
+        if (self.lat is None or self.lon is None
+                or self.status not in (OK, APPROXIMATE, LOW_CONFIDENCE)):
             return None
         return Location(self.lat, self.lon, self.query)
+
+    @property
+    def needs_review(self) -> bool:
+        """Below ``min_confidence``: a person should pick the place (or it is ambiguous)."""
+        return self.status in (LOW_CONFIDENCE, AMBIGUOUS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +134,11 @@ class GeocodeResult:
     def problems(self) -> tuple[GeocodeRow, ...]:
         """Rows a dispatcher should look at: everything that is not ``ok``."""
         return tuple(row for row in self.report if row.status != OK)
+
+    @property
+    def review(self) -> tuple[GeocodeRow, ...]:
+        """Rows that need a person to pick the place (low confidence or ambiguous)."""
+        return tuple(row for row in self.report if row.needs_review)
 
 
 def distance_m(a: Candidate, b: Candidate) -> float:
@@ -147,7 +176,7 @@ def classify(
     bbox : (west, south, east, north), optional
         The scenario's area in degrees; candidates outside it are discarded.
     min_confidence : float
-        A match below this is kept but flagged ``low_confidence``.
+        A match below this is ``low_confidence`` (needs review).
     ambiguous_m : float
         Candidates of similar confidence farther apart than this make the address ambiguous.
     """
@@ -163,12 +192,19 @@ def classify(
     rivals = [c for c in inside if c.confidence >= best.confidence - RIVAL_CONFIDENCE_GAP]
     if any(distance_m(c, best) > ambiguous_m for c in rivals):
         return GeocodeRow(order_id, query, AMBIGUOUS, REASONS[AMBIGUOUS], candidates=tuple(rivals))
-    low = best.confidence < min_confidence
-    return GeocodeRow(
-        order_id, query, LOW_CONFIDENCE if low else OK,
-        f"low confidence {best.confidence:.2f} < {min_confidence:g}" if low else "",
-        best.confidence, best.address, best.lat, best.lon, cands,
-    )
+    error_m = (best.error_m if best.error_m is not None
+               else round(max(MIN_PROVIDER_ERROR_M, error_of(best.confidence)), 1))
+    exact = best.match == "exact" or (not best.match
+                                      and best.confidence >= EXACT_PROVIDER_CONFIDENCE)
+    if best.confidence < min_confidence:
+        status = LOW_CONFIDENCE
+        reason = (f"{LOCATION_ISSUES[ReasonCode.GEOCODE_REVIEW]} (confidence "
+                  f"{best.confidence:.2f} < {min_confidence:g}, error radius {error_m:.0f} m)")
+    else:
+        status, reason = (OK, "") if exact else (APPROXIMATE, f"{best.match or 'approximate'} "
+                                                 f"match, error radius {error_m:.0f} m")
+    return GeocodeRow(order_id, query, status, reason, best.confidence, best.address,
+                      best.lat, best.lon, cands, error_m, best.match)
 
 
 def _resolve(resolver: AddressResolver, query: str, *, order_id: str = "") -> GeocodeRow:
@@ -223,8 +259,10 @@ def geocode_orders(
     Returns
     -------
     GeocodeResult
-        New orders in the same order: located ones with ``geocode_confidence``,
-        failed ones with ``location=None`` and ``location_issue`` from :data:`REASONS`.
+        New orders in the same order: located ones with ``geocode_confidence`` and
+        ``geocode_error_m``; failed ones with ``location=None`` and ``location_issue``
+        from :data:`REASONS`. An order below ``min_confidence`` is failed too
+        (``GEOCODE_REVIEW``) unless ``settings.route_low_confidence``.
 
     Raises
     ------
@@ -247,10 +285,14 @@ def geocode_orders(
             row = _resolve(resolver, _address_of(order, addresses), order_id=order.order_id)
             report.append(row)
             location = row.location
+            issue = "" if location else row.reason
+            if row.status == LOW_CONFIDENCE and not settings.route_low_confidence:
+                location, issue = None, LOCATION_ISSUES[ReasonCode.GEOCODE_REVIEW]
             out.append(replace(
                 order, location=location,
-                geocode_confidence=row.confidence if location else None,
-                location_issue="" if location else row.reason))
+                geocode_confidence=row.confidence if row.confidence is not None else None,
+                geocode_error_m=row.error_m,
+                location_issue=issue))
             if progress is not None:
                 progress(len(report), total)
     finally:

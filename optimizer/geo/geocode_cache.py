@@ -48,6 +48,10 @@ class Candidate:
     lon: float
     address: str
     confidence: float
+    #: The kind of match (``exact``, ``street``, ...; "" from an online provider).
+    match: str = ""
+    #: The estimated error radius in metres (None: derived from the confidence).
+    error_m: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,11 @@ from optimizer.geo.geocode import GeocodeResult
 from optimizer.io.tables import read_table
 
 #: Columns that ``geocoded_table`` adds to the input columns of work_orders.
-GEOCODED_COLUMNS = ("lat", "lon", "matched_address", "geocode_confidence", "geocode_status")
+GEOCODED_COLUMNS = ("lat", "lon", "matched_address", "geocode_confidence", "geocode_status",
+                    "geocode_error_m")
 #: Columns of ``geocode_report.csv``.
 REPORT_COLUMNS = ("order_id", "query", "status", "reason", "confidence", "matched_address",
-                  "lat", "lon", "candidates")
+                  "lat", "lon", "candidates", "error_m", "match")
 #: ``geocode_status`` of a row that had coordinates (and so was not geocoded).
 GIVEN = "given"
 
@@ -64,16 +65,19 @@ def geocoded_table(result: GeocodeResult, *, source: str | Path
         cells["matched_address"] = row.matched_address if row.location else ""
         cells["geocode_confidence"] = _number(row.confidence, 3)
         cells["geocode_status"] = row.status
+        cells["geocode_error_m"] = _number(row.error_m if row.location else None, 1)
     return columns, [[cells.get(c, "") for c in columns] for cells in rows]
 
 
 def report_rows(result: GeocodeResult) -> list[list[str]]:
     """One row per geocoded address, in the columns of :data:`REPORT_COLUMNS`; the
-    candidates are ``address (lat, lon) confidence`` joined by `` | ``."""
+    candidates are ``address (lat, lon) confidence ±error m`` joined by `` | ``."""
     rows = []
     for r in result.report:
-        candidates = " | ".join(f"{c.address} ({c.lat:.6f}, {c.lon:.6f}) {c.confidence:g}"
-                                for c in r.candidates)
+        candidates = " | ".join(
+            f"{c.address} ({c.lat:.6f}, {c.lon:.6f}) {c.confidence:g}"
+            + (f" ±{c.error_m:.0f} m" if c.error_m is not None else "") for c in r.candidates)
         rows.append([r.order_id, r.query, r.status, r.reason, _number(r.confidence, 3),
-                     r.matched_address, _number(r.lat, 7), _number(r.lon, 7), candidates])
+                     r.matched_address, _number(r.lat, 7), _number(r.lon, 7), candidates,
+                     _number(r.error_m, 1), r.match])
     return rows

@@ -155,7 +155,11 @@ class AddressResolver:
             path = Path(s.osm_file)
             if not path.is_absolute() and self.base_dir is not None:
                 path = self.base_dir / path
-            return Gazetteer(path, cache_dir=self.cache_dir)
+            rules = Path(s.address_rules) if getattr(s, "address_rules", None) else None
+            if rules is not None and not rules.is_absolute() and self.base_dir is not None:
+                rules = self.base_dir / rules
+            return Gazetteer(path, cache_dir=self.cache_dir, rules_file=rules,
+                             country_codes=tuple(s.country_codes))
         try:
             kind = get_geocoder_for_service(self.provider)
         except geopy_exc.GeocoderNotFound as exc:
@@ -185,8 +189,8 @@ class AddressResolver:
         geocoder = self.geocoder
         if not self.online:
             found = geocoder.geocode(query, exactly_one=False) or []
-            return tuple(Candidate(p.latitude, p.longitude, p.address, p.raw["confidence"])
-                         for p in found)
+            return tuple(Candidate(p.latitude, p.longitude, p.address, p.raw["confidence"],
+                                   p.raw["match"], p.raw["error_m"]) for p in found)
         attempts, error = self.max_retries + 1, None
         for attempt in range(attempts):
             self.requests += 1

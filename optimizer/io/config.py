@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from optimizer.errors import InputError
 from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
 from optimizer.model import (
@@ -415,6 +416,24 @@ def parse_geocode(path: Path, config: dict[str, Any], problems: list[str]) -> Ge
             values["country_codes"] = tuple(codes)
     if "osm_file" in values:
         check_osm_file(path, "geocode", values["osm_file"], problems)
+    if "route_low_confidence" in values and not isinstance(values["route_low_confidence"], bool):
+        problems.append(f"{path} [geocode] route_low_confidence="
+                        f"{values['route_low_confidence']!r}: must be true or false")
+        values.pop("route_low_confidence")
+    if "address_rules" in values:
+        rules = values["address_rules"]
+        if not isinstance(rules, str) or not (path.parent / rules).is_file():
+            problems.append(f"{path} [geocode] address_rules={rules!r}: no such file "
+                            "(a TOML file of address rules, relative to the scenario)")
+            values.pop("address_rules")
+        else:
+            try:
+                from optimizer.geo.address_rules import load_rules
+
+                load_rules(path.parent / rules)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                values.pop("address_rules")
     return replace(GeocodeSettings(), **values)
 
 

@@ -155,6 +155,7 @@ def _order_to_dict(o: WorkOrder) -> dict[str, Any]:
         "excluded_techs": sorted(o.excluded_techs), "required_parts": sorted(o.required_parts),
         "demand": o.demand, "phone": o.phone, "notes": o.notes, "address": o.address,
         "geocode_confidence": o.geocode_confidence, "location_issue": o.location_issue,
+        "geocode_error_m": o.geocode_error_m,
     }
 
 
@@ -194,6 +195,7 @@ def event_from_dict(data: dict[str, Any], tz: tzinfo) -> Event:
             required_parts=frozenset(o.get("required_parts", ())),
             demand=int(o.get("demand", 0)), phone=o.get("phone", ""), notes=o.get("notes", ""),
             address=o.get("address", ""), geocode_confidence=o.get("geocode_confidence"),
+            geocode_error_m=o.get("geocode_error_m"),
             location_issue=o.get("location_issue", ""),
         )
     service = data.get("service_min")

@@ -328,6 +328,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
     address = r.text("address")
     location = Location(coordinates[0], coordinates[1], address) if coordinates else None
     confidence = r.number("geocode_confidence")
+    error_m = r.number("geocode_error_m")
     return WorkOrder(
         order_id=r.required_text("order_id"),
         customer=r.text("customer"),
@@ -347,6 +348,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         earliest_date=(earliest := _order_date(r, "earliest_date")),
         due_date=_due_date(r, earliest),
         geocode_confidence=confidence if location else None,
+        geocode_error_m=error_m if location else None,
         location_issue="" if location else LOCATION_ISSUES[
             ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],
         created_at=service.created_at(r),

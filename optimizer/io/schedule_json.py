@@ -76,6 +76,7 @@ def _stop(s: Stop) -> dict[str, Any]:
         "arrival": s.arrival.isoformat(), "start": s.start.isoformat(), "end": s.end.isoformat(),
         "wait_s": s.wait_s, "travel_s": s.travel_s, "distance_m": s.distance_m,
         "sla_late_s": s.sla_late_s, "late_days": s.late_days,
+        **({"geocode_error_m": s.geocode_error_m} if s.geocode_error_m is not None else {}),
     }
 
 
@@ -191,6 +192,8 @@ def from_dict(data: dict[str, Any], *, folder: Path | None = None) -> Schedule:
                 start=ts(s["start"]), end=ts(s["end"]), wait_s=int(s["wait_s"]),
                 travel_s=int(s["travel_s"]), distance_m=int(s["distance_m"]),
                 sla_late_s=int(s.get("sla_late_s", 0)), late_days=int(s.get("late_days", 0)),
+                geocode_error_m=(float(s["geocode_error_m"])
+                                 if s.get("geocode_error_m") is not None else None),
             ) for s in r["stops"]),
             breaks=tuple(ScheduledBreak(b["kind"], ts(b["start"]), ts(b["end"]))
                          for b in r.get("breaks", [])),

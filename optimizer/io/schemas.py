@@ -28,7 +28,7 @@ WORK_ORDER_COLUMNS = {
         "notes", "created_at", "remote_resolvable", "parts_ready_at", "postcode",
         "earliest_date", "due_date",
         # written by `fsopt geocode`, accepted back as input
-        "matched_address", "geocode_confidence", "geocode_status",
+        "matched_address", "geocode_confidence", "geocode_status", "geocode_error_m",
     ),
 }
 TECHNICIAN_COLUMNS = {
@@ -103,6 +103,7 @@ COLUMN_RANGES = {
     "service_min": Range(0, 1440),
     "demand": Range(0, 1_000_000, integer=True),
     "geocode_confidence": Range(0, 1),
+    "geocode_error_m": Range(0, 1_000_000),
     "lunch_min": Range(0, 1440),
     "max_overtime_min": Range(0, 1440),
     "efficiency": Range(0.1, 10),

@@ -168,9 +168,11 @@ def low_confidence_html(order: WorkOrder | None) -> str:
     if not is_low_confidence(order):
         return ""
     assert order is not None and order.geocode_confidence is not None
+    radius = (f", ±{order.geocode_error_m:.0f} m" if order.geocode_error_m is not None
+              else "")
     return (
         '<span class="fso-badge fso-badge-warn" data-flag="low-confidence">'
-        f"⚠ approximate location (geocode confidence {order.geocode_confidence:.2f})"
+        f"⚠ approximate location (geocode confidence {order.geocode_confidence:.2f}{radius})"
         "</span>"
     )
 

@@ -74,6 +74,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
                 distance_m=int(matrix.distance_m[prev_point][point]),
                 sla_late_s=late,
                 late_days=late_days(order, shift_date(shift)),
+                geocode_error_m=order.geocode_error_m,
             ))
             prev_point, prev_free = point, start + service[node]
         end_point = points[-1]

@@ -17,11 +17,14 @@ from optimizer.errors import GeocodeError
 from optimizer.geo import address_index as gz
 from optimizer.geo.address_index import load_index
 from optimizer.geo.gazetteer import (
-    EXACT_CONFIDENCE,
-    STREET_CONFIDENCE,
+    EXACT_ERROR_M,
+    LOCALITY_MISMATCH_FACTOR,
     Gazetteer,
-    nearest_confidence,
+    confidence_of,
 )
+from optimizer.geo.geocode import Candidate, classify
+
+EXACT = confidence_of(EXACT_ERROR_M)
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "liechtenstein-2021-01.osm.bz2"
@@ -126,14 +129,15 @@ def assert_resolves(gazetteer: Gazetteer, query: str, address: dict, *, within_m
     assert place is not None, f"{query!r} not found"
     off = metres(place.latitude, place.longitude, address["lat"], address["lon"])
     assert off <= within_m, f"{query!r} -> {place.address} is {off:.0f} m off"
-    assert place.raw["confidence"] == EXACT_CONFIDENCE, (query, place.raw)
-    assert place.raw["match"] == "exact"
+    assert place.raw["match"] == "exact", (query, place.raw)
+    assert place.raw["error_m"] == EXACT_ERROR_M
+    assert place.raw["confidence"] == round(EXACT, 3)
 
 
 @needs_extract
 def test_sample_of_real_addresses_resolves_within_30_m(gazetteer, unique_addresses):
     """10 seeded-random real addresses, written 8 ways each (case, order of postcode and
-    city, missing locality, extra spaces), all land within 30 m with confidence 1.0."""
+    city, missing locality, extra spaces), all land within 30 m as exact matches."""
     for a in sample(unique_addresses, 10):
         street, number, postcode, city = a["street"], a["number"], a["postcode"], a["city"]
         for query in (
@@ -173,9 +177,10 @@ def test_umlauts_written_as_ae_oe_ue_or_plain_vowels_resolve(gazetteer, unique_a
 
 
 @needs_extract
-def test_nearest_house_number_fallback(gazetteer, unique_addresses, extract):
-    """A number past the end of a street falls back to the nearest existing number,
-    with confidence 0.75 (2 numbers away), and lands on that house."""
+def test_number_past_the_end_stays_on_the_street_with_the_street_as_radius(
+        gazetteer, unique_addresses, extract):
+    """A number past the end of a street lands on the last house, and its error radius
+    reaches every address of the street (the street may go on past the numbering)."""
     addresses, _ = extract
     numbers: dict[str, list[int]] = defaultdict(list)
     untagged = {a["street"] for a in addresses if not a["postcode"]}
@@ -188,26 +193,33 @@ def test_nearest_house_number_fallback(gazetteer, unique_addresses, extract):
     for a in sample(last, 3):
         query = f"{a['street']} {int(a['number']) + 2}, {a['postcode']} {a['city']}"
         place = gazetteer.geocode(query)
-        assert place.raw["match"] == "nearest_housenumber", query
-        assert place.raw["housenumber"] == a["number"]
-        assert place.raw["confidence"] == nearest_confidence(2) == 0.75
+        assert place.raw["match"] == "nearest", query
         assert metres(place.latitude, place.longitude, a["lat"], a["lon"]) <= 30.0
+        same = [b for b in addresses if b["street"] == a["street"]
+                and b["postcode"] == a["postcode"]]
+        farthest = max(metres(place.latitude, place.longitude, b["lat"], b["lon"]) for b in same)
+        assert place.raw["error_m"] >= farthest
+        assert place.raw["confidence"] == round(confidence_of(place.raw["error_m"]), 3)
 
 
 @needs_extract
-def test_street_centroid_fallback(gazetteer, unique_addresses, extract):
+def test_street_centroid_radius_covers_the_whole_street(gazetteer, unique_addresses, extract):
     """A street without a house number gives the street's centroid, snapped onto the
-    road itself, with confidence 0.4, below any house-number match."""
-    _, roads = extract
-    picked = sample(unique_addresses, 3, lambda a: a["street"] in roads)
+    road itself, with the street's extent as error radius: every address of the street
+    in that postcode lies within it, and the confidence follows from it."""
+    addresses, roads = extract
+    picked = sample(unique_addresses, 5, lambda a: a["street"] in roads)
     for a in picked:
         place = gazetteer.geocode(f"{a['street']}, {a['postcode']} {a['city']}")
         assert place.raw["match"] == "street"
-        assert place.raw["confidence"] == STREET_CONFIDENCE < nearest_confidence(100)
         on_road = min(metres(place.latitude, place.longitude, lat, lon)
                       for lat, lon in roads[a["street"]])
         assert on_road < 1.0
-        assert metres(place.latitude, place.longitude, a["lat"], a["lon"]) < 3000
+        for b in addresses:
+            if b["street"] == a["street"] and b["postcode"] == a["postcode"]:
+                off = metres(place.latitude, place.longitude, b["lat"], b["lon"])
+                assert off <= place.raw["error_m"]
+        assert place.raw["confidence"] == round(confidence_of(place.raw["error_m"]), 3)
 
 
 @needs_extract
@@ -225,31 +237,68 @@ def test_postcode_picks_the_village_and_no_locality_lists_every_village(gazettee
     for postcode, a in where[(street, number)].items():
         place = gazetteer.geocode(f"{street} {number}, {postcode}")
         assert place.raw["postcode"] == postcode
-        assert place.raw["confidence"] == EXACT_CONFIDENCE
+        assert place.raw["match"] == "exact"
         assert metres(place.latitude, place.longitude, a["lat"], a["lon"]) <= 30.0
     places = gazetteer.geocode(f"{street} {number}", exactly_one=False)
     assert {p.raw["postcode"] for p in places} == set(where[(street, number)])
 
 
 @needs_extract
+def test_same_street_in_two_villages_told_apart_by_postcode_and_by_village(gazetteer, extract):
+    """Streets of one name in several villages: without a house number the postcode, or the
+    village's name alone, picks that village's street; without either every village's
+    street is a candidate (so fsopt reports the address as ambiguous, never picks one)."""
+    addresses, _ = extract
+    cities: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for a in addresses:
+        if a["postcode"] and a["city"]:
+            cities[a["street"]][a["postcode"]].add(a["city"])
+    # streets whose postcodes each have one village, a different one each
+    towns = {s: {p: next(iter(c)) for p, c in v.items()} for s, v in cities.items()
+             if all(len(c) == 1 for c in v.values()) and len(v) >= 2
+             and len(set().union(*v.values())) == len(v)}
+    shared = sorted(towns)
+    assert len(shared) >= 5
+    for street in random.Random(SEED).sample(shared, 5):
+        for postcode, city in towns[street].items():
+            by_postcode = gazetteer.geocode(f"{street}, {postcode}")
+            by_town = gazetteer.geocode(f"{street}, {city}")
+            assert by_postcode.raw["postcode"] == postcode, (street, postcode)
+            assert by_town.raw["postcode"] == postcode, (street, city)
+        every = gazetteer.geocode(street, exactly_one=False)
+        assert {p.raw["postcode"] for p in every} >= set(towns[street])
+
+
+@needs_extract
 def test_wrong_locality_and_typo_lower_the_confidence(gazetteer, unique_addresses):
-    """A locality that does not match the street costs 40%; a one-letter typo 10%."""
+    """A locality that does not match the street costs 55% (below min_confidence 0.5:
+    review); a one-letter typo 10%."""
     in_9497 = {g.street for g in gazetteer.index.groups if g.postcode == "9497"}
     a = sample(unique_addresses, 1, lambda a: a["street"] not in in_9497
                and len(a["street"]) > 8 and a["street"].isalpha())[0]
     wrong = gazetteer.geocode(f"{a['street']} {a['number']}, 9497")
     typo = gazetteer.geocode(f"{a['street'][:3]}{a['street'][4:]} {a['number']}, {a['postcode']}")
-    assert wrong.raw["confidence"] == pytest.approx(0.6)
+    assert wrong.raw["confidence"] == pytest.approx(LOCALITY_MISMATCH_FACTOR * EXACT, abs=1e-3)
+    assert wrong.raw["confidence"] < 0.5
     assert metres(wrong.latitude, wrong.longitude, a["lat"], a["lon"]) <= 30.0
-    assert typo.raw["confidence"] == pytest.approx(0.9)
+    assert typo.raw["confidence"] == pytest.approx(0.9 * EXACT, abs=1e-3)
     assert metres(typo.latitude, typo.longitude, a["lat"], a["lon"]) <= 30.0
 
 
 @needs_extract
-def test_unknown_street_is_none(gazetteer):
-    """No street of the extract named in the query: None, not an exception."""
-    assert gazetteer.geocode("Nirgendwoweg 5, 9490 Vaduz") is None
-    assert gazetteer.geocode("Vaduz") is None
+def test_unknown_street_falls_back_to_the_locality_at_low_confidence(gazetteer, extract):
+    """No street of the extract named in the query: the locality's centroid with a radius
+    holding 95% of its addresses (low confidence: review); nothing known at all: None."""
+    addresses, _ = extract
+    vaduz = [a for a in addresses if a["city"] == "Vaduz"]
+    for query in ("Nirgendwoweg 5, 9490 Vaduz", "Vaduz"):
+        place = gazetteer.geocode(query)
+        assert place.raw["match"] == "locality", query
+        assert place.raw["confidence"] < 0.1
+        inside = sum(metres(place.latitude, place.longitude, a["lat"], a["lon"])
+                     <= place.raw["error_m"] for a in vaduz)
+        assert inside / len(vaduz) >= 0.95
+    assert gazetteer.geocode("Nirgendwoweg 5") is None
     assert gazetteer.geocode("") is None
 
 
@@ -345,7 +394,7 @@ def test_tiny_extract_exact_way_centroid_and_street_abbreviations(tiny):
     of a name and Sankt at its start; a range "4-6" answers for 4 and for 6."""
     three = tiny.geocode("3 baker st.")
     assert (three.latitude, three.longitude) == (51.5202, -0.1502)
-    assert three.raw["confidence"] == 1.0
+    assert (three.raw["match"], three.raw["error_m"]) == ("exact", EXACT_ERROR_M)
     nine = tiny.geocode("Baker St 9")
     assert nine.latitude == pytest.approx(51.5211)
     assert nine.longitude == pytest.approx(-0.1511)
@@ -355,30 +404,38 @@ def test_tiny_extract_exact_way_centroid_and_street_abbreviations(tiny):
 
 
 def test_tiny_extract_fallbacks_and_inferred_locality(tiny):
-    """Number 7 is missing: 5 and 9 are both 2 away, the first wins (0.75). Number 221
-    falls to 9 at the floor (0.55). No number: the road node nearest the road's mean
-    (node 22), 0.4. Node 3 has no postcode; it takes 9490 from its neighbours."""
+    """Number 7 is missing: it is interpolated half-way between 5 and 9, with half their
+    distance plus 20 m as radius. Number 221 is far past the end: the last house (9), with
+    a radius of kilometres (confidence near 0). No number: the road node nearest the
+    road's mean (node 22), with the farthest node of the street (node 23) plus 20 m as
+    radius. Node 3 has no postcode; it takes 9490 from its neighbours."""
     seven = tiny.geocode("Baker Street 7")
-    assert seven.raw["match"] == "nearest_housenumber"
-    assert seven.raw["housenumber"] == "5"
-    assert seven.raw["confidence"] == 0.75
+    assert seven.raw["match"] == "interpolated"
+    assert (seven.latitude, seven.longitude) == (pytest.approx(51.52075), pytest.approx(-0.15075))
+    assert seven.raw["error_m"] == pytest.approx(20 + metres(51.5204, -0.1504, 51.5211, -0.1511)
+                                                 / 2, abs=0.1)
     far = tiny.geocode("221 Baker Street")
-    assert (far.raw["housenumber"], far.raw["confidence"]) == ("9", 0.55)
+    assert (far.raw["match"], far.raw["housenumber"]) == ("nearest", "9")
+    assert far.raw["error_m"] > 2000 and far.raw["confidence"] < 0.01
     street = tiny.geocode("Baker Street, London")
     assert (street.latitude, street.longitude) == (51.5200, -0.1497)
-    assert street.raw["confidence"] == 0.4
+    assert street.raw["match"] == "street"
+    assert street.raw["error_m"] == pytest.approx(
+        metres(51.5200, -0.1497, 51.5220, -0.1520) + 20, abs=1.0)
     three = tiny.geocode("Baker Street 3, 9490")
     assert three.raw["locality_inferred"] is True
-    assert three.raw["confidence"] == 1.0
+    assert three.raw["match"] == "exact"
 
 
 def test_tiny_extract_umlaut_and_letter_suffix(tiny):
     """"Muehlegasse 2 A" and "mulegasse 2a" are Mühlegasse 2a; "Mühlegasse 2" is
-    the same number without the letter (0.85)."""
+    the same number without the letter (30 m radius)."""
     for query in ("Muehlegasse 2 A", "muhlegasse 2a, London", "MÜHLEGASSE 2a"):
         place = tiny.geocode(query)
-        assert (place.latitude, place.longitude, place.raw["confidence"]) == (51.53, -0.16, 1.0)
-    assert tiny.geocode("Mühlegasse 2").raw["confidence"] == 0.85
+        assert (place.latitude, place.longitude, place.raw["match"]) == (51.53, -0.16, "exact")
+    two = tiny.geocode("Mühlegasse 2")
+    assert (two.raw["match"], two.raw["error_m"]) == ("number", 30.0)
+    assert two.raw["confidence"] == round(confidence_of(30.0), 3)
 
 
 def test_missing_or_broken_extract_raises_geocode_error(tmp_path):
@@ -393,3 +450,83 @@ def test_missing_or_broken_extract_raises_geocode_error(tmp_path):
     empty.write_text('<osm><node id="1" lat="1" lon="2"/></osm>', encoding="utf-8")
     with pytest.raises(GeocodeError, match="no addresses"):
         Gazetteer(empty, cache_dir=tmp_path)
+
+
+# -- two invented Portuguese villages (tests/data/osm/two-towns.osm) --------------------------
+
+TWO_TOWNS = REPO / "tests" / "data" / "osm" / "two-towns.osm"
+ARCOZELO_10 = (41.5292, -8.6008)
+BARCELINHOS_10 = (41.6792, -8.6208)
+
+
+@pytest.fixture(scope="module")
+def towns(tmp_path_factory):
+    return Gazetteer(TWO_TOWNS, cache_dir=tmp_path_factory.mktemp("two-towns"))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Avenida João Paulo II 10, 4760-505 Arcozelo", ARCOZELO_10),
+    ("Avenida João Paulo II 10, 4755-060", BARCELINHOS_10),
+    ("Av. João Paulo II 10, 4760-505", ARCOZELO_10),
+    ("Avenida João Paulo II 10, Arcozelo", ARCOZELO_10),
+    ("avenida joao paulo ii 10, barcelinhos", BARCELINHOS_10),
+    ("Av. João Paulo II 10, Barcelinos", BARCELINHOS_10),  # the village's Spanish name:es
+])
+def test_same_street_in_two_towns_told_apart_by_postcode_and_by_town(towns, query, expected):
+    """One street name, number 10 in both villages 17 km apart: the postcode, or the
+    village's name (also as written in another language), picks the right one."""
+    places = towns.geocode(query, exactly_one=False)
+    assert len(places) == 1, [p.address for p in places]
+    assert (places[0].latitude, places[0].longitude) == expected
+    assert places[0].raw["match"] == "exact"
+
+
+def test_same_street_without_a_locality_is_ambiguous_never_picked(towns):
+    """Without postcode or village both are returned, and fsopt reports the address as
+    ambiguous with both candidates for a person to pick."""
+    places = towns.geocode("Avenida João Paulo II 10", exactly_one=False)
+    assert {(p.latitude, p.longitude) for p in places} == {ARCOZELO_10, BARCELINHOS_10}
+    row = classify("WO-1", "Avenida João Paulo II 10",
+                   [Candidate(p.latitude, p.longitude, p.address, p.raw["confidence"],
+                              p.raw["match"], p.raw["error_m"]) for p in places])
+    assert row.status == "ambiguous" and row.location is None
+    assert len(row.candidates) == 2
+
+
+def test_long_names_numbers_in_names_and_a_postcode_that_is_no_house_number(towns):
+    """A 7-word street is matched whole (not the street named just "Rua" in the other
+    village); "Avenida 25 de Abril 255" is number 255 of that avenue (not "Avenida 8");
+    the "505" of "4760-505" is never read as a house number."""
+    long = towns.geocode("Rua Dom Agostinho de Jesus e Sousa 12, 4760-505 Arcozelo")
+    assert (long.latitude, long.longitude, long.raw["match"]) == (41.5322, -8.6022, "exact")
+    abril = towns.geocode("Avenida 25 de Abril 255, 4760-505 Arcozelo")
+    assert (abril.latitude, abril.longitude, abril.raw["housenumber"]) == (41.539, -8.5996,
+                                                                           "255")
+    short = towns.geocode("R. Dom Agostinho de Jesus e Sousa, 4760-505 Arcozelo")
+    assert short.raw["match"] == "street" and short.raw["housenumber"] == ""
+    assert short.raw["street"] == "Rua Dom Agostinho de Jesus e Sousa"
+
+
+def test_a_street_that_runs_far_is_a_low_confidence_match(towns):
+    """Avenida 25 de Abril runs 2.3 km: without a number its centroid is ±1.2 km, so the
+    confidence is far below 0.5 and the order goes to review."""
+    place = towns.geocode("Avenida 25 de Abril, 4760-505 Arcozelo")
+    assert place.raw["match"] == "street"
+    assert place.raw["error_m"] > 1000
+    assert place.raw["confidence"] < 0.1
+
+
+def test_a_street_in_another_language_is_found_by_its_name_tags(towns):
+    """The road's name:es makes "Avenida Juan Pablo II" the same street as "Avenida João
+    Paulo II" (bilingual towns: Helsinki, Catalonia, Brussels)."""
+    place = towns.geocode("Avenida Juan Pablo II 12, Arcozelo")
+    assert (place.latitude, place.longitude) == (41.5296, -8.6004)
+    assert place.raw["match"] == "exact"
+
+
+def test_postcode_formats_follow_the_extract(tiny, towns):
+    """Without addr:country tags the countries are those whose postcode format fits the
+    extract's postcodes: 4-digit countries for the tiny extract, Portugal for the villages
+    (so "4760-505" is one postcode there)."""
+    assert {"li", "ch", "at"} <= set(tiny.rules.countries) and "pt" not in tiny.rules.countries
+    assert towns.rules.countries == ("pt",)

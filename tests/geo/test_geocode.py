@@ -188,16 +188,42 @@ def test_outside_the_scenario_area(server, tmp_path):
     assert params["viewbox"] == "9.47,47.04,9.64,47.28"
 
 
-def test_low_confidence_match_is_located_and_flagged(server, tmp_path):
-    """A street-level hit (place_rank 26, confidence 0.4 < min_confidence 0.5) is used
-    but flagged low_confidence in the report."""
+def test_low_confidence_match_is_unassigned_for_review_unless_routed(server, tmp_path):
+    """A street-level hit (place_rank 26, confidence 0.4 < min_confidence 0.5) is not
+    routed by default: the order has no location and the GEOCODE_REVIEW reason, and the
+    report keeps the candidate. With route_low_confidence it is located, still flagged."""
     street = place(47.14, 9.52, "Städtle, Vaduz", place_rank=26, category="highway")
     server.script("Städtle", results(street))
     result = run([order("WO-1")], online(server), {"WO-1": "Städtle"}, tmp_path)
-    assert result.orders[0].location == Location(47.14, 9.52, "Städtle")
-    assert result.orders[0].geocode_confidence == 0.4
-    assert (result.report[0].status, result.report[0].reason) == (
-        "low_confidence", "low confidence 0.40 < 0.5")
+    held = result.orders[0]
+    assert held.location is None
+    assert location_code(held.location_issue) == ReasonCode.GEOCODE_REVIEW
+    assert held.geocode_confidence == 0.4
+    assert held.geocode_error_m == pytest.approx(306.2, abs=0.1)
+    row = result.report[0]
+    assert row.status == "low_confidence" and row.needs_review
+    assert row.reason.startswith("geocode below min_confidence: needs review (confidence 0.40")
+    assert [(c.lat, c.lon) for c in row.candidates] == [(47.14, 9.52)]
+    assert result.review == (row,)
+    routed = run([order("WO-1")], online(server, route_low_confidence=True),
+                 {"WO-1": "Städtle"}, tmp_path)
+    assert routed.orders[0].location == Location(47.14, 9.52, "Städtle")
+    assert routed.orders[0].location_issue == ""
+    assert routed.report[0].status == "low_confidence"
+
+
+def test_exact_and_fallback_are_never_both_ok(server, tmp_path):
+    """A building-level answer is "ok"; a street-level one above min_confidence is
+    "approximate" (routed, with its radius in the reason), never "ok"."""
+    house = place(47.14, 9.52, "Städtle 5, Vaduz", place_rank=30)
+    street = place(47.141, 9.521, "Städtle, Vaduz", place_rank=26, category="highway")
+    server.script("Städtle 5", results(house))
+    server.script("Städtle", results(street))
+    result = run([order("A"), order("B")], online(server, min_confidence=0.3),
+                 {"A": "Städtle 5", "B": "Städtle"}, tmp_path)
+    assert [r.status for r in result.report] == ["ok", "approximate"]
+    assert result.report[1].reason == "approximate match, error radius 306 m"
+    assert result.orders[1].location is not None
 
 
 def test_orders_with_coordinates_are_never_geocoded(tmp_path):
@@ -371,12 +397,12 @@ def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
         rows = list(csv.DictReader(stream))
     assert list(rows[0]) == ["order_id", "customer", "address", "service_min", "priority",
                              "lat", "lon", "matched_address", "geocode_confidence",
-                             "geocode_status"]
+                             "geocode_status", "geocode_error_m"]
     assert rows[0] == {
         "order_id": "WO-1", "customer": "Frick AG", "address": "Städtle 5, 9490 Vaduz",
         "service_min": "45", "priority": "high", "lat": "47.1405000", "lon": "9.5215000",
         "matched_address": "Städtle 5, 9490 Vaduz, Liechtenstein",
-        "geocode_confidence": "1", "geocode_status": "ok"}
+        "geocode_confidence": "1", "geocode_status": "ok", "geocode_error_m": "10"}
     assert (rows[1]["lat"], rows[1]["geocode_status"]) == ("", "not_found")
     assert (rows[2]["lat"], rows[2]["lon"], rows[2]["geocode_status"]) == ("47.2", "9.5", "given")
     without_coordinates = tmp_path / "address_only.csv"
@@ -393,10 +419,11 @@ def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
 def test_every_failed_status_has_a_reason_that_maps_back_to_its_code():
     """The location issue of each failed geocoding status is read by the solver's pre-check
     as that status's code (address not found -> ADDRESS_NOT_FOUND, and so on)."""
-    failed = set(GeocodeStatus) - {GeocodeStatus.OK, GeocodeStatus.LOW_CONFIDENCE}
+    failed = set(GeocodeStatus) - {GeocodeStatus.OK, GeocodeStatus.APPROXIMATE}
     assert set(REASONS) == set(REASON_CODES) == failed
     assert {status: location_code(REASONS[status]) for status in failed} == {
         GeocodeStatus.NOT_FOUND: ReasonCode.ADDRESS_NOT_FOUND,
+        GeocodeStatus.LOW_CONFIDENCE: ReasonCode.GEOCODE_REVIEW,
         GeocodeStatus.AMBIGUOUS: ReasonCode.ADDRESS_AMBIGUOUS,
         GeocodeStatus.OUTSIDE_AREA: ReasonCode.ADDRESS_OUTSIDE_AREA,
         GeocodeStatus.NO_ADDRESS: ReasonCode.NO_ADDRESS,

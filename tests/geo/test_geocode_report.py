@@ -11,7 +11,7 @@ from optimizer.geo.geocode_report import (
 )
 
 FOUND = GeocodeRow("WO-1", "Städtle 5", "ok", confidence=1.0, matched_address="Städtle 5, Vaduz",
-                   lat=47.1405, lon=9.5215,
+                   lat=47.1405, lon=9.5215, error_m=15.0, match="exact",
                    candidates=(Candidate(47.1405, 9.5215, "Städtle 5, Vaduz", 1.0),
                                Candidate(47.2, 9.5, "Städtle 5, Schaan", 0.4)))
 LOST = GeocodeRow("WO-2", "Nirgendwo 1", "not_found", reason="address not found")
@@ -26,9 +26,9 @@ def test_geocoded_table_keeps_the_input_and_adds_the_geocoded_columns(tmp_path):
     columns, rows = geocoded_table(GeocodeResult((), (FOUND, LOST), "test"), source=source)
     assert columns == ["order_id", "address", "lat", "lon", *GEOCODED_COLUMNS[2:]]
     assert rows == [
-        ["WO-1", "Städtle 5", "47.1405000", "9.5215000", "Städtle 5, Vaduz", "1", "ok"],
-        ["WO-2", "Nirgendwo 1", "", "", "", "", "not_found"],
-        ["WO-3", "Given 1", "47.2", "9.5", "", "", "given"]]
+        ["WO-1", "Städtle 5", "47.1405000", "9.5215000", "Städtle 5, Vaduz", "1", "ok", "15"],
+        ["WO-2", "Nirgendwo 1", "", "", "", "", "not_found", ""],
+        ["WO-3", "Given 1", "47.2", "9.5", "", "", "given", ""]]
 
 
 def test_report_rows_hold_status_reason_and_every_candidate():
@@ -38,10 +38,11 @@ def test_report_rows_hold_status_reason_and_every_candidate():
         {"order_id": "WO-1", "query": "Städtle 5", "status": "ok", "reason": "",
          "confidence": "1", "matched_address": "Städtle 5, Vaduz", "lat": "47.1405000",
          "lon": "9.5215000", "candidates": "Städtle 5, Vaduz (47.140500, 9.521500) 1 | "
-                                           "Städtle 5, Schaan (47.200000, 9.500000) 0.4"},
+                                           "Städtle 5, Schaan (47.200000, 9.500000) 0.4",
+         "error_m": "15", "match": "exact"},
         {"order_id": "WO-2", "query": "Nirgendwo 1", "status": "not_found",
          "reason": "address not found", "confidence": "", "matched_address": "", "lat": "",
-         "lon": "", "candidates": ""}]
+         "lon": "", "candidates": "", "error_m": "", "match": ""}]
 
 
 def test_geocoded_work_orders_read_the_source_like_the_loader(tmp_path):
@@ -55,8 +56,9 @@ def test_geocoded_work_orders_read_the_source_like_the_loader(tmp_path):
     result = GeocodeResult((), (row,), "test")
     columns, rows = geocoded_table(result, source=source)
     assert columns == ["order_id", "address", "service_min", "lat", "lon", "matched_address",
-                       "geocode_confidence", "geocode_status"]
+                       "geocode_confidence", "geocode_status", "geocode_error_m"]
     assert rows == [
-        ["WO-1", "Städtle 1, Vaduz", "30", "47.1400000", "9.5200000", "Städtle 1", "0.9", "ok"],
-        ["WO-2", "Marktplatz 1", "45", "", "", "", "", "given"],
+        ["WO-1", "Städtle 1, Vaduz", "30", "47.1400000", "9.5200000", "Städtle 1", "0.9", "ok",
+         ""],
+        ["WO-2", "Marktplatz 1", "45", "", "", "", "", "given", ""],
     ]

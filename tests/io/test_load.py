@@ -72,6 +72,9 @@ EXPECTED = {
                          "no such file", "resolved from"],
     "geocode_osm_file_missing": ["scenario.toml [geocode] osm_file=", "no such file",
                                  "resolved from"],
+    "geocode_rules_missing": ["scenario.toml [geocode] address_rules='my_rules.toml'",
+                              "no such file", "route_low_confidence='yes'",
+                              "must be true or false"],
     "osm_source_without_file": ['[travel] source="osm_file": needs osm_file'],
     "base_missing": ["scenario.toml [scenario] base='../liechtenstein'", "no such folder",
                      "resolved from"],
@@ -271,7 +274,7 @@ def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
 
 
 NUMERIC_COLUMNS = {  # table -> columns with a range (see COLUMN_RANGES)
-    "work_orders": ("service_min", "demand", "geocode_confidence"),
+    "work_orders": ("service_min", "demand", "geocode_confidence", "geocode_error_m"),
     "technicians": ("lunch_min", "max_overtime_min", "efficiency", "cost_per_km",
                     "cost_per_hour", "capacity", "speed_factor"),
 }
