@@ -78,7 +78,7 @@ class SafeCsvWriter:
 STOP_COLUMNS = (
     "tech_id", "shift_id", "seq", "order_id", "customer", "address", "lat", "lon", "priority",
     "arrival", "start", "end", "wait_min", "travel_min", "distance_km", "sla_due",
-    "sla_late_min",
+    "sla_late_min", "overhead_min",
 )
 
 
@@ -103,7 +103,7 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[s
                     round(stop.wait_s / 60, 1), round(stop.travel_s / 60, 1),
                     round(stop.distance_m / 1000, 2),
                     f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
-                    round(stop.sla_late_s / 60, 1),
+                    round(stop.sla_late_s / 60, 1), round(stop.overhead_s / 60, 1),
                 ])
 
     paths["unassigned"] = out_dir / "unassigned.csv"

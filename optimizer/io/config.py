@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
 from optimizer.model import (
+    DEFAULT_SPEED_FACTORS,
+    ROAD_CLASSES,
     GeocodeSettings,
     ObjectiveWeights,
     Priority,
@@ -45,6 +47,7 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
         "detour_factor": Range(1, 5),
         "speed_factor": Range(0.1, 10),
         "max_snap_m": Range(1, 100_000),
+        "stop_overhead_min": Range(0, 240),
     },
     "geocode": {
         "min_confidence": Range(0, 1),
@@ -68,6 +71,8 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
         "retime_tolerance_min": Range(0, 1440),
     },
 }
+#: The range of each factor of ``[travel.speed_factors]``.
+SPEED_FACTOR_RANGE = Range(0.05, 2)
 #: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
 CHANGE_RANGES: dict[str, dict[str, Range]] = {
     "add_technician": {"home_lat": Range(-90, 90), "home_lon": Range(-180, 180)},
@@ -299,8 +304,30 @@ def parse_travel(path: Path, config: dict[str, Any], problems: list[str]) -> Tra
              "bbox": "bbox = [west, south, east, north]"}
     if source in needs and source not in values and source not in _section(config, "travel"):
         problems.append(f'{path} [travel] source="{source}": needs {needs[source]}')
+    if "speed_factors" in values:
+        values["speed_factors"] = _speed_factors(path, values["speed_factors"], problems)
     return replace(TravelSettings(), **{k: v for k, v in values.items()
                                        if k in TOML_KEYS["travel"]})
+
+
+def _speed_factors(path: Path, value: Any, problems: list[str]) -> dict[str, float]:
+    """``[travel.speed_factors]``: known road classes, each factor in its range; the
+    classes not given keep their :data:`~optimizer.model.DEFAULT_SPEED_FACTORS`."""
+    factors = dict(DEFAULT_SPEED_FACTORS)
+    if not isinstance(value, dict):
+        problems.append(f"{path} [travel] speed_factors={value!r}: must be a table, e.g. "
+                        "[travel.speed_factors] with residential = 0.6")
+        return factors
+    for road_class, factor in value.items():
+        where = f"[travel.speed_factors] {road_class}"
+        if road_class not in ROAD_CLASSES:
+            problems.append(f"{path} {where}: unknown road class (known: "
+                            f"{', '.join(ROAD_CLASSES)})")
+            continue
+        checked = number(path, where, factor, SPEED_FACTOR_RANGE, problems)
+        if checked is not None:
+            factors[road_class] = float(checked)
+    return factors
 
 
 def parse_geocode(path: Path, config: dict[str, Any], problems: list[str]) -> GeocodeSettings:

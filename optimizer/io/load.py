@@ -273,6 +273,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         demand=r.integer("demand", 0),
         phone=r.text("phone"),
         notes=r.text("notes"),
+        stop_overhead_min=r.number("stop_overhead_min"),
         geocode_confidence=confidence if location else None,
         location_issue="" if location else LOCATION_ISSUES[
             ReasonCode.NOT_GEOCODED if address else ReasonCode.NO_ADDRESS],

@@ -74,7 +74,7 @@ def _stop(s: Stop) -> dict[str, Any]:
         "order_id": s.order_id, "location": _location(s.location),
         "arrival": s.arrival.isoformat(), "start": s.start.isoformat(), "end": s.end.isoformat(),
         "wait_s": s.wait_s, "travel_s": s.travel_s, "distance_m": s.distance_m,
-        "sla_late_s": s.sla_late_s,
+        "sla_late_s": s.sla_late_s, "overhead_s": s.overhead_s,
     }
 
 
@@ -190,6 +190,7 @@ def from_dict(data: dict[str, Any], *, folder: Path | None = None) -> Schedule:
                 start=ts(s["start"]), end=ts(s["end"]), wait_s=int(s["wait_s"]),
                 travel_s=int(s["travel_s"]), distance_m=int(s["distance_m"]),
                 sla_late_s=int(s.get("sla_late_s", 0)),
+                overhead_s=int(s.get("overhead_s", 0)),
             ) for s in r["stops"]),
             breaks=tuple(ScheduledBreak(b["kind"], ts(b["start"]), ts(b["end"]))
                          for b in r.get("breaks", [])),

@@ -25,7 +25,7 @@ WORK_ORDER_COLUMNS = {
     "optional": (
         "customer", "address", "lat", "lon", "required_skills", "priority", "time_windows",
         "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand", "phone",
-        "notes",
+        "notes", "stop_overhead_min",
         # written by `fsopt geocode`, accepted back as input
         "matched_address", "geocode_confidence", "geocode_status",
     ),
@@ -97,6 +97,7 @@ def format_number(value: float) -> str:
 #: The range of every numeric column (also listed in docs/scenario-format.md).
 COLUMN_RANGES = {
     "service_min": Range(0, 1440),
+    "stop_overhead_min": Range(0, 240),
     "demand": Range(0, 1_000_000, integer=True),
     "geocode_confidence": Range(0, 1),
     "lunch_min": Range(0, 1440),

@@ -101,6 +101,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         sla_on_time_all_pct=round(100 * sla_on_time / sla_all, 1) if sla_all else 100.0,
         drop_penalty_cost=round(drop_cost, 2),
         objective_cost=round(day_cost + drop_cost, 2),
+        overhead_h=round(sum(s.overhead_s for r in schedule.routes for s in r.stops) / 3600, 2),
     )
 
 

@@ -29,7 +29,7 @@ from optimizer.model import (
 )
 from optimizer.solver.costs import start_costs
 from optimizer.solver.precheck import Eligibility
-from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
+from optimizer.solver.timing import breaks_s, overhead_s, service_s, to_s, windows_s
 
 #: Integer cost units per currency unit (0.0001 precision).
 COST_UNITS = 10_000
@@ -101,11 +101,16 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     ) + 1
     unreachable_s = 2 * horizon_s + 1
 
-    # Time: one transit matrix (service at the origin + travel) per vehicle class.
+    # Time: one transit matrix (service at the origin + travel + parking at the
+    # destination) per vehicle class.
     points = np.asarray(node_points, dtype=np.int64)
     reachable = _submatrix(matrix.reachable, points, bool) if matrix.reachable is not None \
         else None
     base_travel = _submatrix(matrix.travel_s, points, np.int64)
+    # parking and access on every arc into an order, except from the same point
+    overhead = np.asarray([overhead_s(problem, o) for o in orders] + [0] * len(depots),
+                          dtype=np.int64)
+    access = np.where(points[:, None] != points[None, :], overhead[None, :], 0)
     node_service_s: dict[int, tuple[int, ...]] = {}
     time_callbacks: dict[tuple[float, float], int] = {}
     first_rows = None
@@ -115,7 +120,7 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
             service = tuple([service_s(o, tech) for o in orders] + [0] * len(depots))
             travel = base_travel if tech.speed_factor == 1.0 else \
                 np.rint(base_travel / tech.speed_factor).astype(np.int64)
-            rows = travel + np.asarray(service, dtype=np.int64)[:, None]
+            rows = travel + access + np.asarray(service, dtype=np.int64)[:, None]
             if reachable is not None:
                 rows = np.where(reachable, rows, unreachable_s)
             if first_rows is None:

@@ -25,7 +25,7 @@ import numpy as np
 from optimizer.model import Priority, Problem, TravelMatrix
 from optimizer.solver.build import BuiltModel
 from optimizer.solver.precheck import Eligibility
-from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
+from optimizer.solver.timing import breaks_s, overhead_s, service_s, to_s, windows_s
 
 #: Weight of the time left until the order's window closes, against travel plus waiting.
 URGENCY_WEIGHT = 0.1
@@ -46,6 +46,7 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
         return routes
     points = np.array([matrix.index(o.location) for o in orders], dtype=np.int64)
     demand = np.array([o.demand for o in orders], dtype=np.int64)
+    parking = np.array([overhead_s(problem, o) for o in orders], dtype=np.int64)
     windows = [windows_s(problem, o) for o in orders]
     width = max(len(w) for w in windows)
     win_start = np.full((n, width), _NEVER, dtype=np.int64)
@@ -89,7 +90,7 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
             cand = np.flatnonzero(mask)
             if cand.size == 0:
                 break
-            leg = travel[here, points[cand]]
+            leg = travel[here, points[cand]] + np.where(points[cand] != here, parking[cand], 0)
             start, ok = _earliest(now + leg, win_start[cand], win_end[cand])
             finish = start + service[cand]
             ok &= finish + to_end[cand] <= latest_return

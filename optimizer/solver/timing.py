@@ -43,6 +43,21 @@ def service_s(order: WorkOrder, tech: Technician) -> int:
     return math.ceil(order.service_min * 60 * tech.efficiency - 1e-9)
 
 
+def overhead_s(problem: Problem, order: WorkOrder) -> int:
+    """Parking and access seconds before work starts at ``order``: its own
+    ``stop_overhead_min`` or the scenario's ``[travel] stop_overhead_min``."""
+    minutes = order.stop_overhead_min
+    if minutes is None:
+        minutes = problem.travel.stop_overhead_min
+    return round(minutes * 60)
+
+
+def access_s(overhead: int, prev_point: int, point: int) -> int:
+    """The overhead paid on arriving at ``point``: none when the previous stop was at the
+    same point (the technician is already parked there)."""
+    return overhead if prev_point != point else 0
+
+
 def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician) -> int:
     """Travel time between matrix points for this technician (their speed factor applied)."""
     base = int(matrix.travel_s[i][j])
@@ -108,6 +123,9 @@ class Visit:
     point: int
     service_s: int
     windows: tuple[tuple[int, int], ...]
+    #: Parking and access before the start (:func:`overhead_s`), unless the previous
+    #: point is the same.
+    overhead_s: int = 0
 
 
 def simulate(
@@ -124,13 +142,16 @@ def simulate(
 
     Each break is taken whole in one gap between visits (or before the first,
     or after the return, off duty), never during a service; the search tries
-    every placement. ``leg_s(i, j)`` gives travel seconds between matrix points.
+    every placement. ``leg_s(i, j)`` gives travel seconds between matrix points; a
+    visit's parking and access time is added to the leg that reaches it.
     """
     points = [start_point, *(v.point for v in visits), end_point]
 
     def walk(k: int, free_s: int, pending: tuple[BreakSpan, ...], starts: list[int]):
         # free_s: when the technician is free at points[k]; gap k leads to points[k + 1].
         travel_k = leg_s(points[k], points[k + 1])
+        if k < len(visits):
+            travel_k += access_s(visits[k].overhead_s, points[k], points[k + 1])
         options = []
         # take 0, 1, ... of the pending breaks (in time order) in this gap
         for taken in range(len(pending) + 1):
@@ -179,8 +200,8 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
     A leg the road network cannot drive (``matrix.reachable``) never fits.
     """
     tech = problem.technician(shift.tech_id)
-    visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o))
-              for o in orders]
+    visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o),
+                    overhead_s(problem, o)) for o in orders]
     if matrix.reachable is None:
         def leg_s(i: int, j: int) -> int:
             return travel_s(matrix, i, j, tech)

@@ -2,8 +2,8 @@
 
 It does not use OR-Tools. It checks that every order appears exactly once
 (routed or unassigned), skills, parts, exclusions, capacity, time windows,
-shift limits with overtime, breaks, and that every reported time and leg
-agrees with the matrix.
+shift limits with overtime, breaks, the parking and access time before each
+visit, and that every reported time and leg agrees with the matrix.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from collections.abc import Iterable
 
 from optimizer.model import Problem, Schedule, TravelMatrix
 from optimizer.solver.precheck import named
-from optimizer.solver.timing import breaks_s, service_s, to_s, travel_s, windows_s
+from optimizer.solver.timing import (
+    access_s,
+    breaks_s,
+    overhead_s,
+    service_s,
+    to_s,
+    travel_s,
+    windows_s,
+)
 
 
 def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[str]:
@@ -109,13 +117,18 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         if stop.travel_s != leg or stop.distance_m != int(matrix.distance_m[prev_point][point]):
             issues.append(f"{label}: leg is {stop.travel_s} s/{stop.distance_m} m, the matrix "
                           f"says {leg} s/{int(matrix.distance_m[prev_point][point])} m")
+        park = access_s(overhead_s(problem, order), prev_point, point)
+        if stop.overhead_s != park:
+            issues.append(f"{label}: overhead_s={stop.overhead_s}, expected {park} (parking "
+                          "and access)")
         start = to_s(problem, stop.start)
         in_gap = sum(b - a for a, b, _ in taken if prev_free <= a and b <= start)
-        if start < prev_free + leg + in_gap:
-            issues.append(f"{label}: starts at {start} s but cannot be there before "
-                          f"{prev_free + leg + in_gap} s")
-        if to_s(problem, stop.arrival) + stop.wait_s != start:
-            issues.append(f"{label}: arrival + wait != start")
+        if start < prev_free + leg + park + in_gap:
+            issues.append(f"{label}: starts at {start} s but cannot start work before "
+                          f"{prev_free + leg + park + in_gap} s (travel {leg} s, parking and "
+                          f"access {park} s)")
+        if to_s(problem, stop.arrival) + stop.overhead_s + stop.wait_s != start:
+            issues.append(f"{label}: arrival + overhead + wait != start")
         if not any(a <= start <= b for a, b in windows_s(problem, order)):
             issues.append(f"{label}: starts at {stop.start:%H:%M}, outside its time windows")
         service = service_s(order, tech)

@@ -147,6 +147,8 @@ def test_stop_list_follows_the_route_with_lunch_in_place(site, schedule):
     assert "Lunch break" in page
     assert '<div class="fso-time">13:25–14:25</div>' in page
     assert "arrive 13:20 · wait 5 min" in page
+    assert "arrive 08:55 · park and walk 5 min · window" in page  # O2's parking
+    assert page.count("park and walk") == 1  # only where there is some
 
 
 def test_stop_list_has_navigation_and_phone_links(site):
