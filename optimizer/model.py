@@ -352,6 +352,22 @@ DEFAULT_SPEED_FACTORS: Mapping[str, float] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Peak:
+    """Hours of slower traffic (scenario.toml ``[[travel.peaks]]``).
+
+    A leg that may be driven at any moment in ``[start_min, end_min)`` (minutes after
+    midnight, wall clock) takes its travel time divided by ``speed_factor`` (0.1..1), the
+    whole leg. Which legs "may" be driven then is decided before solving, from the
+    order's time windows and the shift (:func:`optimizer.solver.timing.leave_factors`):
+    see docs/roads.md, "Peak hours".
+    """
+
+    start_min: int
+    end_min: int
+    speed_factor: float
+
+
+@dataclass(frozen=True, slots=True)
 class TravelSettings:
     """Where travel times come from (scenario.toml ``[travel]``)."""
 
@@ -371,6 +387,8 @@ class TravelSettings:
     #: :data:`DEFAULT_SPEED_FACTORS` and docs/roads.md.
     speed_factors: Mapping[str, float] = field(
         default_factory=lambda: dict(DEFAULT_SPEED_FACTORS))
+    #: Slower hours of the day, on every source (see :class:`Peak`).
+    peaks: tuple[Peak, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from optimizer.model import (
     ROAD_CLASSES,
     GeocodeSettings,
     ObjectiveWeights,
+    Peak,
     Priority,
     TravelSettings,
     TravelSource,
@@ -73,6 +74,8 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
 }
 #: The range of each factor of ``[travel.speed_factors]``.
 SPEED_FACTOR_RANGE = Range(0.05, 2)
+#: The range of a ``[[travel.peaks]]`` speed factor (a peak only slows traffic down).
+PEAK_FACTOR_RANGE = Range(0.1, 1)
 #: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
 CHANGE_RANGES: dict[str, dict[str, Range]] = {
     "add_technician": {"home_lat": Range(-90, 90), "home_lon": Range(-180, 180)},
@@ -306,6 +309,8 @@ def parse_travel(path: Path, config: dict[str, Any], problems: list[str]) -> Tra
         problems.append(f'{path} [travel] source="{source}": needs {needs[source]}')
     if "speed_factors" in values:
         values["speed_factors"] = _speed_factors(path, values["speed_factors"], problems)
+    if "peaks" in values:
+        values["peaks"] = _peaks(path, values["peaks"], problems)
     return replace(TravelSettings(), **{k: v for k, v in values.items()
                                        if k in TOML_KEYS["travel"]})
 
@@ -328,6 +333,55 @@ def _speed_factors(path: Path, value: Any, problems: list[str]) -> dict[str, flo
         if checked is not None:
             factors[road_class] = float(checked)
     return factors
+
+
+_PEAK_KEYS = ("start", "end", "speed_factor")
+
+
+def _peaks(path: Path, value: Any, problems: list[str]) -> tuple[Peak, ...]:
+    """``[[travel.peaks]]``: each with ``start`` and ``end`` (``HH:MM``, start before end)
+    and a ``speed_factor`` in :data:`PEAK_FACTOR_RANGE`."""
+    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+        problems.append(f"{path} [travel] peaks={value!r}: must be [[travel.peaks]] tables "
+                        'with start = "07:00", end = "09:00" and speed_factor = 0.75')
+        return ()
+    peaks = []
+    for k, table in enumerate(value, start=1):
+        where = f"[[travel.peaks]] number {k}"
+        unknown = sorted(set(table) - set(_PEAK_KEYS))
+        if unknown:
+            problems.append(f"{path} {where}: unknown key {unknown[0]!r} (known: "
+                            f"{', '.join(_PEAK_KEYS)})")
+        clocks = []
+        for key in ("start", "end"):
+            text = table.get(key)
+            minutes = _clock_min(text)
+            if minutes is None:
+                problems.append(f"{path} {where} {key}={text!r}: must be a time of day "
+                                '"HH:MM" (00:00..24:00)')
+            clocks.append(minutes)
+        factor = number(path, f"{where} speed_factor", table.get("speed_factor"),
+                        PEAK_FACTOR_RANGE, problems)
+        start, end = clocks
+        if start is not None and end is not None and end <= start:
+            problems.append(f"{path} {where} start={table['start']!r}, end={table['end']!r}: "
+                            "ends before it starts")
+        elif None not in clocks and factor is not None:
+            peaks.append(Peak(start, end, float(factor)))
+    return tuple(peaks)
+
+
+def _clock_min(value: Any) -> int | None:
+    """Minutes after midnight of ``HH:MM`` (``24:00`` is 1440), or None."""
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+    if not match:
+        return None
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        return None
+    return hours * 60 + minutes
 
 
 def parse_geocode(path: Path, config: dict[str, Any], problems: list[str]) -> GeocodeSettings:

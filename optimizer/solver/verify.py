@@ -16,6 +16,7 @@ from optimizer.solver.precheck import named
 from optimizer.solver.timing import (
     access_s,
     breaks_s,
+    leave_factors,
     overhead_s,
     service_s,
     to_s,
@@ -96,6 +97,8 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
     load = 0
     prev_point = matrix.index(route.start_location)
     prev_free = start_s
+    # the peak factor of the leg from the start, then from each visit (peak hours)
+    factor = leave_factors(problem, shift, tech, [None])[0]
     for stop in route.stops:
         order = orders.get(stop.order_id)
         if order is None or order.location is None:
@@ -113,7 +116,7 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         point = matrix.index(order.location)
         if not matrix.is_reachable(prev_point, point):
             issues.append(f"{label}: not reachable by road from the previous stop")
-        leg = travel_s(matrix, prev_point, point, tech)
+        leg = travel_s(matrix, prev_point, point, tech, factor)
         if stop.travel_s != leg or stop.distance_m != int(matrix.distance_m[prev_point][point]):
             issues.append(f"{label}: leg is {stop.travel_s} s/{stop.distance_m} m, the matrix "
                           f"says {leg} s/{int(matrix.distance_m[prev_point][point])} m")
@@ -142,8 +145,9 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         if stop.sla_late_s != due_late:
             issues.append(f"{label}: sla_late_s={stop.sla_late_s}, expected {due_late}")
         prev_point, prev_free = point, start + service
+        factor = leave_factors(problem, shift, tech, [order])[0]
     end_point = matrix.index(route.end_location)
-    leg = travel_s(matrix, prev_point, end_point, tech)
+    leg = travel_s(matrix, prev_point, end_point, tech, factor)
     in_gap = sum(b - a for a, b, _ in taken if prev_free <= a and b <= end_s)
     if end_s < prev_free + leg + in_gap:
         issues.append(f"{where}: returns at {end_s} s but cannot be back before "

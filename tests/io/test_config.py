@@ -239,3 +239,24 @@ def test_speed_factors_must_be_a_table(tmp_path):
     """speed_factors = 0.7 (not a table) is named with an example of the right form."""
     problems = _problems(_tiny_with_toml(tmp_path, HEAD + "\n[travel]\nspeed_factors = 0.7\n"))
     assert any("[travel] speed_factors=0.7: must be a table" in p for p in problems)
+
+
+def test_peaks_are_read_in_minutes_of_the_day(tmp_path):
+    """[[travel.peaks]] tables become Peak(start_min, end_min, speed_factor); 24:00 ends the
+    day."""
+    from optimizer.model import Peak
+
+    toml = HEAD + ('\n[[travel.peaks]]\nstart = "07:00"\nend = "09:30"\nspeed_factor = 0.7\n'
+                   '\n[[travel.peaks]]\nstart = "16:00"\nend = "24:00"\nspeed_factor = 1\n')
+    problem = load_scenario(_tiny_with_toml(tmp_path, toml)).problem
+    assert problem.travel.peaks == (Peak(420, 570, 0.7), Peak(960, 1440, 1.0))
+
+
+def test_peaks_must_be_tables_with_known_keys(tmp_path):
+    """peaks = 0.7 and a peak with a misspelt key are named."""
+    problems = _problems(_tiny_with_toml(tmp_path, HEAD + "\n[travel]\npeaks = 0.7\n"))
+    assert any("[travel] peaks=0.7: must be [[travel.peaks]] tables" in p for p in problems)
+    toml = HEAD + ('\n[[travel.peaks]]\nstart = "07:00"\nend = "09:00"\nspeed_factor = 0.7\n'
+                   'factor = 0.7\n')
+    problems = _problems(_tiny_with_toml(tmp_path / "second", toml))
+    assert any("[[travel.peaks]] number 1: unknown key 'factor'" in p for p in problems)

@@ -63,6 +63,9 @@ EXPECTED = {
                           "[travel.speed_factors] primary=0", "0.05..2",
                           "[travel.speed_factors] motorways: unknown road class",
                           "(known: motorway, trunk"],
+    "bad_peak": ["scenario.toml [[travel.peaks]] number 1 start='09:00', end='07:00'",
+                 "ends before it starts", "number 2 end='25:00'", "(00:00..24:00)",
+                 "number 2 speed_factor=1.5", "must be <= 1 (allowed: 0.1..1)"],
     "huge_time_limit": ["scenario.toml [solver] time_limit_s=1e+300", "must be <= 86400"],
     "zero_solution_limit": ["scenario.toml [solver] solution_limit=0", "must be >= 1"],
     # [maps] tiles

@@ -205,6 +205,15 @@ def test_kpi_panel_shows_kpis_and_hides_rows_without_them(
     assert "<h2>Unassigned (2)</h2>" in bare
 
 
+def test_kpi_panel_shows_parking_time_when_there_is_some(tmp_path, problem, schedule):
+    """A schedule with parking time (overhead_h) gets a row for it after the service time."""
+    parked = replace(schedule, kpis=replace(schedule.kpis, overhead_h=6.33))
+    overview = _render(tmp_path, problem, parked)["overview.html"]
+    rows = re.findall(r'data-kpi="([^"]+)"', overview)
+    assert rows[rows.index("Service time") + 1] == "Parking and access"
+    assert '<th>Parking and access</th><td>6.3 h</td>' in overview
+
+
 def test_kpi_panel_counts_unassigned_sla_orders_as_missed(tmp_path, problem, schedule):
     """With the all-orders SLA figures, the panel shows them first, then of scheduled."""
     kpis = replace(schedule.kpis, sla_orders_all=5, sla_unassigned=2, sla_on_time_all_pct=40.0)

@@ -338,20 +338,20 @@ def test_a_lone_critical_order_that_fits_is_served(case, params):
 
 
 @examples(0.5)
-@given(case=problems(days=ORDINARY_DAYS, max_orders=10, parking=True), params=SEARCHES)
-def test_with_parking_times_too(case, params):
-    """Days with a parking and access time (the scenario's, and some orders' own): every
-    order is placed once and the verifier, which checks the parking before each start,
-    agrees, also after a schedule.json round trip."""
+@given(case=problems(days=ORDINARY_DAYS, max_orders=10, city=True), params=SEARCHES)
+def test_with_parking_times_and_peak_hours_too(case, params):
+    """Days with a parking and access time (the scenario's, and some orders' own) and peak
+    hours: every order is placed once and the verifier, which recomputes the parking before
+    each start and each leg's peak factor, agrees, also after a schedule.json round trip."""
     problem, matrix = case
     assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
 
 
 @examples(0.5)
-@given(case=problems(**LONE, nested=False, parking=True), params=SEARCHES)
-def test_a_lone_critical_order_that_fits_with_its_parking_is_served(case, params):
-    """The pre-check's exact fit (with the parking time) and the model agree: a lone
-    critical order it lets through is routed, not "cheaper to leave out"."""
+@given(case=problems(**LONE, nested=False, city=True), params=SEARCHES)
+def test_a_lone_critical_order_that_fits_in_city_traffic_is_served(case, params):
+    """The pre-check's exact fit (with the parking time and the peak factors) and the model
+    agree: a lone critical order it lets through is routed, not "cheaper to leave out"."""
     problem, matrix = case
     schedule = isolated(plan, problem, matrix, params)
     assert [u.reason for u in schedule.unassigned if u.reason.startswith("cheaper")] == []
@@ -436,11 +436,12 @@ def test_replan_accounts_for_every_order(case, data):
 
 
 @examples(0.5)
-@given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", parking=True),
+@given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", city=True),
        data=st.data())
-def test_replan_with_parking_times_accounts_for_every_order(case, data):
-    """The same with parking times: a technician on the way to a visit restarts there
-    once parked, and the re-plan still verifies."""
+def test_replan_in_city_traffic_accounts_for_every_order(case, data):
+    """The same with parking times and peak hours: a technician on the way to a visit
+    restarts there once parked, pinned visits keep their factors, and the re-plan still
+    verifies."""
     problem, matrix = case
     _published, now, happened, _freeze, prepared, new = _replan(case, data)
     added = [e.order.order_id for e in happened if e.kind == "new_order"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.model import Unassigned
+from optimizer.model import Peak, Unassigned
 from optimizer.solver import solve
 from optimizer.solver.verify import verify, verify_day
 
@@ -136,3 +136,16 @@ def test_overhead_claimed_but_not_kept_is_rejected():
                         arrival=stop.arrival - early - timedelta(seconds=stop.wait_s))
     broken = _edit_stop(broken, 0, wait_s=0)
     assert any("cannot start work before" in v for v in verify(parked, M, broken))
+
+
+def test_schedule_that_ignores_a_peak_is_rejected():
+    """A schedule planned without the 07:00-10:00 peak (factor 0.5) claims legs of the free
+    matrix: against the day with the peak, the verifier wants the slower legs."""
+    s = _solved()
+    peak = replace(P, travel=replace(P.travel, peaks=(Peak(7 * 60, 10 * 60, 0.5),)))
+    issues = verify(peak, M, s)
+    first = s.routes[0].stops[0]
+    assert any(f"leg is {first.travel_s} s/{first.distance_m} m, the matrix says "
+               f"{2 * first.travel_s} s" in v for v in issues)
+    again = solve(peak, M, FAST)
+    assert verify(peak, M, again) == []
