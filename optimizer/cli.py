@@ -436,6 +436,8 @@ def _summary(result: PlanResult) -> None:
                                                f"{k.late_days or 0} days in all")
     table.add_row("travel", f"{k.travel_km:.1f} km, {k.travel_h:.2f} h")
     table.add_row("service", f"{k.service_h:.2f} h")
+    if k.overhead_h:
+        table.add_row("parking and access", f"{k.overhead_h:.2f} h")
     table.add_row("overtime", f"{k.overtime_min:.0f} min")
     territory = f", territory {k.territory_cost:,.2f}" if k.territory_cost else ""
     table.add_row("cost", f"{k.cost:,.2f} (travel and labour {k.travel_cost:,.2f}, overtime "

@@ -271,6 +271,9 @@ class WorkOrder:
     due_date: date | None = None
     #: Set by geocoding: the estimated error radius of the point in metres (None if given).
     geocode_error_m: float | None = None
+    #: Minutes to park and walk to the customer before work can start; None uses the
+    #: scenario's ``[travel] stop_overhead_min``. See :func:`stop_overhead_min`.
+    stop_overhead_min: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +417,44 @@ def pinned_drop_penalty(weights: ObjectiveWeights) -> float:
     return max(10 * max(weights.drop_penalty.values(), default=0.0), 1e7)
 
 
+#: Road classes of ``[travel.speed_factors]`` (OSM ``highway=*``; ``other`` is every class
+#: not listed, such as ``road`` or ``busway``).
+ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
+                "residential", "living_street", "service", "other")
+
+#: Free-flow road speeds (posted ``maxspeed`` or the class default) times these factors
+#: give the speeds a van keeps on average in daytime traffic: junctions, lights, turns,
+#: congestion and searching. Sources and the resulting demo speeds: docs/roads.md.
+DEFAULT_SPEED_FACTORS: Mapping[str, float] = {
+    "motorway": 0.8,
+    "trunk": 0.75,
+    "primary": 0.7,
+    "secondary": 0.65,
+    "tertiary": 0.65,
+    "unclassified": 0.6,
+    "residential": 0.6,
+    "living_street": 0.6,
+    "service": 0.6,
+    "other": 0.6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Peak:
+    """Hours of slower traffic (scenario.toml ``[[travel.peaks]]``).
+
+    A leg that may be driven at any moment in ``[start_min, end_min)`` (minutes after
+    midnight, wall clock) takes its travel time divided by ``speed_factor`` (0.1..1), the
+    whole leg. Which legs "may" be driven then is decided before solving, from the
+    order's time windows and the shift (:func:`optimizer.solver.timing.leave_factors`):
+    see docs/roads.md, "Peak hours".
+    """
+
+    start_min: int
+    end_min: int
+    speed_factor: float
+
+
 @dataclass(frozen=True, slots=True)
 class TravelSettings:
     """Where travel times come from (scenario.toml ``[travel]``)."""
@@ -426,6 +467,16 @@ class TravelSettings:
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     max_snap_m: float = 1000.0
+    #: Minutes to park and reach the door at every stop (between arrival and the start of
+    #: work); a work order's own ``stop_overhead_min`` overrides it.
+    stop_overhead_min: float = 0.0
+    #: Road sources only: each OSM road class's speed is multiplied by its factor
+    #: (``_link`` roads use their class; ``other`` covers every unlisted class). See
+    #: :data:`DEFAULT_SPEED_FACTORS` and docs/roads.md.
+    speed_factors: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_SPEED_FACTORS))
+    #: Slower hours of the day, on every source (see :class:`Peak`).
+    peaks: tuple[Peak, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,6 +613,8 @@ class Stop:
     late_days: int = 0
     #: The order's geocoding error radius in metres; None when its coordinates were given.
     geocode_error_m: float | None = None
+    #: Parking and access: ``arrival + overhead_s + wait_s == start``.
+    overhead_s: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,6 +759,9 @@ class Kpis:
     late_days: int | None = None
     #: ``late_cost_per_day`` over the late days (inside ``cost``).
     late_cost: float | None = None
+    #: Hours spent parking and reaching the door at the stops (``Stop.overhead_s``); part
+    #: of each route's working span, so of ``travel_cost`` too.
+    overhead_h: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

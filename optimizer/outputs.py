@@ -88,7 +88,7 @@ def _privacy(loaded: LoadedScenario) -> dict[str, Any]:
 STOP_COLUMNS = (
     "tech_id", "shift_id", "seq", "order_id", "customer", "address", "lat", "lon", "priority",
     "arrival", "start", "end", "wait_min", "travel_min", "distance_km", "sla_due",
-    "sla_late_min", "kind",
+    "sla_late_min", "overhead_min", "kind",
 )
 
 #: ``kind`` of a stops.csv row: a visit, the lunch break, or any other planned absence.
@@ -111,7 +111,7 @@ def _stop_rows(route: Route, orders: dict[str, WorkOrder],
             round(stop.wait_s / 60, 1), round(stop.travel_s / 60, 1),
             round(stop.distance_m / 1000, 2),
             f"{order.sla_due:%Y-%m-%d %H:%M}" if order.sla_due else "",
-            round(stop.sla_late_s / 60, 1), "visit",
+            round(stop.sla_late_s / 60, 1), round(stop.overhead_s / 60, 1), "visit",
             *((f"{stop.start:%Y-%m-%d}", stop.late_days) if several else ()),
         ]))
     for brk in route.breaks:
@@ -119,7 +119,7 @@ def _stop_rows(route: Route, orders: dict[str, WorkOrder],
         rows.append(((brk.start, 0, 0), [
             route.tech_id, route.shift_id, "", "", brk.kind, "", "", "", "",
             f"{brk.start:%H:%M}", f"{brk.start:%H:%M}", f"{brk.end:%H:%M}",
-            "", "", "", "", "", kind,
+            "", "", "", "", "", "", kind,
             *((f"{brk.start:%Y-%m-%d}", "") if several else ()),
         ]))
     return rows

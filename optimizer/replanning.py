@@ -49,6 +49,8 @@ from optimizer.solver.timing import (
     add_s,
     breaks_s,
     elapsed_s,
+    leave_factors,
+    overhead_s,
     service_s,
     simulate,
     to_datetime,
@@ -422,7 +424,9 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
                      if prev_end is not None and prev_end <= b.start and b.end <= nxt.start)
         leaves = add_s(nxt.arrival, -nxt.travel_s - in_gap)
         if (away_at is None or nxt_end <= away_at) and leaves <= now:
-            place, free, heading = nxt.location, max(free, nxt.arrival), nxt.order_id
+            # restart there once parked: the visit's parking is then already paid
+            place, free, heading = (nxt.location, max(free, add_s(nxt.arrival, nxt.overhead_s)),
+                                    nxt.order_id)
     taken = _taken_breaks(shift, route)
     for b in taken:
         if b.start < now < b.end:  # on a break right now
@@ -497,15 +501,20 @@ def pin_times(prepared: Prepared, matrix: TravelMatrix) -> Prepared:
 def _earliest_starts(problem: Problem, matrix: TravelMatrix, shift: Shift, tech, chain,
                      pinned) -> list[int] | None:
     """Starts (s) of ``chain`` in order, none before its promised start, or None."""
+    # peak factors from the orders as they are now: pinned later at or after these starts,
+    # their legs can only get the same factor or a faster one
+    start_factor, *factors = leave_factors(problem, shift, tech, [None, *chain])
     return simulate(
         [Visit(matrix.index(o.location), service_s(o, tech),
-               ((to_s(problem, pinned[o.order_id][1]), 10**9),)) for o in chain],
+               ((to_s(problem, pinned[o.order_id][1]), 10**9),), overhead_s(problem, o), f)
+         for o, f in zip(chain, factors, strict=True)],
         start_point=matrix.index(shift.start_location),
         end_point=matrix.index(shift.end_location),
         start_s=to_s(problem, shift.start),
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),
-        leg_s=lambda i, j: travel_s(matrix, i, j, tech),
+        leg_s=lambda i, j, factor: travel_s(matrix, i, j, tech, factor),
+        start_factor=start_factor,
     )
 
 

@@ -3,7 +3,8 @@
 Everything a loader would accept can come out: several, nested and overlapping time
 windows, lunch breaks, absences (fixed breaks, possibly overlapping the lunch or each
 other), split shifts, skills, parts, capacity and demand, preferred and excluded
-technicians, SLA due times, overtime, efficiency and speed factors, asymmetric and
+technicians, SLA due times, overtime, efficiency and speed factors, parking times (the
+scenario's and per order) and peak hours, asymmetric and
 partly unreachable travel matrices, several time zones and their daylight-saving days.
 
 Problems stay small (a few orders and technicians) so that one example solves in a
@@ -26,12 +27,14 @@ from optimizer.geo.matrix import haversine_matrix
 from optimizer.model import (
     Break,
     Location,
+    Peak,
     Priority,
     Problem,
     Shift,
     Technician,
     TimeWindow,
     TravelMatrix,
+    TravelSettings,
     WorkOrder,
 )
 from optimizer.replanning import Event
@@ -241,7 +244,7 @@ def shifts_of(draw, day: Day, pool, tech: Technician) -> tuple[Shift, ...]:
 def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, min_orders: int = 1, max_orders: int = 7,
              max_techs: int = 3, priorities: tuple[Priority, ...] = tuple(Priority),
              nested: bool = True, tight_vans: bool = False, islands: str = "safe",
-             sla: tuple[int, int] | None = (6 * 60, 24 * 60)) -> Case:
+             sla: tuple[int, int] | None = (6 * 60, 24 * 60), city: bool = False) -> Case:
     """A random valid day and a travel matrix over every point it uses (and a few more).
 
     ``days`` are the (zone, date) pairs to draw from; ``priorities`` those of the orders;
@@ -249,7 +252,9 @@ def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, min_orders: int = 1, max_or
     technician a small capacity and every order a demand. ``islands`` says which points
     may be unreachable from others: "none"; "safe", never a shift's end from its start;
     "broken", where the first shift cannot reach its end. ``sla`` gives some orders an
-    SLA due time between these minutes of the day.
+    SLA due time between these minutes of the day. ``city`` draws a scenario parking time,
+    now and then an order's own, and up to two peak hours (off by default, so that the
+    examples of the other properties stay the ones they were).
     """
     zone, plan_date = draw(st.sampled_from(days))
     day = Day(zone, plan_date)
@@ -273,8 +278,19 @@ def problems(draw, *, days=DST_DAYS + ORDINARY_DAYS, min_orders: int = 1, max_or
             ends = pool.index(s.start_location), pool.index(s.end_location)
             reachable[ends] = not (islands == "broken" and k == 0)
         matrix = dataclasses.replace(matrix, reachable=reachable)
+    travel = TravelSettings()
+    if city:
+        peaks = []
+        for _ in range(draw(st.integers(0, 2))):
+            start = draw(clock(5 * 60, 20 * 60))
+            end = min(24 * 60, start + draw(clock(STEP, 4 * 60)))
+            peaks.append(Peak(start, end, draw(st.sampled_from((0.5, 0.75, 0.9)))))
+        travel = TravelSettings(stop_overhead_min=draw(st.sampled_from((0.0, 5.0, 10.0))),
+                                peaks=tuple(peaks))
+        work = tuple(dataclasses.replace(o, stop_overhead_min=draw(
+            sometimes(st.sampled_from((0.0, 3.0, 15.0)), None))) for o in work)
     problem = Problem(name="fuzz", plan_date=plan_date, timezone=zone, orders=work,
-                      technicians=techs, shifts=shifts)
+                      technicians=techs, shifts=shifts, travel=travel)
     return Case(problem, matrix, day)
 
 

@@ -9,10 +9,11 @@ Three sources, chosen by :class:`~optimizer.model.TravelSettings`:
 * ``place`` / ``bbox``: downloaded by osmnx when a network is available and kept as
   GraphML under ``settings.cache_dir``, so the second run is offline.
 
-Every graph gets ``speed_kph`` (imputed by road class where ``maxspeed`` is missing) and
-``travel_time`` (seconds) on each edge. The prepared graph is pickled under
-``settings.cache_dir`` keyed by a hash of the request, and memoised in the process, so
-the parse cost is paid once.
+Every graph gets ``speed_kph`` (free flow, imputed by road class where ``maxspeed`` is
+missing), the ``speed_factor`` of its road class (``[travel.speed_factors]``) and
+``travel_time`` (seconds, at the factored speed) on each edge. The prepared graph is
+pickled under ``settings.cache_dir`` keyed by a hash of the request and the speed
+factors, and memoised in the process, so the parse cost is paid once per set of factors.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from osmnx._errors import ResponseStatusCodeError
 from optimizer import settings
 from optimizer.errors import InputError, NetworkError
 from optimizer.geo.osm_file import open_osm_xml
-from optimizer.model import TravelSettings, TravelSource
+from optimizer.model import ROAD_CLASSES, TravelSettings, TravelSource
 
 #: Bump when the preparation changes, to invalidate cached graphs.
 CACHE_VERSION = 1
@@ -177,12 +178,24 @@ def filter_osm_xml(src: Path, dst: Path) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- speeds
-def add_travel_times(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Add ``speed_kph`` and ``travel_time`` to every edge, in place.
+def road_class(highway: Any) -> str:
+    """The ``[travel.speed_factors]`` class of an edge's ``highway`` value: ``_link`` roads
+    belong to their road's class, an unlisted class is ``other``."""
+    hwy = highway[0] if isinstance(highway, list) else (highway or "road")
+    hwy = str(hwy).removesuffix("_link")
+    return hwy if hwy in ROAD_CLASSES else "other"
 
-    Speeds come from ``maxspeed`` where tagged; a road class with some tagged edges
-    lends their mean to its untagged edges (osmnx imputation); a class with none uses
-    :data:`DEFAULT_HWY_SPEEDS_KPH` or :data:`FALLBACK_SPEED_KPH`.
+
+def add_travel_times(graph: nx.MultiDiGraph,
+                     speed_factors: Mapping[str, float] | None = None) -> nx.MultiDiGraph:
+    """Add ``speed_kph``, ``speed_factor`` and ``travel_time`` to every edge, in place.
+
+    ``speed_kph`` is the free-flow speed: ``maxspeed`` where tagged; a road class with
+    some tagged edges lends their mean to its untagged edges (osmnx imputation); a class
+    with none uses :data:`DEFAULT_HWY_SPEEDS_KPH` or :data:`FALLBACK_SPEED_KPH`.
+    ``travel_time`` (s) is the length at ``speed_kph * speed_factor``, the factor of the
+    edge's :func:`road_class` in ``speed_factors`` (1 for a class not in it; ``None``
+    means every factor is 1).
     """
     if graph.number_of_edges() == 0:
         raise NetworkError("the road graph has no edges: no drivable ways in the input")
@@ -198,7 +211,11 @@ def add_travel_times(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
         hwy: DEFAULT_HWY_SPEEDS_KPH.get(hwy, FALLBACK_SPEED_KPH) for hwy in classes - tagged
     }
     ox.add_edge_speeds(graph, hwy_speeds=defaults or None, fallback=FALLBACK_SPEED_KPH)
-    ox.add_edge_travel_times(graph)
+    factors = speed_factors or {}
+    for _u, _v, data in graph.edges(data=True):
+        factor = float(factors.get(road_class(data.get("highway")), 1.0))
+        data["speed_factor"] = factor
+        data["travel_time"] = float(data["length"]) / (float(data["speed_kph"]) * factor / 3.6)
     return graph
 
 
@@ -226,7 +243,8 @@ def _options(simplify: bool) -> dict[str, Any]:
     }
 
 
-def graph_from_osm_file(path: Path, *, simplify: bool = True) -> nx.MultiDiGraph:
+def graph_from_osm_file(path: Path, *, simplify: bool = True,
+                        speed_factors: Mapping[str, float] | None = None) -> nx.MultiDiGraph:
     """Build the drive graph of a local OSM XML extract (no network access).
 
     Parameters
@@ -236,6 +254,8 @@ def graph_from_osm_file(path: Path, *, simplify: bool = True) -> nx.MultiDiGraph
         drivable ways first.
     simplify
         Merge chains of degree-2 nodes into single edges with a geometry.
+    speed_factors
+        Per road class, see :func:`add_travel_times`.
 
     Returns
     -------
@@ -248,7 +268,7 @@ def graph_from_osm_file(path: Path, *, simplify: bool = True) -> nx.MultiDiGraph
         if ways == 0:
             raise InputError(f"osm_file {str(path)!r}: no drivable ways in the file")
         graph = ox.graph_from_xml(filtered, simplify=simplify, retain_all=True)
-    return add_travel_times(graph)
+    return add_travel_times(graph, speed_factors)
 
 
 @contextmanager
@@ -372,7 +392,9 @@ def load_road_graph(
         raise InputError(f"scenario.toml [travel] source={str(source)!r}: "
                          "not a road-network source")
 
-    key = _hash(request)
+    base_key = _hash(request)  # the downloaded roads, whatever the speeds
+    factors = {k: float(v) for k, v in sorted(travel.speed_factors.items())}
+    key = _hash({**request, "speed_factors": factors})
     if key in _MEMO:
         return _MEMO[key]
     prepared = cache_dir / "graphs" / f"{key}.pickle"
@@ -385,14 +407,14 @@ def load_road_graph(
             graph = None
     if graph is None:
         if source == "osm_file":
-            graph = graph_from_osm_file(path, simplify=simplify)
+            graph = graph_from_osm_file(path, simplify=simplify, speed_factors=factors)
         else:
-            graphml = cache_dir / "graphs" / f"{key}.graphml"
+            graphml = cache_dir / "graphs" / f"{base_key}.graphml"
             if graphml.is_file():
                 graph = ox.load_graphml(graphml)
             else:
                 graph = _download(travel, graphml, cache_dir, simplify)
-            add_travel_times(graph)
+            add_travel_times(graph, factors)
         _atomic_pickle(graph, prepared)
     road = RoadGraph(graph=graph, key=key, source=label)
     _MEMO[key] = road

@@ -22,9 +22,12 @@ from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
 from optimizer.model import (
     DEFAULT_RESPONSE_TARGET_H,
+    DEFAULT_SPEED_FACTORS,
+    ROAD_CLASSES,
     TERRITORY_MODES,
     GeocodeSettings,
     ObjectiveWeights,
+    Peak,
     Priority,
     TravelSettings,
     TravelSource,
@@ -53,6 +56,7 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
         "detour_factor": Range(1, 5),
         "speed_factor": Range(0.1, 10),
         "max_snap_m": Range(1, 100_000),
+        "stop_overhead_min": Range(0, 240),
     },
     "geocode": {
         "min_confidence": Range(0, 1),
@@ -93,6 +97,12 @@ class PublishSettings:
     eta_margin_min: float = 30.0
     #: One of :data:`PHONE_PAGES`.
     phone_pages: str = "full"
+
+
+#: The range of each factor of ``[travel.speed_factors]``.
+SPEED_FACTOR_RANGE = Range(0.05, 2)
+#: The range of a ``[[travel.peaks]]`` speed factor (a peak only slows traffic down).
+PEAK_FACTOR_RANGE = Range(0.1, 1)
 #: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
 CHANGE_RANGES: dict[str, dict[str, Range]] = {
     "add_technician": {"home_lat": Range(-90, 90), "home_lon": Range(-180, 180)},
@@ -385,8 +395,81 @@ def parse_travel(path: Path, config: dict[str, Any], problems: list[str]) -> Tra
              "bbox": "bbox = [west, south, east, north]"}
     if source in needs and source not in values and source not in _section(config, "travel"):
         problems.append(f'{path} [travel] source="{source}": needs {needs[source]}')
+    if "speed_factors" in values:
+        values["speed_factors"] = _speed_factors(path, values["speed_factors"], problems)
+    if "peaks" in values:
+        values["peaks"] = _peaks(path, values["peaks"], problems)
     return replace(TravelSettings(), **{k: v for k, v in values.items()
                                        if k in TOML_KEYS["travel"]})
+
+
+def _speed_factors(path: Path, value: Any, problems: list[str]) -> dict[str, float]:
+    """``[travel.speed_factors]``: known road classes, each factor in its range; the
+    classes not given keep their :data:`~optimizer.model.DEFAULT_SPEED_FACTORS`."""
+    factors = dict(DEFAULT_SPEED_FACTORS)
+    if not isinstance(value, dict):
+        problems.append(f"{path} [travel] speed_factors={value!r}: must be a table, e.g. "
+                        "[travel.speed_factors] with residential = 0.6")
+        return factors
+    for road_class, factor in value.items():
+        where = f"[travel.speed_factors] {road_class}"
+        if road_class not in ROAD_CLASSES:
+            problems.append(f"{path} {where}: unknown road class (known: "
+                            f"{', '.join(ROAD_CLASSES)})")
+            continue
+        checked = number(path, where, factor, SPEED_FACTOR_RANGE, problems)
+        if checked is not None:
+            factors[road_class] = float(checked)
+    return factors
+
+
+_PEAK_KEYS = ("start", "end", "speed_factor")
+
+
+def _peaks(path: Path, value: Any, problems: list[str]) -> tuple[Peak, ...]:
+    """``[[travel.peaks]]``: each with ``start`` and ``end`` (``HH:MM``, start before end)
+    and a ``speed_factor`` in :data:`PEAK_FACTOR_RANGE`."""
+    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+        problems.append(f"{path} [travel] peaks={value!r}: must be [[travel.peaks]] tables "
+                        'with start = "07:00", end = "09:00" and speed_factor = 0.75')
+        return ()
+    peaks = []
+    for k, table in enumerate(value, start=1):
+        where = f"[[travel.peaks]] number {k}"
+        unknown = sorted(set(table) - set(_PEAK_KEYS))
+        if unknown:
+            problems.append(f"{path} {where}: unknown key {unknown[0]!r} (known: "
+                            f"{', '.join(_PEAK_KEYS)})")
+        clocks = []
+        for key in ("start", "end"):
+            text = table.get(key)
+            minutes = _clock_min(text)
+            if minutes is None:
+                problems.append(f"{path} {where} {key}={text!r}: must be a time of day "
+                                '"HH:MM" (00:00..24:00)')
+            clocks.append(minutes)
+        factor = number(path, f"{where} speed_factor", table.get("speed_factor"),
+                        PEAK_FACTOR_RANGE, problems)
+        start, end = clocks
+        if start is not None and end is not None and end <= start:
+            problems.append(f"{path} {where} start={table['start']!r}, end={table['end']!r}: "
+                            "ends before it starts")
+        elif None not in clocks and factor is not None:
+            peaks.append(Peak(start, end, float(factor)))
+    return tuple(peaks)
+
+
+def _clock_min(value: Any) -> int | None:
+    """Minutes after midnight of ``HH:MM`` (``24:00`` is 1440), or None."""
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+    if not match:
+        return None
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        return None
+    return hours * 60 + minutes
 
 
 def parse_geocode(path: Path, config: dict[str, Any], problems: list[str]) -> GeocodeSettings:

@@ -347,6 +347,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         notes=r.text("notes"),
         earliest_date=(earliest := _order_date(r, "earliest_date")),
         due_date=_due_date(r, earliest),
+        stop_overhead_min=r.number("stop_overhead_min"),
         geocode_confidence=confidence if location else None,
         geocode_error_m=error_m if location else None,
         location_issue="" if location else LOCATION_ISSUES[

@@ -75,7 +75,7 @@ def _stop(s: Stop) -> dict[str, Any]:
         "order_id": s.order_id, "location": _location(s.location),
         "arrival": s.arrival.isoformat(), "start": s.start.isoformat(), "end": s.end.isoformat(),
         "wait_s": s.wait_s, "travel_s": s.travel_s, "distance_m": s.distance_m,
-        "sla_late_s": s.sla_late_s, "late_days": s.late_days,
+        "sla_late_s": s.sla_late_s, "late_days": s.late_days, "overhead_s": s.overhead_s,
         **({"geocode_error_m": s.geocode_error_m} if s.geocode_error_m is not None else {}),
     }
 
@@ -194,6 +194,7 @@ def from_dict(data: dict[str, Any], *, folder: Path | None = None) -> Schedule:
                 sla_late_s=int(s.get("sla_late_s", 0)), late_days=int(s.get("late_days", 0)),
                 geocode_error_m=(float(s["geocode_error_m"])
                                  if s.get("geocode_error_m") is not None else None),
+                overhead_s=int(s.get("overhead_s", 0)),
             ) for s in r["stops"]),
             breaks=tuple(ScheduledBreak(b["kind"], ts(b["start"]), ts(b["end"]))
                          for b in r.get("breaks", [])),

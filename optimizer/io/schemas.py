@@ -26,7 +26,7 @@ WORK_ORDER_COLUMNS = {
         "customer", "address", "lat", "lon", "required_skills", "priority", "time_windows",
         "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand", "phone",
         "notes", "created_at", "remote_resolvable", "parts_ready_at", "postcode",
-        "earliest_date", "due_date",
+        "earliest_date", "due_date", "stop_overhead_min",
         # written by `fsopt geocode`, accepted back as input
         "matched_address", "geocode_confidence", "geocode_status", "geocode_error_m",
     ),
@@ -101,6 +101,7 @@ def format_number(value: float) -> str:
 #: The range of every numeric column (also listed in docs/scenario-format.md).
 COLUMN_RANGES = {
     "service_min": Range(0, 1440),
+    "stop_overhead_min": Range(0, 240),
     "demand": Range(0, 1_000_000, integer=True),
     "geocode_confidence": Range(0, 1),
     "geocode_error_m": Range(0, 1_000_000),

@@ -126,6 +126,8 @@ def _kpi_rows(schedule: Schedule) -> str:
         ("Service time", f"{k.service_h:.1f} h"),
         ("Overtime", f"{k.overtime_min:.0f} min"),
     ]
+    if k.overhead_h:  # parking and access time, when the scenario has some
+        rows.insert(6, ("Parking and access", f"{k.overhead_h:.1f} h"))
     body = "".join(
         f'<tr data-kpi="{h(label)}"><th>{h(label)}</th><td>{h(value)}</td></tr>'
         for label, value in rows

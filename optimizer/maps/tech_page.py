@@ -75,6 +75,8 @@ def _stop_item(
         else ""
     )
     wait = f" · wait {round(stop.wait_s / 60)} min" if stop.wait_s >= 60 else ""
+    park = (f" · park and walk {round(stop.overhead_s / 60)} min"
+            if stop.overhead_s >= 60 else "")
     job = [f"Job {h(stop.order_id)}", f"{(stop.end - stop.start).total_seconds() / 60:.0f} min"]
     if order and not minimal:
         job.append(f"priority {h(order.priority.value)}")
@@ -87,7 +89,7 @@ def _stop_item(
         f'<h2><span class="fso-num" style="background:{colour}">{seq}</span>'
         f"<span>{h(customer)}</span></h2>"
         f'<div class="fso-time">{h(clock.hm(stop.start))}–{h(clock.hm(stop.end))}</div>'
-        f'<div class="fso-meta">arrive {h(clock.hm(stop.arrival))}{wait} · window '
+        f'<div class="fso-meta">arrive {h(clock.hm(stop.arrival))}{park}{wait} · window '
         f"{h(clock.windows(order))}</div>{sla}"
         f'<div class="fso-addr">{h(c.address_of(order, stop.location))}</div>'
         f"{'' if minimal else c.low_confidence_html(order)}"

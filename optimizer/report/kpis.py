@@ -134,6 +134,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         late_orders=late_orders,
         late_days=late_days,
         late_cost=round(late_cost, 2),
+        overhead_h=round(sum(s.overhead_s for r in schedule.routes for s in r.stops) / 3600, 2),
     )
 
 

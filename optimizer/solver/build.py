@@ -32,7 +32,14 @@ from optimizer.model import (
 )
 from optimizer.solver.costs import start_costs
 from optimizer.solver.precheck import Eligibility
-from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
+from optimizer.solver.timing import (
+    breaks_s,
+    leave_factors,
+    overhead_s,
+    service_s,
+    to_s,
+    windows_s,
+)
 
 #: Integer cost units per currency unit (0.0001 precision).
 COST_UNITS = 10_000
@@ -104,21 +111,33 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     ) + 1
     unreachable_s = 2 * horizon_s + 1
 
-    # Time: one transit matrix (service at the origin + travel) per vehicle class.
+    # Time: one transit matrix (service at the origin + travel at the origin's peak
+    # factor + parking at the destination) per vehicle class.
     points = np.asarray(node_points, dtype=np.int64)
     reachable = _submatrix(matrix.reachable, points, bool) if matrix.reachable is not None \
         else None
     base_travel = _submatrix(matrix.travel_s, points, np.int64)
+    # parking and access on every arc into an order, except from the same point
+    overhead = np.asarray([overhead_s(problem, o) for o in orders] + [0] * len(depots),
+                          dtype=np.int64)
+    access = np.where(points[:, None] != points[None, :], overhead[None, :], 0)
     node_service_s: dict[int, tuple[int, ...]] = {}
-    time_callbacks: dict[tuple[float, float], int] = {}
+    time_callbacks: dict[tuple, int] = {}
+    vehicle_keys = []
     first_rows = None
     for v, tech in enumerate(techs):
-        key = _vehicle_class(tech)
+        # peak factor of the legs leaving each node on this shift: the orders', then the
+        # start's for every depot row (a vehicle leaves only its own start depot)
+        start_factor, *factors = leave_factors(problem, shifts[v], tech, [None, *orders])
+        row_factor = (*factors, *([start_factor] * len(depots)))
+        key = (*_vehicle_class(tech), row_factor if problem.travel.peaks else ())
+        vehicle_keys.append(key)
         if key not in time_callbacks:
             service = tuple([service_s(o, tech) for o in orders] + [0] * len(depots))
-            travel = base_travel if tech.speed_factor == 1.0 else \
-                np.rint(base_travel / tech.speed_factor).astype(np.int64)
-            rows = travel + np.asarray(service, dtype=np.int64)[:, None]
+            speed = tech.speed_factor * np.asarray(row_factor, dtype=np.float64)
+            travel = base_travel if (speed == 1.0).all() else \
+                np.rint(base_travel / speed[:, None]).astype(np.int64)
+            rows = travel + access + np.asarray(service, dtype=np.int64)[:, None]
             if reachable is not None:
                 rows = np.where(reachable, rows, unreachable_s)
             if first_rows is None:
@@ -131,10 +150,10 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
             time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
             node_service_s[v] = service
         else:
-            first = next(u for u in range(v) if _vehicle_class(techs[u]) == key)
+            first = vehicle_keys.index(key)
             node_service_s[v] = node_service_s[first]
     routing.AddDimensionWithVehicleTransits(
-        [time_callbacks[_vehicle_class(t)] for t in techs], horizon_s, horizon_s, False, TIME
+        [time_callbacks[key] for key in vehicle_keys], horizon_s, horizon_s, False, TIME
     )
     time = routing.GetDimensionOrDie(TIME)
 

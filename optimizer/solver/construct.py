@@ -25,7 +25,14 @@ import numpy as np
 from optimizer.model import Priority, Problem, TravelMatrix
 from optimizer.solver.build import BuiltModel
 from optimizer.solver.precheck import Eligibility
-from optimizer.solver.timing import breaks_s, service_s, to_s, windows_s
+from optimizer.solver.timing import (
+    breaks_s,
+    leave_factors,
+    overhead_s,
+    service_s,
+    to_s,
+    windows_s,
+)
 
 #: Weight of the time left until the order's window closes, against travel plus waiting.
 URGENCY_WEIGHT = 0.1
@@ -46,6 +53,7 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
         return routes
     points = np.array([matrix.index(o.location) for o in orders], dtype=np.int64)
     demand = np.array([o.demand for o in orders], dtype=np.int64)
+    parking = np.array([overhead_s(problem, o) for o in orders], dtype=np.int64)
     windows = [windows_s(problem, o) for o in orders]
     width = max(len(w) for w in windows)
     win_start = np.full((n, width), _NEVER, dtype=np.int64)
@@ -78,6 +86,11 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
         service = service_by_efficiency[tech.efficiency]
         end_point = matrix.index(shift.end_location)
         to_end = travel[points, end_point]
+        here_factor, order_factors = 1.0, None
+        if problem.travel.peaks:  # legs at the peak factor of where they leave from
+            here_factor, *factors = leave_factors(problem, shift, tech, [None, *orders])
+            order_factors = np.asarray(factors, dtype=np.float64)
+            to_end = _scaled(base[points, end_point], tech.speed_factor * order_factors)
         latest_return = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
         capacity = tech.capacity
         pending = list(breaks_s(problem, shift))
@@ -89,7 +102,9 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
             cand = np.flatnonzero(mask)
             if cand.size == 0:
                 break
-            leg = travel[here, points[cand]]
+            leg = travel[here, points[cand]] if order_factors is None else \
+                _scaled(base[here, points[cand]], tech.speed_factor * here_factor)
+            leg = leg + np.where(points[cand] != here, parking[cand], 0)
             start, ok = _earliest(now + leg, win_start[cand], win_end[cand])
             finish = start + service[cand]
             ok &= finish + to_end[cand] <= latest_return
@@ -116,7 +131,15 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
             routes[v].append(orders[i].order_id)
             free[i] = False
             here, now, load = int(points[i]), int(start[best] + service[i]), load + int(demand[i])
+            if order_factors is not None:
+                here_factor = float(order_factors[i])
     return routes
+
+
+def _scaled(base: np.ndarray, speed) -> np.ndarray:
+    """Travel seconds at ``speed`` (technician x peak factor), as ``timing.travel_s``
+    rounds them; no road stays no road."""
+    return np.where(base >= _NEVER, _NEVER, np.rint(base / speed)).astype(np.int64)
 
 
 def _earliest(ready: np.ndarray, win_start: np.ndarray, win_end: np.ndarray):

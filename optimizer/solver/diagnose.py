@@ -26,7 +26,9 @@ from optimizer.model import (
 )
 from optimizer.solver.timing import (
     UNREACHABLE_S,
+    access_s,
     earliest_start,
+    overhead_s,
     service_s,
     shift_fits,
     to_s,
@@ -118,11 +120,15 @@ def open_positions(problem: Problem, matrix: TravelMatrix, shift: Shift,
     tech = problem.technician(shift.tech_id)
     point, windows, service = matrix.index(order.location), windows_s(problem, order), \
         service_s(order, tech)
+    park = overhead_s(problem, order)
+    parks_next = [*(overhead_s(problem, o) for o in planned), 0]
     positions = []
     for i in range(len(planned) + 1):
-        start = earliest_start(windows, free[i] + _leg(matrix, tech, points[i], point))
-        if start is not None and \
-                start + service + _leg(matrix, tech, point, points[i + 1]) <= latest[i]:
+        start = earliest_start(windows, free[i] + _leg(matrix, tech, points[i], point)
+                               + access_s(park, points[i], point))
+        out = _leg(matrix, tech, point, points[i + 1]) + access_s(parks_next[i], point,
+                                                                  points[i + 1])
+        if start is not None and start + service + out <= latest[i]:
             positions.append(i)
     return positions
 
@@ -145,16 +151,21 @@ def _bounds(problem: Problem, matrix: TravelMatrix, shift: Shift, planned: list[
     windows = [windows_s(problem, o) for o in planned]
     services = [service_s(o, tech) for o in planned]
     n = len(planned)
+    # the leg into points[k + 1] with its parking and access time
+    parks = [*(overhead_s(problem, o) for o in planned), 0]
+    legs = [_leg(matrix, tech, points[k], points[k + 1]) + access_s(parks[k], points[k],
+                                                                    points[k + 1])
+            for k in range(n + 1)]
     free = [to_s(problem, shift.start)]
     for k in range(n):
-        start = earliest_start(windows[k], free[k] + _leg(matrix, tech, points[k], points[k + 1]))
+        start = earliest_start(windows[k], free[k] + legs[k])
         if start is None:
             return None
         free.append(start + services[k])
     latest = [0] * (n + 1)
     latest[n] = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
     for k in range(n - 1, -1, -1):
-        bound = latest[k + 1] - _leg(matrix, tech, points[k + 1], points[k + 2]) - services[k]
+        bound = latest[k + 1] - legs[k + 1] - services[k]
         last = max((min(b, bound) for a, b in windows[k] if a <= bound), default=None)
         if last is None:
             return None
@@ -171,7 +182,7 @@ class Screen:
         self._travel = np.asarray(matrix.travel_s)
         self._reachable = None if matrix.reachable is None else np.asarray(matrix.reachable, bool)
         self._open: dict[int, int] = {}  # shift position -> route length, for unscreened routes
-        columns: list[list] = [[] for _ in range(7)]
+        columns: list[list] = [[] for _ in range(8)]
         for k, shift in enumerate(problem.shifts):
             route = routes.get(shift.shift_id)
             planned = [problem.order(s.order_id) for s in route.stops] if route else []
@@ -181,22 +192,28 @@ class Screen:
                 continue
             points, free, latest = bounds
             tech = problem.technician(shift.tech_id)
+            parks = [*(overhead_s(problem, o) for o in planned), 0]
             for i in range(len(planned) + 1):
                 for column, value in zip(columns, (k, i, points[i], points[i + 1], free[i],
-                                                   latest[i], tech.speed_factor), strict=True):
+                                                   latest[i], tech.speed_factor, parks[i]),
+                                         strict=True):
                     column.append(value)
         self._shift, self._slot, self._prev, self._next = (
             np.asarray(c, dtype=np.int64) for c in columns[:4])
         self._free, self._latest = (np.asarray(c, dtype=np.int64) for c in columns[4:6])
         self._speed = np.asarray(columns[6], dtype=float)
+        #: parking and access at the stop after each position (0 for the return)
+        self._park_next = np.asarray(columns[7], dtype=np.int64)
         self._efficiency = np.asarray([problem.technician(problem.shifts[k].tech_id).efficiency
                                        for k in self._shift], dtype=float)
 
     def positions(self, order: WorkOrder) -> dict[int, list[int]]:
         """Shift position -> the insertion positions that breaks aside could take ``order``."""
         point = self.matrix.index(order.location)
-        into = self._legs(self._prev, np.full_like(self._prev, point))
-        out = self._legs(np.full_like(self._next, point), self._next)
+        into = self._legs(self._prev, np.full_like(self._prev, point)) + np.where(
+            self._prev != point, overhead_s(self.problem, order), 0)
+        out = self._legs(np.full_like(self._next, point), self._next) + np.where(
+            self._next != point, self._park_next, 0)
         ready = self._free + into
         start = np.zeros_like(ready)
         placed = np.zeros(len(ready), dtype=bool)

@@ -21,7 +21,16 @@ from optimizer.model import (
     shift_date,
 )
 from optimizer.solver.build import BuiltModel
-from optimizer.solver.timing import BreakSpan, breaks_s, to_datetime, to_s, travel_s
+from optimizer.solver.timing import (
+    BreakSpan,
+    access_s,
+    breaks_s,
+    leave_factors,
+    overhead_s,
+    to_datetime,
+    to_s,
+    travel_s,
+)
 
 #: (kind, start_s, end_s) of one break on a route.
 TakenBreak = tuple[str, int, int]
@@ -48,20 +57,27 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
         points = [built.node_points[manager.IndexToNode(i)] for i in nodes]
         starts = [solution.Value(time.CumulVar(i)) for i in nodes[1:-1]]
         services = [service[manager.IndexToNode(i)] for i in nodes[1:-1]]
+        visited = [built.order_of_node(manager.IndexToNode(i)) for i in nodes[1:-1]]
+        parking = [access_s(overhead_s(problem, o), a, b)
+                   for o, a, b in zip(visited, points[:-2], points[1:-1], strict=True)]
+        # the peak factor of each leg, by where it leaves from (the start, then each stop)
+        factors = leave_factors(problem, shift, tech, [None, *visited])
         taken = _read_breaks(built.breaks.get(v, []), elements)
         if taken is None:  # unbound in the assignment: place them from the route's times
-            gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services)
+            gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services,
+                         parking, factors)
             taken = place_breaks(breaks_s(problem, shift), gaps, route_start, route_end) or []
         taken = [b for b in taken if route_start <= b[1] < route_end]
         stops = []
         prev_point = points[0]
         prev_free = route_start
-        for index, point, start in zip(nodes[1:-1], points[1:-1], starts, strict=True):
+        for index, point, start, park, factor in zip(nodes[1:-1], points[1:-1], starts,
+                                                     parking, factors[:-1], strict=True):
             node = manager.IndexToNode(index)
             order = built.order_of_node(node)
-            leg = travel_s(matrix, prev_point, point, tech)
+            leg = travel_s(matrix, prev_point, point, tech, factor)
             in_gap = sum(b[2] - b[1] for b in taken if prev_free <= b[1] and b[2] <= start)
-            arrival = min(start, prev_free + leg + in_gap)
+            arrival = min(start - park, prev_free + leg + in_gap)
             late = max(0, start - to_s(problem, order.sla_due)) if order.sla_due else 0
             stops.append(Stop(
                 order_id=order.order_id,
@@ -69,12 +85,13 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
                 arrival=to_datetime(problem, arrival),
                 start=to_datetime(problem, start),
                 end=to_datetime(problem, start + service[node]),
-                wait_s=start - arrival,
+                wait_s=start - park - arrival,
                 travel_s=leg,
                 distance_m=int(matrix.distance_m[prev_point][point]),
                 sla_late_s=late,
                 late_days=late_days(order, shift_date(shift)),
                 geocode_error_m=order.geocode_error_m,
+                overhead_s=park,
             ))
             prev_point, prev_free = point, start + service[node]
         end_point = points[-1]
@@ -88,7 +105,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
             stops=tuple(stops),
             breaks=tuple(ScheduledBreak(kind, to_datetime(problem, a), to_datetime(problem, b))
                          for kind, a, b in taken),
-            return_travel_s=travel_s(matrix, prev_point, end_point, tech),
+            return_travel_s=travel_s(matrix, prev_point, end_point, tech, factors[-1]),
             return_distance_m=int(matrix.distance_m[prev_point][end_point]),
             overtime_s=max(0, route_end - to_s(problem, shift.end)),
         ))
@@ -122,12 +139,16 @@ def _read_breaks(intervals, elements) -> list[TakenBreak] | None:
     return sorted(taken, key=lambda b: b[1])
 
 
-def _gaps(matrix, tech, points, route_start, route_end, starts, services):
-    """Per gap between two visits (and before the return): (free_s, next_start_s, leg_s)."""
+def _gaps(matrix, tech, points, route_start, route_end, starts, services, parking,
+          factors):
+    """Per gap between two visits (and before the return): (free_s, next_start_s, leg_s),
+    the leg at its peak factor and with the parking and access time at its end."""
     frees = [route_start, *(s + d for s, d in zip(starts, services, strict=True))]
     nexts = [*starts, route_end]
-    return [(free, nxt, travel_s(matrix, a, b, tech))
-            for free, nxt, a, b in zip(frees, nexts, points[:-1], points[1:], strict=True)]
+    extra = [*parking, 0]
+    return [(free, nxt, travel_s(matrix, a, b, tech, factor) + park)
+            for free, nxt, a, b, park, factor in zip(frees, nexts, points[:-1], points[1:],
+                                                     extra, factors, strict=True)]
 
 
 def place_breaks(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]],

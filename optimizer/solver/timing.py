@@ -43,10 +43,64 @@ def service_s(order: WorkOrder, tech: Technician) -> int:
     return math.ceil(order.service_min * 60 * tech.efficiency - 1e-9)
 
 
-def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician) -> int:
-    """Travel time between matrix points for this technician (their speed factor applied)."""
+def overhead_s(problem: Problem, order: WorkOrder) -> int:
+    """Parking and access seconds before work starts at ``order``: its own
+    ``stop_overhead_min`` or the scenario's ``[travel] stop_overhead_min``."""
+    minutes = order.stop_overhead_min
+    if minutes is None:
+        minutes = problem.travel.stop_overhead_min
+    return round(minutes * 60)
+
+
+def access_s(overhead: int, prev_point: int, point: int) -> int:
+    """The overhead paid on arriving at ``point``: none when the previous stop was at the
+    same point (the technician is already parked there)."""
+    return overhead if prev_point != point else 0
+
+
+def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician,
+             factor: float = 1.0) -> int:
+    """Travel time between matrix points for this technician (their speed factor applied),
+    on a leg whose peak-hour factor is ``factor`` (:func:`leave_factors`)."""
     base = int(matrix.travel_s[i][j])
-    return base if tech.speed_factor == 1.0 else round(base / tech.speed_factor)
+    speed = tech.speed_factor * factor
+    return base if speed == 1.0 else round(base / speed)
+
+
+def peaks_s(problem: Problem) -> tuple[tuple[int, int, float], ...]:
+    """The scenario's peak hours as ``(start_s, end_s, speed_factor)`` in solver seconds
+    (wall-clock times of the plan date, so a daylight-saving day moves them right)."""
+    day = problem.day_start
+    return tuple((to_s(problem, day + timedelta(minutes=p.start_min)),
+                  to_s(problem, day + timedelta(minutes=p.end_min)), p.speed_factor)
+                 for p in problem.travel.peaks)
+
+
+def leave_factors(problem: Problem, shift: Shift, tech: Technician,
+                  orders: Sequence[WorkOrder | None]) -> list[float]:
+    """The peak factor of every leg that leaves each of ``orders`` (None: the shift's start)
+    on this shift: the slowest peak that overlaps the time the leg may be driven in.
+
+    OR-Tools' time dimension needs one transit per arc, fixed before the search, so a
+    leg's factor cannot depend on when the plan happens to drive it. The leg from an order
+    is driven after its service ends and before the route ends, so inside
+    ``[first window start + service, shift end + max overtime]`` (the leg from the start
+    inside ``[shift start, ...]``): a leg takes the slowest factor of the peaks that
+    overlap that span, an upper bound of its time whenever it is driven. Legs from orders
+    whose windows open after a peak are spared it. 1.0 without peaks.
+    """
+    peaks = peaks_s(problem)
+    if not peaks:
+        return [1.0] * len(orders)
+    begin = to_s(problem, shift.start)
+    end = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
+    factors = []
+    for order in orders:
+        lo = begin if order is None else max(
+            begin, windows_s(problem, order)[0][0] + service_s(order, tech))
+        hi = max(end, lo + 1)
+        factors.append(min((f for a, b, f in peaks if a < hi and lo < b), default=1.0))
+    return factors
 
 
 def windows_s(problem: Problem, order: WorkOrder) -> tuple[tuple[int, int], ...]:
@@ -126,6 +180,11 @@ class Visit:
     point: int
     service_s: int
     windows: tuple[tuple[int, int], ...]
+    #: Parking and access before the start (:func:`overhead_s`), unless the previous
+    #: point is the same.
+    overhead_s: int = 0
+    #: Peak-hour factor of the leg that leaves this visit (:func:`leave_factors`).
+    leave_factor: float = 1.0
 
 
 def simulate(
@@ -136,19 +195,26 @@ def simulate(
     start_s: int,
     latest_end_s: int,
     breaks: tuple[BreakSpan, ...],
-    leg_s: Callable[[int, int], int],
+    leg_s: Callable[[int, int, float], int],
+    start_factor: float = 1.0,
 ) -> list[int] | None:
     """Feasible service starts for ``visits`` in this order, or None if there are none.
 
     Each break is taken whole in one gap between visits (or before the first,
     or after the return, off duty), never during a service; the search tries
-    every placement. ``leg_s(i, j)`` gives travel seconds between matrix points.
+    every placement. ``leg_s(i, j, factor)`` gives travel seconds between matrix points
+    on a leg of that peak factor (``start_factor`` for the first leg, then each visit's
+    ``leave_factor``); a visit's parking and access time is added to the leg that
+    reaches it.
     """
     points = [start_point, *(v.point for v in visits), end_point]
+    factors = [start_factor, *(v.leave_factor for v in visits)]
 
     def walk(k: int, free_s: int, pending: tuple[BreakSpan, ...], starts: list[int]):
         # free_s: when the technician is free at points[k]; gap k leads to points[k + 1].
-        travel_k = leg_s(points[k], points[k + 1])
+        travel_k = leg_s(points[k], points[k + 1], factors[k])
+        if k < len(visits):
+            travel_k += access_s(visits[k].overhead_s, points[k], points[k + 1])
         options = []
         # take 0, 1, ... of the pending breaks (in time order) in this gap
         for taken in range(len(pending) + 1):
@@ -197,14 +263,16 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
     A leg the road network cannot drive (``matrix.reachable``) never fits.
     """
     tech = problem.technician(shift.tech_id)
-    visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o))
-              for o in orders]
+    start_factor, *factors = leave_factors(problem, shift, tech, [None, *orders])
+    visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o),
+                    overhead_s(problem, o), f) for o, f in zip(orders, factors, strict=True)]
     if matrix.reachable is None:
-        def leg_s(i: int, j: int) -> int:
-            return travel_s(matrix, i, j, tech)
+        def leg_s(i: int, j: int, factor: float) -> int:
+            return travel_s(matrix, i, j, tech, factor)
     else:
-        def leg_s(i: int, j: int) -> int:
-            return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
+        def leg_s(i: int, j: int, factor: float) -> int:
+            return travel_s(matrix, i, j, tech, factor) if matrix.is_reachable(i, j) \
+                else UNREACHABLE_S
     return simulate(
         visits,
         start_point=matrix.index(shift.start_location),
@@ -213,4 +281,5 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),
         leg_s=leg_s,
+        start_factor=start_factor,
     ) is not None

@@ -3,8 +3,9 @@
 It does not use OR-Tools. It checks that every order appears exactly once
 (routed or unassigned), skills, parts, exclusions, capacity, time windows, the
 day of a several-day plan (never before an order's ``earliest_date``; its days
-late after ``due_date`` as reported), shift limits with overtime, breaks, and
-that every reported time and leg agrees with the matrix.
+late after ``due_date`` as reported), shift limits with overtime, breaks, the
+parking and access time before each visit, and that every reported time and leg
+agrees with the matrix.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from collections.abc import Iterable
 
 from optimizer.model import Problem, Schedule, TravelMatrix, in_territory, late_days, shift_date
 from optimizer.solver.precheck import named
-from optimizer.solver.timing import breaks_s, service_s, to_s, travel_s, windows_s
+from optimizer.solver.timing import (
+    access_s,
+    breaks_s,
+    leave_factors,
+    overhead_s,
+    service_s,
+    to_s,
+    travel_s,
+    windows_s,
+)
 
 
 def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[str]:
@@ -89,6 +99,8 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
     load = 0
     prev_point = matrix.index(route.start_location)
     prev_free = start_s
+    # the peak factor of the leg from the start, then from each visit (peak hours)
+    factor = leave_factors(problem, shift, tech, [None])[0]
     for stop in route.stops:
         order = orders.get(stop.order_id)
         if order is None or order.location is None:
@@ -117,17 +129,22 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         point = matrix.index(order.location)
         if not matrix.is_reachable(prev_point, point):
             issues.append(f"{label}: not reachable by road from the previous stop")
-        leg = travel_s(matrix, prev_point, point, tech)
+        leg = travel_s(matrix, prev_point, point, tech, factor)
         if stop.travel_s != leg or stop.distance_m != int(matrix.distance_m[prev_point][point]):
             issues.append(f"{label}: leg is {stop.travel_s} s/{stop.distance_m} m, the matrix "
                           f"says {leg} s/{int(matrix.distance_m[prev_point][point])} m")
+        park = access_s(overhead_s(problem, order), prev_point, point)
+        if stop.overhead_s != park:
+            issues.append(f"{label}: overhead_s={stop.overhead_s}, expected {park} (parking "
+                          "and access)")
         start = to_s(problem, stop.start)
         in_gap = sum(b - a for a, b, _ in taken if prev_free <= a and b <= start)
-        if start < prev_free + leg + in_gap:
-            issues.append(f"{label}: starts at {start} s but cannot be there before "
-                          f"{prev_free + leg + in_gap} s")
-        if to_s(problem, stop.arrival) + stop.wait_s != start:
-            issues.append(f"{label}: arrival + wait != start")
+        if start < prev_free + leg + park + in_gap:
+            issues.append(f"{label}: starts at {start} s but cannot start work before "
+                          f"{prev_free + leg + park + in_gap} s (travel {leg} s, parking and "
+                          f"access {park} s)")
+        if to_s(problem, stop.arrival) + stop.overhead_s + stop.wait_s != start:
+            issues.append(f"{label}: arrival + overhead + wait != start")
         if order.parts_ready_at is not None and start < to_s(problem, order.parts_ready_at):
             issues.append(f"{label}: starts at {stop.start:%H:%M}, before its parts arrive "
                           f"at {order.parts_ready_at:%H:%M}")
@@ -147,8 +164,9 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         if stop.sla_late_s != due_late:
             issues.append(f"{label}: sla_late_s={stop.sla_late_s}, expected {due_late}")
         prev_point, prev_free = point, start + service
+        factor = leave_factors(problem, shift, tech, [order])[0]
     end_point = matrix.index(route.end_location)
-    leg = travel_s(matrix, prev_point, end_point, tech)
+    leg = travel_s(matrix, prev_point, end_point, tech, factor)
     in_gap = sum(b - a for a, b, _ in taken if prev_free <= a and b <= end_s)
     if end_s < prev_free + leg + in_gap:
         issues.append(f"{where}: returns at {end_s} s but cannot be back before "

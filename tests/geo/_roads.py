@@ -17,7 +17,7 @@ import pytest
 from optimizer import settings
 from optimizer.geo.network import load_road_graph
 from optimizer.geo.road_matrix import prepare_router
-from optimizer.model import Location, TravelSettings
+from optimizer.model import ROAD_CLASSES, Location, TravelSettings
 
 REPO = Path(__file__).resolve().parents[2]
 TINY_OSM = REPO / "tests" / "data" / "osm" / "tiny.osm"
@@ -47,16 +47,22 @@ def need(path: Path) -> Path:
     return path
 
 
+#: Speed factors that keep the free-flow speeds (hand-checked times use these).
+FREE_FLOW = dict.fromkeys(ROAD_CLASSES, 1.0)
+
+
 def osm_travel(path: Path, **kw) -> TravelSettings:
     return TravelSettings(source="osm_file", osm_file=str(path), **kw)
 
 
-def road(path: Path):
-    return load_road_graph(osm_travel(need(path)), cache_dir=CACHE_DIR)
+def road(path: Path, speed_factors=FREE_FLOW):
+    """The graph of ``path`` at free-flow speeds unless ``speed_factors`` are given."""
+    return load_road_graph(osm_travel(need(path), speed_factors=speed_factors),
+                           cache_dir=CACHE_DIR)
 
 
-def router(path: Path):
-    return prepare_router(road(path), cache_dir=CACHE_DIR)
+def router(path: Path, speed_factors=FREE_FLOW):
+    return prepare_router(road(path, speed_factors), cache_dir=CACHE_DIR)
 
 
 class _NoNetwork(socket.socket):

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from _roads import BESIDE_2_3, CACHE_DIR, N1, N3, N5, TINY_OSM
+from _roads import BESIDE_2_3, CACHE_DIR, FREE_FLOW, N1, N3, N5, TINY_OSM
 from factories import order, point, problem, shift, tech
 
 from optimizer.errors import InputError
@@ -15,8 +15,9 @@ from optimizer.model import Location, TravelSettings
 
 
 def test_osm_file_relative_to_the_scenario_folder():
-    """source="osm_file" with a relative path builds an "osm" matrix over unique points."""
-    travel = TravelSettings(source="osm_file", osm_file="osm/tiny.osm")
+    """source="osm_file" with a relative path builds an "osm" matrix over unique points
+    (at free-flow speeds, the hand-checked times of test_road_matrix)."""
+    travel = TravelSettings(source="osm_file", osm_file="osm/tiny.osm", speed_factors=FREE_FLOW)
     m = build_matrix([N1, N3, N1], travel, base_dir=TINY_OSM.parent.parent, cache_dir=CACHE_DIR)
     assert m.source == "osm" and m.points == (N1, N3)
     assert m.travel_s[0][1] == 146 and m.travel_s[1][0] == 265

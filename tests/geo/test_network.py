@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import networkx as nx
 import pytest
 from _roads import (
     CACHE_DIR,
+    FREE_FLOW,
     LIECHTENSTEIN_FULL,
     TINY_OSM,
     need,
@@ -69,6 +72,31 @@ def test_missing_maxspeed_is_imputed_by_road_class():
     assert g.edges[1, 2, 0]["speed_kph"] == network.DEFAULT_HWY_SPEEDS_KPH["tertiary"]
     assert g.edges[3, 2, 0]["speed_kph"] == 70.0
     assert g.edges[3, 2, 0]["travel_time"] == pytest.approx(100 / (70 / 3.6))
+
+
+def test_speed_factors_scale_travel_time_by_road_class():
+    """travel_time = length / (speed_kph * factor of the road class): the tiny graph's
+    primary edge 1->2 (758.35 m at 50 km/h, 54.60 s free flow) at factor 0.5 takes
+    109.20 s; its residential edges keep their own factor; speed_kph stays free flow."""
+    factors = {**FREE_FLOW, "primary": 0.5, "residential": 0.8}
+    slow = road(TINY_OSM, factors)
+    g = slow.graph
+    e12 = g.edges[1, 2, 0]
+    assert e12["speed_kph"] == 50.0 and e12["speed_factor"] == 0.5
+    assert e12["travel_time"] == pytest.approx(109.20, abs=0.02)
+    free = road(TINY_OSM).graph
+    for u, v, k, d in g.edges(keys=True, data=True):
+        expected = {"primary": 0.5, "residential": 0.8}[network.road_class(d["highway"])]
+        assert d["travel_time"] == pytest.approx(free.edges[u, v, k]["travel_time"] / expected)
+    assert slow.key != road(TINY_OSM).key  # cached apart
+
+
+def test_road_class_of_links_lists_and_unknown_classes():
+    """A _link road takes its road's factor; a merged edge its first class; others 'other'."""
+    assert network.road_class("motorway_link") == "motorway"
+    assert network.road_class(["secondary", "tertiary"]) == "secondary"
+    assert network.road_class("busway") == "other"
+    assert network.road_class(None) == "other"
 
 
 @pytest.mark.usefixtures("offline")
@@ -136,7 +164,11 @@ def test_download_is_kept_as_graphml_for_offline_reuse(monkeypatch, tmp_path):
     travel = TravelSettings(source="place", place="Tinytown")
     first = network.load_road_graph(travel, cache_dir=tmp_path)
     assert calls == ["Tinytown"]
-    assert (tmp_path / "graphs" / f"{first.key}.graphml").is_file()
+    # other speed factors make another graph from the same download
+    slower = replace(travel, speed_factors={**travel.speed_factors, "primary": 0.35})
+    other = network.load_road_graph(slower, cache_dir=tmp_path)
+    assert calls == ["Tinytown"] and other.key != first.key
+    assert len(list((tmp_path / "graphs").glob("*.graphml"))) == 1
     network.clear_memo()
     (tmp_path / "graphs" / f"{first.key}.pickle").unlink()
     monkeypatch.setattr(network.ox, "graph_from_place",

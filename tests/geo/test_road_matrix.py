@@ -8,6 +8,7 @@ import pytest
 from _roads import (
     BESIDE_2_3,
     CACHE_DIR,
+    FREE_FLOW,
     HELSINKI_DRIVE,
     LIECHTENSTEIN_FULL,
     N1,
@@ -121,6 +122,29 @@ def test_speed_factor_divides_times_and_keeps_distances():
     assert (slow.distance_m == base.distance_m).all()
     with pytest.raises(InputError, match="speed_factor"):
         tiny([N1, N3], speed_factor=0)
+
+
+def test_road_class_speed_factors_scale_each_edge_of_the_path():
+    """With primary at 0.5 and residential at 0.7, 1->3 (primary 1-2 54.60 s, residential
+    2-3 91.00 s free flow) takes 54.60 / 0.5 + 91.00 / 0.7 = 109.20 + 130.00 = 239 s; the
+    distance stays 1517 m. A haversine matrix ignores the factors."""
+    factors = {**FREE_FLOW, "primary": 0.5, "residential": 0.7}
+    m = rm.road_matrix(router(TINY_OSM, factors), [N1, N3])
+    assert m.travel_s[0][1] == 239 and m.distance_m[0][1] == 1517
+    assert tiny([N1, N3]).travel_s[0][1] == 146
+
+
+def test_default_speed_factors_are_used_by_build_matrix(tmp_path):
+    """A scenario's default [travel] (no speed_factors given) routes at the documented
+    defaults: 1->3 is 54.60 / 0.7 + 91.00 / 0.6 = 78.00 + 151.67 = 230 s."""
+    from optimizer.geo.matrix import build_matrix
+    from optimizer.model import DEFAULT_SPEED_FACTORS, TravelSettings
+
+    assert DEFAULT_SPEED_FACTORS["primary"] == 0.7
+    assert DEFAULT_SPEED_FACTORS["residential"] == 0.6
+    travel = TravelSettings(source="osm_file", osm_file=str(TINY_OSM))
+    m = build_matrix([N1, N3], travel, cache_dir=CACHE_DIR)
+    assert m.travel_s[0][1] == 230 and m.distance_m[0][1] == 1517
 
 
 def _node_points(graph, rng, k):

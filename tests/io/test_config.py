@@ -214,3 +214,52 @@ def test_a_name_with_nothing_to_show_is_refused(tmp_path, name):
     folder = _tiny_with_toml(tmp_path, HEAD.replace('"tiny"', value))
     [problem] = _problems(folder)
     assert "[scenario] name=" in problem
+
+
+def test_travel_parking_and_speed_factors_are_read(tmp_path):
+    """[travel] stop_overhead_min and [travel.speed_factors] reach the problem; a class not
+    given keeps its documented default; a work order's own stop_overhead_min is read too
+    (an empty cell means: the scenario's)."""
+    from optimizer.model import DEFAULT_SPEED_FACTORS
+
+    toml = HEAD + ("\n[travel]\nstop_overhead_min = 240\n"
+                   "\n[travel.speed_factors]\nresidential = 0.5\nmotorway = 2\n")
+    folder = _tiny_with_toml(tmp_path, toml)
+    orders = (folder / "work_orders.csv").read_text(encoding="utf-8").splitlines()
+    orders[0] += ",stop_overhead_min"
+    orders[1] += ",12.5"
+    orders[2:] = [line + "," for line in orders[2:]]
+    (folder / "work_orders.csv").write_text("\n".join(orders) + "\n", encoding="utf-8")
+    problem = load_scenario(folder).problem
+    assert problem.travel.stop_overhead_min == 240
+    factors = problem.travel.speed_factors
+    assert factors["residential"] == 0.5 and factors["motorway"] == 2
+    assert factors["primary"] == DEFAULT_SPEED_FACTORS["primary"] == 0.7
+    assert [o.stop_overhead_min for o in problem.orders] == [12.5, None, None]
+
+
+def test_speed_factors_must_be_a_table(tmp_path):
+    """speed_factors = 0.7 (not a table) is named with an example of the right form."""
+    problems = _problems(_tiny_with_toml(tmp_path, HEAD + "\n[travel]\nspeed_factors = 0.7\n"))
+    assert any("[travel] speed_factors=0.7: must be a table" in p for p in problems)
+
+
+def test_peaks_are_read_in_minutes_of_the_day(tmp_path):
+    """[[travel.peaks]] tables become Peak(start_min, end_min, speed_factor); 24:00 ends the
+    day."""
+    from optimizer.model import Peak
+
+    toml = HEAD + ('\n[[travel.peaks]]\nstart = "07:00"\nend = "09:30"\nspeed_factor = 0.7\n'
+                   '\n[[travel.peaks]]\nstart = "16:00"\nend = "24:00"\nspeed_factor = 1\n')
+    problem = load_scenario(_tiny_with_toml(tmp_path, toml)).problem
+    assert problem.travel.peaks == (Peak(420, 570, 0.7), Peak(960, 1440, 1.0))
+
+
+def test_peaks_must_be_tables_with_known_keys(tmp_path):
+    """peaks = 0.7 and a peak with a misspelt key are named."""
+    problems = _problems(_tiny_with_toml(tmp_path, HEAD + "\n[travel]\npeaks = 0.7\n"))
+    assert any("[travel] peaks=0.7: must be [[travel.peaks]] tables" in p for p in problems)
+    toml = HEAD + ('\n[[travel.peaks]]\nstart = "07:00"\nend = "09:00"\nspeed_factor = 0.7\n'
+                   'factor = 0.7\n')
+    problems = _problems(_tiny_with_toml(tmp_path / "second", toml))
+    assert any("[[travel.peaks]] number 1: unknown key 'factor'" in p for p in problems)

@@ -57,6 +57,15 @@ EXPECTED = {
                         "not a finite number"],
     "nan_drop_penalty": ["scenario.toml [objective.drop_penalty] high=nan",
                          "not a finite number"],
+    "huge_parking": ["work_orders.csv row 2", "stop_overhead_min='300'", "must be <= 240",
+                     "0..240"],
+    "bad_speed_factors": ["scenario.toml [travel] stop_overhead_min=-2", "must be >= 0",
+                          "[travel.speed_factors] primary=0", "0.05..2",
+                          "[travel.speed_factors] motorways: unknown road class",
+                          "(known: motorway, trunk"],
+    "bad_peak": ["scenario.toml [[travel.peaks]] number 1 start='09:00', end='07:00'",
+                 "ends before it starts", "number 2 end='25:00'", "(00:00..24:00)",
+                 "number 2 speed_factor=1.5", "must be <= 1 (allowed: 0.1..1)"],
     "huge_time_limit": ["scenario.toml [solver] time_limit_s=1e+300", "must be <= 86400"],
     "zero_solution_limit": ["scenario.toml [solver] solution_limit=0", "must be >= 1"],
     # [maps] tiles
@@ -274,7 +283,8 @@ def test_home_given_only_by_address_waits_for_geocoding(tmp_path):
 
 
 NUMERIC_COLUMNS = {  # table -> columns with a range (see COLUMN_RANGES)
-    "work_orders": ("service_min", "demand", "geocode_confidence", "geocode_error_m"),
+    "work_orders": ("service_min", "demand", "geocode_confidence", "geocode_error_m",
+                    "stop_overhead_min"),
     "technicians": ("lunch_min", "max_overtime_min", "efficiency", "cost_per_km",
                     "cost_per_hour", "capacity", "speed_factor"),
 }

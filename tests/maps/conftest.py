@@ -114,12 +114,13 @@ def _road(a: Location, b: Location) -> tuple[Location, ...]:
 
 
 def make_schedule(problem: Problem) -> Schedule:
-    """T1: O1, O2, lunch, O3 (late 25 min) on roads; T2: O4 with no geometry (dashed)."""
+    """T1: O1, O2 (after 5 minutes of parking), lunch, O3 (late 25 min) on roads; T2: O4
+    with no geometry (dashed)."""
     o1, o2, o3, o4 = problem.orders[:4]
     t1, t2 = problem.shifts[0], problem.shifts[1]
     s1 = (
         _stop(o1, "08:00", "08:00", "08:45"),
-        _stop(o2, "09:00", "09:00", "10:00"),
+        _stop(o2, "08:55", "09:00", "10:00", overhead_s=300),
         _stop(o3, "13:20", "13:25", "14:25", wait_s=300, sla_late_s=1500),
     )
     places = [t1.start_location, *(s.location for s in s1), t1.end_location]

@@ -151,6 +151,8 @@ def test_stop_list_follows_the_route_with_lunch_in_place(site, schedule):
     assert "Lunch break" in page
     assert '<div class="fso-time">13:25–14:25</div>' in page
     assert "arrive 13:20 · wait 5 min" in page
+    assert "arrive 08:55 · park and walk 5 min · window" in page  # O2's parking
+    assert page.count("park and walk") == 1  # only where there is some
 
 
 def test_stop_list_has_navigation_and_phone_links(site):
@@ -205,6 +207,15 @@ def test_kpi_panel_shows_kpis_and_hides_rows_without_them(
     bare = _render(tmp_path, problem, schedule_no_kpis)["overview.html"]
     assert "data-kpi=" not in bare and "<h2>KPIs</h2>" not in bare
     assert "<h2>Unassigned (2)</h2>" in bare
+
+
+def test_kpi_panel_shows_parking_time_when_there_is_some(tmp_path, problem, schedule):
+    """A schedule with parking time (overhead_h) gets a row for it after the service time."""
+    parked = replace(schedule, kpis=replace(schedule.kpis, overhead_h=6.33))
+    overview = _render(tmp_path, problem, parked)["overview.html"]
+    rows = re.findall(r'data-kpi="([^"]+)"', overview)
+    assert rows[rows.index("Service time") + 1] == "Parking and access"
+    assert '<th>Parking and access</th><td>6.3 h</td>' in overview
 
 
 def test_kpi_panel_counts_unassigned_sla_orders_as_missed(tmp_path, problem, schedule):

@@ -21,7 +21,7 @@ from factories import (
     window,
 )
 
-from optimizer.model import ObjectiveWeights, ReasonCode
+from optimizer.model import ObjectiveWeights, Peak, ReasonCode, TravelSettings
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
 
@@ -246,3 +246,80 @@ def test_warm_start_is_the_first_solution():
               initial_routes={"t1": ["C", "A", "X", "B"]})
     assert [x.order_id for x in s.routes[0].stops] == ["C", "A", "B"]
     assert verify(p, M, s) == []
+
+
+def test_stop_overhead_delays_the_start_of_work():
+    """With [travel] stop_overhead_min = 7, a job 10 minutes from home whose window opens at
+    08:00 is reached at 08:10 and started at 08:17; the stop says 420 s of parking."""
+    from optimizer.report.kpis import compute
+
+    travel = replace(TravelSettings(), stop_overhead_min=7)
+    p = problem([order("A", 1, time_windows=(window("08:00", "12:00"),))], [tech("t1")],
+                [shift("t1")], travel=travel)
+    s = run(p)
+    stop = s.routes[0].stops[0]
+    assert (stop.arrival, stop.start) == (at("08:10"), at("08:17"))
+    assert stop.overhead_s == 420 and stop.wait_s == 0 and stop.travel_s == 600
+    assert compute(p, s).overhead_h == 0.12  # 420 s
+
+
+def test_order_overhead_overrides_the_scenario_and_is_not_paid_twice_at_one_place():
+    """An order's own stop_overhead_min (2) beats the scenario's (7); a second job at the
+    same point as the one before pays no parking (the technician is parked there)."""
+    travel = replace(TravelSettings(), stop_overhead_min=7)
+    p = problem([order("A", 1, 20, stop_overhead_min=2,
+                       time_windows=(window("08:00", "08:12"),)),
+                 order("B", 1, 20, time_windows=(window("08:00", "09:00"),))],
+                [tech("t1")], [shift("t1")], travel=travel)
+    s = run(p)
+    stops = {x.order_id: x for x in s.routes[0].stops}
+    assert stops["A"].start == at("08:12") and stops["A"].overhead_s == 120
+    assert stops["B"].overhead_s == 0 and stops["B"].start == at("08:32")
+
+
+def test_stop_overhead_binds_a_tight_window():
+    """A window 08:00-08:15 at 10 minutes from an 08:00 shift start fits without parking
+    time, and not with 7 minutes of it (08:17 is too late): unassigned, not late."""
+    orders = [order("A", 1, time_windows=(window("08:00", "08:15"),))]
+    assert run(problem(orders, [tech("t1")], [shift("t1")])).routes
+    slow = run(problem(orders, [tech("t1")], [shift("t1")],
+                       travel=replace(TravelSettings(), stop_overhead_min=7)))
+    assert not slow.routes and [u.order_id for u in slow.unassigned] == ["A"]
+
+
+MORNING_PEAK = replace(TravelSettings(), peaks=(Peak(7 * 60, 9 * 60, 0.5),))
+
+
+def test_peak_slows_the_legs_that_may_be_driven_in_it():
+    """A 07:00-09:00 peak at factor 0.5 doubles a leg that may be driven in it: from home
+    (the shift starts 08:00) and from A (window from 08:00, so it may leave at 08:30),
+    20 instead of 10 minutes a step, even when the plan drives them later (the factor is
+    fixed before solving). B's window opens at 13:00, after the peak: the drive
+    home from B keeps its 20 minutes for two steps."""
+    p = problem([order("A", 1, time_windows=(window("08:00", "12:00"),)),
+                 order("B", 2, time_windows=(window("13:00", "14:00"),))],
+                [tech("t1")], [shift("t1")], travel=MORNING_PEAK)
+    s = run(p)
+    route = s.routes[0]
+    stops = {x.order_id: x for x in route.stops}
+    assert stops["A"].travel_s == 1200
+    assert stops["B"].travel_s == 1200  # one step from A, which may leave inside the peak
+    assert route.return_travel_s == 1200  # two steps at full speed
+    free = run(replace(p, travel=TravelSettings()))
+    assert {x.order_id: x.travel_s for x in free.routes[0].stops} == {"A": 600, "B": 600}
+
+
+def test_peak_binds_a_tight_window():
+    """A window 08:00-08:15 one step from home fits at 08:10 without a peak, not at 08:20
+    with it: unassigned."""
+    orders = [order("A", 1, time_windows=(window("08:00", "08:15"),))]
+    assert run(problem(orders, [tech("t1")], [shift("t1")])).routes
+    slow = run(problem(orders, [tech("t1")], [shift("t1")], travel=MORNING_PEAK))
+    assert not slow.routes and [u.order_id for u in slow.unassigned] == ["A"]
+
+
+def test_shift_after_the_peak_is_not_slowed():
+    """A shift from 10:00 never drives in a 07:00-09:00 peak: legs keep their times."""
+    s = run(problem([order("A", 2)], [tech("t1")], [shift("t1", "10:00", "17:00")],
+                    travel=MORNING_PEAK))
+    assert s.routes[0].stops[0].travel_s == 1200 and s.routes[0].return_travel_s == 1200

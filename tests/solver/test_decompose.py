@@ -14,6 +14,7 @@ from optimizer.model import (
     Break,
     Location,
     ObjectiveWeights,
+    Peak,
     Priority,
     Problem,
     ReasonCode,
@@ -289,3 +290,24 @@ def test_an_unreachable_dask_scheduler_is_an_input_error():
 
     with pytest.raises(InputError, match=r"tcp://127\.0\.0\.1:9"):
         DaskPool("tcp://127.0.0.1:9")
+
+
+def test_a_decomposed_day_with_parking_and_peaks_verifies(day, monkeypatch):
+    """Sub-problems carry the scenario's parking time and peak hours: a day planned in
+    regions with 5 minutes per stop (one order 15) and a 07:00-09:00 peak at 0.6 passes the
+    verifier, which recomputes both, and every stop at a new place shows its parking."""
+    problem, matrix = day
+    monkeypatch.setattr(regions, "REGION_ORDERS", 100)
+    travel = replace(problem.travel, stop_overhead_min=5,
+                     peaks=(Peak(7 * 60, 9 * 60, 0.6),))
+    orders = (replace(problem.orders[0], stop_overhead_min=15), *problem.orders[1:])
+    busy = replace(problem, travel=travel, orders=orders)
+    schedule = solve(busy, matrix, replace(PARAMS, time_limit_s=20))
+    assert schedule.meta.status == decompose.STATUS
+    assert verify(busy, matrix, schedule) == []
+    assert schedule.routes
+    for route in schedule.routes:
+        places = [route.start_location, *(s.location for s in route.stops)]
+        for before, stop in zip(places, route.stops, strict=False):
+            parking = 900 if stop.order_id == orders[0].order_id else 300
+            assert stop.overhead_s == (0 if before == stop.location else parking)

@@ -337,6 +337,27 @@ def test_a_lone_critical_order_that_fits_is_served(case, params):
     assert_valid(problem, matrix, schedule)
 
 
+@examples(0.5)
+@given(case=problems(days=ORDINARY_DAYS, max_orders=10, city=True), params=SEARCHES)
+def test_with_parking_times_and_peak_hours_too(case, params):
+    """Days with a parking and access time (the scenario's, and some orders' own) and peak
+    hours: every order is placed once and the verifier, which recomputes the parking before
+    each start and each leg's peak factor, agrees, also after a schedule.json round trip."""
+    problem, matrix = case
+    assert_valid(problem, matrix, isolated(plan, problem, matrix, params))
+
+
+@examples(0.5)
+@given(case=problems(**LONE, nested=False, city=True), params=SEARCHES)
+def test_a_lone_critical_order_that_fits_in_city_traffic_is_served(case, params):
+    """The pre-check's exact fit (with the parking time and the peak factors) and the model
+    agree: a lone critical order it lets through is routed, not "cheaper to leave out"."""
+    problem, matrix = case
+    schedule = isolated(plan, problem, matrix, params)
+    assert [u.reason for u in schedule.unassigned if u.reason.startswith("cheaper")] == []
+    assert_valid(problem, matrix, schedule)
+
+
 @examples(0.25)
 @given(case=nested_window_cases(**LONE), params=SEARCHES)
 def test_a_lone_critical_order_with_nested_windows_is_served(case, params):
@@ -405,6 +426,22 @@ def test_replan_accounts_for_every_order(case, data):
     """Re-planning a solved random day after random events: every order of the day (and
     every new one) is frozen, cancelled, routed or unassigned exactly once, the new plan
     passes the verifier and starts nothing before "now"."""
+    problem, matrix = case
+    _published, now, happened, _freeze, prepared, new = _replan(case, data)
+    added = [e.order.order_id for e in happened if e.kind == "new_order"]
+    seen = [*prepared.frozen, *prepared.cancelled, *placements(new)]
+    assert sorted(seen) == sorted([o.order_id for o in problem.orders] + added)
+    assert_valid(prepared.problem, matrix, new)
+    assert all(s.start >= now for r in new.routes for s in r.stops)
+
+
+@examples(0.5)
+@given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", city=True),
+       data=st.data())
+def test_replan_in_city_traffic_accounts_for_every_order(case, data):
+    """The same with parking times and peak hours: a technician on the way to a visit
+    restarts there once parked, pinned visits keep their factors, and the re-plan still
+    verifies."""
     problem, matrix = case
     _published, now, happened, _freeze, prepared, new = _replan(case, data)
     added = [e.order.order_id for e in happened if e.kind == "new_order"]

@@ -78,3 +78,34 @@ def test_no_window_is_one_unbounded_window():
     """An order without windows may start at any time of the day."""
     p = problem([order("A", 1)], [tech("t1")], [shift("t1")])
     assert windows_s(p, p.orders[0]) == ((0, 10**9),)
+
+
+def test_leave_factors_take_the_slowest_peak_a_leg_may_be_driven_in():
+    """Peaks 07:00-09:00 at 0.5 and 16:00-18:00 at 0.8 on an 08:00-17:00 shift: the start
+    and an order without windows may leave in both (0.5); an order whose window opens at
+    10:00 only reaches the evening peak (0.8); one that must start by 15:00 still may
+    wait and leave late, so 0.8 too; a shift 10:00-15:00 (no overtime) sees no peak
+    (1.0). Without peaks every factor is 1."""
+    from optimizer.model import Peak, TravelSettings
+    from optimizer.solver.timing import leave_factors
+
+    travel = TravelSettings(peaks=(Peak(7 * 60, 9 * 60, 0.5), Peak(16 * 60, 18 * 60, 0.8)))
+    t = tech("t1")
+    orders = [order("A", 1), order("B", 2, time_windows=(window("10:00", "15:00"),))]
+    p = problem(orders, [t], [shift("t1")], travel=travel)
+    assert leave_factors(p, p.shifts[0], t, [None, *orders]) == [0.5, 0.5, 0.8]
+    midday = shift("t1", "10:00", "15:00")
+    assert leave_factors(p, midday, t, [None, *orders]) == [1.0, 1.0, 1.0]
+    plain = problem(orders, [t], [shift("t1")])
+    assert leave_factors(plain, plain.shifts[0], t, [None, *orders]) == [1.0, 1.0, 1.0]
+
+
+def test_peak_hours_are_wall_clock_on_a_daylight_saving_day():
+    """On the spring change day (23 hours in Vaduz) a 07:00 peak starts 6 real hours after
+    midnight: peaks_s counts real seconds, as the rest of the solver does."""
+    from optimizer.model import Peak, TravelSettings
+    from optimizer.solver.timing import peaks_s
+
+    p = Problem("dst", date(2026, 3, 29), "Europe/Vaduz", (), (), (),
+                travel=TravelSettings(peaks=(Peak(7 * 60, 9 * 60, 0.5),)))
+    assert peaks_s(p) == ((6 * 3600, 8 * 3600, 0.5),)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.model import Unassigned
+from optimizer.model import Peak, Unassigned
 from optimizer.solver import solve
 from optimizer.solver.verify import verify, verify_day
 
@@ -112,3 +112,40 @@ def test_verify_day_counts_routes_unassigned_and_settled_orders():
     assert verify_day(["A", "B", "C", "D"], s, ["A", "C", "C"]) == [
         f"order A: appears 2 times {suffix}", f"order C: appears 2 times {suffix}",
         f"order D: appears 0 times {suffix}"]
+
+
+def test_schedule_that_ignores_the_parking_time_is_rejected():
+    """A schedule planned without parking time fails against the same day with
+    stop_overhead_min = 5: its stops claim no overhead and start work on arrival."""
+    s = _solved()
+    parked = replace(P, travel=replace(P.travel, stop_overhead_min=5))
+    issues = verify(parked, M, s)
+    assert any("overhead_s=0, expected 300" in v for v in issues)
+    assert any("cannot start work before" in v for v in issues)
+
+
+def test_overhead_claimed_but_not_kept_is_rejected():
+    """A stop that says it parked for 5 minutes but starts as if it had not is caught."""
+    parked = replace(P, travel=replace(P.travel, stop_overhead_min=5))
+    s = solve(parked, M, FAST)
+    assert verify(parked, M, s) == []
+    stop = s.routes[0].stops[0]
+    assert stop.overhead_s == 300
+    early = timedelta(minutes=5)
+    broken = _edit_stop(s, 0, start=stop.start - early, end=stop.end - early,
+                        arrival=stop.arrival - early - timedelta(seconds=stop.wait_s))
+    broken = _edit_stop(broken, 0, wait_s=0)
+    assert any("cannot start work before" in v for v in verify(parked, M, broken))
+
+
+def test_schedule_that_ignores_a_peak_is_rejected():
+    """A schedule planned without the 07:00-10:00 peak (factor 0.5) claims legs of the free
+    matrix: against the day with the peak, the verifier wants the slower legs."""
+    s = _solved()
+    peak = replace(P, travel=replace(P.travel, peaks=(Peak(7 * 60, 10 * 60, 0.5),)))
+    issues = verify(peak, M, s)
+    first = s.routes[0].stops[0]
+    assert any(f"leg is {first.travel_s} s/{first.distance_m} m, the matrix says "
+               f"{2 * first.travel_s} s" in v for v in issues)
+    again = solve(peak, M, FAST)
+    assert verify(peak, M, again) == []
