@@ -36,6 +36,7 @@ TECHNICIAN_COLUMNS = {
         "name", "skills", "home_address", "home_lat", "home_lon", "end_lat", "end_lon",
         "lunch_earliest", "lunch_latest", "lunch_min", "max_overtime_min", "efficiency",
         "cost_per_km", "cost_per_hour", "van_stock", "capacity", "speed_factor",
+        "min_work_h", "max_work_h",
     ),
 }
 SHIFT_COLUMNS = {
@@ -106,6 +107,8 @@ COLUMN_RANGES = {
     "cost_per_hour": Range(0, 1_000_000),
     "capacity": Range(0, 1_000_000, integer=True),
     "speed_factor": Range(0.1, 10),
+    "min_work_h": Range(0, 24),
+    "max_work_h": Range(0, 24),
 }
 #: ``sla_due`` further than this from the plan date is a typo (a wrong year).
 SLA_MAX_DAYS = 366

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 
 from optimizer.model import Kpis, Priority, Problem, Schedule, TechnicianKpis, drop_penalty
+from optimizer.solver.balance import balance_cost
 
 
 def compute(problem: Problem, schedule: Schedule) -> Kpis:
@@ -12,7 +14,10 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
 
     An unassigned order with an SLA counts as missed in ``sla_on_time_all_pct``;
     ``sla_on_time_pct`` looks at scheduled orders only. ``objective_cost`` is
-    ``cost`` plus the drop penalties of the unassigned orders.
+    ``cost`` plus the drop penalties of the unassigned orders and, with workload balance
+    on, ``balance_cost`` (from the shifts' targets in the schedule's meta). The
+    utilisation spread (lowest, highest, standard deviation) is over every technician
+    with a shift, idle ones included.
     """
     orders = {o.order_id: o for o in problem.orders}
     weights = problem.weights
@@ -72,12 +77,15 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
             if acc["shift_s"] else 0.0,
             overtime_min=round(acc["overtime_s"] / 60, 1),
             cost=round(acc["cost"], 2),
+            work_h=round((acc["service_s"] + acc["travel_s"]) / 3600, 2),
         )
         for tech_id, acc in per_tech.items()
     )
     total_scheduled = sum(scheduled.values())
     sla_all = sla_orders + sla_unassigned
     day_cost = round(travel_cost + overtime_cost + sla_cost, 2)
+    balance = balance_cost(problem, schedule)
+    use = [t.utilisation_pct for t in technicians if t.shift_h > 0]
     return Kpis(
         orders_total=len(problem.orders),
         scheduled=total_scheduled,
@@ -100,7 +108,11 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         sla_unassigned=sla_unassigned,
         sla_on_time_all_pct=round(100 * sla_on_time / sla_all, 1) if sla_all else 100.0,
         drop_penalty_cost=round(drop_cost, 2),
-        objective_cost=round(day_cost + drop_cost, 2),
+        objective_cost=round(day_cost + drop_cost + balance, 2),
+        balance_cost=round(balance, 2),
+        utilisation_min_pct=min(use) if use else 0.0,
+        utilisation_max_pct=max(use) if use else 0.0,
+        utilisation_std_pct=round(statistics.pstdev(use), 1) if use else 0.0,
     )
 
 

@@ -6,6 +6,7 @@ seconds from there (a daylight-saving day has 23 or 25 hours).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,18 @@ class BreakSpan:
     kind: str
 
 
+def off_route(b: BreakSpan, route_start_s: int, route_end_s: int) -> bool:
+    """Whether a route from ``route_start_s`` to ``route_end_s`` may leave break ``b`` out
+    (the lunch rule of docs/scenario-format.md): only if the technician could have taken
+    it whole before leaving (the route starts at or after ``earliest_s + duration_s``), or
+    is back before its window opens (the route ends at or before ``earliest_s``). A route
+    still under way when the window opens takes the break on the route, even if it ends
+    inside the window or just after it.
+    """
+    return (b.earliest_s + b.duration_s <= route_start_s
+            or route_end_s <= b.earliest_s)
+
+
 def breaks_s(problem: Problem, shift: Shift) -> tuple[BreakSpan, ...]:
     return tuple(
         BreakSpan(
@@ -122,9 +135,10 @@ def simulate(
 ) -> list[int] | None:
     """Feasible service starts for ``visits`` in this order, or None if there are none.
 
-    Each break is taken whole in one gap between visits (or before the first,
-    or after the return, off duty), never during a service; the search tries
-    every placement. ``leg_s(i, j)`` gives travel seconds between matrix points.
+    Each break is taken whole in one gap between visits (or before the first),
+    never during a service, or left out where :func:`off_route` allows it (the route
+    is back before its window opens); the search tries every placement.
+    ``leg_s(i, j)`` gives travel seconds between matrix points.
     """
     points = [start_point, *(v.point for v in visits), end_point]
 
@@ -150,10 +164,9 @@ def simulate(
             options.append((ready, pending[taken:]))
         for ready, rest in options:
             if k + 1 == len(points) - 1:
-                # breaks still pending are taken after the return, off duty
-                if ready <= latest_end_s and all(
-                    max(ready, b.earliest_s) + b.duration_s <= b.latest_end_s for b in rest
-                ):
+                # breaks still pending may be left out only if the route is back before
+                # their windows open (the lunch rule, :func:`off_route`)
+                if ready <= latest_end_s and all(off_route(b, start_s, ready) for b in rest):
                     return starts
                 continue
             visit = visits[k]
@@ -174,7 +187,8 @@ UNREACHABLE_S = 10**12
 
 def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
                orders: Sequence[WorkOrder]) -> bool:
-    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks.
+    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks and within
+    the technician's ``max_work_h`` of service plus travel.
 
     A leg the road network cannot drive (``matrix.reachable``) never fits.
     """
@@ -187,10 +201,17 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
     else:
         def leg_s(i: int, j: int) -> int:
             return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
+    start_point, end_point = matrix.index(shift.start_location), matrix.index(shift.end_location)
+    if tech.max_work_h is not None:  # a hard limit on service plus travel
+        path = [start_point, *(v.point for v in visits), end_point]
+        work = sum(v.service_s for v in visits) + sum(
+            leg_s(a, b) for a, b in itertools.pairwise(path))
+        if work > round(tech.max_work_h * 3600):
+            return False
     return simulate(
         visits,
-        start_point=matrix.index(shift.start_location),
-        end_point=matrix.index(shift.end_location),
+        start_point=start_point,
+        end_point=end_point,
         start_s=to_s(problem, shift.start),
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),
