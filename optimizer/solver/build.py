@@ -273,20 +273,24 @@ def _add_breaks(problem, routing, manager, time, shifts, node_service_s):
 
 
 def _add_work(problem, matrix, routing, shifts, techs, time_callbacks, horizon_s):
-    """The ``work`` dimension (the time transits, with no slack: service plus travel) when
-    balance is on or a technician has ``max_work_h``: a hard cap, and soft bounds at each
-    shift's target (:mod:`.balance`)."""
+    """Workload dimensions (:mod:`.balance`): ``work`` (the time transits with no slack:
+    service plus travel) with each shift's ``max_work_h`` as its capacity, when a
+    technician has one; and, with balance on, soft bounds at each shift's target."""
     from optimizer.solver.balance import max_work_s, work_targets
 
     rate = problem.weights.balance
     caps = [max_work_s(problem, s) for s in shifts]
-    if rate is None and all(c is None for c in caps):
-        return
-    routing.AddDimensionWithVehicleTransitAndCapacity(
-        [time_callbacks[_vehicle_class(t)] for t in techs], 0,
-        [horizon_s if c is None else c for c in caps], True, WORK)
+    capped = any(c is not None for c in caps)
+    if capped:
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            [time_callbacks[_vehicle_class(t)] for t in techs], 0,
+            [horizon_s if c is None else c for c in caps], True, WORK)
     if rate is None:
         return
+    if not capped:
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            [time_callbacks[_vehicle_class(t)] for t in techs], 0, [horizon_s] * len(techs),
+            True, WORK)
     work = routing.GetDimensionOrDie(WORK)
     per_s = round(rate * COST_UNITS / 3600)
     targets = problem.work_targets_s or work_targets(problem, matrix)
