@@ -23,6 +23,10 @@ from optimizer.solver.parallel import index_routes
 from optimizer.solver.precheck import Eligibility
 from optimizer.solver.timing import shift_fits
 
+#: At most this many orders that no longer fit where they were are re-inserted (each
+#: tries every position of every shift it may go to; the search places the rest).
+MAX_REINSERTED = 25
+
 
 def feasible_routes(
     problem: Problem,
@@ -52,7 +56,7 @@ def feasible_routes(
         routes.append(kept)
     skipped = [known[order_id] for ids in initial_routes.values() for order_id in ids
                if order_id in known and order_id not in used]
-    for order in dict.fromkeys(skipped):
+    for order in list(dict.fromkeys(skipped))[:MAX_REINSERTED]:
         _insert(problem, matrix, built, eligibility, routes, order)
         used.add(order.order_id)
     return [[o.order_id for o in kept] for kept in routes]
