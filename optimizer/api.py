@@ -33,6 +33,7 @@ from optimizer.slots import offer as slots_offer
 from optimizer.solver import ProgressCallback, solve
 from optimizer.solver.decompose import on_dask
 from optimizer.solver.verify import verify, verify_day
+from optimizer.stability import changes_from, promise_previous
 
 #: Default search time of a re-plan (the scenario's own limit applies if lower).
 REPLAN_TIME_LIMIT_S = 6.0
@@ -86,6 +87,7 @@ def solve_scenario(
     on_geocode: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     scheduler: str | None = None,
+    previous: str | Path | Schedule | None = None,
 ) -> PlanResult:
     """Load, geocode, build the matrix, solve and add KPIs.
 
@@ -93,20 +95,44 @@ def solve_scenario(
     when a long step begins: ``"building the travel matrix"`` (roads on a cold
     cache), then ``"solving"``. ``scheduler`` (``tcp://host:8786``) runs the regions
     of a decomposed large day on that Dask cluster instead of local processes.
+    ``previous`` (a schedule.json or a :class:`Schedule` of the same day) makes the
+    plan start from it, and each change away from it cost what a re-plan charges
+    (:mod:`optimizer.stability`); the result then holds the change list.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s, seed=seed,
                                           solution_limit=solution_limit)
     problem, geocoding = geocode(loaded, progress=on_geocode)
+    before, initial, source = None, None, ""
+    if previous is not None:
+        before, source = _previous_schedule(previous)
+        problem, initial = promise_previous(problem, before, source=source or "previous")
     if on_stage:
         on_stage("building the travel matrix")
     matrix = travel_matrix(problem, base_dir=loaded.folder)
     if on_stage:
         on_stage("solving")
     with on_dask(scheduler):
-        schedule = solve(problem, matrix, params, on_solution=on_solution)
-    return PlanResult(loaded, problem, matrix, _finish(problem, schedule, loaded.folder),
-                      geocoding)
+        schedule = solve(problem, matrix, params, on_solution=on_solution,
+                         initial_routes=initial)
+    schedule = _finish(problem, schedule, loaded.folder)
+    changes = None
+    if before is not None:
+        schedule = replace(schedule, meta=replace(schedule.meta, previous=source))
+        changes = changes_from(before, schedule, problem)
+    return PlanResult(loaded, problem, matrix, schedule, geocoding, changes)
+
+
+def _previous_schedule(previous: str | Path | Schedule) -> tuple[Schedule, str]:
+    """The previous plan and how to name it (its path, or "" for a Schedule object)."""
+    if isinstance(previous, Schedule):
+        return previous, ""
+    path = Path(previous)
+    if not path.is_file():
+        raise InputError(f"--previous {str(path)!r}: no such file (give the schedule.json "
+                         "of an earlier `fsopt solve`)")
+    schedule, _record = read_document(path)
+    return schedule, str(path)
 
 
 def plan(
@@ -115,8 +141,14 @@ def plan(
     time_limit_s: float | None = None,
     seed: int | None = None,
     solution_limit: int | None = None,
+    previous: str | Path | Schedule | None = None,
 ) -> Schedule:
     """Plan the day for a scenario folder and return the :class:`Schedule`.
+
+    ``previous`` (a schedule.json or a :class:`Schedule` of the same day) keeps that plan
+    as far as it stays good: see :func:`solve_scenario`. Without it, the same seed and
+    ``solution_limit`` give the same plan; a time limit alone does not (it stops the
+    search at a different point on each run).
 
     Examples
     --------
@@ -125,7 +157,7 @@ def plan(
     3
     """
     return solve_scenario(scenario, time_limit_s=time_limit_s, seed=seed,
-                          solution_limit=solution_limit).schedule
+                          solution_limit=solution_limit, previous=previous).schedule
 
 
 def compare(

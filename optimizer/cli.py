@@ -167,9 +167,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="search time in seconds (default: scenario.toml [solver])")
     solve.add_argument("--seed", type=non_negative_int,
                        help="chooses the strategies of the parallel searches (0: the default; "
-                            "no effect with one search); recorded in the output")
+                            "no effect with one search); recorded in the output. OR-Tools' "
+                            "search has no random seed: a run is repeatable only with "
+                            "--solution-limit (a time limit stops it at a different point "
+                            "each time); to keep an earlier plan, use --previous")
     solve.add_argument("--solution-limit", type=positive_int, metavar="N",
-                       help="stop after N solutions (repeatable results)")
+                       help="stop after N solutions: the same N and seed give the same plan "
+                            "on any machine (if the time limit does not stop it first)")
+    solve.add_argument("--previous", type=Path, metavar="SCHEDULE_JSON",
+                       help="start from this earlier plan of the same day and move as little "
+                            "of it as possible (each change costs as in a re-plan); writes "
+                            "changes.csv")
     solve.add_argument("--out", type=Path, metavar="DIR",
                        help=f"output folder (default: {settings.output_dir}/<scenario name>)")
     solve.add_argument("--scheduler", metavar="ADDRESS",
@@ -292,6 +300,11 @@ def _solve(args: argparse.Namespace) -> int:
     from optimizer import outputs
     from optimizer.io.load import load_scenario
 
+    if args.seed is not None and args.solution_limit is None and not args.quiet:
+        console.print("fsopt solve: note: --seed alone does not make runs repeatable (the "
+                      "time limit stops the search at a different point each run); add "
+                      "--solution-limit N for the same plan every time, or --previous "
+                      "schedule.json to keep an earlier plan")
     with _plain("fsopt solve", args.quiet) as plain:
         plain.stage("loading the scenario")
         loaded = load_scenario(args.scenario)
@@ -343,7 +356,7 @@ def _solve_with_progress(args: argparse.Namespace, loaded, plain: PlainProgress)
         return api.solve_scenario(loaded, time_limit_s=args.time_limit_s, seed=args.seed,
                                   solution_limit=args.solution_limit, on_solution=on_solution,
                                   on_geocode=on_geocode, on_stage=on_stage,
-                                  scheduler=args.scheduler)
+                                  scheduler=args.scheduler, previous=args.previous)
 
 
 def _geocode(args: argparse.Namespace) -> int:
@@ -443,8 +456,14 @@ def _summary(result: PlanResult) -> None:
     table.add_row("cost", f"{k.cost:,.2f} (travel and labour {k.travel_cost:,.2f}, overtime "
                           f"{k.overtime_cost:,.2f}, SLA {k.sla_late_cost:,.2f}{territory})")
     if k.objective_cost is not None:
+        balance = f", balance {k.balance_cost:,.2f}" if k.balance_cost else ""
         table.add_row("full objective", f"{k.objective_cost:,.2f} (cost + drop penalties "
-                                        f"{k.drop_penalty_cost:,.2f} of {k.unassigned} unassigned)")
+                                        f"{k.drop_penalty_cost:,.2f} of {k.unassigned} unassigned"
+                                        f"{balance})")
+    if k.utilisation_min_pct is not None:
+        table.add_row("utilisation", f"{k.utilisation_min_pct:.0f}% to "
+                                     f"{k.utilisation_max_pct:.0f}% (std "
+                                     f"{k.utilisation_std_pct:.1f} pp)")
     table.add_row("matrix / solver", f"{result.matrix.source} / {result.schedule.meta.status}, "
                                      f"{result.schedule.meta.wall_s:.1f} s")
     out.print(table)
@@ -456,6 +475,10 @@ def _summary(result: PlanResult) -> None:
         techs.add_row(t.tech_id, str(t.orders), f"{t.service_h:.2f}", f"{t.travel_km:.1f}",
                       f"{t.utilisation_pct:.0f}%", f"{t.overtime_min:.0f}")
     out.print(techs)
+    if result.changes is not None:
+        counts = Counter(str(c.status) for c in result.changes)
+        out.print(f"Against the previous plan ({result.schedule.meta.previous or 'given'}): "
+                  + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
 
     if result.schedule.unassigned:
         orders = {o.order_id: o for o in result.problem.orders}

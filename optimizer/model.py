@@ -292,6 +292,11 @@ class Technician:
     speed_factor: float = 1.0
     #: Postcode prefixes or territory polygon names; empty: no territory (covers all).
     territories: frozenset[str] = frozenset()
+    #: Workload balance: the least work (service plus travel) to aim for, in hours; it
+    #: raises the shift's balance target (needs ``ObjectiveWeights.balance``).
+    min_work_h: float | None = None
+    #: The most work (service plus travel) a shift may hold, in hours: a hard limit.
+    max_work_h: float | None = None
 
 
 def in_territory(tech: Technician, order: WorkOrder) -> bool:
@@ -356,6 +361,10 @@ class ObjectiveWeights:
     retime_tolerance_min: float = 30.0
     #: Soft territories: cost of one visit outside the technician's territories.
     outside_territory_cost: float = 50.0
+    #: Workload balance (``[objective] balance``): None ("off"), or the cost per hour of
+    #: work a shift holds above or below its target, and per hour of leaving after the
+    #: shift's start (see :mod:`optimizer.solver.balance`).
+    balance: float | None = None
 
 
 def elapsed_s(start: datetime, end: datetime) -> float:
@@ -527,6 +536,9 @@ class Problem:
         default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_H))
     #: Calendar days planned from ``plan_date`` on (1: one day; a working week: 5).
     days: int = 1
+    #: Workload balance: each shift's target of work in seconds, by shift id. Filled by
+    #: the solver (:func:`optimizer.solver.balance.with_targets`) when balance is on.
+    work_targets_s: Mapping[str, int] = field(default_factory=dict)
     # Lookups derived once from the fields above (a Problem is immutable): the solver
     # asks for them per order and shift, which on 1000 orders made list scans dominate.
     _day_start: datetime = field(init=False, repr=False, compare=False)
@@ -676,6 +688,8 @@ class TechnicianKpis:
     utilisation_pct: float
     overtime_min: float
     cost: float
+    #: Service plus travel, in hours (None in a schedule.json written before).
+    work_h: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -743,8 +757,8 @@ class Kpis:
     sla_on_time_all_pct: float | None = None
     #: ``ObjectiveWeights.drop_penalty`` summed over the unassigned orders.
     drop_penalty_cost: float | None = None
-    #: ``cost + drop_penalty_cost``: the full objective in money (without the
-    #: preferred-technician bonus and re-plan costs).
+    #: ``cost + drop_penalty_cost + balance_cost``: the full objective in money (without
+    #: the preferred-technician bonus and re-plan costs).
     objective_cost: float | None = None
     #: Response time by priority (orders with ``created_at`` only).
     response: tuple[ResponseKpis, ...] | None = None
@@ -762,6 +776,14 @@ class Kpis:
     #: Hours spent parking and reaching the door at the stops (``Stop.overhead_s``); part
     #: of each route's working span, so of ``travel_cost`` too.
     overhead_h: float | None = None
+    #: Workload balance (``[objective] balance``): the cost of work away from each
+    #: shift's target and of late departures; 0 with balance off.
+    balance_cost: float | None = None
+    #: Spread of ``utilisation_pct`` over the technicians with a shift: lowest, highest
+    #: and population standard deviation, in percent.
+    utilisation_min_pct: float | None = None
+    utilisation_max_pct: float | None = None
+    utilisation_std_pct: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -778,6 +800,10 @@ class SolveMeta:
     wall_s: float
     versions: Mapping[str, str]
     scenario: str = ""
+    #: Workload balance: each shift's target of work in seconds (empty with balance off).
+    work_targets_s: Mapping[str, int] = field(default_factory=dict)
+    #: ``fsopt solve --previous``: the schedule.json the plan started from, as given.
+    previous: str = ""
 
 
 @dataclass(frozen=True, slots=True)

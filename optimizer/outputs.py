@@ -282,15 +282,23 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     the scenario's OSM extract, if it has one), ``timeline.html``, ``tech-<id>.html``
     per technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
     Returns the paths by name: ``json``, ``stops``, ``unassigned``, ``technicians``
-    and ``maps`` (the index page).
+    and ``maps`` (the index page); with a previous plan also ``changes``
+    (``changes.csv``, as a re-plan writes it).
     """
     from optimizer.maps import render_maps
 
     out_dir = out_dir or default_folder(result.problem.name)
+    previous = result.schedule.meta.previous
+    if previous and Path(previous).resolve() == (out_dir / "schedule.json").resolve():
+        # solved from the plan this folder holds: keep it beside the new one
+        shutil.copy2(previous, out_dir / "schedule-previous.json")
     paths = write_outputs(result.problem, result.schedule, out_dir)
     paths.update(write_exports(result.problem, result.schedule, out_dir,
                                eta_margin_min=result.scenario.publish.eta_margin_min))
     paths["report"] = write_daily_report(result.problem, result.schedule, out_dir)
+    if result.changes is not None:  # solved from a previous plan
+        paths["changes"] = _write_csv(out_dir / "changes.csv", CHANGE_COLUMNS,
+                                      _change_rows(result.changes))
     if maps:
         background = offline_background(result.problem, result.schedule, result.scenario.folder)
         pages = render_maps(result.problem, result.schedule, out_dir, background=background,
@@ -352,6 +360,14 @@ CHANGE_COLUMNS = ("order_id", "status", "old_tech", "new_tech", "old_start", "ne
                   "reason")
 
 
+def _change_rows(changes) -> list[tuple]:
+    """Rows of ``changes.csv`` for a sequence of ``OrderChange``."""
+    return [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
+             f"{c.old_start:%H:%M}" if c.old_start else "",
+             f"{c.new_start:%H:%M}" if c.new_start else "", c.reason)
+            for c in changes]
+
+
 def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     """Write the new schedule (JSON, CSVs, maps) and ``changes.csv`` into ``out_dir``.
 
@@ -380,10 +396,7 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
                         changed=notes, background=background, **result.scenario.maps,
                         links=REPORT_LINKS, **_privacy(result.scenario))
     paths["maps"] = next(p for p in pages if p.name == "index.html")
-    rows = [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
-             f"{c.old_start:%H:%M}" if c.old_start else "",
-             f"{c.new_start:%H:%M}" if c.new_start else "", c.reason)
-            for c in result.changes.orders]
+    rows = _change_rows(result.changes.orders)
     rows += [("", "warning", "", "", "", "", w) for w in result.changes.warnings]
     paths["changes"] = _write_csv(out_dir / "changes.csv", CHANGE_COLUMNS, rows)
     return paths

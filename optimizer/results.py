@@ -23,7 +23,8 @@ class PlanResult:
     """A solved scenario with everything that produced it.
 
     ``geocoding`` is the geocoding report, ``None`` when every order and home
-    already had coordinates.
+    already had coordinates. ``problem`` is the problem solved: with a previous plan,
+    its orders carry the previous technician and start as promises.
     """
 
     scenario: LoadedScenario
@@ -31,6 +32,8 @@ class PlanResult:
     matrix: TravelMatrix
     schedule: Schedule
     geocoding: GeocodeResult | None = None
+    #: With a previous plan (``--previous``): every order's fate against it.
+    changes: tuple[OrderChange, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,6 +332,8 @@ class Objective(Change):
                     _check_priority(self, level)
                     merged[Priority(level)] = float(amount)
                 values[key] = merged
+            elif key == "balance" and value in (None, "off"):
+                values[key] = None  # workload balance off
             else:
                 values[key] = float(value)
         return replace(problem, weights=replace(problem.weights, **values))

@@ -164,7 +164,7 @@ def test_compare_shows_the_full_objective_beside_travel_cost(tmp_path, capsys):
     assert float(rows["no-t2"]["drop_penalty_cost"]) == 1000 + 300  # normal + low
     assert float(rows["no-t2"]["objective_cost"]) > float(rows["tiny"]["objective_cost"])
     page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
-    assert "full objective (cost + drop penalties)" in page
+    assert "full objective (cost + drop penalties + balance)" in page
 
 
 def test_summary_counts_unassigned_sla_orders_as_missed(tmp_path, capsys):

@@ -80,6 +80,8 @@ TOML_RANGES: dict[str, dict[str, Range]] = {
         "retime_cost_per_min": Range(0, 100_000),
         "retime_tolerance_min": Range(0, 1440),
         "outside_territory_cost": Range(0, 10_000_000),
+        # or "off" (see BALANCE_OFF)
+        "balance": Range(0, 1_000_000),
     },
     "sla": {"response_target_h": Range(0, 24 * 366, low_open=True)},
     "notify": {"eta_margin_min": Range(0, 1440)},
@@ -103,6 +105,10 @@ class PublishSettings:
 SPEED_FACTOR_RANGE = Range(0.05, 2)
 #: The range of a ``[[travel.peaks]]`` speed factor (a peak only slows traffic down).
 PEAK_FACTOR_RANGE = Range(0.1, 1)
+
+
+#: ``[objective] balance = "off"``: no workload balance (the default).
+BALANCE_OFF = "off"
 #: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
 CHANGE_RANGES: dict[str, dict[str, Range]] = {
     "add_technician": {"home_lat": Range(-90, 90), "home_lon": Range(-180, 180)},
@@ -544,6 +550,13 @@ def parse_weights(path: Path, section: Any, problems: list[str]) -> ObjectiveWei
         default = getattr(defaults, key, None)
         if key not in ranges:
             continue  # reported by check_toml_keys
+        if key == "balance" and isinstance(value, str):
+            if value == BALANCE_OFF:
+                values[key] = None
+            else:
+                problems.append(f"{path} [objective] balance={value!r}: must be "
+                                f"{BALANCE_OFF!r} or a cost per hour ({ranges[key]})")
+            continue
         if isinstance(default, dict):
             if not isinstance(value, dict):
                 problems.append(f"{path} [objective] {key}={value!r}: must be a table by "
@@ -661,6 +674,8 @@ def check_change_numbers(path: Path, where: str, spec: Any, problems: list[str])
         for key, value in spec["weights"].items():
             if key not in ranges:
                 continue  # the change reports an unknown weight
+            if key == "balance" and value == BALANCE_OFF:
+                continue
             for level, amount in (value.items() if isinstance(value, dict) else [("", value)]):
                 name = f"{key}.{level}" if level else key
                 number(path, f"{where} (objective) weights.{name}", amount, ranges[key],

@@ -155,6 +155,11 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         raise InputError(problems)
 
     all_shifts = [s for shifts in tech_shifts.values() for s in shifts]
+    lifted = [t.tech_id for t in technicians if t.min_work_h is not None]
+    if lifted and weights.balance is None:
+        warnings.append(f"{tables['technicians'].path}: min_work_h of {', '.join(lifted)} has "
+                        "no effect while [objective] balance is off (it raises the balance "
+                        "target; set balance to a cost per hour)")
     _warn_orders(tables["work_orders"], orders, technicians, all_shifts, tz, warnings)
     _warn_far_points(orders, technicians, warnings)
     warnings += service.territory_warnings(technicians, territories)
@@ -250,6 +255,8 @@ def _check_changed(toml_path: Path, problem: Problem) -> None:
                         f"{message}")
     for key, allowed in TOML_RANGES["objective"].items():
         value = getattr(problem.weights, key)
+        if value is None:  # balance off
+            continue
         for level, amount in (value.items() if isinstance(value, dict) else [("", value)]):
             if message := allowed.problem(float(amount)):
                 name = f"{key}.{level}" if level else key
@@ -449,7 +456,12 @@ def _technicians(table, plan_date, tz, problems):
             capacity=r.integer("capacity"),
             speed_factor=r.number("speed_factor", 1.0),
             territories=service.territories(r),
+            min_work_h=r.number("min_work_h"),
+            max_work_h=r.number("max_work_h"),
         ))
+        low, high = technicians[-1].min_work_h, technicians[-1].max_work_h
+        if low is not None and high is not None and low > high:
+            r.fail("min_work_h", f"must be <= max_work_h={high:g}")
         start_at, end_at = _shift_times(r)
         breaks = _lunch(r, start_at, end_at)
         overtime = r.number("max_overtime_min", 0.0)

@@ -38,6 +38,7 @@ TECHNICIAN_COLUMNS = {
         "lunch_earliest", "lunch_latest", "lunch_min", "max_overtime_min", "efficiency",
         "cost_per_km", "cost_per_hour", "van_stock", "capacity", "speed_factor",
         "territories",
+        "min_work_h", "max_work_h",
     ),
 }
 SHIFT_COLUMNS = {
@@ -112,6 +113,8 @@ COLUMN_RANGES = {
     "cost_per_hour": Range(0, 1_000_000),
     "capacity": Range(0, 1_000_000, integer=True),
     "speed_factor": Range(0.1, 10),
+    "min_work_h": Range(0, 24),
+    "max_work_h": Range(0, 24),
 }
 #: ``sla_due`` further than this from the plan date is a typo (a wrong year); so are a
 #: ``created_at`` more than this before it and a ``parts_ready_at`` more than this after.

@@ -28,9 +28,11 @@ METRICS: tuple[tuple[str, str, str, bool], ...] = (
     ("travel_cost", "travel and labour cost", "", False),
     ("cost", "cost with overtime and SLA lateness", "", False),
     ("drop_penalty_cost", "drop penalties of unassigned", "", False),
-    ("objective_cost", "full objective (cost + drop penalties)", "", False),
+    ("balance_cost", "workload balance cost", "", False),
+    ("objective_cost", "full objective (cost + drop penalties + balance)", "", False),
     ("utilisation_mean_pct", "utilisation mean", "%", True),
     ("utilisation_spread_pct", "utilisation spread (max-min)", "pp", False),
+    ("utilisation_std_pct", "utilisation standard deviation", "pp", False),
 )
 
 
@@ -66,6 +68,7 @@ def kpi_row(kpis: Kpis) -> dict[str, float]:
         "cost": kpis.cost,
         "drop_penalty_cost": kpis.drop_penalty_cost,
         "objective_cost": kpis.objective_cost,
+        "balance_cost": kpis.balance_cost or 0.0,
     }
     response = {r.priority: r for r in kpis.response or ()}
     row["visits_avoided"] = kpis.visits_avoided or 0
@@ -79,6 +82,7 @@ def kpi_row(kpis: Kpis) -> dict[str, float]:
     use = [t.utilisation_pct for t in kpis.technicians if t.shift_h > 0]
     row["utilisation_mean_pct"] = round(statistics.fmean(use), 1) if use else 0.0
     row["utilisation_spread_pct"] = round(max(use) - min(use), 1) if use else 0.0
+    row["utilisation_std_pct"] = round(statistics.pstdev(use), 1) if use else 0.0
     return row
 
 

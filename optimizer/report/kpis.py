@@ -20,6 +20,7 @@ from optimizer.model import (
     order_drop_penalty,
     shift_date,
 )
+from optimizer.solver.balance import balance_cost
 
 
 def compute(problem: Problem, schedule: Schedule) -> Kpis:
@@ -30,7 +31,10 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     ``cost`` plus the drop penalties of the unassigned orders. A remote-resolvable
     order is a visit avoided, not a miss: it is left out of the SLA and response
     figures and costs no drop penalty (it still counts in ``unassigned``). ``cost`` includes the
-    lateness of orders served after their ``due_date`` (several-day plans).
+    lateness of orders served after their ``due_date`` (several-day plans). With workload
+    balance on, ``objective_cost`` adds ``balance_cost`` (from the shifts' targets in the
+    schedule's meta). The utilisation spread (lowest, highest, standard deviation) is over
+    every technician with a shift, idle ones included.
     """
     orders = {o.order_id: o for o in problem.orders}
     weights = problem.weights
@@ -97,6 +101,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
             if acc["shift_s"] else 0.0,
             overtime_min=round(acc["overtime_s"] / 60, 1),
             cost=round(acc["cost"], 2),
+            work_h=round((acc["service_s"] + acc["travel_s"]) / 3600, 2),
         )
         for tech_id, acc in per_tech.items()
     )
@@ -104,6 +109,8 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
     sla_all = sla_orders + sla_unassigned
     territory_cost = outside * weights.outside_territory_cost
     day_cost = round(travel_cost + overtime_cost + sla_cost + territory_cost + late_cost, 2)
+    balance = balance_cost(problem, schedule)
+    use = [t.utilisation_pct for t in technicians if t.shift_h > 0]
     return Kpis(
         orders_total=len(problem.orders),
         scheduled=total_scheduled,
@@ -126,7 +133,7 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         sla_unassigned=sla_unassigned,
         sla_on_time_all_pct=round(100 * sla_on_time / sla_all, 1) if sla_all else 100.0,
         drop_penalty_cost=round(drop_cost, 2),
-        objective_cost=round(day_cost + drop_cost, 2),
+        objective_cost=round(day_cost + drop_cost + balance, 2),
         response=response_kpis(problem, schedule),
         visits_avoided=sum(o.remote_resolvable for o in problem.orders),
         outside_territory_visits=outside,
@@ -135,6 +142,10 @@ def compute(problem: Problem, schedule: Schedule) -> Kpis:
         late_days=late_days,
         late_cost=round(late_cost, 2),
         overhead_h=round(sum(s.overhead_s for r in schedule.routes for s in r.stops) / 3600, 2),
+        balance_cost=round(balance, 2),
+        utilisation_min_pct=min(use) if use else 0.0,
+        utilisation_max_pct=max(use) if use else 0.0,
+        utilisation_std_pct=round(statistics.pstdev(use), 1) if use else 0.0,
     )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from optimizer.model import Problem, ReasonCode, Schedule, TravelMatrix, Unassigned
 from optimizer.params import SolveParams
 from optimizer.solver import decompose, parallel
+from optimizer.solver.balance import with_targets
 from optimizer.solver.diagnose import reason_for_dropped
 from optimizer.solver.extract import routes_from
 from optimizer.solver.meta import solve_meta
@@ -75,9 +77,13 @@ def solve(
         :func:`optimizer.report.kpis.with_kpis`.
     """
     params = params or SolveParams()
+    # workload balance: the team's targets, fixed once for every search and region
+    problem = with_targets(problem, matrix)
     if decompose.wanted(problem, params):  # a large day: many small problems
-        return decompose.solve_large(problem, matrix, params, on_solution=on_solution,
-                                     initial_routes=initial_routes)
+        schedule = decompose.solve_large(problem, matrix, params, on_solution=on_solution,
+                                         initial_routes=initial_routes)
+        return replace(schedule, meta=replace(schedule.meta,
+                                              work_targets_s=dict(problem.work_targets_s)))
     began = clock.monotonic()
     deadline = clock.time() + params.time_limit_s  # wall clock, shared with helper processes
     helpers = start_helpers(problem, params)
@@ -117,5 +123,6 @@ def solve(
         routes=tuple(routes),
         unassigned=tuple(Unassigned(oid, unassigned[oid][1], unassigned[oid][0])
                          for oid in order_ids if oid in unassigned),
-        meta=solve_meta(params, matrix.source, status, objective, began),
+        meta=replace(solve_meta(params, matrix.source, status, objective, began),
+                     work_targets_s=dict(problem.work_targets_s)),
     )

@@ -45,6 +45,8 @@ from optimizer.solver.timing import (
 COST_UNITS = 10_000
 TIME = "time"
 LOAD = "load"
+#: Service plus travel, without waiting or breaks (workload balance and ``max_work_h``).
+WORK = "work"
 
 
 @dataclass(slots=True)
@@ -166,6 +168,8 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     _add_shift_windows(problem, routing, time, shifts)
     _add_order_rules(problem, routing, manager, time, orders, eligibility, n_vehicles)
     breaks = _add_breaks(problem, routing, manager, time, shifts, node_service_s)
+    _add_work(problem, matrix, routing, shifts,
+              [time_callbacks[key] for key in vehicle_keys], horizon_s)
     if any(o.demand for o in orders):
         _add_capacity(routing, orders, techs)
 
@@ -289,8 +293,46 @@ def _add_breaks(problem, routing, manager, time, shifts, node_service_s):
             service = node_service_s[v]
             visit_s = [service[manager.IndexToNode(i)] for i in range(n_indices)]
             time.SetBreakIntervalsOfVehicle(intervals, v, visit_s)
+            # The lunch rule (docs/scenario-format.md): a route still under way when a
+            # break's window opens takes the break on the route. OR-Tools alone would let
+            # it fall after the return, so a short day ending at 12:31 had no lunch.
+            end = time.CumulVar(routing.End(v))
+            for interval, b in zip(intervals, spans, strict=True):
+                solver.Add(solver.Max(end - interval.EndExpr(), b.earliest_s - end) >= 0)
         result[v] = [(iv, b.kind) for iv, b in zip(intervals, spans, strict=True)]
     return result
+
+
+def _add_work(problem, matrix, routing, shifts, callbacks, horizon_s):
+    """Workload dimensions (:mod:`.balance`): ``work`` (the time transits of each
+    vehicle, ``callbacks``, with no slack: service, travel and parking) with each shift's
+    ``max_work_h`` as its capacity, when a technician has one; and, with balance on, soft
+    bounds at each shift's target."""
+    from optimizer.solver.balance import max_work_s, work_targets
+
+    rate = problem.weights.balance
+    caps = [max_work_s(problem, s) for s in shifts]
+    capped = any(c is not None for c in caps)
+    if capped:
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            callbacks, 0, [horizon_s if c is None else c for c in caps], True, WORK)
+    if rate is None:
+        return
+    if not capped:
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            callbacks, 0, [horizon_s] * len(shifts), True, WORK)
+    work = routing.GetDimensionOrDie(WORK)
+    per_s = round(rate * COST_UNITS / 3600)
+    targets = problem.work_targets_s or work_targets(problem, matrix)
+    for v, shift in enumerate(shifts):
+        target = targets.get(shift.shift_id)
+        if target is None:
+            continue
+        work.SetCumulVarSoftUpperBound(routing.End(v), target, per_s)
+        work.SetCumulVarSoftLowerBound(routing.End(v), target, per_s)
+        # OR-Tools charges no cumul cost on an empty route: without this, a technician
+        # with no work at all would cost nothing, and one with a little work more
+        routing.SetVehicleUsedWhenEmpty(True, v)
 
 
 def _add_capacity(routing, orders, techs):

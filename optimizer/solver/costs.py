@@ -14,6 +14,7 @@ from optimizer.model import (
     order_drop_penalty,
     shift_date,
 )
+from optimizer.solver.balance import deviation_cost
 from optimizer.solver.timing import to_s
 
 
@@ -50,7 +51,8 @@ def drop_cost(problem: Problem, order: WorkOrder) -> float:
 def route_cost(problem: Problem, route: Route) -> float:
     """A route's share of the objective of :mod:`.build`, in money: kilometres and hours at
     the technician's rates, overtime, SLA lateness, days late, preferred, promised technician
-    and time, and (soft territories) visits outside the technician's territories."""
+    and time, (soft territories) visits outside the technician's territories, and workload
+    balance (with the problem's targets)."""
     weights = problem.weights
     tech = problem.technician(route.tech_id)
     start, finish = to_s(problem, route.start), to_s(problem, route.end)
@@ -59,6 +61,7 @@ def route_cost(problem: Problem, route: Route) -> float:
     shift = next(s for s in problem.shifts if s.shift_id == route.shift_id)
     if shift.max_overtime_min > 0:
         cost += route.overtime_s / 3600 * weights.overtime_cost_per_hour
+    cost += deviation_cost(problem, shift, route, problem.work_targets_s)
     for stop in route.stops:
         order = problem.order(stop.order_id)
         if order.preferred_techs and tech.tech_id not in order.preferred_techs:
@@ -75,6 +78,10 @@ def route_cost(problem: Problem, route: Route) -> float:
 
 
 def plan_cost(problem: Problem, schedule: Schedule) -> float:
-    """The objective of a whole schedule in money: its routes and its dropped orders."""
-    return sum(route_cost(problem, r) for r in schedule.routes) + sum(
+    """The objective of a whole schedule in money: its routes, its dropped orders, and the
+    balance cost of the shifts left without a route."""
+    routed = {r.shift_id for r in schedule.routes}
+    idle = sum(deviation_cost(problem, s, None, problem.work_targets_s)
+               for s in problem.shifts if s.shift_id not in routed)
+    return sum(route_cost(problem, r) for r in schedule.routes) + idle + sum(
         drop_cost(problem, problem.order(u.order_id)) for u in schedule.unassigned)

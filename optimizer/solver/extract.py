@@ -26,6 +26,7 @@ from optimizer.solver.timing import (
     access_s,
     breaks_s,
     leave_factors,
+    off_route,
     overhead_s,
     to_datetime,
     to_s,
@@ -158,13 +159,9 @@ def place_breaks(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]
     ``gaps[k] = (free_s, next_start_s, leg_s)``: the technician is free from ``free_s``
     and must have driven ``leg_s`` and taken the gap's breaks before ``next_start_s``
     (the next visit's start, or the return for the last gap). A break lies wholly in
-    one gap and in its own window; one that could be taken before the route starts or
-    after it ends (off duty) may be left out. Breaks keep their time order.
+    one gap and in its own window; one that :func:`~.timing.off_route` allows before the
+    route starts or after it ends (off duty) may be left out. Breaks keep their time order.
     """
-
-    def off_route(b: BreakSpan) -> bool:
-        return (b.earliest_s + b.duration_s <= route_start
-                or max(route_end, b.earliest_s) + b.duration_s <= b.latest_end_s)
 
     def place(i: int, gap: int, free: int, used: int) -> list[TakenBreak] | None:
         if i == len(spans):
@@ -180,7 +177,7 @@ def place_breaks(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]
                 rest = place(i + 1, k, end, taken_s + b.duration_s)
                 if rest is not None:
                     return [(b.kind, begin, end), *rest]
-        if off_route(b):
+        if off_route(b, route_start, route_end):
             return place(i + 1, gap, free, used)
         return None
 

@@ -153,6 +153,18 @@ class BreakSpan:
     kind: str
 
 
+def off_route(b: BreakSpan, route_start_s: int, route_end_s: int) -> bool:
+    """Whether a route from ``route_start_s`` to ``route_end_s`` may leave break ``b`` out
+    (the lunch rule of docs/scenario-format.md): only if the technician could have taken
+    it whole before leaving (the route starts at or after ``earliest_s + duration_s``), or
+    is back before its window opens (the route ends at or before ``earliest_s``). A route
+    still under way when the window opens takes the break on the route, even if it ends
+    inside the window or just after it.
+    """
+    return (b.earliest_s + b.duration_s <= route_start_s
+            or route_end_s <= b.earliest_s)
+
+
 def breaks_s(problem: Problem, shift: Shift) -> tuple[BreakSpan, ...]:
     return tuple(
         BreakSpan(
@@ -200,12 +212,12 @@ def simulate(
 ) -> list[int] | None:
     """Feasible service starts for ``visits`` in this order, or None if there are none.
 
-    Each break is taken whole in one gap between visits (or before the first,
-    or after the return, off duty), never during a service; the search tries
-    every placement. ``leg_s(i, j, factor)`` gives travel seconds between matrix points
-    on a leg of that peak factor (``start_factor`` for the first leg, then each visit's
-    ``leave_factor``); a visit's parking and access time is added to the leg that
-    reaches it.
+    Each break is taken whole in one gap between visits (or before the first),
+    never during a service, or left out where :func:`off_route` allows it (the route
+    is back before its window opens); the search tries every placement.
+    ``leg_s(i, j, factor)`` gives travel seconds between matrix points on a leg of that
+    peak factor (``start_factor`` for the first leg, then each visit's ``leave_factor``);
+    a visit's parking and access time is added to the leg that reaches it.
     """
     points = [start_point, *(v.point for v in visits), end_point]
     factors = [start_factor, *(v.leave_factor for v in visits)]
@@ -234,10 +246,9 @@ def simulate(
             options.append((ready, pending[taken:]))
         for ready, rest in options:
             if k + 1 == len(points) - 1:
-                # breaks still pending are taken after the return, off duty
-                if ready <= latest_end_s and all(
-                    max(ready, b.earliest_s) + b.duration_s <= b.latest_end_s for b in rest
-                ):
+                # breaks still pending may be left out only if the route is back before
+                # their windows open (the lunch rule, :func:`off_route`)
+                if ready <= latest_end_s and all(off_route(b, start_s, ready) for b in rest):
                     return starts
                 continue
             visit = visits[k]
@@ -258,7 +269,8 @@ UNREACHABLE_S = 10**12
 
 def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
                orders: Sequence[WorkOrder]) -> bool:
-    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks.
+    """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks and within
+    the technician's ``max_work_h`` of service plus travel.
 
     A leg the road network cannot drive (``matrix.reachable``) never fits.
     """
@@ -273,10 +285,18 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         def leg_s(i: int, j: int, factor: float) -> int:
             return travel_s(matrix, i, j, tech, factor) if matrix.is_reachable(i, j) \
                 else UNREACHABLE_S
+    start_point, end_point = matrix.index(shift.start_location), matrix.index(shift.end_location)
+    if tech.max_work_h is not None:  # a hard limit on service, travel and parking
+        path = [start_point, *(v.point for v in visits), end_point]
+        legs = zip(path[:-1], path[1:], [start_factor, *factors], strict=True)
+        work = sum(v.service_s for v in visits) + sum(leg_s(a, b, f) for a, b, f in legs)
+        work += sum(access_s(v.overhead_s, a, v.point) for v, a in zip(visits, path, strict=False))
+        if work > round(tech.max_work_h * 3600):
+            return False
     return simulate(
         visits,
-        start_point=matrix.index(shift.start_location),
-        end_point=matrix.index(shift.end_location),
+        start_point=start_point,
+        end_point=end_point,
         start_s=to_s(problem, shift.start),
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),

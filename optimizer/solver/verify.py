@@ -3,9 +3,10 @@
 It does not use OR-Tools. It checks that every order appears exactly once
 (routed or unassigned), skills, parts, exclusions, capacity, time windows, the
 day of a several-day plan (never before an order's ``earliest_date``; its days
-late after ``due_date`` as reported), shift limits with overtime, breaks, the
-parking and access time before each visit, and that every reported time and leg
-agrees with the matrix.
+late after ``due_date`` as reported), shift limits with overtime, breaks (the
+lunch rule included), ``max_work_h``, the workload-balance targets recorded in
+the meta, the parking and access time before each visit, and that every reported
+time and leg agrees with the matrix.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 from optimizer.model import Problem, Schedule, TravelMatrix, in_territory, late_days, shift_date
+from optimizer.solver.balance import max_work_s, route_work_s, work_targets
 from optimizer.solver.precheck import named
 from optimizer.solver.timing import (
     access_s,
     breaks_s,
     leave_factors,
+    off_route,
     overhead_s,
     service_s,
     to_s,
@@ -45,6 +48,7 @@ def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[s
     for order_id in seen.keys() - orders.keys():
         issues.append(f"order {order_id}: in the schedule but not in the problem")
 
+    issues.extend(_check_targets(problem, matrix, schedule))
     shifts = {s.shift_id: s for s in problem.shifts}
     for route in schedule.routes:
         shift = shifts.get(route.shift_id)
@@ -53,6 +57,20 @@ def verify(problem: Problem, matrix: TravelMatrix, schedule: Schedule) -> list[s
             continue
         issues.extend(_check_route(problem, matrix, route, shift, orders))
     return issues
+
+
+def _check_targets(problem, matrix, schedule) -> list[str]:
+    """Workload balance: the targets recorded in the meta (which the KPIs cost) must be
+    those the problem and the matrix give."""
+    expected = (dict(problem.work_targets_s or work_targets(problem, matrix))
+                if problem.weights.balance is not None else {})
+    recorded = {k: int(v) for k, v in schedule.meta.work_targets_s.items()}
+    if recorded == expected:
+        return []
+    wrong = sorted(k for k in expected.keys() | recorded.keys()
+                   if expected.get(k) != recorded.get(k))
+    return [f"meta work_targets_s: shift {k} has {recorded.get(k)} s, the scenario gives "
+            f"{expected.get(k)} s" for k in wrong]
 
 
 def verify_day(order_ids: Iterable[str], schedule: Schedule,
@@ -92,9 +110,10 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
                           "or has the wrong length")
         else:
             spans.remove(match)
-    for span in spans:
-        if start_s <= span.earliest_s and span.latest_end_s <= end_s:
-            issues.append(f"{where}: the {span.kind} break falls inside the route but is missing")
+    for span in spans:  # the lunch rule of docs/scenario-format.md
+        if not off_route(span, start_s, end_s):
+            issues.append(f"{where}: the {span.kind} break is missing: the route is under way "
+                          "when its window opens, so it must be taken on the route")
 
     load = 0
     prev_point = matrix.index(route.start_location)
@@ -173,4 +192,8 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
                       f"{prev_free + leg + in_gap} s")
     if tech.capacity is not None and load > tech.capacity:
         issues.append(f"{where}: load {load} exceeds capacity {tech.capacity}")
+    cap = max_work_s(problem, shift)
+    if cap is not None and route_work_s(route) > cap:
+        issues.append(f"{where}: {route_work_s(route)} s of service and travel exceed "
+                      f"max_work_h={tech.max_work_h:g} ({cap} s)")
     return issues

@@ -4,7 +4,10 @@ Orders that are unknown, not routable, not allowed on that shift or already
 placed are skipped. Each route is then rebuilt order by order, keeping an
 order only if the route stays feasible (time windows, breaks, shift end with
 overtime, van capacity), so a stale or hand-edited plan still gives the
-search a valid start instead of none. OR-Tools checks the result once more
+search a valid start instead of none. An order that no longer fits where it was
+(its window changed, say) is then inserted where it adds the least travel, on its
+own shift or another it is allowed on, if it fits anywhere: left out, the search
+had to find it again, and under a short limit it did not. OR-Tools checks the result once more
 (``ReadAssignmentFromRoutes``); if it still refuses, there is no warm start.
 """
 
@@ -19,6 +22,10 @@ from optimizer.solver.build import BuiltModel
 from optimizer.solver.parallel import index_routes
 from optimizer.solver.precheck import Eligibility
 from optimizer.solver.timing import shift_fits
+
+#: At most this many orders that no longer fit where they were are re-inserted (each
+#: tries every position of every shift it may go to; the search places the rest).
+MAX_REINSERTED = 25
 
 
 def feasible_routes(
@@ -46,8 +53,36 @@ def feasible_routes(
                 kept.append(order)
                 load += order.demand
                 used.add(order_id)
-        routes.append([o.order_id for o in kept])
-    return routes
+        routes.append(kept)
+    skipped = [known[order_id] for ids in initial_routes.values() for order_id in ids
+               if order_id in known and order_id not in used]
+    for order in list(dict.fromkeys(skipped))[:MAX_REINSERTED]:
+        _insert(problem, matrix, built, eligibility, routes, order)
+        used.add(order.order_id)
+    return [[o.order_id for o in kept] for kept in routes]
+
+
+def _insert(problem, matrix, built, eligibility, routes, order) -> None:
+    """Put ``order`` where it adds the least travel among the feasible places, if any."""
+    best = None
+    point = matrix.index(order.location)
+    for v in eligibility.allowed[order.order_id]:
+        shift, kept = built.shifts[v], routes[v]
+        capacity = built.techs[v].capacity
+        if capacity is not None and sum(o.demand for o in kept) + order.demand > capacity:
+            continue
+        path = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in kept),
+                matrix.index(shift.end_location)]
+        for i in range(len(kept) + 1):
+            added = (int(matrix.travel_s[path[i]][point]) + int(matrix.travel_s[point][path[i + 1]])
+                     - int(matrix.travel_s[path[i]][path[i + 1]]))
+            if best is not None and added >= best[0]:
+                continue
+            if shift_fits(problem, matrix, shift, [*kept[:i], order, *kept[i:]]):
+                best = (added, v, i)
+    if best is not None:
+        _, v, i = best
+        routes[v].insert(i, order)
 
 
 def initial_assignment(

@@ -50,6 +50,11 @@ EXPECTED = {
     "nan_demand": ["work_orders.csv row 2", "demand='nan'", "not a number"],
     "huge_capacity": ["technicians.csv row 2", "capacity='1e300'", "must be <= 1000000"],
     "tiny_efficiency": ["technicians.csv row 2", "efficiency='1e-300'", "must be >= 0.1"],
+    "huge_max_work": ["technicians.csv row 2", "max_work_h='25'", "must be <= 24"],
+    "min_work_above_max": ["technicians.csv row 2", "min_work_h='7'",
+                           "must be <= max_work_h=6"],
+    "balance_not_a_number": ["scenario.toml [objective] balance='on'",
+                             "must be 'off' or a cost per hour (0..1000000)"],
     "infinite_overtime": ["shifts.csv row 2", "max_overtime_min='1e400'",
                           "not a finite number"],
     "slow_travel": ["scenario.toml [travel] speed_kph=1e-300", "must be >= 1", "1..300"],
@@ -286,7 +291,7 @@ NUMERIC_COLUMNS = {  # table -> columns with a range (see COLUMN_RANGES)
     "work_orders": ("service_min", "demand", "geocode_confidence", "geocode_error_m",
                     "stop_overhead_min"),
     "technicians": ("lunch_min", "max_overtime_min", "efficiency", "cost_per_km",
-                    "cost_per_hour", "capacity", "speed_factor"),
+                    "cost_per_hour", "capacity", "speed_factor", "min_work_h", "max_work_h"),
 }
 
 

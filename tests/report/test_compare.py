@@ -70,7 +70,7 @@ def test_losing_a_technician_costs_more_in_full_even_with_less_travel():
     assert rows[1]["drop_penalty_cost"] == 1000
     assert rows[1]["objective_cost"] == round(rows[1]["cost"] + 1000, 2) > rows[0]["objective_cost"]
     page = compare_report(["base", "no t2"], [base, whatif], rows, [order_changes(base, whatif)])
-    assert "<td>full objective (cost + drop penalties)</td>" in page
+    assert "<td>full objective (cost + drop penalties + balance)</td>" in page
     assert f'<td>{number_text(rows[1]["objective_cost"])} <span class="bad">' in page
     assert f'<td>{number_text(rows[1]["travel_cost"])} <span class="good">' in page
     assert number_text(1234567.891) == "1,234,567.891" and number_text(-0.5, sign=True) == "-0.5"

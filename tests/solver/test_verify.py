@@ -149,3 +149,67 @@ def test_schedule_that_ignores_a_peak_is_rejected():
                f"{2 * first.travel_s} s" in v for v in issues)
     again = solve(peak, M, FAST)
     assert verify(peak, M, again) == []
+
+
+# -- the lunch rule (docs/scenario-format.md) ----------------------------------------------
+
+SHORT_DAY = problem([order("L", 1, 280, time_windows=(window("07:40", "07:40"),))],
+                    [tech("t1")], [shift("t1", "07:30", "16:30", lunch=("11:30", "13:30", 30))])
+
+
+def _short_route(end: str, breaks=()):
+    """07:30 out, the 280-minute job 07:40-12:20 at point 1, back 10 minutes later (or at
+    ``end``), with ``breaks``."""
+    from factories import at, point
+
+    from optimizer.model import Route, Schedule, SolveMeta, Stop
+    stop = Stop("L", point(1), at("07:40"), at("07:40"), at("12:20"), 0, 600, 1000)
+    route = Route("t1", "t1", point(0), point(0), at("07:30"), at(end), (stop,), tuple(breaks),
+                  return_travel_s=600, return_distance_m=1000)
+    return Schedule("tiny", SHORT_DAY.plan_date, SHORT_DAY.timezone, (route,), (),
+                    SolveMeta(0, 1.0, None, "explicit", "TEST", 0, 0.0, {}))
+
+
+def test_a_route_working_through_the_lunch_window_without_lunch_is_rejected():
+    """Working 07:30-12:30 with a lunch window of 11:30-13:30 and no lunch breaks the rule,
+    although the lunch would still fit after the return (12:30-13:00): the technician was
+    working when the window opened."""
+    missing = ["route t1: the lunch break is missing: the route is under way when its window "
+               "opens, so it must be taken on the route"]
+    assert verify(SHORT_DAY, M, _short_route("12:30")) == missing
+    # and, as before the rule, a route through the whole window (back at 14:00)
+    assert verify(SHORT_DAY, M, _short_route("14:00")) == missing
+
+
+def test_the_same_route_with_its_lunch_before_the_return_passes():
+    """Lunch 12:20-12:50 on the way home, back at 13:00: valid."""
+    from factories import at
+
+    from optimizer.model import ScheduledBreak
+    lunch = ScheduledBreak("lunch", at("12:20"), at("12:50"))
+    assert verify(SHORT_DAY, M, _short_route("13:00", [lunch])) == []
+
+
+def test_the_model_gives_a_short_day_its_lunch():
+    """Solved, the 07:30 day that would end at 12:30 takes its lunch on the route and comes
+    back at 13:00, where OR-Tools alone would put the lunch after the return."""
+    from factories import at
+
+    s = solve(SHORT_DAY, M, FAST)
+    assert verify(SHORT_DAY, M, s) == []
+    (route,) = s.routes
+    assert [b.kind for b in route.breaks] == ["lunch"]
+    assert route.breaks[0].start >= at("12:20") and route.end == at("13:00")
+
+
+def test_a_route_back_before_the_window_opens_needs_no_lunch():
+    """A 180-minute job 07:40-10:40, back at 10:50: the day is over before 11:30."""
+    from dataclasses import replace as swap
+
+    from factories import at
+
+    day = swap(SHORT_DAY, orders=(swap(SHORT_DAY.orders[0], service_min=180),))
+    s = solve(day, M, FAST)
+    (route,) = s.routes
+    assert route.breaks == () and route.end == at("10:50")
+    assert verify(day, M, s) == []

@@ -46,12 +46,15 @@ def _safe(p, start):
     ({"t1": ["A", "G"], "t2": ["G"]}, [["A"], ["G"]]),
     ({"t1": ["A", "X", "C"]}, [["A", "C"], []]),
     ({"t1": ["A", "C", "A"], "t2": ["C", "D"]}, [["A", "C"], ["D"]]),
-    ({"t1": ["A", "C", "B", "D"]}, [["A", "C", "D"], []]),
-    ({"nobody": ["A"], "t2": ["D"]}, [[], ["D"]]),
+    ({"t1": ["A", "C", "B", "D"]}, [["B", "A", "C", "D"], []]),
+    ({"nobody": ["A"], "t2": ["D"]}, [[], ["A", "D"]]),
 ], ids=["unknown", "not-allowed-on-that-shift", "not-routable", "repeated",
         "misses-its-window", "unknown-shift"])
 def test_what_would_break_a_rule_is_left_out_of_the_start(start, expected):
-    """Each bad entry is dropped from the start; the rest keeps its shift and its order."""
+    """Each bad entry is dropped from the start; the rest keeps its shift and its order. An
+    order that only misses its window where it was (B, due by 08:30, fourth on t1's route)
+    is put where it fits at the least extra travel (first on t1: 20 minutes more), and so
+    is an order of a shift that no longer exists (A, on t2's way to D: no extra travel)."""
     assert _safe(_problem(), start) == expected
 
 
@@ -62,8 +65,9 @@ def test_a_valid_start_is_kept_as_given():
 
 
 def test_a_start_over_the_van_capacity_keeps_what_fits():
-    """With room for 1 unit: B (demand 0) and A (demand 1) fit, C (demand 1) no longer does."""
-    assert _safe(_problem(capacity=1), {"t1": ["B", "A", "C"]}) == [["B", "A"], []]
+    """With room for 1 unit: B (demand 0) and A (demand 1) fit, C (demand 1) no longer does
+    and goes to t2, who has room."""
+    assert _safe(_problem(capacity=1), {"t1": ["B", "A", "C"]}) == [["B", "A"], ["C"]]
 
 
 def test_initial_assignment_holds_the_safe_routes():
@@ -98,14 +102,15 @@ def test_warm_start_is_kept_as_given():
 
 
 def test_warm_start_leaves_out_what_would_break_a_rule():
-    """An order whose window the given sequence misses, an unknown order, a repeated one and
-    an unknown shift are left out of the start; the result still verifies and serves all."""
+    """An unknown order, a repeated one and an unknown shift are left out of the start; an
+    order whose window the given sequence misses is moved to where it fits (B first); the
+    result still verifies and serves all."""
     p = problem([order("A", 1), order("B", 2, time_windows=(window("08:00", "08:30"),)),
                  order("C", 3)], [tech("t1")], [shift("t1")])
     start = {"t1": ["A", "C", "B", "ghost", "A"], "nobody": ["C"]}
     first = solve(p, M, ONE, initial_routes=start)
     assert verify(p, M, first) == []
-    assert stops(first) == {"t1": ["A", "C"]}  # B cannot start by 08:30 after A and C
+    assert stops(first) == {"t1": ["B", "A", "C"]}  # B cannot start by 08:30 after A and C
     best = solve(p, M, FAST, initial_routes=start)
     assert verify(p, M, best) == []
     assert best.unassigned == ()

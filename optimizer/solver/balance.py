@@ -1,0 +1,141 @@
+"""Workload balance: each shift's target of work, and what a deviation from it costs.
+
+*Work* is time on site plus time driving (waiting and breaks are not work): the
+same figure as a route's ``service`` plus ``travel``. With ``[objective] balance``
+on, every shift has a **target** of work, and each second of work above or below
+it costs ``balance / 3600`` (OR-Tools soft upper and lower bounds on the end cumul
+of a ``work`` dimension, :mod:`.build`). A shift left without any work pays
+for its whole target (``SetVehicleUsedWhenEmpty``: OR-Tools otherwise charges no
+cumul cost on an empty route, and an idle technician would cost nothing). Late
+starts are not priced separately: a soft upper bound on each route's start time
+derailed the search on the demo (SLA lateness 8,762 instead of 0); filling the
+day with work moves the starts instead.
+
+The team's mean is not known before solving, so the target is estimated from the
+demand: the work of every order some technician may do (its service time at the
+team's mean efficiency, plus the drive to its nearest other place), shared out in
+proportion to the shifts' lengths (the base of ``utilisation_pct``, so that equal
+targets mean equal utilisation), at most the hours a shift offers (its length less
+its breaks and absences), and moved into the technician's ``[min_work_h,
+max_work_h]``. A technician with the skills for no order has no target. On the demo
+(80 orders, 10 technicians) the estimate was within a few percent of the work the
+plans actually hold.
+
+``max_work_h`` is a hard limit in every case (the ``work`` dimension's capacity);
+``min_work_h`` only raises the target, so it needs ``balance`` on.
+
+The targets go into the problem (:attr:`~optimizer.model.Problem.work_targets_s`)
+before the search, so that the regions of a decomposed day and the helper
+processes use the team's targets, and into the schedule's meta, from which the
+KPIs cost the balance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+
+from optimizer.model import Problem, Route, Schedule, Shift, TravelMatrix
+from optimizer.solver.timing import breaks_s, to_s
+
+
+def available_s(problem: Problem, shift: Shift) -> int:
+    """Seconds of work a shift offers: its length less its breaks (overtime not counted)."""
+    length = to_s(problem, shift.end) - to_s(problem, shift.start)
+    return max(0, length - sum(b.duration_s for b in breaks_s(problem, shift)))
+
+
+def max_work_s(problem: Problem, shift: Shift) -> int | None:
+    """The technician's ``max_work_h`` in seconds, or None."""
+    limit = problem.technician(shift.tech_id).max_work_h
+    return None if limit is None else round(limit * 3600)
+
+
+def demand_s(problem: Problem, matrix: TravelMatrix) -> float:
+    """Estimated work of the day: service at the mean efficiency plus, per order, the drive
+    from its nearest other place (another order or a shift's start or end), for every
+    located order that some technician has the skills for."""
+    skills = [t.skills for t in problem.technicians]
+    orders = [o for o in problem.orders if o.location is not None
+              and any(o.required_skills <= s for s in skills)]
+    if not orders:
+        return 0.0
+    efficiency = float(np.mean([t.efficiency for t in problem.technicians]))
+    service = sum(o.service_min * 60 * efficiency for o in orders)
+    order_points = [matrix.index(o.location) for o in orders]
+    depots = {matrix.index(p) for s in problem.shifts
+              for p in (s.start_location, s.end_location)}
+    points = np.asarray(sorted(set(order_points) | depots), dtype=np.int64)
+    position = {p: k for k, p in enumerate(points.tolist())}
+    travel = np.asarray(matrix.travel_s, dtype=np.float64)[np.ix_(points, points)]
+    if matrix.reachable is not None:
+        reachable = np.asarray(matrix.reachable, dtype=bool)[np.ix_(points, points)]
+        travel = np.where(reachable, travel, np.inf)
+    np.fill_diagonal(travel, np.inf)
+    nearest = travel.min(axis=0)  # the drive in from the nearest other place
+    drive = sum(float(nearest[position[p]]) for p in order_points
+                if math.isfinite(nearest[position[p]]))
+    return service + drive
+
+
+def work_targets(problem: Problem, matrix: TravelMatrix) -> dict[str, int]:
+    """Each shift's target of work in seconds (see the module docstring). A shift whose
+    technician has the skills for no order gets no target."""
+    needs = {o.required_skills for o in problem.orders if o.location is not None}
+    working = [s for s in problem.shifts
+               if any(n <= problem.technician(s.tech_id).skills for n in needs)]
+    length = {s.shift_id: to_s(problem, s.end) - to_s(problem, s.start) for s in working}
+    total = sum(length.values())
+    share = demand_s(problem, matrix) / total if total else 0.0
+    targets = {}
+    for shift in working:
+        tech = problem.technician(shift.tech_id)
+        target = min(share * length[shift.shift_id], available_s(problem, shift))
+        if tech.min_work_h is not None:
+            target = max(target, tech.min_work_h * 3600)
+        if tech.max_work_h is not None:
+            target = min(target, tech.max_work_h * 3600)
+        targets[shift.shift_id] = round(target)
+    return targets
+
+
+def with_targets(problem: Problem, matrix: TravelMatrix) -> Problem:
+    """``problem`` with its shifts' work targets, if ``balance`` is on and they are unset."""
+    if problem.weights.balance is None or problem.work_targets_s:
+        return problem
+    return replace(problem, work_targets_s=work_targets(problem, matrix))
+
+
+def route_work_s(route: Route) -> int:
+    """Service, travel and parking (``Stop.overhead_s``) of a route, in seconds: the
+    model's ``work`` dimension, whose transits are the time transits."""
+    service = sum(round((s.end - s.start).total_seconds()) for s in route.stops)
+    return service + route.travel_s + sum(s.overhead_s for s in route.stops)
+
+
+def deviation_cost(problem: Problem, shift: Shift, route: Route | None,
+                   targets: Mapping[str, int]) -> float:
+    """What a shift's route (None: no route) costs for balance, in money: ``balance`` per
+    hour of work away from its target."""
+    rate = problem.weights.balance
+    target = targets.get(shift.shift_id)
+    if rate is None or target is None:
+        return 0.0
+    work = route_work_s(route) if route is not None else 0
+    return abs(work - target) / 3600 * rate
+
+
+def balance_cost(problem: Problem, schedule: Schedule,
+                 targets: Mapping[str, int] | None = None) -> float:
+    """The balance part of the objective for a whole schedule, empty shifts included.
+
+    ``targets`` defaults to those recorded in the schedule's meta."""
+    targets = schedule.meta.work_targets_s if targets is None else targets
+    if problem.weights.balance is None or not targets:
+        return 0.0
+    by_shift = {r.shift_id: r for r in schedule.routes}
+    return sum(deviation_cost(problem, s, by_shift.get(s.shift_id), targets)
+               for s in problem.shifts)

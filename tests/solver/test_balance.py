@@ -1,0 +1,121 @@
+"""Workload balance: the targets, the soft bounds that pull each route to its target, the
+cost of an idle technician, the hard ``max_work_h``, and the verifier's checks of both."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from factories import FAST, line_matrix, order, problem, shift, tech
+
+from optimizer.model import ReasonCode
+from optimizer.report.kpis import compute
+from optimizer.solver import solve
+from optimizer.solver.balance import balance_cost, route_work_s, with_targets, work_targets
+from optimizer.solver.costs import plan_cost
+from optimizer.solver.verify import verify
+
+M = line_matrix(8)
+
+
+def _day(balance, n_techs=2, n_orders=4, **tech_kw):
+    """Four one-hour jobs at point 1 (10 min from home), technicians 08:00-17:00 at home."""
+    orders = [order(f"o{k}", 1, 60) for k in range(n_orders)]
+    techs = [tech(f"t{k}", **tech_kw) for k in range(1, n_techs + 1)]
+    shifts = [shift(t.tech_id) for t in techs]
+    p = problem(orders, techs, shifts)
+    return replace(p, weights=replace(p.weights, balance=balance))
+
+
+def test_targets_share_the_estimated_demand_by_shift_length():
+    """Demand: 4 h of service plus, per order, the 10-minute drive from its nearest other
+    place (home) = 16,800 s, shared by two 9-hour shifts: 8,400 s each."""
+    assert work_targets(_day(10.0), M) == {"t1": 8400, "t2": 8400}
+    short = _day(10.0)
+    short = replace(short, shifts=(short.shifts[0], replace(short.shifts[1],
+                                                            end=short.shifts[1].start.replace(
+                                                                hour=12, minute=30))))
+    # 9 h and 4.5 h: two thirds and one third
+    assert work_targets(short, M) == {"t1": 11200, "t2": 5600}
+
+
+def test_min_and_max_work_move_the_target_and_skill_less_shifts_have_none():
+    """min_work_h raises a target, max_work_h lowers it; a technician with the skills for
+    no order gets none."""
+    p = _day(10.0)
+    p = replace(p, technicians=(replace(p.technicians[0], min_work_h=3.0),
+                                replace(p.technicians[1], max_work_h=2.0)))
+    assert work_targets(p, M) == {"t1": 10800, "t2": 7200}
+    p = replace(p, orders=tuple(replace(o, required_skills=frozenset({"gas"}))
+                                for o in p.orders),
+                technicians=(p.technicians[0], replace(p.technicians[1], skills=frozenset({
+                    "gas"}))))
+    assert set(work_targets(p, M)) == {"t2"}
+
+
+def test_off_one_technician_does_everything_on_the_work_is_shared():
+    """Without balance one trip is cheapest (one technician does all four jobs); with it,
+    each technician does two and holds exactly the 8,400 s target, at no balance cost."""
+    off = solve(_day(None), M, FAST)
+    assert sorted(len(r.stops) for r in off.routes) == [4]
+    assert off.meta.work_targets_s == {}
+    on_problem = _day(50.0)
+    on = solve(on_problem, M, FAST)
+    assert sorted(len(r.stops) for r in on.routes) == [2, 2]
+    assert [route_work_s(r) for r in on.routes] == [8400, 8400]
+    assert on.meta.work_targets_s == {"t1": 8400, "t2": 8400}
+    assert verify(on_problem, M, on) == []
+    kpis = compute(on_problem, on)
+    assert kpis.balance_cost == 0.0
+    assert kpis.utilisation_min_pct == kpis.utilisation_max_pct == 22.2
+    kpis_off = compute(on_problem, off)  # the same day planned without balance
+    assert (kpis_off.utilisation_min_pct, kpis_off.utilisation_max_pct,
+            kpis_off.utilisation_std_pct) == (0.0, 44.4, 22.2)
+
+
+def test_an_idle_technician_pays_for_the_whole_target():
+    """One job (60 min, 10 min away) and two technicians: targets 2,100 s each. The one who
+    goes works 4,800 s (2,700 over), the other none (2,100 under): 4,800 s at 36/h = 48,
+    which the KPIs and the solver's own objective both count."""
+    p = _day(36.0, n_orders=1)
+    schedule = solve(p, M, FAST)
+    assert len(schedule.routes) == 1
+    assert schedule.meta.work_targets_s == {"t1": 2100, "t2": 2100}
+    assert balance_cost(p, schedule) == pytest.approx(48.0)
+    kpis = compute(p, schedule)
+    assert kpis.balance_cost == 48.0
+    assert kpis.objective_cost == round(kpis.cost + 48.0, 2)
+    # the model charges the idle shift too (OR-Tools would not, on an empty route)
+    solved = with_targets(p, M)
+    assert schedule.meta.objective / 10_000 == pytest.approx(plan_cost(solved, schedule),
+                                                             abs=0.5)
+
+
+def test_max_work_h_is_a_hard_limit_and_the_verifier_checks_it():
+    """A technician with max_work_h = 1.5 takes one of three one-hour jobs (60 min + two
+    10-minute drives = 80 min); the others are unassigned as fully booked. The plan made
+    without the limit breaks it, and the verifier says so."""
+    free = _day(None, n_techs=1, n_orders=3)
+    capped = replace(free, technicians=(replace(free.technicians[0], max_work_h=1.5),))
+    schedule = solve(capped, M, FAST)
+    assert [len(r.stops) for r in schedule.routes] == [1]
+    assert route_work_s(schedule.routes[0]) == 4800
+    assert {u.code for u in schedule.unassigned} == {ReasonCode.NO_TIME}
+    assert verify(capped, M, schedule) == []
+    loose = solve(free, M, FAST)
+    assert [len(r.stops) for r in loose.routes] == [3]
+    assert any("exceed max_work_h=1.5 (5400 s)" in issue for issue in verify(capped, M, loose))
+
+
+def test_the_verifier_checks_the_recorded_targets():
+    """The KPIs cost the targets in the meta, so the verifier recomputes them: a tampered
+    target, or targets recorded with balance off, are violations."""
+    p = _day(50.0)
+    schedule = solve(p, M, FAST)
+    assert verify(p, M, schedule) == []
+    tampered = replace(schedule, meta=replace(schedule.meta,
+                                              work_targets_s={"t1": 1, "t2": 8400}))
+    assert verify(p, M, tampered) == [
+        "meta work_targets_s: shift t1 has 1 s, the scenario gives 8400 s"]
+    off = replace(p, weights=replace(p.weights, balance=None))
+    assert len(verify(off, M, schedule)) == 2
