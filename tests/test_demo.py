@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from pathlib import Path
 
@@ -71,8 +72,11 @@ def test_written_json_reads_back_and_verifies(demo, tmp_path):
     assert again.unassigned == demo.schedule.unassigned
     assert again.kpis == demo.schedule.kpis
     assert api.verify_file(paths["json"]) == []
-    stops = paths["stops"].read_text(encoding="utf-8").splitlines()
-    assert len(stops) == 1 + 77
+    with paths["stops"].open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert sum(r["kind"] == "visit" for r in rows) == 77
+    lunches = sum(1 for r in demo.schedule.routes for b in r.breaks if b.kind == "lunch")
+    assert sum(r["kind"] == "lunch" for r in rows) == lunches > 0
     assert len(paths["unassigned"].read_text(encoding="utf-8").splitlines()) == 1 + 3
 
 
