@@ -478,6 +478,17 @@ def test_replan_without_events_keeps_the_freeze_horizon(case, data):
     assert {v[1] for v in ahead} - {v[1] for v in kept} == set()
 
 
+@examples(0.5)
+@given(case=problems(days=ORDINARY_DAYS, max_orders=6, islands="none", sla=None, city=True),
+       data=st.data())
+def test_replan_in_city_traffic_keeps_the_freeze_horizon(case, data):
+    """The same with parking times and peak hours: the pinned starts (simulated with the
+    parking and the peak factors) are starts the model can keep."""
+    ahead, pinned, kept = _kept_visits(case, data)
+    assert pinned - kept == set()
+    assert {v[1] for v in ahead} - {v[1] for v in kept} == set()
+
+
 def visits_in_absences(problem: Problem, schedule: Schedule, now) -> list[str]:
     """Visits of ``schedule`` (a re-plan) during an absence of the original shift that
     was still ahead at ``now``. An absence is a break as long as its window."""
