@@ -17,7 +17,6 @@ without it, both timed by :func:`timed_route`. Pure: no files, no network.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -42,7 +41,10 @@ from optimizer.solver.precheck import check
 from optimizer.solver.timing import (
     UNREACHABLE_S,
     Visit,
+    access_s,
     breaks_s,
+    leave_factors,
+    overhead_s,
     service_s,
     simulate,
     to_datetime,
@@ -83,39 +85,50 @@ class Offers(list):
     reason: tuple[ReasonCode, str] | None = None
 
 
-def _leg_function(matrix: TravelMatrix, tech):
-    def leg_s(i: int, j: int) -> int:
-        return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
-    return leg_s
-
-
 def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
                 orders: list[WorkOrder]) -> Route | None:
     """The route of ``shift`` through ``orders`` in this sequence, timed by the verifier's
-    simulation (each visit as early as it can start), or None if it does not fit.
+    simulation (each visit as early as it can start, with its parking time and the peak
+    factors of its legs), or None if it does not fit.
 
     The technician leaves as late as still reaches the first visit at its time; breaks
     are placed in the gaps as :func:`optimizer.solver.extract.place_breaks` does."""
     tech = problem.technician(shift.tech_id)
-    leg_s = _leg_function(matrix, tech)
+    # Peak factors come from the orders as the problem (and so the verifier) has them: a
+    # published visit held to its start here keeps the factor of its real windows.
+    known = {o.order_id: o for o in problem.orders}
+    start_factor, *factors = leave_factors(
+        problem, shift, tech, [None, *(known.get(o.order_id, o) for o in orders)])
     points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
               matrix.index(shift.end_location)]
     services = [service_s(o, tech) for o in orders]
+    parking = [access_s(overhead_s(problem, o), a, b)
+               for o, a, b in zip(orders, points[:-2], points[1:-1], strict=True)]
     spans = breaks_s(problem, shift)
     shift_start = to_s(problem, shift.start)
     latest_end = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
-    starts = simulate([Visit(p, s, windows_s(problem, o))
-                       for p, s, o in zip(points[1:-1], services, orders, strict=True)],
+
+    def leg_s(i: int, j: int, factor: float) -> int:
+        return travel_s(matrix, i, j, tech, factor) if matrix.is_reachable(i, j) \
+            else UNREACHABLE_S
+
+    starts = simulate([Visit(p, s, windows_s(problem, o), overhead_s(problem, o), f)
+                       for p, s, o, f in zip(points[1:-1], services, orders, factors,
+                                             strict=True)],
                       start_point=points[0], end_point=points[-1], start_s=shift_start,
-                      latest_end_s=latest_end, breaks=spans, leg_s=leg_s)
+                      latest_end_s=latest_end, breaks=spans, leg_s=leg_s,
+                      start_factor=start_factor)
     if starts is None:
         return None
-    legs = [leg_s(a, b) for a, b in itertools.pairwise(points)]
+    legs = [leg_s(a, b, f) for a, b, f in zip(points[:-1], points[1:], [start_factor, *factors],
+                                               strict=True)]
+    # what each gap must hold before the next start: the drive and the parking
+    reach = [leg + park for leg, park in zip(legs, [*parking, 0], strict=True)]
     frees_after = [s + d for s, d in zip(starts, services, strict=True)]
     last_free = frees_after[-1] if orders else shift_start
     departures = [shift_start]
-    if orders and starts[0] - legs[0] > shift_start:
-        departures.insert(0, starts[0] - legs[0])
+    if orders and starts[0] - reach[0] > shift_start:
+        departures.insert(0, starts[0] - reach[0])
     total_breaks = sum(b.duration_s for b in spans)
     for departure in departures:
         for end in (last_free + legs[-1], last_free + legs[-1] + total_breaks):
@@ -123,30 +136,33 @@ def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
                 continue
             frees = [departure, *frees_after]
             nexts = [*starts, end]
-            gaps = [(f, n, leg) for f, n, leg in zip(frees, nexts, legs, strict=True)]
+            gaps = [(f, n, r) for f, n, r in zip(frees, nexts, reach, strict=True)]
             taken = place_breaks(spans, gaps, departure, end)
             if taken is None:
                 continue
             return _route(problem, matrix, shift, orders, points, starts, services, legs,
-                          departure, end, [b for b in taken if departure <= b[1] < end])
+                          parking, departure, end,
+                          [b for b in taken if departure <= b[1] < end])
     return None
 
 
-def _route(problem, matrix, shift, orders, points, starts, services, legs, departure, end,
-           taken) -> Route:
+def _route(problem, matrix, shift, orders, points, starts, services, legs, parking,
+           departure, end, taken) -> Route:
     stops = []
     prev_free = departure
     for k, order in enumerate(orders):
         start = starts[k]
         in_gap = sum(b - a for _, a, b in taken if prev_free <= a and b <= start)
-        arrival = min(start, prev_free + legs[k] + in_gap)
+        arrival = min(start - parking[k], prev_free + legs[k] + in_gap)
         late = max(0, start - to_s(problem, order.sla_due)) if order.sla_due else 0
         stops.append(Stop(
             order_id=order.order_id, location=order.location,
             arrival=to_datetime(problem, arrival), start=to_datetime(problem, start),
-            end=to_datetime(problem, start + services[k]), wait_s=start - arrival,
-            travel_s=legs[k], distance_m=int(matrix.distance_m[points[k]][points[k + 1]]),
-            sla_late_s=late, late_days=late_days(order, shift_date(shift))))
+            end=to_datetime(problem, start + services[k]),
+            wait_s=start - parking[k] - arrival, travel_s=legs[k],
+            distance_m=int(matrix.distance_m[points[k]][points[k + 1]]),
+            sla_late_s=late, late_days=late_days(order, shift_date(shift)),
+            overhead_s=parking[k], geocode_error_m=order.geocode_error_m))
         prev_free = start + services[k]
     return Route(
         tech_id=shift.tech_id, shift_id=shift.shift_id, start_location=shift.start_location,

@@ -11,7 +11,7 @@ from pathlib import Path
 from factories import FAST, PLAN_DATE, line_matrix, order, problem, shift, tech, window
 
 from optimizer import api
-from optimizer.model import Location, ReasonCode, WorkOrder, shift_date
+from optimizer.model import Location, Peak, ReasonCode, WorkOrder, shift_date
 from optimizer.slots import book, offer, timed_route, with_request
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
@@ -70,6 +70,26 @@ def test_an_offer_never_breaks_a_promise():
         assert min(moved) >= 0
         if chosen.keeps_promises:
             assert max(moved) <= p.weights.retime_tolerance_min * 60
+
+
+def test_offers_pay_parking_and_peaks_as_the_verifier_does():
+    """With 10 minutes of parking per stop and a 07:00-10:00 peak that halves speeds,
+    every booked offer still passes the verifier: the offer's timing uses the same
+    parking time and leg factors as the model (a visit held to its published start keeps
+    the factor of its real windows)."""
+    p = _week(PROMISED)
+    p = replace(p, travel=replace(p.travel, stop_overhead_min=10,
+                                  peaks=(Peak(7 * 60, 10 * 60, 0.5),)))
+    plan = solve(p, M, FAST)
+    assert verify(p, M, plan) == []
+    offers = offer(p, M, plan, REQUEST, slots=4, window_h=2)
+    assert offers
+    for chosen in offers:
+        booked, schedule = book(p, M, plan, REQUEST, chosen)
+        assert verify(with_request(p, booked), M, schedule) == []
+        stop = next(s for r in schedule.routes for s in r.stops if s.order_id == "R")
+        assert stop.overhead_s in (0, 600)
+        assert stop.arrival + timedelta(seconds=stop.overhead_s + stop.wait_s) == stop.start
 
 
 def test_a_booked_slot_survives_a_new_plan():
