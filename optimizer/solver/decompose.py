@@ -55,7 +55,7 @@ from optimizer.model import (
 from optimizer.params import SolveParams
 from optimizer.solver.build import COST_UNITS
 from optimizer.solver.costs import drop_cost, route_cost
-from optimizer.solver.diagnose import Screen, reason_for_dropped
+from optimizer.solver.diagnose import NOT_CHECKED, Screen, reason_for_dropped
 from optimizer.solver.meta import solve_meta
 from optimizer.solver.pool import DaskPool, Pool
 from optimizer.solver.portfolio import UNFINISHED_STATUSES as UNFINISHED
@@ -95,8 +95,6 @@ DIAGNOSE_SAFETY = 2.0
 DIAGNOSE_HERE = 40
 SHIP_POINTS = 1500
 STATUS = "DECOMPOSED"
-NOT_CHECKED = (ReasonCode.NOT_REACHED, "not reached within the time limit (no time was left "
-               "to check it against the final routes)")
 _FAR = 10**9
 
 log = logging.getLogger(__name__)

@@ -119,12 +119,14 @@ def simulate(
     latest_end_s: int,
     breaks: tuple[BreakSpan, ...],
     leg_s: Callable[[int, int], int],
+    ends: list[int] | None = None,
 ) -> list[int] | None:
     """Feasible service starts for ``visits`` in this order, or None if there are none.
 
     Each break is taken whole in one gap between visits (or before the first,
     or after the return, off duty), never during a service; the search tries
     every placement. ``leg_s(i, j)`` gives travel seconds between matrix points.
+    The arrival back at the end point of the starts found is appended to ``ends``.
     """
     points = [start_point, *(v.point for v in visits), end_point]
 
@@ -154,6 +156,8 @@ def simulate(
                 if ready <= latest_end_s and all(
                     max(ready, b.earliest_s) + b.duration_s <= b.latest_end_s for b in rest
                 ):
+                    if ends is not None:
+                        ends.append(ready)
                     return starts
                 continue
             visit = visits[k]
@@ -178,6 +182,13 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
 
     A leg the road network cannot drive (``matrix.reachable``) never fits.
     """
+    return visit_times(problem, matrix, shift, orders) is not None
+
+
+def visit_times(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                orders: Sequence[WorkOrder]) -> tuple[list[int], int] | None:
+    """Service starts of ``orders`` in this sequence on ``shift`` leaving at its start, and
+    the arrival back at its end point; None if they do not fit (as :func:`shift_fits`)."""
     tech = problem.technician(shift.tech_id)
     visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o))
               for o in orders]
@@ -187,7 +198,8 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
     else:
         def leg_s(i: int, j: int) -> int:
             return travel_s(matrix, i, j, tech) if matrix.is_reachable(i, j) else UNREACHABLE_S
-    return simulate(
+    ends: list[int] = []
+    starts = simulate(
         visits,
         start_point=matrix.index(shift.start_location),
         end_point=matrix.index(shift.end_location),
@@ -195,4 +207,6 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         latest_end_s=to_s(problem, shift.end) + int(shift.max_overtime_min * 60),
         breaks=breaks_s(problem, shift),
         leg_s=leg_s,
-    ) is not None
+        ends=ends,
+    )
+    return None if starts is None else (starts, ends[-1])
