@@ -29,6 +29,8 @@ from optimizer.solver.precheck import check
 
 #: Dropped orders from which the diagnosis screens insertion positions in one numpy pass.
 SCREEN_FROM = 20
+#: Dropped orders diagnosed whatever the time (see ``_reasons``).
+DIAGNOSE_ALWAYS = 10
 
 __all__ = [
     "GREEDY_STATUS",
@@ -126,14 +128,15 @@ def _reasons(problem, matrix, built, eligibility, routes, *, finished: bool, dea
 
     On a large day this takes seconds (1000 orders, 500 dropped: 14 s one by one), so it
     stops at ``deadline`` (wall clock): orders still waiting then are said not to be
-    checked, which keeps the time limit."""
+    checked, which keeps the time limit. The first :data:`DIAGNOSE_ALWAYS` are always
+    checked (milliseconds each)."""
     by_shift = {r.shift_id: r for r in routes}
     routed = {s.order_id for r in routes for s in r.stops}
     dropped = [o for o in built.orders if o.order_id not in routed]
     screen = Screen(problem, matrix, by_shift) if len(dropped) > SCREEN_FROM else None
     reasons = {}
-    for order in dropped:
-        if clock.time() > deadline:
+    for n, order in enumerate(dropped):
+        if n >= DIAGNOSE_ALWAYS and clock.time() > deadline:
             reasons[order.order_id] = NOT_CHECKED
             continue
         reasons[order.order_id] = reason_for_dropped(

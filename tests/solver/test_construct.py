@@ -112,15 +112,14 @@ def test_greedy_routes_scale_to_a_thousand_orders():
         assert shift_fits(p, matrix, built.shifts[v], [p.order(oid) for oid in route])
 
 
-def test_too_large_for_the_limit_keeps_greedy_routes_without_a_search(monkeypatch):
-    """700 orders at 1 s: OR-Tools' first solution would overrun the limit, so no search
-    runs at all and the checked greedy routes are the plan, with every order served."""
-    def no_search(*_args, **_kw):
-        raise AssertionError("OR-Tools searched although it cannot finish in time")
-
-    monkeypatch.setattr(solver_module, "run", no_search)
+def test_no_first_solution_in_its_share_gives_the_greedy_routes(monkeypatch):
+    """700 orders: when OR-Tools' first solution has not come within its share of the time
+    (made tiny here, so that it is cut whatever the machine), it is not waited for: the
+    checked greedy routes, timed without OR-Tools, are the plan, every order served, and
+    it verifies."""
+    monkeypatch.setattr(solver_module, "FIRST_SHARE", 1e-4)
     p, matrix = _square(700)
-    s = solve(p, matrix, SolveParams(time_limit_s=1))
+    s = solve(p, matrix, SolveParams(time_limit_s=20, workers=1, decompose="off"))
     assert s.meta.status == GREEDY_STATUS
     assert s.unassigned == ()
     assert sum(len(r.stops) for r in s.routes) == 700
