@@ -57,7 +57,7 @@ from optimizer.solver.build import COST_UNITS
 from optimizer.solver.costs import drop_cost, route_cost
 from optimizer.solver.diagnose import NOT_CHECKED, Screen, reason_for_dropped
 from optimizer.solver.meta import solve_meta
-from optimizer.solver.pool import DaskPool, Pool
+from optimizer.solver.pool import Cut, DaskPool, Pool
 from optimizer.solver.portfolio import UNFINISHED_STATUSES as UNFINISHED
 from optimizer.solver.portfolio import ProgressCallback
 from optimizer.solver.precheck import Eligibility, check
@@ -131,6 +131,7 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
     end = began + params.time_limit_s
     address = _SCHEDULER.get()
     with DaskPool(address) if address else Pool(params.workers) as pool:
+        pool.share(matrix)  # once: every job refers to it
         eligibility = check(problem, matrix)
         day = _Day(problem, matrix, eligibility)
         plan = _Plan(day)
@@ -203,13 +204,13 @@ class _Day:
             total = np.where(ok, total, _FAR)
         return total
 
-    def submatrix(self, locations) -> TravelMatrix:
+    def submatrix(self, locations) -> Cut:
+        """The day's matrix cut down to ``locations``, as a reference the pool resolves
+        (on a Dask cluster the day's matrix is on every worker already)."""
         points = tuple(dict.fromkeys(locations))
         idx = np.fromiter((self.matrix.index(p) for p in points), dtype=np.int64,
                           count=len(points))
-        ix = np.ix_(idx, idx)
-        return TravelMatrix(points, self.travel[ix], self.distance[ix], self.matrix.source,
-                            None if self.reachable is None else self.reachable[ix])
+        return Cut(points, idx)
 
     def job(self, shifts: Sequence[int], order_ids, initial: Mapping[str, Sequence[str]],
             params: SolveParams, time_limit_s: float) -> _Job:
@@ -232,7 +233,7 @@ class _Day:
 @dataclass(slots=True)
 class _Job:
     problem: Problem
-    matrix: TravelMatrix
+    matrix: Cut
     params: SolveParams
     initial_routes: dict[str, list[str]]
     shifts: tuple[int, ...]
