@@ -272,14 +272,6 @@ def first_then_search(context: SearchContext, built: BuiltModel, strategy: Strat
     return (first if solution is None else solution), search
 
 
-def greedy_plan(context: SearchContext, built: BuiltModel) -> Found | None:
-    """The greedy routes read into the unsolved ``built`` (no search runs), or None."""
-    routes = checked_greedy_routes(context, built)
-    built.routing.CloseModelWithParameters(search_parameters(READ_BACK, time_limit_s=READ_BACK_S))
-    solution = built.routing.ReadAssignmentFromRoutes(parallel.index_routes(built, routes), True)
-    return Found(built, solution, GREEDY_STATUS) if solution is not None else None
-
-
 def greedy_outcome(context: SearchContext, built: BuiltModel, worker: int) -> Outcome:
     """The greedy routes as the outcome of ``worker``, ranked after every search's.
 

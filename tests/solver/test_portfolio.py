@@ -160,9 +160,6 @@ def test_greedy_routes_as_an_outcome_rank_after_every_search():
     assert (greedy.objective, greedy.status, greedy.worker) == (
         portfolio.GREEDY_OBJECTIVE, portfolio.GREEDY_CODE, 2)
     assert sorted(oid for r in greedy.routes for oid in r) == sorted(o.order_id for o in p.orders)
-    plan = portfolio.greedy_plan(context, build(p, M, context.eligibility))
-    assert plan.status == portfolio.GREEDY_STATUS
-    assert parallel.routes_of(plan.built, plan.solution) == greedy.routes
 
 
 class _FakeHelper:
