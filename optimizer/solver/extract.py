@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from optimizer.model import Problem, Route, ScheduledBreak, Stop, TravelMatrix
-from optimizer.solver.build import BuiltModel
+from optimizer.solver.build import BuiltModel, Frame
 from optimizer.solver.timing import (
     BreakSpan,
     breaks_s,
@@ -58,7 +58,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
     return routes
 
 
-def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
+def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel | Frame,
                        routes: Sequence[Sequence[str]]) -> list[Route]:
     """Every non-empty route of order ids per shift position (``built.shifts``), timed
     without OR-Tools: each shift leaves at its start and serves each order as early as

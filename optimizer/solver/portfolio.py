@@ -33,7 +33,7 @@ from optimizer.errors import SolveError
 from optimizer.model import Problem, Route, TravelMatrix
 from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
 from optimizer.solver import parallel
-from optimizer.solver.build import COST_UNITS, BuiltModel, build
+from optimizer.solver.build import COST_UNITS, BuildTooSlow, BuiltModel, Frame, build, frame
 from optimizer.solver.construct import greedy_routes
 from optimizer.solver.costs import drop_cost, route_cost
 from optimizer.solver.extract import routes_from_orders
@@ -72,6 +72,9 @@ FIRST_SHARE = 0.5
 #: costs at most a third of the time then); otherwise it goes on from that solution with
 #: guided local search, as a warm start does.
 RESTART_SHARE = 0.5
+#: Share of the search time building the model may take (timed as it goes, see
+#: :func:`~.build.build`); beyond it the greedy routes are the plan, without a model.
+BUILD_SHARE = 0.5
 #: A first solution that came after this share of its time was cut short by the limit.
 CUT_SHARE = 0.95
 
@@ -127,7 +130,7 @@ class Found:
     for 500 orders with breaks): its ``routes`` and ``objective`` come with it instead.
     """
 
-    built: BuiltModel
+    built: BuiltModel | Frame
     solution: pywrapcp.Assignment | None
     status: str
     routes: list[Route] | None = None
@@ -235,7 +238,8 @@ def warm_start(context: SearchContext, built: BuiltModel, strategy: Strategy,
                               initial_routes, search)
 
 
-def checked_greedy_routes(context: SearchContext, built: BuiltModel) -> list[list[str]]:
+def checked_greedy_routes(context: SearchContext, built: BuiltModel | Frame
+                          ) -> list[list[str]]:
     """The greedy routes of :mod:`.construct` (order ids per shift), re-checked exactly."""
     problem, matrix, eligibility = context.problem, context.matrix, context.eligibility
     by_shift = dict(zip((s.shift_id for s in built.shifts),
@@ -283,7 +287,7 @@ def greedy_outcome(context: SearchContext, built: BuiltModel, worker: int) -> Ou
     return Outcome(GREEDY_OBJECTIVE, tuple(map(tuple, routes)), GREEDY_CODE, worker)
 
 
-def greedy_found(context: SearchContext, built: BuiltModel, routes: Sequence[Sequence[str]],
+def greedy_found(context: SearchContext, built: BuiltModel | Frame, routes: Sequence[Sequence[str]],
                  progress: Progress) -> Found:
     """The greedy routes as the answer, timed directly (:func:`.extract.routes_from_orders`);
     the objective in model units, as OR-Tools would count it (with drop penalties)."""
@@ -349,9 +353,17 @@ def run_portfolio(
     params = context.params
     strategies = pick_strategies(params.first_solution, params.metaheuristic,
                                  1 + len(helpers), seed=params.seed)
-    built = build(context.problem, context.matrix, context.eligibility)
-    sent = send_jobs(context, helpers, strategies)
     progress = Progress(on_solution, context.began)
+    # Under a solution limit the steps must not depend on the clock; a warm start is kept.
+    timed = params.solution_limit is None and not initial_routes
+    try:
+        built = build(context.problem, context.matrix, context.eligibility,
+                      give_up_at=clock.time() + BUILD_SHARE * context.search_time_s()
+                      if timed else None)
+    except BuildTooSlow:
+        bare = frame(context.problem, context.eligibility)
+        return greedy_found(context, bare, checked_greedy_routes(context, bare), progress)
+    sent = send_jobs(context, helpers, strategies)
     progress.watch(built.routing)
     start = warm_start(context, built, strategies[0], initial_routes) if initial_routes else None
     if start is None and params.solution_limit is None:

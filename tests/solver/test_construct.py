@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from factories import line_matrix, order, problem, shift, tech, window
 
 import optimizer.solver.portfolio as solver_module  # the search runs there
@@ -140,3 +141,21 @@ def test_solve_falls_back_on_greedy_routes_when_no_search_finds_one(monkeypatch)
     assert sorted(x.order_id for r in s.routes for x in r.stops) == sorted(o.order_id
                                                                            for o in orders)
     assert s.unassigned == ()
+
+
+def test_a_model_too_slow_to_build_in_time_gives_the_greedy_routes(monkeypatch):
+    """If building the model, timed matrix by matrix, would take more than its share of the
+    time (made tiny here), no model is built: the greedy routes are the plan, timed without
+    OR-Tools, every order served, and it verifies."""
+    from optimizer.solver import build as build_module
+
+    monkeypatch.setattr(solver_module, "BUILD_SHARE", 1e-6)
+    p, matrix = _square(300, techs=20)
+    e = check(p, matrix)
+    with pytest.raises(build_module.BuildTooSlow):
+        build(p, matrix, e, give_up_at=0.0)
+    s = solve(p, matrix, SolveParams(time_limit_s=20, workers=1, decompose="off"))
+    assert s.meta.status == GREEDY_STATUS
+    assert s.unassigned == ()
+    assert sum(len(r.stops) for r in s.routes) == 300
+    assert verify(p, matrix, s) == []
