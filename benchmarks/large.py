@@ -242,8 +242,16 @@ def main(argv: list[str] | None = None) -> int:
                          "synthetic 50,176-node street grid (up to about 1,200 orders)")
     ap.add_argument("--technicians", type=int, default=None,
                     help="fleet size (default: 60, 120, 300 for 1000, 2000, 5000 orders)")
+    ap.add_argument("--log", action="store_true",
+                    help="print the decomposition's steps and their times (pre-check and "
+                         "split, start, improvement, diagnosis) to stderr")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.log:
+        import logging
+
+        logging.basicConfig(format="%(relativeCreated)8.0f ms %(message)s")
+        logging.getLogger("optimizer.solver.decompose").setLevel(logging.DEBUG)
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
     if args.one:  # one run in this process (peak memory is per process)
@@ -256,11 +264,12 @@ def main(argv: list[str] | None = None) -> int:
             out = subprocess.run(
                 [sys.executable, __file__, "--one", "--sizes", str(size), "--modes", mode,
                  "--time-limit", str(args.time_limit), "--seed", str(args.seed),
-                 "--roads", args.roads,
+                 "--roads", args.roads, *(["--log"] if args.log else []),
                  *(["--technicians", str(args.technicians)] if args.technicians else [])],
                 capture_output=True, text=True, check=False)
-            if out.returncode:
+            if out.returncode or args.log:
                 print(out.stderr, file=sys.stderr)
+            if out.returncode:
                 continue
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), flush=True)
