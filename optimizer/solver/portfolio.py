@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp
 
-from optimizer.errors import SolveError
 from optimizer.model import Problem, Route, TravelMatrix
 from optimizer.params import PARALLEL_MIN_ORDERS, SolveParams
 from optimizer.solver import parallel
@@ -347,8 +346,7 @@ def run_portfolio(
 ) -> Found:
     """Search with the first strategy here and the others in ``helpers``; the best wins.
 
-    Raises :class:`~optimizer.errors.SolveError` if nothing, not even the greedy
-    routes, gives a schedule.
+    There is always an answer: if no search has one, the greedy routes are it.
     """
     params = context.params
     strategies = pick_strategies(params.first_solution, params.metaheuristic,
@@ -381,14 +379,18 @@ def run_portfolio(
     best = best_outcome(outcomes)
     if best.status == GREEDY_CODE:
         return greedy_found(context, built, best.routes, progress)
+    if solution is None:
+        # A helper's routes, while this model has no solution: timed directly, since
+        # reading them into a model whose search failed can take longer than the limit.
+        routes = routes_from_orders(context.problem, context.matrix, built, best.routes)
+        progress.report(best.objective)
+        return Found(built, None, status_name(best.status, True), routes=routes,
+                     objective=best.objective)
     if best.worker != 0:
         read = read_back(context.problem, context.matrix, context.eligibility, built,
-                         best.routes, reuse=solution is None or search.use_iterated_local_search)
+                         best.routes, reuse=search.use_iterated_local_search)
         if read is not None:
             built, solution = read
-            status = (GREEDY_STATUS if best.status == GREEDY_CODE
-                      else status_name(best.status, True))
+            status = status_name(best.status, True)
             progress.report(solution.ObjectiveValue())
-    if solution is None:
-        raise SolveError(f"the solver found no schedule at all (status {status})")
     return Found(built, solution, status)
