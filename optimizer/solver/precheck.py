@@ -100,6 +100,8 @@ class _LoneVisits:
         n, g = len(orders), len(fleet.groups)
         self.sure = np.zeros((n, g), dtype=bool)
         self.never = np.zeros((n, g), dtype=bool)
+        #: ``meets[i, g]``: one of the order's windows meets the group's shift (overtime in).
+        self.meets = np.zeros((n, g), dtype=bool)
         located = [i for i, o in enumerate(orders) if o.location is not None]
         if not located or not g:
             return
@@ -123,6 +125,7 @@ class _LoneVisits:
                 back = np.rint(back / speed).astype(np.int64)
             service = np.ceil(service_min * 60 * efficiency - 1e-9).astype(np.int64)
             latest = end_s + overtime_s
+            self.meets[rows, gi] = ((win_start <= latest) & (win_end >= start_s)).any(axis=1)
             plain = _lone_return(start_s + there, win_start, win_end, service, back)
             self.never[rows, gi] = plain > latest
             # every break off duty after the return
@@ -163,13 +166,14 @@ def _eligible_shifts(problem: Problem, matrix: TravelMatrix, fleet: _Fleet, orde
     if not groups:
         return (), (ReasonCode.UNREACHABLE, "not reachable by road")
 
-    groups = [(shift, ks) for shift, ks in groups if _windows_meet_shift(problem, order, shift)]
+    lone, row = fleet.lone, fleet.lone.row[order.order_id]
+    groups = [(shift, ks) for shift, ks in groups
+              if lone.meets[row, fleet.group_index[shift.shift_id]]]
     if not groups:
         return (), (ReasonCode.WINDOW_OUTSIDE_SHIFTS, "appointment window outside every shift")
     # A visit pinned by a re-plan was timed in its chain on its own shift (replanning.
     # pin_times); alone it may miss its exact start by the second that rounded travel
     # times lose against the triangle inequality. The model decides it, not this test.
-    lone, row = fleet.lone, fleet.lone.row[order.order_id]
 
     def fits_alone(shift: Shift) -> bool:
         gi = fleet.group_index[shift.shift_id]
@@ -226,12 +230,6 @@ def _qualified_groups(fleet: _Fleet, order: WorkOrder):
     if not groups:
         return [], (ReasonCode.NO_SHIFT, "no qualified technician works that day")
     return groups, None
-
-
-def _windows_meet_shift(problem: Problem, order: WorkOrder, shift: Shift) -> bool:
-    begin = to_s(problem, shift.start)
-    finish = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
-    return any(start <= finish and end >= begin for start, end in windows_s(problem, order))
 
 
 def _lone_return(ready, win_start, win_end, service, back):
