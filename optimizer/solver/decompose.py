@@ -138,6 +138,8 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
         regions = split(day, initial_routes or {})
         jobs = [day.job(shifts, orders, initial_routes or {}, params, 0.0)
                 for shifts, orders in regions]
+        # the regions' time limits count from now: the workers must be up first
+        pool.wait_ready(began + START_MAX_SHARE * params.time_limit_s)
         waves = -(-len(jobs) // pool.slots)
         limit, now = params.time_limit_s, clock.monotonic()
         budget = max(0.2, (began + START_SHARE * limit - now) / waves,

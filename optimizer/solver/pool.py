@@ -186,6 +186,14 @@ class Pool:
         its job's cut of it)."""
         self._day = matrix
 
+    def wait_ready(self, deadline: float) -> None:
+        """Wait until every worker has started (imported the solver), at most until
+        ``deadline`` (``time.monotonic()``): a job's time counts from then, so time limits
+        handed out before would end late (starting takes a second, more under load)."""
+        while clock.monotonic() < deadline and any(
+                w.ready_at is None and w.process.poll() is None for w in self._workers):
+            clock.sleep(0.02)
+
     def __enter__(self) -> Pool:
         return self
 
@@ -284,6 +292,9 @@ class DaskPool:
     def share(self, matrix: TravelMatrix) -> None:
         """Send the day's matrix to every worker, once."""
         self._day = self._client.scatter(matrix, broadcast=True, hash=False)
+
+    def wait_ready(self, deadline: float) -> None:
+        """The cluster's workers are up already."""
 
     def __enter__(self) -> DaskPool:
         return self
