@@ -15,9 +15,13 @@ the rules of a real day:
 More work than the fleet can do (about 15 jobs of 35 minutes per technician), so
 priorities decide who is served.
 
-Travel is haversine with a detour factor of 1.35 at 35 km/h (a road matrix of the
-synthetic grid in ``matrix.py`` for 5,000 points would need gigabytes): the
-``matrix`` column is the time to build it.
+Travel is haversine with a detour factor of 1.35 at 35 km/h by default (a road matrix
+of the synthetic grid in ``matrix.py`` for 5,000 points would need gigabytes). With
+``--roads grid`` it is a real road matrix on the synthetic 224 x 224 street grid of
+``matrix.py`` (50,176 nodes, 22 km a side, arterials at 50 km/h, one street in ten
+one-way): the city is placed on the grid, so up to about 1,200 orders (22 km a side at
+2.5 orders per km²). The ``matrix`` column is the time to build it (with ``grid``: the
+graph, its contraction hierarchy and the many-to-many matrix).
 
 Each size and mode runs in a fresh process. It prints wall time split into matrix and
 model+search (the time limit bounds the second), peak resident memory of that process
@@ -79,9 +83,13 @@ def _at(hours: float) -> datetime:
         timedelta(hours=hours)
 
 
+#: South-west corner of the city (``--roads grid`` moves it onto the street grid).
+ORIGIN = [47.2, 8.3]
+
+
 def _point(rng, side_km: float) -> Location:
     """A point of the city: 40 % in the central quarter, the rest anywhere."""
-    lat0, lon0 = 47.2, 8.3
+    lat0, lon0 = ORIGIN
     if rng.random() < 0.4:
         x, y = rng.normal(0.5, 0.12, size=2).clip(0.02, 0.98) * side_km
     else:
@@ -161,7 +169,19 @@ def points_of(problem: Problem) -> list[Location]:
     return list(seen)
 
 
-def matrix_of(problem: Problem):
+def matrix_of(problem: Problem, roads: str = "haversine"):
+    if roads == "grid":
+        import tempfile
+
+        from matrix import grid_graph
+
+        from optimizer.geo import network
+        from optimizer.geo import road_matrix as rm
+
+        road = network.RoadGraph(graph=grid_graph(224), key="grid-224", source="synthetic")
+        with tempfile.TemporaryDirectory(prefix="fsopt-large-") as tmp:
+            router = rm.prepare_router(road, cache_dir=Path(tmp))
+            return rm.road_matrix(router, points_of(problem), max_snap_m=5000)
     return haversine_matrix(points_of(problem), speed_kph=SPEED_KPH, detour_factor=DETOUR)
 
 
@@ -169,15 +189,18 @@ def peak_mib(who=resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def run(size: int, mode: str, time_limit: float, seed: int) -> dict:
+def run(size: int, mode: str, time_limit: float, seed: int, roads: str = "haversine",
+        fleet: int | None = None) -> dict:
     """Build, solve and check one day; a row of figures."""
     from optimizer.report.kpis import with_kpis
     from optimizer.solver import solve
     from optimizer.solver.verify import verify
 
-    problem = day(size, FLEET.get(size, max(1, size * 6 // 100)), seed)
+    if roads == "grid":
+        ORIGIN[:] = [47.0 + 0.2 / 111.195, 9.0 + 0.2 / (111.195 * math.cos(math.radians(47.0)))]
+    problem = day(size, fleet or FLEET.get(size, max(1, size * 6 // 100)), seed)
     began = time.perf_counter()
-    matrix = matrix_of(problem)
+    matrix = matrix_of(problem, roads)
     matrix_s = time.perf_counter() - began
     params = SolveParams(time_limit_s=time_limit, seed=seed, decompose=mode)
     began = time.perf_counter()
@@ -187,6 +210,7 @@ def run(size: int, mode: str, time_limit: float, seed: int) -> dict:
     critical = sum(1 for o in problem.orders if o.priority is Priority.CRITICAL)
     return {
         "orders": size, "technicians": len(problem.technicians), "shifts": len(problem.shifts),
+        "roads": roads,
         "decompose": mode, "time_limit_s": time_limit,
         "matrix_s": round(matrix_s, 2), "model_search_s": round(solve_s, 2),
         "status": schedule.meta.status,
@@ -195,12 +219,14 @@ def run(size: int, mode: str, time_limit: float, seed: int) -> dict:
         "cost": round(k.cost), "objective_cost": round(k.objective_cost),
         "km": round(k.travel_km), "served": k.scheduled,
         "critical_served": f"{k.scheduled_by_priority.get('critical', 0)}/{critical}",
+        "critical_out": sorted({u.code.value for u in schedule.unassigned
+                                if problem.order(u.order_id).priority is Priority.CRITICAL}),
         "sla_on_time_all_pct": k.sla_on_time_all_pct,
         "verified": "yes" if not verify(problem, matrix, schedule) else "NO",
     }
 
 
-COLUMNS = ("orders", "technicians", "decompose", "matrix_s", "model_search_s", "peak_mib",
+COLUMNS = ("orders", "technicians", "roads", "decompose", "matrix_s", "model_search_s", "peak_mib",
            "workers_peak_mib", "objective_cost", "cost", "km", "served", "critical_served",
            "sla_on_time_all_pct", "verified", "status")
 
@@ -211,22 +237,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--modes", default="off,on", help="decompose settings to run")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--roads", choices=("haversine", "grid"), default="haversine",
+                    help="travel: haversine x 1.35 at 35 km/h, or a road matrix on the "
+                         "synthetic 50,176-node street grid (up to about 1,200 orders)")
+    ap.add_argument("--technicians", type=int, default=None,
+                    help="fleet size (default: 60, 120, 300 for 1000, 2000, 5000 orders)")
+    ap.add_argument("--log", action="store_true",
+                    help="print the decomposition's steps and their times (pre-check and "
+                         "split, start, improvement, diagnosis) to stderr")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.log:
+        import logging
+
+        logging.basicConfig(format="%(relativeCreated)8.0f ms %(message)s")
+        logging.getLogger("optimizer.solver.decompose").setLevel(logging.DEBUG)
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
     if args.one:  # one run in this process (peak memory is per process)
-        print(json.dumps(run(sizes[0], modes[0], args.time_limit, args.seed)), flush=True)
+        print(json.dumps(run(sizes[0], modes[0], args.time_limit, args.seed, args.roads,
+                             args.technicians)), flush=True)
         return 0
     rows = []
     for size in sizes:
         for mode in modes:
             out = subprocess.run(
                 [sys.executable, __file__, "--one", "--sizes", str(size), "--modes", mode,
-                 "--time-limit", str(args.time_limit), "--seed", str(args.seed)],
+                 "--time-limit", str(args.time_limit), "--seed", str(args.seed),
+                 "--roads", args.roads, *(["--log"] if args.log else []),
+                 *(["--technicians", str(args.technicians)] if args.technicians else [])],
                 capture_output=True, text=True, check=False)
-            if out.returncode:
+            if out.returncode or args.log:
                 print(out.stderr, file=sys.stderr)
+            if out.returncode:
                 continue
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), flush=True)

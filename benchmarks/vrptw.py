@@ -52,7 +52,8 @@ DATA = REPO.parent / "shared" / "data" / "vrptw" / "solomon"
 #: Seconds per instance time unit, and matrix metres per instance distance unit.
 SCALE = 1000
 EPS = 1e-9
-SOLVERS = ("project", "pyvrp", "vroom")
+#: ``project1`` is the project with ``workers=1`` (not run unless asked for).
+SOLVERS = ("project", "pyvrp", "vroom", "project1")
 FAMILIES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 
 
@@ -217,13 +218,20 @@ def to_problem(inst: Instance):
 
 # --------------------------------------------------------------------------- solvers
 
-def solve_project(inst: Instance, time_limit_s: float, seed: int = 0) -> list[list[int]]:
+def solve_project(inst: Instance, time_limit_s: float, seed: int = 0,
+                  workers: int = 2) -> list[list[int]]:
     from optimizer.params import SolveParams
     from optimizer.solver import solve
 
     problem, matrix = to_problem(inst)
-    schedule = solve(problem, matrix, SolveParams(time_limit_s=time_limit_s, seed=seed))
+    schedule = solve(problem, matrix, SolveParams(time_limit_s=time_limit_s, seed=seed,
+                                                  workers=workers))
     return [[int(s.order_id) for s in r.stops] for r in schedule.routes]
+
+
+def solve_project1(inst: Instance, time_limit_s: float, seed: int = 0) -> list[list[int]]:
+    """The project on one core (``workers=1``), as PyVRP runs."""
+    return solve_project(inst, time_limit_s, seed, workers=1)
 
 
 def solve_pyvrp(inst: Instance, time_limit_s: float, seed: int = 0) -> list[list[int]]:
@@ -277,7 +285,8 @@ def solve_vroom(inst: Instance, time_limit_s: float, seed: int = 0) -> list[list
     return [routes[v] for v in sorted(routes)]
 
 
-RUNNERS = {"project": solve_project, "pyvrp": solve_pyvrp, "vroom": solve_vroom}
+RUNNERS = {"project": solve_project, "project1": solve_project1, "pyvrp": solve_pyvrp,
+           "vroom": solve_vroom}
 
 
 def run_one(inst: Instance, solver: str, time_limit_s: float) -> dict:
@@ -365,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("instances", nargs="*", help="e.g. C101 R205 (default: all 56)")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per solve")
-    parser.add_argument("--solvers", default=",".join(SOLVERS))
+    parser.add_argument("--solvers", default=",".join(SOLVERS[:3]),
+                        help="comma-separated, from project, pyvrp, vroom and project1 "
+                             "(the project with workers=1)")
     parser.add_argument("--jsonl", type=Path, help="also append the JSON lines to this file")
     parser.add_argument("--data", type=Path, default=DATA, help="folder of the Solomon files")
     parser.add_argument("--summary", type=Path, metavar="JSONL",

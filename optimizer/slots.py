@@ -25,18 +25,15 @@ from optimizer.model import (
     ReasonCode,
     Route,
     Schedule,
-    ScheduledBreak,
     Shift,
-    Stop,
     TimeWindow,
     TravelMatrix,
     WorkOrder,
-    late_days,
     shift_date,
 )
 from optimizer.solver.costs import route_cost
 from optimizer.solver.diagnose import open_positions
-from optimizer.solver.extract import place_breaks
+from optimizer.solver.extract import place_breaks, route_from_times
 from optimizer.solver.precheck import check
 from optimizer.solver.timing import (
     UNREACHABLE_S,
@@ -47,7 +44,6 @@ from optimizer.solver.timing import (
     overhead_s,
     service_s,
     simulate,
-    to_datetime,
     to_s,
     travel_s,
     windows_s,
@@ -140,39 +136,10 @@ def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
             taken = place_breaks(spans, gaps, departure, end)
             if taken is None:
                 continue
-            return _route(problem, matrix, shift, orders, points, starts, services, legs,
-                          parking, departure, end,
-                          [b for b in taken if departure <= b[1] < end])
+            return route_from_times(problem, matrix, shift, tech, points, orders, starts,
+                                    services, parking, [start_factor, *factors], departure,
+                                    end, taken)
     return None
-
-
-def _route(problem, matrix, shift, orders, points, starts, services, legs, parking,
-           departure, end, taken) -> Route:
-    stops = []
-    prev_free = departure
-    for k, order in enumerate(orders):
-        start = starts[k]
-        in_gap = sum(b - a for _, a, b in taken if prev_free <= a and b <= start)
-        arrival = min(start - parking[k], prev_free + legs[k] + in_gap)
-        late = max(0, start - to_s(problem, order.sla_due)) if order.sla_due else 0
-        stops.append(Stop(
-            order_id=order.order_id, location=order.location,
-            arrival=to_datetime(problem, arrival), start=to_datetime(problem, start),
-            end=to_datetime(problem, start + services[k]),
-            wait_s=start - parking[k] - arrival, travel_s=legs[k],
-            distance_m=int(matrix.distance_m[points[k]][points[k + 1]]),
-            sla_late_s=late, late_days=late_days(order, shift_date(shift)),
-            overhead_s=parking[k], geocode_error_m=order.geocode_error_m))
-        prev_free = start + services[k]
-    return Route(
-        tech_id=shift.tech_id, shift_id=shift.shift_id, start_location=shift.start_location,
-        end_location=shift.end_location, start=to_datetime(problem, departure),
-        end=to_datetime(problem, end), stops=tuple(stops),
-        breaks=tuple(ScheduledBreak(kind, to_datetime(problem, a), to_datetime(problem, b))
-                     for kind, a, b in taken),
-        return_travel_s=legs[-1],
-        return_distance_m=int(matrix.distance_m[points[-2]][points[-1]]),
-        overtime_s=max(0, end - to_s(problem, shift.end)))
 
 
 def held(order: WorkOrder, published_start: datetime) -> WorkOrder:

@@ -14,6 +14,7 @@ Costs are integers in :data:`COST_UNITS` per currency unit.
 from __future__ import annotations
 
 import itertools
+import time as clock
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,44 @@ class BuiltModel:
         return self.manager.NodeToIndex(position)
 
 
+class BuildTooSlow(Exception):
+    """Building the model would not end by the time it was given (see :func:`build`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What the greedy routes need of a model, without OR-Tools (see :func:`frame`)."""
+
+    shifts: tuple[Shift, ...]
+    techs: tuple[Technician, ...]
+    orders: tuple[WorkOrder, ...]
+
+
+def frame(problem: Problem, eligibility: Eligibility) -> Frame:
+    """The shifts, their technicians and the orders of the model :func:`build` would make."""
+    return Frame(problem.shifts, tuple(problem.technician(s.tech_id) for s in problem.shifts),
+                 tuple(o for o in problem.orders if o.order_id in eligibility.allowed))
+
+
+class _Stopwatch:
+    """Times the transit matrices as they are registered (the slow part of a build: one
+    per vehicle class and one per distinct cost of the fleet, each a full matrix) and
+    raises :class:`BuildTooSlow` as soon as the rest, at the pace so far, would end
+    after ``give_up_at`` (wall clock); never with ``give_up_at=None``."""
+
+    def __init__(self, give_up_at: float | None, total: int) -> None:
+        self.give_up_at, self.total, self.done = give_up_at, max(1, total), 0
+        self.began = clock.time()
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.give_up_at is None:
+            return
+        now = clock.time()
+        if now + (now - self.began) / self.done * (self.total - self.done) > self.give_up_at:
+            raise BuildTooSlow(f"{self.done} of {self.total} matrices in {now - self.began:.2f} s")
+
+
 def _submatrix(values, points: np.ndarray, dtype) -> np.ndarray:
     """``values[points][:, points]`` as a numpy array (values may be nested sequences)."""
     return np.asarray(values, dtype=dtype)[np.ix_(points, points)]
@@ -84,11 +123,16 @@ def _vehicle_class(tech: Technician) -> tuple[float, float]:
     return (tech.efficiency, tech.speed_factor)
 
 
-def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> BuiltModel:
-    """Build the routing model for the orders that passed the pre-check."""
-    shifts = problem.shifts
-    techs = tuple(problem.technician(s.tech_id) for s in shifts)
-    orders = tuple(o for o in problem.orders if o.order_id in eligibility.allowed)
+def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility, *,
+          give_up_at: float | None = None) -> BuiltModel:
+    """Build the routing model for the orders that passed the pre-check.
+
+    With ``give_up_at`` (wall clock, ``time.time()``), raises :class:`BuildTooSlow` as
+    soon as the build, timed as it goes, would end after it (1000 orders whose preferred
+    technicians give each technician a cost matrix of its own took 4-5 s).
+    """
+    parts = frame(problem, eligibility)
+    shifts, techs, orders = parts.shifts, parts.techs, parts.orders
     n_vehicles = len(shifts)
     # Shifts that start (or end) at the same point share one depot node: OR-Tools then
     # treats their vehicles as one class and tries a move into only one of their empty
@@ -127,6 +171,9 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     time_callbacks: dict[tuple, int] = {}
     vehicle_keys = []
     first_rows = None
+    surcharges = _surcharges(problem, shifts, techs, orders)
+    watch = _Stopwatch(give_up_at, len({_vehicle_class(t) for t in techs})
+                       + len(set(zip((t.cost_per_km for t in techs), surcharges, strict=True))))
     for v, tech in enumerate(techs):
         # peak factor of the legs leaving each node on this shift: the orders', then the
         # start's for every depot row (a vehicle leaves only its own start depot)
@@ -151,6 +198,7 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
             rows[n_orders:, n_orders:] = 0
             time_callbacks[key] = routing.RegisterTransitMatrix(rows.tolist())
             node_service_s[v] = service
+            watch.tick()
         else:
             first = vehicle_keys.index(key)
             node_service_s[v] = node_service_s[first]
@@ -159,8 +207,8 @@ def build(problem: Problem, matrix: TravelMatrix, eligibility: Eligibility) -> B
     )
     time = routing.GetDimensionOrDie(TIME)
 
-    mean_arc_cost = _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
-                               node_points)
+    mean_arc_cost = _add_costs(problem, matrix, routing, time, techs, node_points, surcharges,
+                               len(orders), watch)
     if first_rows is not None and n_nodes > 1:
         # time on the road and on site, at the first shift's hourly rate
         span_per_s = round(techs[0].cost_per_hour * COST_UNITS / 3600)
@@ -188,37 +236,43 @@ def _off_diagonal_mean(values: np.ndarray) -> float:
     return float((values.sum() - np.trace(values)) / (n * (n - 1))) if n > 1 else 0.0
 
 
-def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
-               node_points) -> float:
-    """Kilometres and hours at each technician's rates; a preferred technician saves a bonus,
-    a shift after an order's due date costs its days late, and (when re-planning) another
-    technician than the promised one costs ``reassign_cost``.
-
-    Returns the mean arc cost of the first shift (kilometres and surcharges only)."""
+def _surcharges(problem, shifts, techs, orders) -> list[tuple[int, ...]]:
+    """Per shift, what each order costs on top of travel: a preferred technician saves a
+    bonus (others pay it), a shift after an order's due date costs its days late, a visit
+    outside the technician's territories (soft) costs ``outside_territory_cost``, and
+    (when re-planning) another technician than the promised one costs ``reassign_cost``."""
     bonus = round(problem.weights.preferred_tech_bonus * COST_UNITS)
     reassign = round(problem.weights.reassign_cost * COST_UNITS)
+    outside = round(problem.weights.outside_territory_cost * COST_UNITS)
+    soft = problem.territory_mode == "soft" and any(t.territories for t in techs)
+    late_per_day = {p: round(c * COST_UNITS) for p, c in
+                    problem.weights.late_cost_per_day.items()}
+    no_surcharge = (0,) * len(orders)
+    # Only orders with a preferred or promised technician, or a due date (several days),
+    # or soft territories, cost more on some shifts.
+    if not soft and not any(o.preferred_techs or o.promised_tech or o.due_date
+                            for o in orders):
+        return [no_surcharge] * len(techs)
+    return [tuple((bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0)
+                  + (reassign if o.promised_tech and tech.tech_id != o.promised_tech else 0)
+                  + (outside if soft and not in_territory(tech, o) else 0)
+                  + late_days(o, shift_date(shift)) * late_per_day[o.priority]
+                  for o in orders)
+            for shift, tech in zip(shifts, techs, strict=True)]
+
+
+def _add_costs(problem, matrix, routing, time, techs, node_points, surcharges, n_orders,
+               watch) -> float:
+    """Kilometres and hours at each technician's rates, plus the per-order surcharges
+    (:func:`_surcharges`).
+
+    Returns the mean arc cost of the first shift (kilometres and surcharges only)."""
     callbacks: dict[tuple, int] = {}
     points = np.asarray(node_points, dtype=np.int64)
     distance = reachable = None
-    outside = round(problem.weights.outside_territory_cost * COST_UNITS)
-    soft = problem.territory_mode == "soft" and any(t.territories for t in techs)
-    # Only orders with a preferred or promised technician, or a due date (several days),
-    # or soft territories, cost more on some shifts.
-    picky = soft or [o for o in orders if o.preferred_techs or o.promised_tech or o.due_date]
-    late_per_day = {p: round(c * COST_UNITS) for p, c in
-                    problem.weights.late_cost_per_day.items()}
     mean_arc_cost = 0.0
-    no_surcharge = (0,) * len(orders)
-    for v, (shift, tech) in enumerate(zip(shifts, techs, strict=True)):
+    for v, (tech, surcharge) in enumerate(zip(techs, surcharges, strict=True)):
         # Per-order surcharges go on the order's outgoing arc (every visited node has one).
-        day = shift_date(shift)
-        surcharge = no_surcharge if not picky else tuple(
-            (bonus if o.preferred_techs and tech.tech_id not in o.preferred_techs else 0)
-            + (reassign if o.promised_tech and tech.tech_id != o.promised_tech else 0)
-            + (outside if soft and not in_territory(tech, o) else 0)
-            + late_days(o, day) * late_per_day[o.priority]
-            for o in orders
-        )
         key = (tech.cost_per_km, surcharge)
         if key not in callbacks:
             if distance is None:
@@ -226,7 +280,7 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
                 reachable = (_submatrix(matrix.reachable, points, bool)
                              if matrix.reachable is not None else None)
             per_m = tech.cost_per_km * COST_UNITS / 1000.0
-            extra = np.asarray(surcharge + (0,) * (len(node_points) - len(orders)),
+            extra = np.asarray(surcharge + (0,) * (len(node_points) - n_orders),
                                dtype=np.int64)
             costs = np.rint(distance * per_m).astype(np.int64) + extra[:, None]
             if reachable is not None:
@@ -234,6 +288,7 @@ def _add_costs(problem, matrix, routing, manager, time, shifts, techs, orders,
             callbacks[key] = routing.RegisterTransitMatrix(costs.tolist())
             if v == 0:
                 mean_arc_cost = _off_diagonal_mean(costs)
+            watch.tick()
         routing.SetArcCostEvaluatorOfVehicle(callbacks[key], v)
         time.SetSpanCostCoefficientForVehicle(
             round(tech.cost_per_hour * COST_UNITS / 3600), v

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.model import Priority, Problem, TravelMatrix
-from optimizer.solver.build import BuiltModel
+from optimizer.solver.build import BuiltModel, Frame
 from optimizer.solver.precheck import Eligibility
 from optimizer.solver.timing import (
     breaks_s,
@@ -43,7 +43,7 @@ PRIORITY_PULL_S = {Priority.CRITICAL: 4 * 3600, Priority.HIGH: 3600, Priority.NO
 _NEVER = np.int64(1) << 50
 
 
-def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
+def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel | Frame,
                   eligibility: Eligibility) -> list[list[str]]:
     """Order ids per shift position (``built.shifts``), in visiting order."""
     orders = built.orders

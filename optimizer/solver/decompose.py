@@ -55,9 +55,9 @@ from optimizer.model import (
 from optimizer.params import SolveParams
 from optimizer.solver.build import COST_UNITS
 from optimizer.solver.costs import drop_cost, route_cost
-from optimizer.solver.diagnose import Screen, reason_for_dropped
+from optimizer.solver.diagnose import NOT_CHECKED, Screen, reason_for_dropped
 from optimizer.solver.meta import solve_meta
-from optimizer.solver.pool import DaskPool, Pool
+from optimizer.solver.pool import Cut, DaskPool, Pool
 from optimizer.solver.portfolio import UNFINISHED_STATUSES as UNFINISHED
 from optimizer.solver.portfolio import ProgressCallback
 from optimizer.solver.precheck import Eligibility, check
@@ -95,8 +95,6 @@ DIAGNOSE_SAFETY = 2.0
 DIAGNOSE_HERE = 40
 SHIP_POINTS = 1500
 STATUS = "DECOMPOSED"
-NOT_CHECKED = (ReasonCode.NOT_REACHED, "not reached within the time limit (no time was left "
-               "to check it against the final routes)")
 _FAR = 10**9
 
 log = logging.getLogger(__name__)
@@ -133,12 +131,15 @@ def solve_large(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
     end = began + params.time_limit_s
     address = _SCHEDULER.get()
     with DaskPool(address) if address else Pool(params.workers) as pool:
+        pool.share(matrix)  # once: every job refers to it
         eligibility = check(problem, matrix)
         day = _Day(problem, matrix, eligibility)
         plan = _Plan(day)
         regions = split(day, initial_routes or {})
         jobs = [day.job(shifts, orders, initial_routes or {}, params, 0.0)
                 for shifts, orders in regions]
+        # the regions' time limits count from now: the workers must be up first
+        pool.wait_ready(began + START_MAX_SHARE * params.time_limit_s)
         waves = -(-len(jobs) // pool.slots)
         limit, now = params.time_limit_s, clock.monotonic()
         budget = max(0.2, (began + START_SHARE * limit - now) / waves,
@@ -205,13 +206,13 @@ class _Day:
             total = np.where(ok, total, _FAR)
         return total
 
-    def submatrix(self, locations) -> TravelMatrix:
+    def submatrix(self, locations) -> Cut:
+        """The day's matrix cut down to ``locations``, as a reference the pool resolves
+        (on a Dask cluster the day's matrix is on every worker already)."""
         points = tuple(dict.fromkeys(locations))
         idx = np.fromiter((self.matrix.index(p) for p in points), dtype=np.int64,
                           count=len(points))
-        ix = np.ix_(idx, idx)
-        return TravelMatrix(points, self.travel[ix], self.distance[ix], self.matrix.source,
-                            None if self.reachable is None else self.reachable[ix])
+        return Cut(points, idx)
 
     def job(self, shifts: Sequence[int], order_ids, initial: Mapping[str, Sequence[str]],
             params: SolveParams, time_limit_s: float) -> _Job:
@@ -234,7 +235,7 @@ class _Day:
 @dataclass(slots=True)
 class _Job:
     problem: Problem
-    matrix: TravelMatrix
+    matrix: Cut
     params: SolveParams
     initial_routes: dict[str, list[str]]
     shifts: tuple[int, ...]

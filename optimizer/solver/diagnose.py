@@ -36,6 +36,10 @@ from optimizer.solver.timing import (
     windows_s,
 )
 
+#: The reason of a dropped order whose diagnosis the time limit cut off.
+NOT_CHECKED = (ReasonCode.NOT_REACHED, "not reached within the time limit (no time was left "
+               "to check it against the final routes)")
+
 
 def reason_for_dropped(
     problem: Problem,

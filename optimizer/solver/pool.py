@@ -25,8 +25,12 @@ import sys
 import threading
 import time as clock
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from optimizer.errors import InputError
+from optimizer.model import Location, TravelMatrix
 from optimizer.solver.parallel import inside_pool_worker
 
 #: Seconds a job may answer after its own time limit before it is given up.
@@ -35,9 +39,35 @@ GRACE_S = 1.0
 CONNECT_S = 10.0
 
 
-def execute(payload: tuple):
+@dataclass(frozen=True, eq=False)
+class Cut:
+    """A job's travel matrix as the day's matrix cut down to ``points`` (at ``idx`` of it):
+    a few KB to send instead of the sub-matrix itself."""
+
+    points: tuple[Location, ...]
+    idx: np.ndarray
+
+    def of(self, day: TravelMatrix) -> TravelMatrix:
+        ix = np.ix_(self.idx, self.idx)
+        reachable = None if day.reachable is None else np.asarray(day.reachable, bool)[ix]
+        return TravelMatrix(self.points, np.asarray(day.travel_s)[ix],
+                            np.asarray(day.distance_m)[ix], day.source, reachable)
+
+
+def resolve(payload: tuple, day: TravelMatrix | None) -> tuple:
+    """``payload`` with its :class:`Cut` (third item) made a matrix of the ``day``."""
+    if isinstance(payload[2], Cut):
+        if day is None:
+            raise ValueError("a job refers to the day's matrix, but none was shared")
+        return (*payload[:2], payload[2].of(day), *payload[3:])
+    return payload
+
+
+def execute(payload: tuple, day: TravelMatrix | None = None):
     """Run one job: ``("solve", problem, matrix, params, initial_routes)`` -> Schedule, or
-    ``("diagnose", problem, matrix, items, routes)`` -> reasons by order id."""
+    ``("diagnose", problem, matrix, items, routes)`` -> reasons by order id. The matrix
+    may be a :class:`Cut` of ``day``, the day's matrix."""
+    payload = resolve(payload, day)
     kind = payload[0]
     if kind == "solve":
         from optimizer.solver import solve
@@ -149,6 +179,20 @@ class Pool:
                 except (OSError, ValueError):
                     break
         self.slots = max(1, len(self._workers))
+        self._day: TravelMatrix | None = None
+
+    def share(self, matrix: TravelMatrix) -> None:
+        """The day's matrix, which the jobs' :class:`Cut` refer to (each local worker gets
+        its job's cut of it)."""
+        self._day = matrix
+
+    def wait_ready(self, deadline: float) -> None:
+        """Wait until every worker has started (imported the solver), at most until
+        ``deadline`` (``time.monotonic()``): a job's time counts from then, so time limits
+        handed out before would end late (starting takes a second, more under load)."""
+        while clock.monotonic() < deadline and any(
+                w.ready_at is None and w.process.poll() is None for w in self._workers):
+            clock.sleep(0.02)
 
     def __enter__(self) -> Pool:
         return self
@@ -165,6 +209,7 @@ class Pool:
         past ``deadline`` (``time.monotonic()``) plus :data:`GRACE_S`.
         """
         answers: list = [None] * len(payloads)
+        payloads = [resolve(p, self._day) for p in payloads]
         if not self._workers:
             for i, payload in enumerate(payloads):
                 if clock.monotonic() < deadline:
@@ -226,9 +271,10 @@ def _checked(answer):
 class DaskPool:
     """The same jobs on a Dask cluster (``address`` of its scheduler); a context manager.
 
-    Each job carries its own small problem and travel sub-matrix (a region of 150 orders
-    needs about 300 KB of matrix), so nothing large is sent to every worker. ``size`` and
-    ``slots`` are the cluster's threads.
+    The day's matrix goes to every worker once (:meth:`share`, a broadcast scatter);
+    each job carries its small problem and a :class:`Cut` (the indices of its points),
+    which the worker resolves against its copy. ``size`` and ``slots`` are the cluster's
+    threads.
     """
 
     def __init__(self, address: str) -> None:
@@ -241,6 +287,14 @@ class DaskPool:
                              f"{CONNECT_S:g} s ({exc})") from None
         threads = sum(self._client.nthreads().values())
         self.size = self.slots = max(1, threads)
+        self._day = None  # the future of the day's matrix on every worker
+
+    def share(self, matrix: TravelMatrix) -> None:
+        """Send the day's matrix to every worker, once."""
+        self._day = self._client.scatter(matrix, broadcast=True, hash=False)
+
+    def wait_ready(self, deadline: float) -> None:
+        """The cluster's workers are up already."""
 
     def __enter__(self) -> DaskPool:
         return self
@@ -253,7 +307,8 @@ class DaskPool:
         from distributed import wait
 
         stamp = clock.monotonic_ns()
-        futures = [self._client.submit(execute, payload, pure=False, key=f"fsopt-sub-{stamp}-{i}")
+        futures = [self._client.submit(execute, payload, self._day, pure=False,
+                                       key=f"fsopt-sub-{stamp}-{i}")
                    for i, payload in enumerate(payloads)]
         with contextlib.suppress(TimeoutError):  # late jobs are cancelled below
             wait(futures, timeout=max(0.0, deadline + GRACE_S - clock.monotonic()))

@@ -37,6 +37,14 @@ Measured with OR-Tools 9.15 on this model (see ``docs/benchmarks.md``):
   orders than shifts, looped forever.
 - ILS leaves ``RoutingModel.status()`` at NOT_SOLVED even when it returns a
   solution.
+- The time of the first solution cannot be told from the size: 0.05 s for 200
+  Solomon-type orders, 4-5 s for 1000, 228 s for a real-road day of 1000 orders and
+  70 technicians. The insertion heuristics stop at the search's own time limit (at
+  1000 orders about 0.1 s late), but not at a ``Solver.CustomLimit`` monitor (it was
+  not consulted while they ran), and ``RoutingModel.UpdateTimeLimit`` called from a
+  solution callback does not lengthen a search already running. So the portfolio
+  (:mod:`.portfolio`) measures: it first asks for one solution within a share of the
+  time, then searches.
 """
 
 from __future__ import annotations
@@ -52,11 +60,6 @@ ILS = "ITERATED_LOCAL_SEARCH"
 PORTFOLIO_FIRST_SOLUTIONS = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC",
                              "LOCAL_CHEAPEST_INSERTION")
 SAVINGS_NEIGHBORS_RATIO = 0.1
-#: Seconds OR-Tools' insertion heuristics need for a first solution of 1000 orders with
-#: tight windows (measured on this project's 2-core machine: 0.05 s for 200 orders,
-#: 0.55 s for 500, 4-5 s for 1000, so about cubic). Under a shorter limit they overrun
-#: it (by about 0.9 s at 1000 orders) and then find nothing.
-FIRST_SOLUTION_S_PER_1000 = 4.5
 #: Operators switched off (see the module docstring).
 OPERATORS_OFF = (
     "use_lin_kernighan",
@@ -94,17 +97,6 @@ class Strategy:
     #: end of the time, as fractions of the model's mean arc cost (see the module doc).
     temperature_start: float = 0.03
     temperature_end: float = 0.00003
-
-
-def first_solution_too_slow(orders: int, time_limit_s: float) -> bool:
-    """Whether OR-Tools' first solution of ``orders`` orders is not expected within the limit.
-
-    Then no search runs and the greedy routes of :mod:`.construct` are the plan, so
-    that a large problem under a short limit gets one within its time rather than an
-    insertion heuristic that overruns the limit and finds nothing. Depends on the time
-    limit, not the clock, so solution-limited runs stay deterministic.
-    """
-    return FIRST_SOLUTION_S_PER_1000 * (orders / 1000) ** 3 > time_limit_s
 
 
 def pick_strategies(first_solution: str, metaheuristic: str, workers: int, *,

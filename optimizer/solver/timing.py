@@ -68,11 +68,13 @@ def travel_s(matrix: TravelMatrix, i: int, j: int, tech: Technician,
 
 
 def peaks_s(problem: Problem) -> tuple[tuple[int, int, float], ...]:
-    """The scenario's peak hours as ``(start_s, end_s, speed_factor)`` in solver seconds
-    (wall-clock times of the plan date, so a daylight-saving day moves them right)."""
-    day = problem.day_start
+    """The scenario's peak hours as ``(start_s, end_s, speed_factor)`` in solver seconds,
+    on every day of the plan (wall-clock times of each day, so a daylight-saving day moves
+    them right)."""
+    first = problem.day_start
     return tuple((to_s(problem, day + timedelta(minutes=p.start_min)),
                   to_s(problem, day + timedelta(minutes=p.end_min)), p.speed_factor)
+                 for day in (first + timedelta(days=d) for d in range(problem.days))
                  for p in problem.travel.peaks)
 
 
@@ -209,6 +211,7 @@ def simulate(
     breaks: tuple[BreakSpan, ...],
     leg_s: Callable[[int, int, float], int],
     start_factor: float = 1.0,
+    ends: list[int] | None = None,
 ) -> list[int] | None:
     """Feasible service starts for ``visits`` in this order, or None if there are none.
 
@@ -218,6 +221,7 @@ def simulate(
     ``leg_s(i, j, factor)`` gives travel seconds between matrix points on a leg of that
     peak factor (``start_factor`` for the first leg, then each visit's ``leave_factor``);
     a visit's parking and access time is added to the leg that reaches it.
+    The arrival back at the end point of the starts found is appended to ``ends``.
     """
     points = [start_point, *(v.point for v in visits), end_point]
     factors = [start_factor, *(v.leave_factor for v in visits)]
@@ -249,6 +253,8 @@ def simulate(
                 # breaks still pending may be left out only if the route is back before
                 # their windows open (the lunch rule, :func:`off_route`)
                 if ready <= latest_end_s and all(off_route(b, start_s, ready) for b in rest):
+                    if ends is not None:
+                        ends.append(ready)
                     return starts
                 continue
             visit = visits[k]
@@ -274,6 +280,13 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
 
     A leg the road network cannot drive (``matrix.reachable``) never fits.
     """
+    return visit_times(problem, matrix, shift, orders) is not None
+
+
+def visit_times(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                orders: Sequence[WorkOrder]) -> tuple[list[int], int] | None:
+    """Service starts of ``orders`` in this sequence on ``shift`` leaving at its start, and
+    the arrival back at its end point; None if they do not fit (as :func:`shift_fits`)."""
     tech = problem.technician(shift.tech_id)
     start_factor, *factors = leave_factors(problem, shift, tech, [None, *orders])
     visits = [Visit(matrix.index(o.location), service_s(o, tech), windows_s(problem, o),
@@ -292,8 +305,9 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         work = sum(v.service_s for v in visits) + sum(leg_s(a, b, f) for a, b, f in legs)
         work += sum(access_s(v.overhead_s, a, v.point) for v, a in zip(visits, path, strict=False))
         if work > round(tech.max_work_h * 3600):
-            return False
-    return simulate(
+            return None
+    ends: list[int] = []
+    starts = simulate(
         visits,
         start_point=start_point,
         end_point=end_point,
@@ -302,4 +316,6 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
         breaks=breaks_s(problem, shift),
         leg_s=leg_s,
         start_factor=start_factor,
-    ) is not None
+        ends=ends,
+    )
+    return None if starts is None else (starts, ends[-1])

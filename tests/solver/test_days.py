@@ -109,3 +109,24 @@ def test_the_verifier_checks_the_reported_days_late():
     assert stop.late_days == 1
     edited = replace(s, routes=(replace(s.routes[0], stops=(replace(stop, late_days=0),)),))
     assert any("late_days=0, expected 1" in i for i in verify(p, M, edited))
+
+
+def test_peak_hours_slow_the_legs_of_every_day():
+    """A 07:00-10:00 peak applies on day 2 as on day 1: a day-2 visit whose leg from the
+    start may be driven in the peak takes twice the free-flow time, and the verifier
+    agrees with the plan."""
+    from optimizer.model import Peak
+    from optimizer.solver.timing import peaks_s
+
+    w = window("08:00", "09:00")
+    step = timedelta(days=1)
+    day2 = order("B", 2, 30, time_windows=(replace(w, start=w.start + step, end=w.end + step),))
+    p = _two_days([day2])
+    p = replace(p, travel=replace(p.travel, peaks=(Peak(7 * 60, 10 * 60, 0.5),)))
+    assert [(a, b) for a, b, _ in peaks_s(p)] == [(7 * 3600, 10 * 3600),
+                                                  (31 * 3600, 34 * 3600)]
+    m = line_matrix(3)
+    plan = solve(p, m, FAST)
+    assert verify(p, m, plan) == []
+    (route,) = plan.routes
+    assert route.stops[0].travel_s == 2 * int(m.travel_s[0][2])

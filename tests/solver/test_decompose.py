@@ -216,16 +216,34 @@ def test_decompose_must_be_auto_on_or_off():
 
 def test_sub_problems_on_a_dask_cluster_give_the_same_plan(day, planned):
     """Inside on_dask(address), the sub-problems run on a real 2-worker LocalCluster and the
-    solution-limited plan equals the one from local worker processes."""
-    from distributed import LocalCluster
+    solution-limited plan equals the one from local worker processes. The day's matrix is
+    scattered once, to every worker; each task carries only its cut (point indices)."""
+    from distributed import Client, LocalCluster
+
+    from optimizer.solver.pool import Cut
 
     problem, matrix = day
     local, _, _ = planned
+    scattered, tasks = [], []
+    scatter, submit = Client.scatter, Client.submit
+
+    def scatter_spy(self, data, *args, **kw):
+        scattered.append((type(data).__name__, kw.get("broadcast")))
+        return scatter(self, data, *args, **kw)
+
+    def submit_spy(self, func, payload, *args, **kw):
+        tasks.append((type(payload[2]).__name__, type(args[0]).__name__ if args else None))
+        return submit(self, func, payload, *args, **kw)
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster, pytest.MonkeyPatch.context() as mp:
         mp.setattr(regions, "REGION_ORDERS", 100)
+        mp.setattr(Client, "scatter", scatter_spy)
+        mp.setattr(Client, "submit", submit_spy)
         with decompose.on_dask(cluster.scheduler_address):
             schedule = solve(problem, matrix, PARAMS)
+    assert scattered == [("TravelMatrix", True)]
+    assert len(tasks) >= 3 and set(tasks) == {(Cut.__name__, "Future")}
     assert verify(problem, matrix, schedule) == []
     assert [(r.shift_id, [s.order_id for s in r.stops]) for r in schedule.routes] == \
         [(r.shift_id, [s.order_id for s in r.stops]) for r in local.routes]

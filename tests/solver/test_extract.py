@@ -105,3 +105,23 @@ def test_place_breaks_leaves_out_a_break_only_when_back_before_its_window():
     assert place_breaks(spans, early, 8 * 3600, 11 * 3600) == []
     late = [(8 * 3600, 9 * 3600, 3600), (9 * 3600 + 3600, 12 * 3600, 7200)]
     assert place_breaks(spans, late, 8 * 3600, 12 * 3600) is None
+
+
+def test_routes_timed_without_or_tools_verify_with_their_breaks():
+    """Routes found elsewhere, timed directly (as the greedy fallback is): the stops come in
+    the given order, each shift leaves at its start, lunch is placed, and the verifier
+    accepts the schedule."""
+    from optimizer.solver.extract import routes_from_orders
+
+    p = _problem()
+    eligibility = check(p, M)
+    helper = parallel.search_alone(p, M, Strategy("SAVINGS"), time_limit_s=1, solution_limit=30,
+                                   worker=1, eligibility=eligibility)
+    built = build(p, M, eligibility)
+    routes = routes_from_orders(p, M, built, helper.routes)
+    assert [tuple(s.order_id for s in r.stops) for r in routes] == \
+        [ids for ids in helper.routes if ids]
+    assert [r.start for r in routes] == [s.start for s, ids in zip(built.shifts, helper.routes,
+                                                                    strict=True) if ids]
+    assert verify(p, M, _schedule(p, routes)) == []
+    assert any(b.kind == "lunch" for r in routes for b in r.breaks)

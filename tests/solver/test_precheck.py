@@ -134,3 +134,68 @@ def test_a_pinned_visit_is_not_refused_for_a_second_that_rounding_loses():
     assert "C" in check(p, m).allowed
     q = problem([c], [tech("t1")], [shift("t1")])
     assert check(q, m).reasons["C"][0] is ReasonCode.SHIFT_TOO_SHORT
+
+
+def test_a_visit_that_fits_only_with_lunch_between_it_and_home_is_allowed():
+    """Out at 08:00, 10 minutes away, a window of 09:10-09:20 for 30 minutes, home at 09:50:
+    lunch (30 min, 09:00 to 10:15) fits only between the visit and the drive home, neither
+    before leaving nor after getting back. The numpy screen is not sure of it; the exact
+    check is, so the order is allowed. With lunch over by 10:05 nothing fits."""
+    def reasons(latest):
+        p = problem([order("A", 1, time_windows=(window("09:10", "09:20"),))], [tech("t1")],
+                    [shift("t1", lunch=("09:00", latest, 30))])
+        e = check(p, line_matrix(3))
+        return e.allowed.get("A"), e.reasons.get("A", (None,))[0]
+
+    assert reasons("10:15") == ((0,), None)
+    assert reasons("10:05") == (None, ReasonCode.SHIFT_TOO_SHORT)
+
+
+@pytest.mark.parametrize("city", ["free", "parking", "peak", "max_work"])
+def test_lone_visit_screen_agrees_with_the_exact_check(city):
+    """Seeded orders (windows, service times) against shifts with lunch and appointments,
+    overtime, slow and fast technicians, on a line of 12 points: an order is allowed on a
+    shift exactly when that shift fits it as its only visit (timing.shift_fits). Also with
+    20 minutes of parking per stop, a 07:00-10:00 peak at half speed, and a work limit
+    (``max_work_h``) on some technicians: the numpy screen must never be surer than the
+    exact check."""
+    from optimizer.model import Break, Peak
+    from optimizer.solver.timing import shift_fits
+
+    rng = np.random.default_rng(5)
+    matrix = line_matrix(12, minutes_per_step=25)
+    techs, shifts = [], []
+    for k in range(8):
+        tid = f"t{k}"
+        techs.append(tech(tid, speed_factor=[1.0, 0.8, 1.25][k % 3],
+                          efficiency=[1.0, 0.9, 1.2, 1.0][k % 4],
+                          max_work_h=3.0 if city == "max_work" and k % 2 else None))
+        start = ["07:00", "08:00", "10:00", "12:00"][k % 4]
+        end = ["12:00", "17:00", "15:00", "18:00"][k % 4]
+        s = shift(tid, start, end, home=int(rng.integers(12)), lunch=("11:30", "13:30", 45),
+                  max_overtime_min=float(k % 3) * 30)
+        if k % 2:
+            s = replace(s, breaks=(*s.breaks, Break(at("14:00"), at("16:00"), 90, "appointment")))
+        shifts.append(s)
+    orders = []
+    for i in range(150):
+        begin = int(rng.integers(7 * 60, 18 * 60))
+        span = int(rng.choice([15, 30, 60, 120, 300]))
+        windows = () if i % 5 == 0 else (TimeWindow(at("00:00") + timedelta(minutes=begin),
+                                                    at("00:00") + timedelta(minutes=begin + span)),)
+        orders.append(order(f"o{i}", int(rng.integers(12)), float(rng.choice([20, 45, 90, 200])),
+                            time_windows=windows))
+    p = problem(orders, techs, shifts)
+    if city == "parking":
+        p = replace(p, travel=replace(p.travel, stop_overhead_min=20))
+    if city == "peak":
+        p = replace(p, travel=replace(p.travel, peaks=(Peak(7 * 60, 10 * 60, 0.5),)))
+    e = check(p, matrix)
+    agree = mixed = 0
+    for o in orders:
+        allowed = set(e.allowed.get(o.order_id, ()))
+        exact = {k for k, s in enumerate(shifts) if shift_fits(p, matrix, s, [o])}
+        assert allowed == exact, o.order_id
+        agree += 1
+        mixed += 0 < len(exact) < len(shifts)
+    assert agree == 150 and mixed > 20  # the shifts really differ for many orders

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from factories import line_matrix, order, problem, shift, tech
 
-from optimizer.solver.search import ILS, first_solution_too_slow, pick_strategies
+from optimizer.solver.search import ILS, pick_strategies
 
 M = line_matrix(6)
 PCI = "PARALLEL_CHEAPEST_INSERTION"
@@ -42,16 +42,6 @@ def test_annealing_temperatures_follow_the_models_arc_cost():
     unscaled = search_parameters(strategy, time_limit_s=1).iterated_local_search_parameters
     assert unscaled.reference_solution_acceptance_strategy.simulated_annealing \
         .automatic_temperatures
-
-
-@pytest.mark.parametrize(("orders", "limit_s", "too_slow"), [
-    (100, 1, False), (500, 1, False), (700, 1, True), (1000, 1, True),
-    (1000, 10, False), (1400, 10, True), (2000, 30, True),
-])
-def test_first_solution_too_slow_follows_the_measured_cubic_growth(orders, limit_s, too_slow):
-    """4.5 s for 1000 orders, growing with the cube of the count; a Solomon instance (100
-    orders) never skips the search, even at 1 s."""
-    assert first_solution_too_slow(orders, limit_s) is too_slow
 
 
 def test_seed_zero_is_the_default_portfolio():
