@@ -34,6 +34,7 @@ from optimizer.model import (
     late_days,
     shift_date,
 )
+from optimizer.solver.balance import work_targets
 from optimizer.solver.costs import route_cost
 from optimizer.solver.diagnose import open_positions
 from optimizer.solver.extract import place_breaks
@@ -367,7 +368,11 @@ def book(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: Wo
     if old is None:
         routes = (*routes, route)
     unassigned = tuple(u for u in schedule.unassigned if u.order_id != order.order_id)
-    return order, replace(schedule, routes=routes, unassigned=unassigned)
+    # workload balance: the targets are the day's demand shared out, so the booked visit
+    # raises them, as the next solve and the verifier (which read the booking) find
+    meta = replace(schedule.meta, work_targets_s=(
+        work_targets(problem, matrix) if problem.weights.balance is not None else {}))
+    return order, replace(schedule, routes=routes, unassigned=unassigned, meta=meta)
 
 
 def offer_text(k: int, chosen: Offer) -> str:

@@ -14,6 +14,7 @@ from optimizer import api
 from optimizer.model import Location, Peak, ReasonCode, WorkOrder, shift_date
 from optimizer.slots import book, offer, timed_route, with_request
 from optimizer.solver import solve
+from optimizer.solver.balance import work_targets
 from optimizer.solver.verify import verify
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -196,3 +197,18 @@ def test_fsopt_slots_lists_books_and_explains(tmp_path, capsys):
                        "REQ-10,Lift AG,47.150,9.515,30,elevator\n")
     assert main(["slots", str(out / "schedule.json"), str(request)]) == 3
     assert "no technician has the skill elevator (NO_SKILL)" in capsys.readouterr().out
+
+
+def test_a_booking_updates_the_balance_targets_the_verifier_expects():
+    """With workload balance on, the shifts' targets are the day's demand shared out: a
+    booked visit raises them. The booked schedule records the targets of the plan with
+    the booking (before, it kept the old ones and `fsopt verify` rejected it)."""
+    p = _week(PROMISED)
+    p = replace(p, weights=replace(p.weights, balance=10.0))
+    plan = solve(p, M, FAST)
+    chosen = offer(p, M, plan, REQUEST, slots=1)[0]
+    booked, schedule = book(p, M, plan, REQUEST, chosen)
+    with_booking = with_request(p, booked)
+    assert schedule.meta.work_targets_s == work_targets(with_booking, M)
+    assert schedule.meta.work_targets_s != plan.meta.work_targets_s
+    assert verify(with_booking, M, schedule) == []
