@@ -105,3 +105,14 @@ def test_place_breaks_leaves_out_a_break_only_when_back_before_its_window():
     assert place_breaks(spans, early, 8 * 3600, 11 * 3600) == []
     late = [(8 * 3600, 9 * 3600, 3600), (9 * 3600 + 3600, 12 * 3600, 7200)]
     assert place_breaks(spans, late, 8 * 3600, 12 * 3600) is None
+
+
+def test_place_breaks_may_put_a_wide_lunch_after_a_fixed_absence():
+    """Free 11:15-12:30 at one place: the absence 11:30-12:00, then the lunch (30 min in
+    11:00-14:00) at 12:00; in the order of the windows (lunch first) nothing fits."""
+    lunch = BreakSpan(11 * 3600, 14 * 3600, 1800, "lunch")
+    absence = BreakSpan(11 * 3600 + 1800, 12 * 3600, 1800, "absence")
+    gaps = [(8 * 3600, 10 * 3600 + 1800, 0), (11 * 3600 + 900, 12 * 3600 + 1800, 0),
+            (13 * 3600, 13 * 3600, 0)]
+    assert place_breaks([lunch, absence], gaps, 8 * 3600, 13 * 3600) == [
+        ("absence", 11 * 3600 + 1800, 12 * 3600), ("lunch", 12 * 3600, 12 * 3600 + 1800)]

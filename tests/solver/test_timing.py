@@ -109,3 +109,29 @@ def test_peak_hours_are_wall_clock_on_a_daylight_saving_day():
     p = Problem("dst", date(2026, 3, 29), "Europe/Vaduz", (), (), (),
                 travel=TravelSettings(peaks=(Peak(7 * 60, 9 * 60, 0.5),)))
     assert peaks_s(p) == ((6 * 3600, 8 * 3600, 0.5),)
+
+
+def test_a_wide_lunch_may_come_after_a_fixed_absence():
+    """Job A 10:30-11:15, job B fixed at 12:30, a 30-minute lunch anywhere in 11:00-14:00
+    and an absence 11:30-12:00, all at one place: the absence first, then the lunch
+    12:00-12:30 fits. The simulation took the breaks only in the order of their windows'
+    openings (lunch first), found no room, and the pre-check left A out as
+    "longer than any shift allows"."""
+    from factories import FAST, at, line_matrix
+
+    from optimizer.model import Break
+    from optimizer.solver import solve
+    from optimizer.solver.timing import shift_fits
+    from optimizer.solver.verify import verify
+
+    m = line_matrix(2)
+    s = shift("t1", "08:00", "17:00", lunch=("11:00", "14:00", 30))
+    s = replace(s, breaks=(*s.breaks, Break(at("11:30"), at("12:00"), 30, "absence")))
+    a = order("A", 0, 45, time_windows=(window("10:30", "10:30"),))
+    b = order("B", 0, 30, time_windows=(window("12:30", "12:30"),))
+    p = problem([a, b], [tech("t1")], [s])
+    assert shift_fits(p, m, s, [a]) and shift_fits(p, m, s, [a, b])
+    plan = solve(p, m, FAST)
+    assert verify(p, m, plan) == [] and plan.unassigned == ()
+    assert [(x.order_id, x.start) for r in plan.routes for x in r.stops] == [
+        ("A", at("10:30")), ("B", at("12:30"))]
