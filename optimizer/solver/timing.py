@@ -167,15 +167,41 @@ def off_route(b: BreakSpan, route_start_s: int, route_end_s: int) -> bool:
 
 
 def breaks_s(problem: Problem, shift: Shift) -> tuple[BreakSpan, ...]:
-    return tuple(
-        BreakSpan(
-            to_s(problem, b.earliest_start),
-            to_s(problem, b.latest_end),
-            round(b.duration_min * 60),
-            b.kind,
-        )
-        for b in sorted(shift.breaks, key=lambda b: b.earliest_start)
-    )
+    """The shift's breaks in seconds, in time order, as every part of the solver and the
+    verifier sees them. Breaks never overlap one another (docs/scenario-format.md), so:
+    fixed breaks (absences: no room to move) that overlap are one break, their union,
+    named by the first; and a break with room to move (a lunch) that cannot be taken
+    whole outside the fixed ones is left out (the technician is away through it)."""
+    spans = sorted((BreakSpan(to_s(problem, b.earliest_start), to_s(problem, b.latest_end),
+                              round(b.duration_min * 60), b.kind) for b in shift.breaks),
+                   key=lambda b: (b.earliest_s, b.latest_end_s))
+    fixed: list[BreakSpan] = []
+    for b in (b for b in spans if _is_fixed(b)):
+        if fixed and b.earliest_s < fixed[-1].latest_end_s:
+            last = fixed[-1]
+            end = max(last.latest_end_s, b.latest_end_s)
+            fixed[-1] = BreakSpan(last.earliest_s, end, end - last.earliest_s, last.kind)
+        else:
+            fixed.append(b)
+    free = [b for b in spans if not _is_fixed(b) and _fits_between(b, fixed)]
+    return tuple(sorted([*fixed, *free], key=lambda b: (b.earliest_s, b.latest_end_s)))
+
+
+def _is_fixed(b: BreakSpan) -> bool:
+    """A break whose length fills its window (an absence)."""
+    return b.duration_s >= b.latest_end_s - b.earliest_s
+
+
+def _fits_between(b: BreakSpan, fixed: Sequence[BreakSpan]) -> bool:
+    """Whether ``b`` can be taken whole in its window without overlapping ``fixed``
+    (sorted, disjoint): it may start at its window's opening or where one ends."""
+    for begin in (b.earliest_s, *(f.latest_end_s for f in fixed)):
+        begin = max(begin, b.earliest_s)
+        end = begin + b.duration_s
+        if end <= b.latest_end_s and not any(f.earliest_s < end and begin < f.latest_end_s
+                                             for f in fixed):
+            return True
+    return False
 
 
 def earliest_start(windows: tuple[tuple[int, int], ...], ready_s: int) -> int | None:
