@@ -262,7 +262,8 @@ class RemoveOrders(Change):
 
 @dataclass(frozen=True, slots=True)
 class SetSla(Change):
-    """Orders of a priority are due ``hours`` after ``from_time`` (a tighter or looser SLA)."""
+    """Orders of a priority are due ``hours`` after ``from_time`` (a tighter or looser SLA)
+    on the plan date, or on an order's ``earliest_date`` if that is later."""
 
     kind: ClassVar[str] = "set_sla"
     priority: str
@@ -273,9 +274,15 @@ class SetSla(Change):
         _check_priority(self, self.priority)
         if self.hours <= 0:
             raise self._error(f"hours={self.hours!r}: must be > 0")
-        due = add_s(_clock(problem, self, "from_time"), self.hours * 3600)
+        # in a plan of several days, from ``from_time`` on the first day the order may be
+        # served (its earliest_date): not due before it may be served
+        dues = {day: add_s(_clock(problem, self, "from_time", day), self.hours * 3600)
+                for day in {max(o.earliest_date or problem.plan_date, problem.plan_date)
+                            for o in problem.orders}}
         return replace(problem, orders=tuple(
-            replace(o, sla_due=due) if o.priority.value == self.priority else o
+            replace(o, sla_due=dues[max(o.earliest_date or problem.plan_date,
+                                        problem.plan_date)])
+            if o.priority.value == self.priority else o
             for o in problem.orders))
 
 

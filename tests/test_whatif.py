@@ -209,3 +209,20 @@ def test_change_shift_keeps_each_day_of_a_plan_of_several_days():
     assert moved.breaks[-1].latest_end == at("12:30") + timedelta(days=1)
     first = next(s for s in p.shifts if s.shift_id == "t1")
     assert first.start == at("07:00") and first.end == at("15:00")
+
+
+def test_set_sla_counts_from_the_first_day_an_order_may_be_served():
+    """In a plan of several days an order that may not be served before its earliest date
+    is due ``hours`` after ``from_time`` on that day (it was due on the first day, before it
+    could be served, and every visit was late by a day)."""
+    from datetime import timedelta
+
+    from factories import PLAN_DATE
+
+    later = replace(BASE.orders[0], earliest_date=PLAN_DATE + timedelta(days=2))
+    base = replace(BASE, orders=(later, *BASE.orders[1:]), days=3)
+    p = SetSla("critical", 2).apply(base)
+    assert p.order("A").sla_due == at("10:00") + timedelta(days=2)
+    on_first_day = replace(base, orders=(replace(later, earliest_date=None),
+                                         *BASE.orders[1:]))
+    assert SetSla("critical", 2).apply(on_first_day).order("A").sla_due == at("10:00")
