@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,17 @@ def _checked(path: Path, expected: set[str], scenario: Path | None = None) -> di
         for stop in route["stops"]:
             assert stop["overhead_s"] in (0, 300, 600)  # 5 min, A7 10 min
     assert set(data["meta"]["work_targets_s"]) >= {r["shift_id"] for r in data["routes"]}
+    # response KPIs, recomputed from the scenario: hours from created_at to the arrival
+    problem = api.load_scenario(path.parent / data["meta"]["scenario"]).problem
+    arrivals = {s["order_id"]: datetime.fromisoformat(s["arrival"])
+                for r in data["routes"] for s in r["stops"]}
+    for row in kpis["response"]:
+        asked = [o for o in problem.orders if o.priority.value == row["priority"]
+                 and o.created_at is not None and not o.remote_resolvable]
+        hours = [(arrivals[o.order_id] - o.created_at).total_seconds() / 3600
+                 for o in asked if o.order_id in arrivals]
+        assert (row["orders"], row["scheduled"]) == (len(asked), len(hours))
+        assert row["on_target"] == sum(h <= row["target_h"] for h in hours)
     return data
 
 
