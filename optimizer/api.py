@@ -337,6 +337,10 @@ def slot_context(plan_or_scenario: str | Path | PlanResult, request: WorkOrder |
         located, _ = geocode_problem(replace(problem, orders=(request,), technicians=(),
                                              shifts=()), base_dir=loaded.folder)
         request = located.orders[0]
+    # its postcode from the address and its territory polygons, as the loader gives the
+    # orders (hard territories decide who may take it)
+    request = with_territories(replace(problem, orders=(request,)),
+                               loaded.territories).orders[0]
     problem = replace(problem, orders=tuple(o for o in problem.orders
                                             if o.order_id != request.order_id))
     both = replace(problem, orders=(*problem.orders, request))

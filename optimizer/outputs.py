@@ -25,6 +25,8 @@ from optimizer.io.tables import FORMULA_START, find_table
 from optimizer.model import Basemap, Problem, Route, Schedule, WorkOrder
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import pandas as pd
 
     from optimizer.geo.geocode import GeocodeResult
@@ -211,7 +213,8 @@ def _write_days(problem: Problem, schedule: Schedule, path: Path) -> Path:
 BOOKING_COLUMNS = ("order_id", "customer", "address", "lat", "lon", "service_min",
                    "required_skills", "priority", "time_windows", "earliest_date", "due_date",
                    "sla_due", "preferred_techs", "excluded_techs", "required_parts", "demand",
-                   "phone", "notes")
+                   "phone", "notes", "created_at", "parts_ready_at", "postcode",
+                   "stop_overhead_min")
 
 
 def append_booking(folder: Path, order: WorkOrder) -> Path:
@@ -221,6 +224,7 @@ def append_booking(folder: Path, order: WorkOrder) -> Path:
     new = not path.exists()
     window = order.time_windows[0]
     location = order.location
+    tz = window.start.tzinfo
     row = {
         "order_id": order.order_id, "customer": order.customer, "address": order.address,
         "lat": f"{location.lat:.6f}" if location else "",
@@ -236,7 +240,10 @@ def append_booking(folder: Path, order: WorkOrder) -> Path:
         "excluded_techs": ";".join(sorted(order.excluded_techs)),
         "required_parts": ";".join(sorted(order.required_parts)),
         "demand": str(order.demand) if order.demand else "", "phone": order.phone,
-        "notes": order.notes,
+        "notes": order.notes, "created_at": _local(order.created_at, tz),
+        "parts_ready_at": _local(order.parts_ready_at, tz), "postcode": order.postcode,
+        "stop_overhead_min": "" if order.stop_overhead_min is None
+        else f"{order.stop_overhead_min:g}",
     }
     with path.open("a", newline="", encoding="utf-8") as stream:
         writer = SafeCsvWriter(stream)
@@ -244,6 +251,11 @@ def append_booking(folder: Path, order: WorkOrder) -> Path:
             writer.writerow(BOOKING_COLUMNS)
         writer.writerow([row[c] for c in BOOKING_COLUMNS])
     return path
+
+
+def _local(moment: datetime | None, tz) -> str:
+    """A date-time cell of bookings.csv (local time of the scenario), or empty."""
+    return "" if moment is None else f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def default_folder(name: str, prefix: str = "") -> Path:

@@ -31,6 +31,7 @@ from optimizer.model import (
     WorkOrder,
     shift_date,
 )
+from optimizer.solver.balance import work_targets
 from optimizer.solver.costs import route_cost
 from optimizer.solver.diagnose import open_positions
 from optimizer.solver.extract import place_breaks, route_from_times
@@ -334,7 +335,11 @@ def book(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: Wo
     if old is None:
         routes = (*routes, route)
     unassigned = tuple(u for u in schedule.unassigned if u.order_id != order.order_id)
-    return order, replace(schedule, routes=routes, unassigned=unassigned)
+    # workload balance: the targets are the day's demand shared out, so the booked visit
+    # raises them, as the next solve and the verifier (which read the booking) find
+    meta = replace(schedule.meta, work_targets_s=(
+        work_targets(problem, matrix) if problem.weights.balance is not None else {}))
+    return order, replace(schedule, routes=routes, unassigned=unassigned, meta=meta)
 
 
 def offer_text(k: int, chosen: Offer) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from optimizer.model import (
     TimeWindow,
     WorkOrder,
     add_s,
+    shift_date,
 )
 
 
@@ -61,12 +62,12 @@ def _tech_ids(problem: Problem, tech_id: str, change: Change) -> list[str]:
     return [tech_id]
 
 
-def _clock(problem: Problem, change: Change, name: str) -> datetime:
-    """The field ``name`` of ``change`` (``HH:MM``) on the plan date, by the one rule of
-    :func:`~optimizer.io.schemas.parse_clock`: ``24:00`` is the end of the day, ``24:30``
-    an error. A TOML time (``08:00:00`` unquoted) is read as its text."""
+def _clock(problem: Problem, change: Change, name: str, day: date | None = None) -> datetime:
+    """The field ``name`` of ``change`` (``HH:MM``) on ``day`` (default: the plan date), by
+    the one rule of :func:`~optimizer.io.schemas.parse_clock`: ``24:00`` is the end of the
+    day, ``24:30`` an error. A TOML time (``08:00:00`` unquoted) is read as its text."""
     value = getattr(change, name)
-    moment = parse_clock(str(value), problem.plan_date, ZoneInfo(problem.timezone))
+    moment = parse_clock(str(value), day or problem.plan_date, ZoneInfo(problem.timezone))
     if moment is None:
         raise change._error(f"{name}={str(value)!r}: not a time of day "
                             "(use HH:MM, 00:00 to 24:00)")
@@ -150,7 +151,8 @@ class SetTechnicianCount(Change):
 
 @dataclass(frozen=True, slots=True)
 class ChangeShift(Change):
-    """New shift hours, lunch or overtime limit for one technician or ``"*"`` (all)."""
+    """New shift hours, lunch or overtime limit for one technician or ``"*"`` (all); in a
+    plan of several days, on each shift's own day."""
 
     kind: ClassVar[str] = "change_shift"
     tech_id: str
@@ -166,8 +168,10 @@ class ChangeShift(Change):
         shifts = []
         for s in problem.shifts:
             if s.tech_id in targets:
-                start = _clock(problem, self, "shift_start") if self.shift_start else s.start
-                end = _clock(problem, self, "shift_end") if self.shift_end else s.end
+                # each shift keeps its own day (a plan of several days has one a day)
+                day = shift_date(s)
+                start = _clock(problem, self, "shift_start", day) if self.shift_start else s.start
+                end = _clock(problem, self, "shift_end", day) if self.shift_end else s.end
                 if end <= start:
                     raise self._error(f"shift {s.shift_id} would end before it starts")
                 breaks = s.breaks
@@ -177,8 +181,8 @@ class ChangeShift(Change):
                     if self.lunch_min > 0:
                         if not (self.lunch_earliest and self.lunch_latest):
                             raise self._error("lunch_min needs lunch_earliest and lunch_latest")
-                        lunch = (Break(_clock(problem, self, "lunch_earliest"),
-                                       _clock(problem, self, "lunch_latest"),
+                        lunch = (Break(_clock(problem, self, "lunch_earliest", day),
+                                       _clock(problem, self, "lunch_latest", day),
                                        self.lunch_min),)
                     breaks = others + lunch
                 overtime = (s.max_overtime_min if self.max_overtime_min is None
@@ -258,7 +262,8 @@ class RemoveOrders(Change):
 
 @dataclass(frozen=True, slots=True)
 class SetSla(Change):
-    """Orders of a priority are due ``hours`` after ``from_time`` (a tighter or looser SLA)."""
+    """Orders of a priority are due ``hours`` after ``from_time`` (a tighter or looser SLA)
+    on the plan date, or on an order's ``earliest_date`` if that is later."""
 
     kind: ClassVar[str] = "set_sla"
     priority: str
@@ -269,9 +274,15 @@ class SetSla(Change):
         _check_priority(self, self.priority)
         if self.hours <= 0:
             raise self._error(f"hours={self.hours!r}: must be > 0")
-        due = add_s(_clock(problem, self, "from_time"), self.hours * 3600)
+        # in a plan of several days, from ``from_time`` on the first day the order may be
+        # served (its earliest_date): not due before it may be served
+        dues = {day: add_s(_clock(problem, self, "from_time", day), self.hours * 3600)
+                for day in {max(o.earliest_date or problem.plan_date, problem.plan_date)
+                            for o in problem.orders}}
         return replace(problem, orders=tuple(
-            replace(o, sla_due=due) if o.priority.value == self.priority else o
+            replace(o, sla_due=dues[max(o.earliest_date or problem.plan_date,
+                                        problem.plan_date)])
+            if o.priority.value == self.priority else o
             for o in problem.orders))
 
 

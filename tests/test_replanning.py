@@ -619,3 +619,24 @@ def test_breaks_taken_before_leaving_are_placed_one_after_the_other():
         ("lunch", at("10:45"), at("11:00")), ("absence", at("11:00"), at("11:15"))]
     assert _remaining_breaks(s.breaks, taken, at("10:47"), at("10:47"), at("11:30")) == \
         (absence,)
+
+
+def test_a_pinned_visit_keeps_its_start_next_to_a_lunch_and_an_absence():
+    """Lunch 14:30-16:45 (15 min) and an absence 16:30-16:45 around a 120-minute job: the
+    published start is kept by the pin of a re-plan just before the shift (the model and
+    the pins' simulation agree that breaks never overlap)."""
+    from optimizer.model import Break
+
+    s = shift("t1", "14:30", "17:00", lunch=("14:30", "16:45", 15), max_overtime_min=120)
+    s = replace(s, breaks=(*s.breaks, Break(at("16:30"), at("16:45"), 15, "absence")))
+    p = problem([order("A", 0, 120)], [tech("t1")], [s])
+    m = line_matrix(2)
+    plan = solve(p, m, FAST)
+    published = plan.routes[0].stops[0].start
+    prepared = pin_times(prepare(p, plan, [], at("14:29") + timedelta(seconds=30),
+                                 freeze_min=180), m)
+    assert prepared.pinned["A"][1] == published
+    assert prepared.problem.order("A").time_windows[0].start == published
+    again = solve(prepared.problem, m, FAST, initial_routes=prepared.initial_routes)
+    assert verify(prepared.problem, m, again) == []
+    assert again.routes[0].stops[0].start == published

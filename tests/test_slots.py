@@ -14,6 +14,7 @@ from optimizer import api
 from optimizer.model import Location, Peak, ReasonCode, WorkOrder, shift_date
 from optimizer.slots import book, offer, timed_route, with_request
 from optimizer.solver import solve
+from optimizer.solver.balance import work_targets
 from optimizer.solver.verify import verify
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -196,3 +197,51 @@ def test_fsopt_slots_lists_books_and_explains(tmp_path, capsys):
                        "REQ-10,Lift AG,47.150,9.515,30,elevator\n")
     assert main(["slots", str(out / "schedule.json"), str(request)]) == 3
     assert "no technician has the skill elevator (NO_SKILL)" in capsys.readouterr().out
+
+
+def test_a_booking_updates_the_balance_targets_the_verifier_expects():
+    """With workload balance on, the shifts' targets are the day's demand shared out: a
+    booked visit raises them. The booked schedule records the targets of the plan with
+    the booking (before, it kept the old ones and `fsopt verify` rejected it)."""
+    p = _week(PROMISED)
+    p = replace(p, weights=replace(p.weights, balance=10.0))
+    plan = solve(p, M, FAST)
+    chosen = offer(p, M, plan, REQUEST, slots=1)[0]
+    booked, schedule = book(p, M, plan, REQUEST, chosen)
+    with_booking = with_request(p, booked)
+    assert schedule.meta.work_targets_s == work_targets(with_booking, M)
+    assert schedule.meta.work_targets_s != plan.meta.work_targets_s
+    assert verify(with_booking, M, schedule) == []
+
+
+def test_a_booking_keeps_the_fields_of_its_request(tmp_path):
+    """bookings.csv holds the request's created_at, parts_ready_at, postcode and parking
+    (before, they were dropped: the next plan lost the booked visit's response time and
+    its postcode, so under hard territories a visit booked with T1 came out unassigned as
+    OUTSIDE_TERRITORY)."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    techs = (folder / "technicians.csv").read_text().splitlines()
+    (folder / "technicians.csv").write_text("\n".join(
+        [techs[0] + ",territories", techs[1] + ",9490", techs[2] + ",9494"]) + "\n")
+    toml = (folder / "scenario.toml").read_text().replace(
+        "[solver]\n", '[solver]\nterritories = "hard"\n')
+    (folder / "scenario.toml").write_text(toml)
+    (tmp_path / "request.csv").write_text(
+        "order_id,customer,address,lat,lon,service_min,required_skills,created_at,"
+        "parts_ready_at,stop_overhead_min\n"
+        'REQ-1,New,"Austrasse 5, 9490 Vaduz",47.1360,9.5220,30,electrical,'
+        "2026-11-30 08:15,2026-12-01 09:30,12\n")
+    result = api.solve_scenario(folder)
+    context = api.slot_context(result, tmp_path / "request.csv")
+    assert context.request.postcode == "9490"
+    offers = api.offer_slots(context, slots=1)
+    assert offers and offers[0].tech_id == "T1"
+    api.book_slot(context, offers[0])
+    booked = api.load_scenario(folder).problem.order("REQ-1")
+    assert booked.postcode == "9490" and booked.stop_overhead_min == 12
+    assert f"{booked.created_at:%Y-%m-%d %H:%M}" == "2026-11-30 08:15"
+    assert f"{booked.parts_ready_at:%Y-%m-%d %H:%M}" == "2026-12-01 09:30"
+    again = api.solve_scenario(folder)
+    stop = next(s for r in again.schedule.routes for s in r.stops if s.order_id == "REQ-1")
+    assert offers[0].window_start <= stop.start <= offers[0].window_end

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,43 @@ def test_a_value_of_the_wrong_type_is_an_input_error_naming_the_change():
     """count = "3" (text in scenario.toml) is a bad input naming the change, not a crash."""
     with pytest.raises(InputError, match=r"changes\[1\] \(technician_count\)"):
         apply_changes(BASE, [parse_change({"type": "technician_count", "count": "3"})])
+
+
+def test_change_shift_keeps_each_day_of_a_plan_of_several_days():
+    """In a plan of several days each shift gets the new hours and lunch on its own day:
+    before, every day's shift moved onto the first day (one technician, three vans at once)."""
+    from datetime import timedelta
+
+    day2 = shift("t1", lunch=("11:30", "13:30", 30))
+    day2 = replace(day2, shift_id="t1@2", start=day2.start + timedelta(days=1),
+                   end=day2.end + timedelta(days=1),
+                   breaks=tuple(replace(b, earliest_start=b.earliest_start + timedelta(days=1),
+                                        latest_end=b.latest_end + timedelta(days=1))
+                                for b in day2.breaks))
+    base = replace(BASE, shifts=(*BASE.shifts, day2), days=2)
+    p = ChangeShift("t1", shift_start="07:00", shift_end="15:00", lunch_earliest="11:00",
+                    lunch_latest="12:30", lunch_min=45).apply(base)
+    moved = next(s for s in p.shifts if s.shift_id == "t1@2")
+    assert moved.start == at("07:00") + timedelta(days=1)
+    assert moved.end == at("15:00") + timedelta(days=1)
+    assert moved.breaks[-1].earliest_start == at("11:00") + timedelta(days=1)
+    assert moved.breaks[-1].latest_end == at("12:30") + timedelta(days=1)
+    first = next(s for s in p.shifts if s.shift_id == "t1")
+    assert first.start == at("07:00") and first.end == at("15:00")
+
+
+def test_set_sla_counts_from_the_first_day_an_order_may_be_served():
+    """In a plan of several days an order that may not be served before its earliest date
+    is due ``hours`` after ``from_time`` on that day (it was due on the first day, before it
+    could be served, and every visit was late by a day)."""
+    from datetime import timedelta
+
+    from factories import PLAN_DATE
+
+    later = replace(BASE.orders[0], earliest_date=PLAN_DATE + timedelta(days=2))
+    base = replace(BASE, orders=(later, *BASE.orders[1:]), days=3)
+    p = SetSla("critical", 2).apply(base)
+    assert p.order("A").sla_due == at("10:00") + timedelta(days=2)
+    on_first_day = replace(base, orders=(replace(later, earliest_date=None),
+                                         *BASE.orders[1:]))
+    assert SetSla("critical", 2).apply(on_first_day).order("A").sla_due == at("10:00")

@@ -96,6 +96,8 @@ def palette(n: int) -> tuple[str, ...]:
     (in L*a*b*) from every colour taken so far. About 30 stay clearly apart; beyond that the
     pages also label each technician by id, so colour is never the only cue."""
     out = list(PALETTE[:min(n, 10)])
+    if len(out) == n:  # no more to pick (and none at all for a day without routes)
+        return tuple(out)
     pool = list(_candidates())
     nearest = [min(math.dist(lab, _lab(x)) for x in out) for _, lab in pool]
     while len(out) < n:

@@ -24,7 +24,11 @@ METRICS: tuple[tuple[str, str, str, bool], ...] = (
     ("travel_h", "travel", "h", False),
     ("service_h", "service", "h", True),
     ("overtime_min", "overtime", "min", False),
+    ("overhead_h", "parking and access", "h", False),
+    ("late_orders", "orders served after their due date", "", False),
+    ("late_days", "days late, summed", "", False),
     ("territory_cost", "cost of visits outside territory", "", False),
+    ("late_cost", "cost of days late", "", False),
     ("travel_cost", "travel and labour cost", "", False),
     ("cost", "cost with overtime and SLA lateness", "", False),
     ("drop_penalty_cost", "drop penalties of unassigned", "", False),
@@ -74,6 +78,11 @@ def kpi_row(kpis: Kpis) -> dict[str, float]:
     row["visits_avoided"] = kpis.visits_avoided or 0
     row["outside_territory_visits"] = kpis.outside_territory_visits or 0
     row["territory_cost"] = kpis.territory_cost or 0.0
+    # several days and city travel: parts of ``cost`` and of the working span
+    row["overhead_h"] = kpis.overhead_h or 0.0
+    row["late_orders"] = kpis.late_orders or 0
+    row["late_days"] = kpis.late_days or 0
+    row["late_cost"] = kpis.late_cost or 0.0
     for p in Priority:
         row[f"response_on_target_{p.value}_pct"] = (
             response[p.value].on_target_pct if p.value in response else 100.0)

@@ -354,6 +354,10 @@ def _add_breaks(problem, routing, manager, time, shifts, node_service_s):
             end = time.CumulVar(routing.End(v))
             for interval, b in zip(intervals, spans, strict=True):
                 solver.Add(solver.Max(end - interval.EndExpr(), b.earliest_s - end) >= 0)
+            if len(intervals) > 1:
+                # breaks never overlap one another (a lunch is not taken inside an
+                # absence), as the verifier and :func:`.timing.simulate` have it
+                solver.Add(solver.DisjunctiveConstraint(intervals, f"breaks:{v}"))
         result[v] = [(iv, b.kind) for iv, b in zip(intervals, spans, strict=True)]
     return result
 

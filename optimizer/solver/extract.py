@@ -9,6 +9,7 @@ own times (:func:`place_breaks`), the way the verifier checks them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from optimizer.model import (
@@ -206,8 +207,22 @@ def place_breaks(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]
     and must have driven ``leg_s`` and taken the gap's breaks before ``next_start_s``
     (the next visit's start, or the return for the last gap). A break lies wholly in
     one gap and in its own window; one that :func:`~.timing.off_route` allows before the
-    route starts or after it ends (off duty) may be left out. Breaks keep their time order.
+    route starts or after it ends (off duty) may be left out. Breaks never overlap; they
+    are tried in the order of their windows first, then in every other order (a wide lunch
+    window may come after a fixed absence, as in :func:`~.timing.simulate`).
     """
+    if not gaps:
+        return None
+    for spans_in_order in itertools.permutations(spans):
+        placed = _place_in_order(spans_in_order, gaps, route_start, route_end)
+        if placed is not None:
+            return sorted(placed, key=lambda b: b[1])
+    return None
+
+
+def _place_in_order(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]],
+                    route_start: int, route_end: int) -> list[TakenBreak] | None:
+    """:func:`place_breaks` with the breaks taken in the order of ``spans``."""
 
     def place(i: int, gap: int, free: int, used: int) -> list[TakenBreak] | None:
         if i == len(spans):
@@ -227,6 +242,4 @@ def place_breaks(spans: Sequence[BreakSpan], gaps: Sequence[tuple[int, int, int]
             return place(i + 1, gap, free, used)
         return None
 
-    if not gaps:
-        return None
     return place(0, 0, gaps[0][0], 0)

@@ -6,6 +6,7 @@ seconds from there (a daylight-saving day has 23 or 25 hours).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -168,15 +169,41 @@ def off_route(b: BreakSpan, route_start_s: int, route_end_s: int) -> bool:
 
 
 def breaks_s(problem: Problem, shift: Shift) -> tuple[BreakSpan, ...]:
-    return tuple(
-        BreakSpan(
-            to_s(problem, b.earliest_start),
-            to_s(problem, b.latest_end),
-            round(b.duration_min * 60),
-            b.kind,
-        )
-        for b in sorted(shift.breaks, key=lambda b: b.earliest_start)
-    )
+    """The shift's breaks in seconds, in time order, as every part of the solver and the
+    verifier sees them. Breaks never overlap one another (docs/scenario-format.md), so:
+    fixed breaks (absences: no room to move) that overlap are one break, their union,
+    named by the first; and a break with room to move (a lunch) that cannot be taken
+    whole outside the fixed ones is left out (the technician is away through it)."""
+    spans = sorted((BreakSpan(to_s(problem, b.earliest_start), to_s(problem, b.latest_end),
+                              round(b.duration_min * 60), b.kind) for b in shift.breaks),
+                   key=lambda b: (b.earliest_s, b.latest_end_s))
+    fixed: list[BreakSpan] = []
+    for b in (b for b in spans if _is_fixed(b)):
+        if fixed and b.earliest_s < fixed[-1].latest_end_s:
+            last = fixed[-1]
+            end = max(last.latest_end_s, b.latest_end_s)
+            fixed[-1] = BreakSpan(last.earliest_s, end, end - last.earliest_s, last.kind)
+        else:
+            fixed.append(b)
+    free = [b for b in spans if not _is_fixed(b) and _fits_between(b, fixed)]
+    return tuple(sorted([*fixed, *free], key=lambda b: (b.earliest_s, b.latest_end_s)))
+
+
+def _is_fixed(b: BreakSpan) -> bool:
+    """A break whose length fills its window (an absence)."""
+    return b.duration_s >= b.latest_end_s - b.earliest_s
+
+
+def _fits_between(b: BreakSpan, fixed: Sequence[BreakSpan]) -> bool:
+    """Whether ``b`` can be taken whole in its window without overlapping ``fixed``
+    (sorted, disjoint): it may start at its window's opening or where one ends."""
+    for begin in (b.earliest_s, *(f.latest_end_s for f in fixed)):
+        begin = max(begin, b.earliest_s)
+        end = begin + b.duration_s
+        if end <= b.latest_end_s and not any(f.earliest_s < end and begin < f.latest_end_s
+                                             for f in fixed):
+            return True
+    return False
 
 
 def earliest_start(windows: tuple[tuple[int, int], ...], ready_s: int) -> int | None:
@@ -216,8 +243,9 @@ def simulate(
     """Feasible service starts for ``visits`` in this order, or None if there are none.
 
     Each break is taken whole in one gap between visits (or before the first),
-    never during a service, or left out where :func:`off_route` allows it (the route
-    is back before its window opens); the search tries every placement.
+    never during a service or another break, in any order, or left out where
+    :func:`off_route` allows it (the route is back before its window opens); the search
+    tries every placement.
     ``leg_s(i, j, factor)`` gives travel seconds between matrix points on a leg of that
     peak factor (``start_factor`` for the first leg, then each visit's ``leave_factor``);
     a visit's parking and access time is added to the leg that reaches it.
@@ -232,22 +260,24 @@ def simulate(
         if k < len(visits):
             travel_k += access_s(visits[k].overhead_s, points[k], points[k + 1])
         options = []
-        # take 0, 1, ... of the pending breaks (in time order) in this gap
-        for taken in range(len(pending) + 1):
+        # take any of the pending breaks in this gap, one after the other in any order
+        # (they never overlap; a wide lunch window may come after a fixed absence)
+        for chosen in _break_sequences(len(pending)):
+            taken = [pending[i] for i in chosen]
             t = free_s
             ok = True
-            for b in pending[:taken]:
+            for b in taken:
                 begin = max(t, b.earliest_s)
                 if begin + b.duration_s > b.latest_end_s:
                     ok = False
                     break
                 t = begin + b.duration_s
             if not ok:
-                break
+                continue
             # breaks may be taken while the travel time passes, but not overlap it
-            ready = free_s + travel_k + sum(b.duration_s for b in pending[:taken])
+            ready = free_s + travel_k + sum(b.duration_s for b in taken)
             ready = max(ready, t)
-            options.append((ready, pending[taken:]))
+            options.append((ready, tuple(b for i, b in enumerate(pending) if i not in chosen)))
         for ready, rest in options:
             if k + 1 == len(points) - 1:
                 # breaks still pending may be left out only if the route is back before
@@ -267,6 +297,13 @@ def simulate(
         return None
 
     return walk(0, start_s, breaks, [])
+
+
+def _break_sequences(n: int):
+    """Every sequence of distinct positions among ``n`` pending breaks, shortest first
+    (none, one, two, ...)."""
+    for k in range(n + 1):
+        yield from itertools.permutations(range(n), k)
 
 
 #: Travel time of a leg with no road (longer than any day, so nothing after it fits).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import pairwise
 
 from optimizer.model import Problem, Schedule, TravelMatrix, in_territory, late_days, shift_date
 from optimizer.solver.balance import max_work_s, route_work_s, work_targets
@@ -110,6 +111,11 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
                           "or has the wrong length")
         else:
             spans.remove(match)
+    ordered = sorted(taken)
+    for (a_start, a_end, a_kind), (b_start, _b_end, b_kind) in pairwise(ordered):
+        if b_start < a_end:  # breaks do not overlap (docs/scenario-format.md)
+            issues.append(f"{where}: the {a_kind} break {a_start}-{a_end} s overlaps the "
+                          f"{b_kind} break from {b_start} s")
     for span in spans:  # the lunch rule of docs/scenario-format.md
         if not off_route(span, start_s, end_s):
             issues.append(f"{where}: the {span.kind} break is missing: the route is under way "

@@ -402,3 +402,10 @@ def test_minimal_phone_pages_keep_what_a_visit_needs_and_nothing_else(tmp_path, 
         assert text not in minimal
     for token in ("TECHNAME2", "TECHNAME3", "CUSTD", "CUSTE", "KPIs"):
         assert token not in minimal
+
+
+def test_palette_of_no_technician_is_empty():
+    """A day of a re-planned week with no route left (everyone away) has no colours; the
+    overview of that day used to crash `fsopt replan` after the schedule was solved."""
+    assert palette(0) == ()
+    assert palette(3) == PALETTE[:3]

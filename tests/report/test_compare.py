@@ -74,3 +74,26 @@ def test_losing_a_technician_costs_more_in_full_even_with_less_travel():
     assert f'<td>{number_text(rows[1]["objective_cost"])} <span class="bad">' in page
     assert f'<td>{number_text(rows[1]["travel_cost"])} <span class="good">' in page
     assert number_text(1234567.891) == "1,234,567.891" and number_text(-0.5, sign=True) == "-0.5"
+
+
+def test_rows_show_parking_and_lateness_the_cost_holds():
+    """Parking time and days late are parts of the cost: the row and the page show them
+    (a what-if of a week that moved work past its due dates showed only a dearer cost)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from factories import PLAN_DATE
+
+    p = replace(BASE, travel=replace(BASE.travel, stop_overhead_min=5),
+                orders=(replace(BASE.orders[0], due_date=PLAN_DATE - timedelta(days=2)),
+                        *BASE.orders[1:]))
+    s = _solve(p)
+    row = kpi_row(s.kpis)
+    parked = sum(stop.overhead_s for r in s.routes for stop in r.stops)
+    # 5 minutes a stop, but none at B when t2 serves it from home (already parked there)
+    assert parked in (600, 900)
+    assert row["overhead_h"] == s.kpis.overhead_h == round(parked / 3600, 2) > 0
+    assert (row["late_orders"], row["late_days"]) == (1, 2)
+    assert row["late_cost"] == s.kpis.late_cost == 2 * 200
+    page = compare_report(["base"], [s], [row], [])
+    assert "<td>parking and access (h)</td>" in page and "<td>cost of days late</td>" in page

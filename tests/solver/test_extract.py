@@ -125,3 +125,14 @@ def test_routes_timed_without_or_tools_verify_with_their_breaks():
                                                                     strict=True) if ids]
     assert verify(p, M, _schedule(p, routes)) == []
     assert any(b.kind == "lunch" for r in routes for b in r.breaks)
+
+
+def test_place_breaks_may_put_a_wide_lunch_after_a_fixed_absence():
+    """Free 11:15-12:30 at one place: the absence 11:30-12:00, then the lunch (30 min in
+    11:00-14:00) at 12:00; in the order of the windows (lunch first) nothing fits."""
+    lunch = BreakSpan(11 * 3600, 14 * 3600, 1800, "lunch")
+    absence = BreakSpan(11 * 3600 + 1800, 12 * 3600, 1800, "absence")
+    gaps = [(8 * 3600, 10 * 3600 + 1800, 0), (11 * 3600 + 900, 12 * 3600 + 1800, 0),
+            (13 * 3600, 13 * 3600, 0)]
+    assert place_breaks([lunch, absence], gaps, 8 * 3600, 13 * 3600) == [
+        ("absence", 11 * 3600 + 1800, 12 * 3600), ("lunch", 12 * 3600, 12 * 3600 + 1800)]

@@ -109,3 +109,55 @@ def test_peak_hours_are_wall_clock_on_a_daylight_saving_day():
     p = Problem("dst", date(2026, 3, 29), "Europe/Vaduz", (), (), (),
                 travel=TravelSettings(peaks=(Peak(7 * 60, 9 * 60, 0.5),)))
     assert peaks_s(p) == ((6 * 3600, 8 * 3600, 0.5),)
+
+
+def test_a_wide_lunch_may_come_after_a_fixed_absence():
+    """Job A 10:30-11:15, job B fixed at 12:30, a 30-minute lunch anywhere in 11:00-14:00
+    and an absence 11:30-12:00, all at one place: the absence first, then the lunch
+    12:00-12:30 fits. The simulation took the breaks only in the order of their windows'
+    openings (lunch first), found no room, and the pre-check left A out as
+    "longer than any shift allows"."""
+    from factories import FAST, at, line_matrix
+
+    from optimizer.model import Break
+    from optimizer.solver import solve
+    from optimizer.solver.timing import shift_fits
+    from optimizer.solver.verify import verify
+
+    m = line_matrix(2)
+    s = shift("t1", "08:00", "17:00", lunch=("11:00", "14:00", 30))
+    s = replace(s, breaks=(*s.breaks, Break(at("11:30"), at("12:00"), 30, "absence")))
+    a = order("A", 0, 45, time_windows=(window("10:30", "10:30"),))
+    b = order("B", 0, 30, time_windows=(window("12:30", "12:30"),))
+    p = problem([a, b], [tech("t1")], [s])
+    assert shift_fits(p, m, s, [a]) and shift_fits(p, m, s, [a, b])
+    plan = solve(p, m, FAST)
+    assert verify(p, m, plan) == [] and plan.unassigned == ()
+    assert [(x.order_id, x.start) for r in plan.routes for x in r.stops] == [
+        ("A", at("10:30")), ("B", at("12:30"))]
+
+
+def test_overlapping_absences_are_one_and_a_covered_lunch_is_left_out():
+    """Breaks never overlap: two absences that overlap are one (their union), and a lunch
+    that cannot be taken whole outside the absences is left out, so the model stays
+    feasible and the verifier and the simulation see the same breaks."""
+    from factories import FAST, at, line_matrix
+
+    from optimizer.model import Break
+    from optimizer.solver import solve
+    from optimizer.solver.timing import breaks_s
+    from optimizer.solver.verify import verify
+
+    s = shift("t1", "08:00", "17:00", lunch=("11:30", "13:30", 30))
+    s = replace(s, breaks=(*s.breaks, Break(at("11:00"), at("12:30"), 90, "doctor"),
+                           Break(at("12:00"), at("14:00"), 120, "absence"),
+                           Break(at("15:00"), at("15:15"), 15, "call")))
+    p = problem([order("A", 1, 60)], [tech("t1")], [s])
+    spans = breaks_s(p, s)
+    assert [(b.kind, b.earliest_s, b.latest_end_s, b.duration_s) for b in spans] == [
+        ("doctor", 11 * 3600, 14 * 3600, 3 * 3600), ("call", 15 * 3600, 15 * 3600 + 900, 900)]
+    plan = solve(p, line_matrix(2), FAST)
+    assert verify(p, line_matrix(2), plan) == [] and plan.unassigned == ()
+    # with room before the absences (lunch from 10:30), the lunch is kept
+    roomy = replace(s, breaks=(Break(at("10:30"), at("13:30"), 30), *s.breaks[1:]))
+    assert [b.kind for b in breaks_s(p, roomy)] == ["lunch", "doctor", "call"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from itertools import pairwise
 
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
@@ -213,3 +214,51 @@ def test_a_route_back_before_the_window_opens_needs_no_lunch():
     (route,) = s.routes
     assert route.breaks == () and route.end == at("10:50")
     assert verify(day, M, s) == []
+
+
+def _lunch_and_absence():
+    """One 120-minute job at home; a 14:30-17:00 shift (120 min overtime) with a 15-minute
+    lunch in 14:30-16:45 and a fixed absence 16:30-16:45."""
+    from factories import at
+
+    from optimizer.model import Break
+
+    s = shift("t1", "14:30", "17:00", lunch=("14:30", "16:45", 15), max_overtime_min=120)
+    s = replace(s, breaks=(*s.breaks, Break(at("16:30"), at("16:45"), 15, "absence")))
+    return problem([order("A", 0, 120)], [tech("t1")], [s])
+
+
+def test_a_lunch_inside_an_absence_is_rejected():
+    """Breaks never overlap one another (docs/scenario-format.md): the job 14:30-16:30 with
+    the lunch 16:30-16:45 taken during the absence 16:30-16:45 is rejected."""
+    from factories import at
+
+    from optimizer.model import ScheduledBreak
+
+    day = _lunch_and_absence()
+    base = solve(day, M, FAST)
+    (route,) = base.routes
+    stop = replace(route.stops[0], arrival=at("14:30"), start=at("14:30"), end=at("16:30"),
+                   wait_s=0, travel_s=0, distance_m=0, overhead_s=0)
+    overlapping = replace(route, start=at("14:30"), end=at("17:00"), stops=(stop,),
+                          return_travel_s=0, return_distance_m=0, overtime_s=0,
+                          breaks=(ScheduledBreak("lunch", at("16:30"), at("16:45")),
+                                  ScheduledBreak("absence", at("16:30"), at("16:45"))))
+    issues = verify(day, M, replace(base, routes=(overlapping,)))
+    assert issues == ["route t1: the absence break 59400-60300 s overlaps the lunch break "
+                      "from 59400 s"]
+
+
+def test_the_model_never_overlaps_two_breaks():
+    """Solved, the same day puts the job after the absence (OR-Tools alone took the lunch
+    inside the absence, and a re-plan's pinned start, timed without overlaps, then moved
+    the published visit)."""
+    from factories import at
+
+    day = _lunch_and_absence()
+    s = solve(day, M, FAST)
+    assert verify(day, M, s) == []
+    (route,) = s.routes
+    assert route.stops[0].start == at("16:45")
+    spans = sorted((b.start, b.end) for b in route.breaks)
+    assert all(b[0] >= a[1] for a, b in pairwise(spans))
