@@ -11,7 +11,13 @@ from factories import FAST, line_matrix, order, problem, shift, tech
 from optimizer.model import ReasonCode
 from optimizer.report.kpis import compute
 from optimizer.solver import solve
-from optimizer.solver.balance import balance_cost, route_work_s, with_targets, work_targets
+from optimizer.solver.balance import (
+    balance_cost,
+    demand_s,
+    route_work_s,
+    with_targets,
+    work_targets,
+)
 from optimizer.solver.costs import plan_cost
 from optimizer.solver.verify import verify
 
@@ -28,15 +34,40 @@ def _day(balance, n_techs=2, n_orders=4, **tech_kw):
 
 
 def test_targets_share_the_estimated_demand_by_shift_length():
-    """Demand: 4 h of service plus, per order, the 10-minute drive from its nearest other
-    place (home) = 16,800 s, shared by two 9-hour shifts: 8,400 s each."""
-    assert work_targets(_day(10.0), M) == {"t1": 8400, "t2": 8400}
+    """Demand: 4 h of service plus one 10-minute drive in to point 1 from its nearest other
+    place (home; the four jobs share the point, entered once) = 15,000 s, shared by two
+    9-hour shifts: 7,500 s each."""
+    assert work_targets(_day(10.0), M) == {"t1": 7500, "t2": 7500}
     short = _day(10.0)
     short = replace(short, shifts=(short.shifts[0], replace(short.shifts[1],
                                                             end=short.shifts[1].start.replace(
                                                                 hour=12, minute=30))))
     # 9 h and 4.5 h: two thirds and one third
-    assert work_targets(short, M) == {"t1": 11200, "t2": 5600}
+    assert work_targets(short, M) == {"t1": 10000, "t2": 5000}
+
+
+def _two_skills(second_skills):
+    """A one-hour job at point 1 (skill a) and one at point 2 (skill b); t1 does a, t2
+    ``second_skills``; both live at point 0 (10 minutes a step)."""
+    orders = [order("oa", 1, 60, required_skills=frozenset({"a"})),
+              order("ob", 2, 60, required_skills=frozenset({"b"}))]
+    techs = [tech("t1", skills=("a",)), tech("t2", skills=second_skills)]
+    p = problem(orders, techs, [shift("t1"), shift("t2")])
+    return replace(p, weights=replace(p.weights, balance=10.0))
+
+
+def test_the_drive_comes_from_places_a_route_may_come_from():
+    """Each job's drive is half the drives in from its two nearest possible places. When
+    no technician does both jobs, ob (20 min from home) cannot follow oa (10 min away):
+    600 + 1,200 s of drive, 9,000 s in all. When t2 does both, ob may come from oa (600)
+    or home (1,200): 900, and oa from home or ob (600 each): 8,700 s. Parking adds the
+    scenario's stop overhead per job: 2 x 300 s more."""
+    assert demand_s(_two_skills(("b",)), M) == 9000
+    assert work_targets(_two_skills(("b",)), M) == {"t1": 4500, "t2": 4500}
+    assert demand_s(_two_skills(("a", "b")), M) == 8700
+    parked = _two_skills(("a", "b"))
+    parked = replace(parked, travel=replace(parked.travel, stop_overhead_min=5))
+    assert demand_s(parked, M) == 9300
 
 
 def test_min_and_max_work_move_the_target_and_skill_less_shifts_have_none():
@@ -55,7 +86,8 @@ def test_min_and_max_work_move_the_target_and_skill_less_shifts_have_none():
 
 def test_off_one_technician_does_everything_on_the_work_is_shared():
     """Without balance one trip is cheapest (one technician does all four jobs); with it,
-    each technician does two and holds exactly the 8,400 s target, at no balance cost."""
+    each technician does two: 8,400 s of work each, 900 s over the 7,500 s target, which
+    at 50 per hour costs 2 x 12.5."""
     off = solve(_day(None), M, FAST)
     assert sorted(len(r.stops) for r in off.routes) == [4]
     assert off.meta.work_targets_s == {}
@@ -63,10 +95,10 @@ def test_off_one_technician_does_everything_on_the_work_is_shared():
     on = solve(on_problem, M, FAST)
     assert sorted(len(r.stops) for r in on.routes) == [2, 2]
     assert [route_work_s(r) for r in on.routes] == [8400, 8400]
-    assert on.meta.work_targets_s == {"t1": 8400, "t2": 8400}
+    assert on.meta.work_targets_s == {"t1": 7500, "t2": 7500}
     assert verify(on_problem, M, on) == []
     kpis = compute(on_problem, on)
-    assert kpis.balance_cost == 0.0
+    assert kpis.balance_cost == 25.0
     assert kpis.utilisation_min_pct == kpis.utilisation_max_pct == 22.2
     kpis_off = compute(on_problem, off)  # the same day planned without balance
     assert (kpis_off.utilisation_min_pct, kpis_off.utilisation_max_pct,
@@ -114,8 +146,8 @@ def test_the_verifier_checks_the_recorded_targets():
     schedule = solve(p, M, FAST)
     assert verify(p, M, schedule) == []
     tampered = replace(schedule, meta=replace(schedule.meta,
-                                              work_targets_s={"t1": 1, "t2": 8400}))
+                                              work_targets_s={"t1": 1, "t2": 7500}))
     assert verify(p, M, tampered) == [
-        "meta work_targets_s: shift t1 has 1 s, the scenario gives 8400 s"]
+        "meta work_targets_s: shift t1 has 1 s, the scenario gives 7500 s"]
     off = replace(p, weights=replace(p.weights, balance=None))
     assert len(verify(off, M, schedule)) == 2
