@@ -34,14 +34,12 @@ from optimizer.model import (
 from optimizer.solver.balance import work_targets
 from optimizer.solver.costs import route_cost
 from optimizer.solver.diagnose import open_positions
-from optimizer.solver.extract import place_breaks, route_from_times
+from optimizer.solver.extract import arrival_costs, place_breaks, route_from_times
 from optimizer.solver.precheck import check
 from optimizer.solver.timing import (
     UNREACHABLE_S,
     Visit,
-    access_s,
     breaks_s,
-    leave_factors,
     overhead_s,
     service_s,
     simulate,
@@ -94,13 +92,12 @@ def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
     # Peak factors come from the orders as the problem (and so the verifier) has them: a
     # published visit held to its start here keeps the factor of its real windows.
     known = {o.order_id: o for o in problem.orders}
-    start_factor, *factors = leave_factors(
-        problem, shift, tech, [None, *(known.get(o.order_id, o) for o in orders)])
     points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
               matrix.index(shift.end_location)]
     services = [service_s(o, tech) for o in orders]
-    parking = [access_s(overhead_s(problem, o), a, b)
-               for o, a, b in zip(orders, points[:-2], points[1:-1], strict=True)]
+    parking, (start_factor, *factors) = arrival_costs(
+        problem, shift, tech, points, orders,
+        factor_orders=[known.get(o.order_id, o) for o in orders])
     spans = breaks_s(problem, shift)
     shift_start = to_s(problem, shift.start)
     latest_end = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)

@@ -62,10 +62,7 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
         starts = [solution.Value(time.CumulVar(i)) for i in nodes[1:-1]]
         services = [service[manager.IndexToNode(i)] for i in nodes[1:-1]]
         visited = [built.order_of_node(manager.IndexToNode(i)) for i in nodes[1:-1]]
-        parking = [access_s(overhead_s(problem, o), a, b)
-                   for o, a, b in zip(visited, points[:-2], points[1:-1], strict=True)]
-        # the peak factor of each leg, by where it leaves from (the start, then each stop)
-        factors = leave_factors(problem, shift, tech, [None, *visited])
+        parking, factors = arrival_costs(problem, shift, tech, points, visited)
         taken = _read_breaks(built.breaks.get(v, []), elements)
         if taken is None:  # unbound in the assignment: place them from the route's times
             gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services,
@@ -101,9 +98,7 @@ def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel
         points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
                   matrix.index(shift.end_location)]
         services = [service_s(o, tech) for o in orders]
-        parking = [access_s(overhead_s(problem, o), a, b)
-                   for o, a, b in zip(orders, points[:-2], points[1:-1], strict=True)]
-        factors = leave_factors(problem, shift, tech, [None, *orders])
+        parking, factors = arrival_costs(problem, shift, tech, points, orders)
         gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services,
                      parking, factors)
         taken = place_breaks(breaks_s(problem, shift), gaps, route_start, route_end) or []
@@ -111,6 +106,18 @@ def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel
                                     services, parking, factors, route_start, route_end,
                                     taken))
     return out
+
+
+def arrival_costs(problem, shift, tech, points, orders, *, factor_orders=None
+                  ) -> tuple[list[int], list[float]]:
+    """Per visit of ``orders`` (at ``points[1:-1]``), its parking and access seconds (none
+    after a stop at the same point); per leg, its peak factor by where it leaves from
+    (the start, then each visit), from ``factor_orders`` if given (the orders as the
+    problem has them, when ``orders`` are held to other windows)."""
+    parking = [access_s(overhead_s(problem, o), a, b)
+               for o, a, b in zip(orders, points[:-2], points[1:-1], strict=True)]
+    factors = leave_factors(problem, shift, tech, [None, *(factor_orders or orders)])
+    return parking, factors
 
 
 def route_from_times(problem, matrix, shift, tech, points, orders, starts, services,
