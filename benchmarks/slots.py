@@ -65,11 +65,10 @@ def brute_force(problem, matrix, schedule, request: WorkOrder, days: int = 5,
         variants = [request] + [replace(request, time_windows=(w,))
                                 for w in candidate_windows(problem, shifts, window_h)]
         for shift in shifts:
-            planned = planned_orders(problem, routes.get(shift.shift_id))
-            base = timed_route(problem, matrix, shift, planned)
-            if base is None:
-                continue
-            base_cost = route_cost(problem, base) if planned else 0.0
+            published = routes.get(shift.shift_id)
+            planned = planned_orders(problem, published)
+            # the published route as it stands (as offer() prices it)
+            base_cost = route_cost(problem, published) if planned else 0.0
             for variant in variants:
                 trial = with_request(problem, variant)
                 for i in range(len(planned) + 1):

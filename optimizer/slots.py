@@ -11,8 +11,8 @@ already made; its route passes :func:`optimizer.solver.verify.verify`. The visit
 already published keep their start or move later, never earlier (:func:`held`).
 
 The marginal cost is in money, from :func:`optimizer.solver.costs.route_cost` (the
-model's objective on a route): the route with the visit minus the same route
-without it, both timed by :func:`timed_route`. Pure: no files, no network.
+model's objective on a route): the route with the visit, timed by :func:`timed_route`,
+minus the route as published. Pure: no files, no network.
 """
 
 from __future__ import annotations
@@ -276,12 +276,13 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
             trial = with_request(problem, windowed)
             best = None
             for shift in day_shifts:
-                planned = planned_orders(problem, routes.get(shift.shift_id))
-                base = timed_route(trial, matrix, shift, planned)
-                if base is None:  # the published route does not re-time (should not happen)
-                    continue
+                as_published = routes.get(shift.shift_id)
+                planned = planned_orders(problem, as_published)
+                # priced against the route as published: a re-timing of it (the first
+                # placement of its breaks the simulation finds) may be dearer, and a
+                # marginal cost against that would be too low, even negative
                 found = best_insertion(trial, matrix, shift, planned, windowed,
-                                       _cost(trial, base), exhaustive=exhaustive)
+                                       _cost(trial, as_published), exhaustive=exhaustive)
                 if found is not None and (best is None
                                           or found.marginal_cost < best.marginal_cost - 1e-9):
                     best = found
@@ -344,7 +345,7 @@ def offer_text(k: int, chosen: Offer) -> str:
     flag = "keeps every promise" if chosen.keeps_promises else "moves other visits"
     return (f"{k}. {chosen.window_start:%a %d %b %H:%M}–{chosen.window_end:%H:%M} "
             f"with {chosen.tech_id} (expected {chosen.expected_start:%H:%M}), "
-            f"+{chosen.marginal_cost:.2f}, {flag}")
+            f"{chosen.marginal_cost:+.2f}, {flag}")
 
 
 __all__ = ["Offer", "Offers", "book", "booked_order", "candidate_windows", "held", "offer",

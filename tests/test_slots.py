@@ -15,6 +15,7 @@ from optimizer.model import Location, Peak, ReasonCode, WorkOrder, shift_date
 from optimizer.slots import book, offer, timed_route, with_request
 from optimizer.solver import solve
 from optimizer.solver.balance import work_targets
+from optimizer.solver.costs import route_cost
 from optimizer.solver.verify import verify
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -65,6 +66,12 @@ def test_an_offer_never_breaks_a_promise():
         assert chosen.window_start <= stop.start <= chosen.window_end
         assert stop.start == chosen.expected_start
         assert stop.start.date() == chosen.day
+        # the price is what the booking adds to the route as published
+        published = next((r for r in plan.routes if r.shift_id == chosen.shift_id), None)
+        after = next(r for r in schedule.routes if r.shift_id == chosen.shift_id)
+        before_cost = route_cost(p, published) if published else 0.0
+        assert chosen.marginal_cost == round(route_cost(with_request(p, booked), after)
+                                             - before_cost, 2)
         before = {s.order_id: s.start for r in plan.routes for s in r.stops}
         moved = [(s.start - before[s.order_id]).total_seconds()
                  for r in schedule.routes for s in r.stops if s.order_id in before]
