@@ -6,7 +6,7 @@ import math
 import statistics
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -345,7 +345,7 @@ def order_from_row(r: RowReader) -> WorkOrder:
         required_skills=r.items("required_skills"),
         priority=r.priority(),
         time_windows=r.windows(),
-        sla_due=_sla_due(r),
+        sla_due=r.near_moment("sla_due"),
         preferred_techs=r.items("preferred_techs"),
         excluded_techs=r.items("excluded_techs"),
         required_parts=r.items("required_parts"),
@@ -364,18 +364,6 @@ def order_from_row(r: RowReader) -> WorkOrder:
         parts_ready_at=service.parts_ready_at(r),
         postcode=service.postcode(r),
     )
-
-
-def _sla_due(r: RowReader) -> datetime | None:
-    due = r.moment("sla_due")
-    if due is None:
-        return None
-    midnight = datetime.combine(r.plan_date, time(0), tzinfo=r.tz)
-    if abs(due - midnight) > timedelta(days=SLA_MAX_DAYS):
-        r.fail("sla_due", f"more than {SLA_MAX_DAYS} days from the plan date {r.plan_date} "
-                          "(a wrong year?)")
-        return None
-    return due
 
 
 def _order_date(r: RowReader, column: str) -> date | None:

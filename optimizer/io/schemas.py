@@ -277,6 +277,19 @@ class RowReader:
             self.fail(column, "not a time (use HH:MM or YYYY-MM-DD HH:MM)")
         return moment
 
+    def near_moment(self, column: str) -> datetime | None:
+        """:meth:`moment`, and an error (naming the column) if it is more than
+        ``SLA_MAX_DAYS`` from the plan date: most likely a wrong year."""
+        moment = self.moment(column)
+        if moment is None:
+            return None
+        midnight = datetime.combine(self.plan_date, time(0), tzinfo=self.tz)
+        if abs(moment - midnight) > timedelta(days=SLA_MAX_DAYS):
+            self.fail(column, f"more than {SLA_MAX_DAYS} days from the plan date "
+                              f"{self.plan_date} (a wrong year?)")
+            return None
+        return moment
+
     def day(self, column: str) -> date | None:
         """A date (``YYYY-MM-DD``), or None if the cell is empty or not a date."""
         value = self.text(column)

@@ -38,15 +38,7 @@ def created_at(r: RowReader) -> datetime | None:
 
 def parts_ready_at(r: RowReader) -> datetime | None:
     """When the parts arrive: at most SLA_MAX_DAYS from the plan date."""
-    ready = r.moment("parts_ready_at")
-    if ready is None:
-        return None
-    midnight = datetime.combine(r.plan_date, time(0), tzinfo=r.tz)
-    if abs(ready - midnight) > timedelta(days=SLA_MAX_DAYS):
-        r.fail("parts_ready_at", f"more than {SLA_MAX_DAYS} days from the plan date "
-                                 f"{r.plan_date} (a wrong year?)")
-        return None
-    return ready
+    return r.near_moment("parts_ready_at")
 
 
 def postcode(r: RowReader) -> str:
