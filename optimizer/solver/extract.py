@@ -63,11 +63,8 @@ def routes_from(problem: Problem, matrix: TravelMatrix, built: BuiltModel, solut
         services = [service[manager.IndexToNode(i)] for i in nodes[1:-1]]
         visited = [built.order_of_node(manager.IndexToNode(i)) for i in nodes[1:-1]]
         parking, factors = arrival_costs(problem, shift, tech, points, visited)
+        # None when unbound in the assignment: placed from the route's times
         taken = _read_breaks(built.breaks.get(v, []), elements)
-        if taken is None:  # unbound in the assignment: place them from the route's times
-            gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services,
-                         parking, factors)
-            taken = place_breaks(breaks_s(problem, shift), gaps, route_start, route_end) or []
         routes.append(route_from_times(problem, matrix, shift, tech, points, visited, starts,
                                          services, parking, factors, route_start, route_end,
                                          taken))
@@ -99,12 +96,9 @@ def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel
                   matrix.index(shift.end_location)]
         services = [service_s(o, tech) for o in orders]
         parking, factors = arrival_costs(problem, shift, tech, points, orders)
-        gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services,
-                     parking, factors)
-        taken = place_breaks(breaks_s(problem, shift), gaps, route_start, route_end) or []
         out.append(route_from_times(problem, matrix, shift, tech, points, orders, starts,
                                     services, parking, factors, route_start, route_end,
-                                    taken))
+                                    None))
     return out
 
 
@@ -124,7 +118,12 @@ def route_from_times(problem, matrix, shift, tech, points, orders, starts, servi
                      parking, factors, route_start, route_end, taken) -> Route:
     """One route from its visit times; ``points`` run from the start to the end point,
     ``parking`` is each visit's parking and access time, ``factors`` the peak factor of
-    each leg by where it leaves from (the start, then each visit)."""
+    each leg by where it leaves from (the start, then each visit); ``taken`` the breaks
+    as ``(kind, start_s, end_s)``, or None to place them where they fit."""
+    if taken is None:  # the breaks where they fit between these visit times
+        gaps = _gaps(matrix, tech, points, route_start, route_end, starts, services, parking,
+                     factors)
+        taken = place_breaks(breaks_s(problem, shift), gaps, route_start, route_end) or []
     taken = [b for b in taken if route_start <= b[1] < route_end]
     stops = []
     prev_point = points[0]
