@@ -362,8 +362,7 @@ class ObjectiveWeights:
     #: Soft territories: cost of one visit outside the technician's territories.
     outside_territory_cost: float = 50.0
     #: Workload balance (``[objective] balance``): None ("off"), or the cost per hour of
-    #: work a shift holds above or below its target, and per hour of leaving after the
-    #: shift's start (see :mod:`optimizer.solver.balance`).
+    #: work a shift falls short of its target (see :mod:`optimizer.solver.balance`).
     balance: float | None = None
 
 

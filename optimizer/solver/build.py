@@ -365,8 +365,8 @@ def _add_breaks(problem, routing, manager, time, shifts, node_service_s):
 def _add_work(problem, matrix, routing, shifts, callbacks, horizon_s):
     """Workload dimensions (:mod:`.balance`): ``work`` (the time transits of each
     vehicle, ``callbacks``, with no slack: service, travel and parking) with each shift's
-    ``max_work_h`` as its capacity, when a technician has one; and, with balance on, soft
-    bounds at each shift's target."""
+    ``max_work_h`` as its capacity, when a technician has one; and, with balance on, a
+    soft lower bound at each shift's target (the shortfall is priced, not the excess)."""
     from optimizer.solver.balance import max_work_s, work_targets
 
     rate = problem.weights.balance
@@ -387,7 +387,6 @@ def _add_work(problem, matrix, routing, shifts, callbacks, horizon_s):
         target = targets.get(shift.shift_id)
         if target is None:
             continue
-        work.SetCumulVarSoftUpperBound(routing.End(v), target, per_s)
         work.SetCumulVarSoftLowerBound(routing.End(v), target, per_s)
         # OR-Tools charges no cumul cost on an empty route: without this, a technician
         # with no work at all would cost nothing, and one with a little work more

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from factories import FAST, line_matrix, order, problem, shift, tech
 
-from optimizer.model import ReasonCode
+from optimizer.model import Priority, ReasonCode
 from optimizer.report.kpis import compute
 from optimizer.solver import solve
 from optimizer.solver.balance import (
@@ -87,7 +87,7 @@ def test_min_and_max_work_move_the_target_and_skill_less_shifts_have_none():
 def test_off_one_technician_does_everything_on_the_work_is_shared():
     """Without balance one trip is cheapest (one technician does all four jobs); with it,
     each technician does two: 8,400 s of work each, 900 s over the 7,500 s target, which
-    at 50 per hour costs 2 x 12.5."""
+    costs nothing (only a shortfall is priced)."""
     off = solve(_day(None), M, FAST)
     assert sorted(len(r.stops) for r in off.routes) == [4]
     assert off.meta.work_targets_s == {}
@@ -98,7 +98,10 @@ def test_off_one_technician_does_everything_on_the_work_is_shared():
     assert on.meta.work_targets_s == {"t1": 7500, "t2": 7500}
     assert verify(on_problem, M, on) == []
     kpis = compute(on_problem, on)
-    assert kpis.balance_cost == 25.0
+    assert kpis.balance_cost == 0.0
+    # the one-trip plan would have cost t2's whole target: 7,500 s at 50 per hour
+    assert balance_cost(on_problem, off, on.meta.work_targets_s) == pytest.approx(104.1667,
+                                                                                  abs=1e-3)
     assert kpis.utilisation_min_pct == kpis.utilisation_max_pct == 22.2
     kpis_off = compute(on_problem, off)  # the same day planned without balance
     assert (kpis_off.utilisation_min_pct, kpis_off.utilisation_max_pct,
@@ -107,20 +110,45 @@ def test_off_one_technician_does_everything_on_the_work_is_shared():
 
 def test_an_idle_technician_pays_for_the_whole_target():
     """One job (60 min, 10 min away) and two technicians: targets 2,100 s each. The one who
-    goes works 4,800 s (2,700 over), the other none (2,100 under): 4,800 s at 36/h = 48,
-    which the KPIs and the solver's own objective both count."""
-    p = _day(36.0, n_orders=1)
+    goes works 4,800 s (2,700 over, not priced), the other none (2,100 short): 2,100 s at
+    72/h = 42, which the KPIs and the solver's own objective both count."""
+    p = _day(72.0, n_orders=1)
     schedule = solve(p, M, FAST)
     assert len(schedule.routes) == 1
     assert schedule.meta.work_targets_s == {"t1": 2100, "t2": 2100}
-    assert balance_cost(p, schedule) == pytest.approx(48.0)
+    assert balance_cost(p, schedule) == pytest.approx(42.0)
     kpis = compute(p, schedule)
-    assert kpis.balance_cost == 48.0
-    assert kpis.objective_cost == round(kpis.cost + 48.0, 2)
+    assert kpis.balance_cost == 42.0
+    assert kpis.objective_cost == round(kpis.cost + 42.0, 2)
     # the model charges the idle shift too (OR-Tools would not, on an empty route)
     solved = with_targets(p, M)
     assert schedule.meta.objective / 10_000 == pytest.approx(plan_cost(solved, schedule),
                                                              abs=0.5)
+
+
+def test_balance_never_makes_leaving_work_out_pay():
+    """Only t1 does skill a: three one-hour normal jobs and a two-hour low one (drop
+    penalty 300), all at point 1; t2 has one 30-minute job of skill b there. Targets are
+    half the day's work each (about 2 h 55 min), so t1 is over its target before it takes
+    the low job. Had the excess been priced, the low job would cost 2 h x 200 of balance
+    plus 2 h x 35 of time, more than its penalty, and be dropped; priced on the shortfall
+    alone it costs its 70 of time and is served, and the balance cost is t2's shortfall."""
+    a = frozenset({"a"})
+    orders = [*(order(f"a{k}", 1, 60, required_skills=a) for k in range(3)),
+              order("low", 1, 120, required_skills=a, priority=Priority.LOW),
+              order("b", 1, 30, required_skills=frozenset({"b"}))]
+    p = problem(orders, [tech("t1", skills=("a",)), tech("t2", skills=("b",))],
+                [shift("t1"), shift("t2")])
+    p = replace(p, weights=replace(p.weights, balance=200.0))
+    schedule = solve(p, M, FAST)
+    assert schedule.unassigned == ()
+    by_shift = {r.shift_id: r for r in schedule.routes}
+    assert len(by_shift["t1"].stops) == 4
+    targets = schedule.meta.work_targets_s
+    assert route_work_s(by_shift["t1"]) > targets["t1"]
+    short_s = targets["t2"] - route_work_s(by_shift["t2"])
+    assert compute(p, schedule).balance_cost == round(short_s / 3600 * 200.0, 2)
+    assert verify(p, M, schedule) == []
 
 
 def test_max_work_h_is_a_hard_limit_and_the_verifier_checks_it():
