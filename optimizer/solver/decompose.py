@@ -72,7 +72,7 @@ AUTO_MIN_ORDERS = 300
 AUTO_MIN_TIME_S = 10.0
 #: Orders of an improvement sub-problem (routed orders of its routes); unassigned orders
 #: added to a sub-problem, at most.
-SUB_ORDERS = 110
+SUB_ORDERS = 250
 SUB_UNASSIGNED = 30
 SUB_MAX_SHIFTS = 14
 SUB_EMPTY_SHIFTS = 2

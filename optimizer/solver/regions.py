@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from optimizer.solver.decompose import _Day
 
 #: Orders per region of the start.
-REGION_ORDERS = 150
+REGION_ORDERS = 100
 #: A region holds at most this multiple of its share of the orders (before the moves
 #: for skills and preferred technicians).
 REGION_CAP = 1.3
