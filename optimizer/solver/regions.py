@@ -19,7 +19,11 @@ from optimizer.solver.timing import to_s
 if TYPE_CHECKING:
     from optimizer.solver.decompose import _Day
 
-#: Orders per region of the start.
+#: Orders per region of the start. Smaller regions get their first solutions sooner and
+#: leave more of the time to the improvement, which joins their routes again: on the
+#: 1,000-customer files at 60 s, the long-route classes came to 1.054 of PyVRP's distance
+#: with 70, 1.057 with 100 (improvement sub-problems of 250 orders), 1.075 with 150 and
+#: 1.113 with 300 (sub-problems of 220).
 REGION_ORDERS = 100
 #: A region holds at most this multiple of its share of the orders (before the moves
 #: for skills and preferred technicians).
