@@ -70,13 +70,12 @@ from optimizer.solver.regions import split
 #: 300 orders 23 % cheaper split, 400 orders 62 % cheaper.
 AUTO_MIN_ORDERS = 300
 AUTO_MIN_TIME_S = 10.0
-#: Orders of an improvement sub-problem (routed orders of its routes, at most
-#: ``SUB_MAX_SHIFTS`` routes); unassigned orders added to a sub-problem, at most. With
-#: 110 orders a day of 35-stop routes got three routes a neighbourhood, too few to move
-#: visits between them: measured on the 1,000-customer files of ``benchmarks/synthetic.py``
-#: at 60 s, the long-route classes went from 1.105 to 1.057 of PyVRP's distance with
-#: 250 (and regions of 100); 330 and longer sub-problem limits were no better.
-SUB_ORDERS = 250
+#: Orders of an improvement sub-problem (routed orders of its routes), but at least
+#: ``SUB_MIN_ROUTES`` routes and at most ``SUB_MAX_SHIFTS`` shifts; unassigned orders added
+#: to a sub-problem, at most. With 110 orders alone a day of 35-stop routes got three
+#: routes a neighbourhood, too few to move visits between them.
+SUB_ORDERS = 110
+SUB_MIN_ROUTES = 6
 SUB_UNASSIGNED = 30
 SUB_MAX_SHIFTS = 14
 SUB_EMPTY_SHIFTS = 2
@@ -327,7 +326,7 @@ def _improve_pass(day: _Day, plan: _Plan, pool: Pool, params: SolveParams, rng: 
         room = end - reserve - now
         # jobs of a batch run ``pool.slots`` at a time
         stops = sum(len(r.stops) for r in plan.routes.values()) / max(1, len(plan.routes))
-        per_sub = max(1, min(SUB_MAX_SHIFTS, round(SUB_ORDERS / max(1.0, stops))))
+        per_sub = min(SUB_MAX_SHIFTS, max(SUB_MIN_ROUTES, round(SUB_ORDERS / max(1.0, stops))))
         batches_left = max(1, -(-len(left) // (pool.size * per_sub)))
         share = pool.slots / pool.size
         if room * share < SUB_MIN_S and (params.solution_limit is None or room <= 0):
@@ -376,7 +375,8 @@ def _neighbourhood(day: _Day, plan: _Plan, seed: int, taken: set[int],
         k = int(k)
         if k == seed or k in taken:
             continue
-        if orders >= SUB_ORDERS or len(chosen) >= SUB_MAX_SHIFTS:
+        routes = len(chosen) - empties
+        if (orders >= SUB_ORDERS and routes >= SUB_MIN_ROUTES) or len(chosen) >= SUB_MAX_SHIFTS:
             break
         if k not in plan.routes:
             if empties >= SUB_EMPTY_SHIFTS:
