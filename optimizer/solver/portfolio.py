@@ -247,7 +247,7 @@ def checked_greedy_routes(context: SearchContext, built: BuiltModel | Frame
 
 
 def first_then_search(context: SearchContext, built: BuiltModel, strategy: Strategy):
-    """``(solution or None, search parameters of the last run)`` of a search from scratch.
+    """The solution of a search from scratch, or None.
 
     OR-Tools is first asked for one solution within :data:`FIRST_SHARE` of the time
     (its insertion heuristics stop at their time limit). None means it had none by
@@ -267,12 +267,12 @@ def first_then_search(context: SearchContext, built: BuiltModel, strategy: Strat
     if first is None or took >= CUT_SHARE * share_s:
         # Stopped by its time limit, an insertion heuristic still returns its routes so
         # far, the other orders left out (all of them, if stopped early): not a plan.
-        return None, probe
+        return None
     first = routing.solver().Assignment(first)  # the next search reuses the model's own
     warm = took > RESTART_SHARE * context.search_time_s()
     search = context.parameters(strategy, built, warm=warm)
     solution = run(routing, search, first if warm else None)
-    return (first if solution is None else solution), search
+    return first if solution is None else solution
 
 
 def greedy_outcome(context: SearchContext, built: BuiltModel, worker: int) -> Outcome:
@@ -362,7 +362,7 @@ def run_portfolio(
     progress.watch(built.routing)
     start = warm_start(context, built, strategies[0], initial_routes) if initial_routes else None
     if start is None and params.solution_limit is None:
-        solution, search = first_then_search(context, built, strategies[0])
+        solution = first_then_search(context, built, strategies[0])
     else:  # a warm start, or a solution limit (the steps must not depend on the clock)
         search = context.parameters(strategies[0], built, warm=start is not None)
         solution = run(built.routing, search, start)
@@ -376,16 +376,12 @@ def run_portfolio(
     best = best_outcome(outcomes)
     if best.status == GREEDY_CODE:
         return greedy_found(context, built, best.routes, progress)
-    if solution is None:
-        # A helper's routes, while this model has no solution: timed directly, since
-        # reading them into a model whose search failed can take longer than the limit.
-        routes = routes_from_orders(context.problem, context.matrix, built, best.routes)
-        progress.report(best.objective)
-        return Found(built, None, status_name(best.status, True), routes=routes,
-                     objective=best.objective)
-    if best.worker != 0:
-        read = read_back(context.problem, context.matrix, context.eligibility, best.routes)
-        if read is None:  # the helper's plan is still the better one: time it directly
+    if best.worker != 0:  # a helper's routes (always, if this process found none)
+        # After a failed search here, building a fresh model to read them into would take
+        # as long again: they are timed directly, as they are if the read fails.
+        read = None if solution is None else read_back(
+            context.problem, context.matrix, context.eligibility, best.routes)
+        if read is None:
             progress.report(best.objective)
             return Found(built, None, status_name(best.status, True),
                          routes=routes_from_orders(context.problem, context.matrix, built,
