@@ -41,6 +41,7 @@ from optimizer.solver.timing import (
     Visit,
     breaks_s,
     overhead_s,
+    route_points,
     service_s,
     simulate,
     to_s,
@@ -92,8 +93,7 @@ def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
     # Peak factors come from the orders as the problem (and so the verifier) has them: a
     # published visit held to its start here keeps the factor of its real windows.
     known = {o.order_id: o for o in problem.orders}
-    points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
-              matrix.index(shift.end_location)]
+    points = route_points(matrix, shift, orders)
     services = [service_s(o, tech) for o in orders]
     parking, (start_factor, *factors) = arrival_costs(
         problem, shift, tech, points, orders,
@@ -199,9 +199,7 @@ def best_insertion(problem: Problem, matrix: TravelMatrix, shift: Shift,
         return None
     if not exhaustive:
         tech = problem.technician(shift.tech_id)
-        points = [matrix.index(shift.start_location), *(matrix.index(o.location)
-                                                        for o in planned),
-                  matrix.index(shift.end_location)]
+        points = route_points(matrix, shift, planned)
         here = matrix.index(request.location)
         distance = matrix.distance_m
 

@@ -29,6 +29,7 @@ from optimizer.solver.timing import (
     access_s,
     earliest_start,
     overhead_s,
+    route_points,
     service_s,
     shift_fits,
     to_s,
@@ -150,8 +151,7 @@ def _bounds(problem: Problem, matrix: TravelMatrix, shift: Shift, planned: list[
     without breaks (then nothing is screened out).
     """
     tech = problem.technician(shift.tech_id)
-    points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in planned),
-              matrix.index(shift.end_location)]
+    points = route_points(matrix, shift, planned)
     windows = [windows_s(problem, o) for o in planned]
     services = [service_s(o, tech) for o in planned]
     n = len(planned)
@@ -246,8 +246,7 @@ def _some_position_by_road(matrix: TravelMatrix, shift: Shift, planned: list[Wor
     if matrix.reachable is None:
         return True
     point = matrix.index(order.location)
-    stops = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in planned),
-             matrix.index(shift.end_location)]
+    stops = route_points(matrix, shift, planned)
     return any(matrix.is_reachable(a, point) and matrix.is_reachable(point, b)
                for a, b in itertools.pairwise(stops))
 

@@ -29,6 +29,7 @@ from optimizer.solver.timing import (
     leave_factors,
     off_route,
     overhead_s,
+    route_points,
     service_s,
     to_datetime,
     to_s,
@@ -92,8 +93,7 @@ def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel
             raise ValueError(f"route of {shift.shift_id} does not fit")
         starts, route_end = timed
         route_start = to_s(problem, shift.start)
-        points = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
-                  matrix.index(shift.end_location)]
+        points = route_points(matrix, shift, orders)
         services = [service_s(o, tech) for o in orders]
         parking, factors = arrival_costs(problem, shift, tech, points, orders)
         out.append(route_from_times(problem, matrix, shift, tech, points, orders, starts,

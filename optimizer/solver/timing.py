@@ -320,6 +320,12 @@ def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
     return visit_times(problem, matrix, shift, orders) is not None
 
 
+def route_points(matrix: TravelMatrix, shift: Shift, orders: Sequence[WorkOrder]) -> list[int]:
+    """Matrix points of a route: the shift's start, each order's place, the shift's end."""
+    return [matrix.index(shift.start_location), *(matrix.index(o.location) for o in orders),
+            matrix.index(shift.end_location)]
+
+
 def visit_times(problem: Problem, matrix: TravelMatrix, shift: Shift,
                 orders: Sequence[WorkOrder]) -> tuple[list[int], int] | None:
     """Service starts of ``orders`` in this sequence on ``shift`` leaving at its start, and

@@ -21,7 +21,7 @@ from optimizer.model import Problem, TravelMatrix
 from optimizer.solver.build import BuiltModel
 from optimizer.solver.parallel import index_routes
 from optimizer.solver.precheck import Eligibility
-from optimizer.solver.timing import shift_fits
+from optimizer.solver.timing import route_points, shift_fits
 
 #: At most this many orders that no longer fit where they were are re-inserted (each
 #: tries every position of every shift it may go to; the search places the rest).
@@ -71,8 +71,7 @@ def _insert(problem, matrix, built, eligibility, routes, order) -> None:
         capacity = built.techs[v].capacity
         if capacity is not None and sum(o.demand for o in kept) + order.demand > capacity:
             continue
-        path = [matrix.index(shift.start_location), *(matrix.index(o.location) for o in kept),
-                matrix.index(shift.end_location)]
+        path = route_points(matrix, shift, kept)
         for i in range(len(kept) + 1):
             added = (int(matrix.travel_s[path[i]][point]) + int(matrix.travel_s[point][path[i + 1]])
                      - int(matrix.travel_s[path[i]][path[i + 1]]))
