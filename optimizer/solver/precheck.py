@@ -302,6 +302,8 @@ def _too_late(problem: Problem, order: WorkOrder, when: str) -> tuple[ReasonCode
     if parts:
         return ReasonCode.PARTS_LATE, f"its parts arrive at {shown}, {when}"
     return ReasonCode.WINDOW_OUTSIDE_SHIFTS, f"requested at {shown}, {when}"
+
+
 def _at_speed(travel_s, speed: float):
     """Travel seconds at ``speed`` (a technician's speed factor times a peak factor),
     rounded as :func:`~optimizer.solver.timing.travel_s` rounds them."""
