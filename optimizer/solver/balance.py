@@ -25,10 +25,11 @@ The team's mean is not known before solving, so the target is estimated from the
 demand: the work of every order some technician may do (its service time at the
 team's mean efficiency, its parking time, plus half the drives in from the two nearest
 places a route through it may come from; :func:`demand_s`), shared out in
-proportion to the shifts' lengths (the base of ``utilisation_pct``, so that equal
-targets mean equal utilisation), at most the hours a shift offers (its length less
-its breaks and absences), and moved into the technician's ``[min_work_h,
-max_work_h]``. A technician with the skills for no order has no target. On the demo
+proportion to the shifts' lengths (so that every shift is asked for the same work per
+hour; ``utilisation_pct``, on the same base, counts service alone, so a shift with
+longer drives meets its target at a lower utilisation), at most the hours a shift
+offers (its length less its breaks and absences), and moved into the technician's
+``[min_work_h, max_work_h]``. A technician with the skills for no order has no target. On the demo
 (80 orders, 10 technicians, 5 minutes' parking per stop) the estimate is 68.5 h, and
 balanced plans held 69.9-73.9 h of work.
 

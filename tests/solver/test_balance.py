@@ -1,5 +1,6 @@
-"""Workload balance: the targets, the soft bounds that pull each route to its target, the
-cost of an idle technician, the hard ``max_work_h``, and the verifier's checks of both."""
+"""Workload balance: the targets, the soft lower bound that pulls each route up to its
+target (and never makes leaving work out pay), the cost of an idle technician, the hard
+``max_work_h``, and the verifier's checks of both."""
 
 from __future__ import annotations
 
