@@ -276,13 +276,13 @@ class SetSla(Change):
             raise self._error(f"hours={self.hours!r}: must be > 0")
         # in a plan of several days, from ``from_time`` on the first day the order may be
         # served (its earliest_date): not due before it may be served
+        def first_day(o):
+            return max(o.earliest_date or problem.plan_date, problem.plan_date)
+
         dues = {day: add_s(_clock(problem, self, "from_time", day), self.hours * 3600)
-                for day in {max(o.earliest_date or problem.plan_date, problem.plan_date)
-                            for o in problem.orders}}
+                for day in {first_day(o) for o in problem.orders}}
         return replace(problem, orders=tuple(
-            replace(o, sla_due=dues[max(o.earliest_date or problem.plan_date,
-                                        problem.plan_date)])
-            if o.priority.value == self.priority else o
+            replace(o, sla_due=dues[first_day(o)]) if o.priority.value == self.priority else o
             for o in problem.orders))
 
 
