@@ -86,8 +86,9 @@ NEAR_S = 3600
 #: sub-problems of up to 6 s nearly every one found a cheaper plan (1,000 customers,
 #: 60 s: 11 of 14 kept), so more and shorter ones cover the plan more often. Measured on
 #: twelve 1,000-customer files at 60 s (see docs/benchmarks.md), x PyVRP: up to 6 s
-#: 1.052, 2 s 1.042, 1.5 s no better than 2 s. A shorter start (0.2) did as well there
-#: but served fewer orders on a field-service day of 5,000 (its regions need the time).
+#: 1.052, 2 s 1.042 (with a start of 0.2: 2 s 1.043, 1.5 s no better). A start of 0.2
+#: did as well there but served fewer orders on a field-service day of 5,000 (its regions
+#: need the time).
 START_SHARE = 0.35
 #: ... but each region gets this many seconds if the start may take this share for it.
 REGION_MIN_S = 2.0
