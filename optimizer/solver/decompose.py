@@ -53,6 +53,7 @@ from optimizer.model import (
     WorkOrder,
 )
 from optimizer.params import SolveParams
+from optimizer.solver.balance import deviation_cost
 from optimizer.solver.build import COST_UNITS
 from optimizer.solver.costs import drop_cost, route_cost
 from optimizer.solver.diagnose import NOT_CHECKED, Screen, reason_for_dropped
@@ -272,7 +273,11 @@ class _Plan:
         #: a shift it could fit with.
         self.weighed: dict[str, set[int]] = {}
         self._position = {s.shift_id: k for k, s in enumerate(day.problem.shifts)}
-        self._costs: dict[int, float] = {}
+        #: Each shift's share of the objective: its route's cost, or an idle shift's
+        #: (balance: its hours below target).
+        self._idle = [deviation_cost(day.problem, s, None, day.problem.work_targets_s)
+                      for s in day.problem.shifts]
+        self._costs: dict[int, float] = dict(enumerate(self._idle))
 
     def cost(self) -> float:
         drop = sum(drop_cost(self.day.problem, self.day.problem.order(oid))
@@ -280,9 +285,10 @@ class _Plan:
         return sum(self._costs.values()) + drop
 
     def part_cost(self, shifts, order_ids) -> float:
-        """The cost of these shifts' routes plus the drop costs of these orders left out."""
+        """The cost of these shifts (their routes, or idle) plus the drop costs of these
+        orders left out."""
         problem = self.day.problem
-        return sum(self._costs.get(k, 0.0) for k in shifts) + sum(
+        return sum(self._costs[k] for k in shifts) + sum(
             drop_cost(problem, problem.order(oid)) for oid in order_ids if oid in self.unrouted)
 
     def take(self, job: _Job, schedule: Schedule | None, *, force: bool = False) -> bool:
@@ -293,7 +299,8 @@ class _Plan:
             for oid in job.orders:
                 self.weighed.setdefault(oid, set()).update(job.shifts)
         problem = self.day.problem
-        new_costs = {self._position[r.shift_id]: route_cost(problem, r) for r in schedule.routes}
+        new_costs = {k: self._idle[k] for k in job.shifts}
+        new_costs |= {self._position[r.shift_id]: route_cost(problem, r) for r in schedule.routes}
         routed = {s.order_id for r in schedule.routes for s in r.stops}
         new = sum(new_costs.values()) + sum(drop_cost(problem, problem.order(oid))
                                             for oid in job.orders - routed)
@@ -301,11 +308,9 @@ class _Plan:
             return False
         for k in job.shifts:
             self.routes.pop(k, None)
-            self._costs.pop(k, None)
+        self._costs |= new_costs
         for route in schedule.routes:
-            k = self._position[route.shift_id]
-            self.routes[k] = route
-            self._costs[k] = new_costs[k]
+            self.routes[self._position[route.shift_id]] = route
         self.unrouted -= routed
         self.unrouted |= job.orders - routed
         return True
@@ -355,9 +360,10 @@ def _improve_pass(day: _Day, plan: _Plan, pool: Pool, params: SolveParams, rng: 
         for job, answer in zip(jobs, _run(pool, jobs, end), strict=True):
             kept = plan.take(job, answer)
             improved |= kept
-            log.debug("%.1f s: %d shifts, %d orders, %.1f s: %s", clock.monotonic() - began,
-                      len(job.shifts), len(job.orders), budget,
-                      "kept" if kept else "no gain" if answer else "failed")
+            log.debug("%.1f s: %d shifts, %d orders, %.1f s: %s (%s left out)",
+                      clock.monotonic() - began, len(job.shifts), len(job.orders), budget,
+                      "kept" if kept else "no gain" if answer else "failed",
+                      len(answer.unassigned) if answer else "-")
 
 
 def _centre(day: _Day, plan: _Plan, k: int) -> int:

@@ -329,3 +329,29 @@ def test_a_decomposed_day_with_parking_and_peaks_verifies(day, monkeypatch):
         for before, stop in zip(places, route.stops, strict=False):
             parking = 900 if stop.order_id == orders[0].order_id else 300
             assert stop.overhead_s == (0 if before == stop.location else parking)
+
+
+def test_an_idle_shift_counts_its_balance_cost_in_the_objective(monkeypatch):
+    """With workload balance on, a shift left without a route costs its hours below target,
+    in the decomposed plan as in a whole one: meta.objective is the plan cost, idle shift
+    included (a technician 170 km away for two hours reaches no order and stays idle)."""
+    from optimizer.solver.balance import deviation_cost, with_targets
+
+    monkeypatch.setattr(regions, "REGION_ORDERS", 40)
+    base = _day(n_per_town=40, techs_per_town=3)
+    far = Location(48.5, 9.0)
+    idle_tech = replace(base.technicians[0], tech_id="IDLE", name="IDLE", home=far)
+    idle_shift = Shift("IDLE", "IDLE", at("08:00"), at("10:00"), far, far)
+    problem = replace(base, technicians=(*base.technicians, idle_tech),
+                      shifts=(*base.shifts, idle_shift),
+                      weights=replace(base.weights, balance=20.0))
+    matrix = _matrix(problem)
+    schedule = solve(problem, matrix, replace(PARAMS, solution_limit=4))
+    assert schedule.meta.status == decompose.STATUS
+    assert verify(problem, matrix, schedule) == []
+    targeted = with_targets(problem, matrix)
+    assert "IDLE" not in {r.shift_id for r in schedule.routes}
+    assert deviation_cost(targeted, idle_shift, None, targeted.work_targets_s) > 0
+    impossible = problem.weights.drop_penalty[Priority.NORMAL]
+    assert schedule.meta.objective == \
+        round((costs.plan_cost(targeted, schedule) - impossible) * 10_000)
