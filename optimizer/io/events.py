@@ -142,20 +142,33 @@ def _location(p: Location | None) -> dict[str, Any] | None:
     return None if p is None else {"lat": p.lat, "lon": p.lon, "address": p.address}
 
 
-def _order_to_dict(o: WorkOrder) -> dict[str, Any]:
-    def moment(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _order_to_dict(o: WorkOrder) -> dict[str, Any]:
+    """Every field of ``o`` but ``areas`` (derived from the location and the scenario's
+    territories when the problem is rebuilt), so that a re-planned schedule.json rebuilds
+    the very order the re-plan solved for."""
     return {
         "order_id": o.order_id, "customer": o.customer, "location": _location(o.location),
         "service_min": o.service_min, "required_skills": sorted(o.required_skills),
         "priority": o.priority.value,
         "time_windows": [[w.start.isoformat(), w.end.isoformat()] for w in o.time_windows],
-        "sla_due": moment(o.sla_due), "preferred_techs": sorted(o.preferred_techs),
+        "sla_due": _moment(o.sla_due), "preferred_techs": sorted(o.preferred_techs),
         "excluded_techs": sorted(o.excluded_techs), "required_parts": sorted(o.required_parts),
         "demand": o.demand, "phone": o.phone, "notes": o.notes, "address": o.address,
         "geocode_confidence": o.geocode_confidence, "location_issue": o.location_issue,
-        "geocode_error_m": o.geocode_error_m,
+        "geocode_error_m": o.geocode_error_m, "promised_tech": o.promised_tech,
+        "promised_start": _moment(o.promised_start), "pinned": o.pinned,
+        "created_at": _moment(o.created_at), "remote_resolvable": o.remote_resolvable,
+        "parts_ready_at": _moment(o.parts_ready_at), "postcode": o.postcode,
+        "earliest_date": _day(o.earliest_date), "due_date": _day(o.due_date),
+        "stop_overhead_min": o.stop_overhead_min,
     }
 
 
@@ -163,7 +176,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     """A JSON-ready dict of ``event`` (a new order with all its fields)."""
     return {
         "event": event.kind, "order_id": event.order_id, "tech_id": event.tech_id,
-        "time": event.time.isoformat() if event.time is not None else None,
+        "time": _moment(event.time),
         "location": _location(event.location), "service_min": event.service_min,
         "order": _order_to_dict(event.order) if event.order is not None else None,
         "source": event.source,
@@ -174,6 +187,9 @@ def event_from_dict(data: dict[str, Any], tz: tzinfo) -> Event:
     """The :class:`Event` of :func:`event_to_dict` output; times in ``tz``."""
     def moment(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value).astimezone(tz) if value else None
+
+    def day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
 
     def location(d: dict[str, Any] | None) -> Location | None:
         return None if d is None else Location(float(d["lat"]), float(d["lon"]),
@@ -197,6 +213,12 @@ def event_from_dict(data: dict[str, Any], tz: tzinfo) -> Event:
             address=o.get("address", ""), geocode_confidence=o.get("geocode_confidence"),
             geocode_error_m=o.get("geocode_error_m"),
             location_issue=o.get("location_issue", ""),
+            promised_tech=o.get("promised_tech"), promised_start=moment(o.get("promised_start")),
+            pinned=bool(o.get("pinned", False)), created_at=moment(o.get("created_at")),
+            remote_resolvable=bool(o.get("remote_resolvable", False)),
+            parts_ready_at=moment(o.get("parts_ready_at")), postcode=o.get("postcode", ""),
+            earliest_date=day(o.get("earliest_date")), due_date=day(o.get("due_date")),
+            stop_overhead_min=o.get("stop_overhead_min"),
         )
     service = data.get("service_min")
     return Event(

@@ -59,6 +59,26 @@ def test_events_survive_a_round_trip_through_json_dicts():
     assert again[1].time.tzinfo == ZoneInfo(TZ)
 
 
+def test_a_new_order_keeps_every_field_through_a_round_trip():
+    """A re-planned schedule.json rebuilds the new order the re-plan solved for: every field
+    of a work order survives (only ``areas``, derived from the location, is not stored)."""
+    from datetime import date
+
+    order = WorkOrder(
+        "EM-2", "Hilti", Location(47.1653, 9.5092, "Feldkircher Strasse 100"), 45,
+        required_skills=frozenset({"electrical"}), priority=Priority.HIGH,
+        time_windows=(TimeWindow(at("13:00"), at("17:00")),), sla_due=at("15:00"),
+        preferred_techs=frozenset({"T01"}), excluded_techs=frozenset({"T02"}),
+        required_parts=frozenset({"fuse"}), demand=2, phone="+423", notes="outage",
+        address="Feldkircher Strasse 100, 9494 Schaan", geocode_confidence=0.8,
+        location_issue="", promised_tech="T01", promised_start=at("13:30"), pinned=True,
+        created_at=at("08:10"), remote_resolvable=True, parts_ready_at=at("12:00"),
+        postcode="9494", earliest_date=date(2026, 3, 2), due_date=date(2026, 3, 4),
+        geocode_error_m=25.0, stop_overhead_min=7.5)
+    event = Event("new_order", order_id="EM-2", order=order)
+    assert event_from_dict(event_to_dict(event), ZoneInfo(TZ)).order == order
+
+
 def test_every_missing_column_of_an_event_is_named(tmp_path):
     """A position without lat and lon and tech, a completed without order: each column named."""
     path = tmp_path / "events.csv"
