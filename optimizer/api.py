@@ -215,11 +215,26 @@ def _planned_for(published: Schedule, record: ReplanRecord | None,
     promises) and the orders settled before it: the scenario's own problem for a
     plan made by a solve, else rebuilt from its re-plan record."""
     if record is None:
-        loaded = load_scenario(scenario or published.meta.scenario)
-        problem, _ = geocode(loaded)
+        loaded, problem = _solved_for(published, scenario)
         return loaded, problem, {}
     loaded, _base, prepared, _matrix = _rebuild(record, scenario)
     return loaded, prepared.remaining, dict(prepared.settled)
+
+
+def _solved_for(published: Schedule, scenario: str | Path | None
+                ) -> tuple[LoadedScenario, Problem]:
+    """The scenario of a plan made by a solve and the problem it was planned for: the
+    scenario's orders less the appointments booked after the plan was written (rows of
+    bookings.csv that the plan neither routes nor lists unassigned; every plan made or
+    booked into since then holds them, on a route or with a reason)."""
+    loaded = load_scenario(scenario or published.meta.scenario)
+    problem, _ = geocode(loaded)
+    known = {s.order_id for r in published.routes for s in r.stops}
+    later = loaded.booked - known - {u.order_id for u in published.unassigned}
+    if later:
+        problem = replace(problem, orders=tuple(o for o in problem.orders
+                                                if o.order_id not in later))
+    return loaded, problem
 
 
 def _placed(prepared: Prepared, loaded: LoadedScenario) -> Prepared:
@@ -302,7 +317,9 @@ def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:
 @dataclass(frozen=True, slots=True)
 class SlotContext:
     """What slot offers are computed on: the published plan, its problem with the request
-    among the orders, and a matrix that holds the request's point."""
+    among the orders, and a matrix that holds the request's point. For a re-planned plan,
+    ``problem`` is the rest of the day as re-planned (each technician from where they were
+    at the re-plan) and ``record`` its re-plan record."""
 
     loaded: LoadedScenario
     problem: Problem
@@ -310,27 +327,34 @@ class SlotContext:
     schedule: Schedule
     request: WorkOrder
     path: Path | None = None
+    record: ReplanRecord | None = None
 
 
-def slot_context(plan_or_scenario: str | Path | PlanResult, request: WorkOrder | str | Path,
-                 ) -> SlotContext:
-    """The plan (a :class:`PlanResult`, a schedule.json, or a scenario folder, which is
-    planned first) and the request (a :class:`WorkOrder` or a one-row CSV in the columns
-    of work_orders.csv; an address is geocoded with the scenario's geocoder)."""
-    path = None
+def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
+                 request: WorkOrder | str | Path) -> SlotContext:
+    """The plan (a :class:`PlanResult`, a :class:`ReplanResult`, a schedule.json of a
+    solve or a re-plan, or a scenario folder, which is planned first) and the request (a
+    :class:`WorkOrder` or a one-row CSV in the columns of work_orders.csv; an address is
+    geocoded with the scenario's geocoder). On a re-planned plan the offers start after
+    the re-plan's time."""
+    path, record = None, None
     if isinstance(plan_or_scenario, PlanResult):
         loaded, problem = plan_or_scenario.scenario, plan_or_scenario.problem
         schedule = plan_or_scenario.schedule
+    elif isinstance(plan_or_scenario, ReplanResult):
+        loaded, problem = plan_or_scenario.scenario, plan_or_scenario.prepared.problem
+        schedule, record = plan_or_scenario.schedule, plan_or_scenario.record
     elif Path(plan_or_scenario).is_dir():
         result = solve_scenario(plan_or_scenario)
         loaded, problem, schedule = result.scenario, result.problem, result.schedule
     else:
         path = Path(plan_or_scenario)
         schedule, record = read_document(path)
-        if record is not None:
-            raise InputError(f"{path}: a re-planned schedule; offer slots on a plan made by "
-                             "`fsopt solve` (the re-plan keeps what is booked there)")
-        loaded, problem, _ = _planned_for(schedule, None, None)
+        if record is None:
+            loaded, problem = _solved_for(schedule, None)
+        else:
+            loaded, _base, prepared, _matrix = _rebuild(record, None)
+            problem = prepared.problem
     if not isinstance(request, WorkOrder):
         request = read_request(request, problem)
     if request.location is None and request.address:
@@ -345,7 +369,7 @@ def slot_context(plan_or_scenario: str | Path | PlanResult, request: WorkOrder |
                                             if o.order_id != request.order_id))
     both = replace(problem, orders=(*problem.orders, request))
     matrix = travel_matrix(both, base_dir=loaded.folder)
-    return SlotContext(loaded, problem, matrix, schedule, request, path)
+    return SlotContext(loaded, problem, matrix, schedule, request, path, record)
 
 
 def offer_slots(plan_or_scenario: str | Path | PlanResult | SlotContext,
@@ -391,6 +415,18 @@ def book_slot(context: SlotContext, chosen: Offer) -> tuple[WorkOrder, Schedule]
     return order, _finish(problem, schedule, context.loaded.folder)
 
 
+def booked_record(context: SlotContext, order: WorkOrder) -> ReplanRecord | None:
+    """What the schedule.json of a plan booked into records: for a re-planned plan, its
+    re-plan record with the booked visit as one more new order (so that `fsopt verify` and
+    the next re-plan rebuild the day with it); None for a plan made by a solve, whose
+    scenario holds the visit in bookings.csv."""
+    if context.record is None:
+        return None
+    event = Event("new_order", order_id=order.order_id, order=order,
+                  source=f"booked with fsopt slots into {context.path or 'the re-planned plan'}")
+    return replace(context.record, events=(*context.record.events, event))
+
+
 def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -> list[str]:
     """Check a written schedule against its scenario; returns the violations found.
 
@@ -408,8 +444,7 @@ def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -
 def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
                      scenario: str | Path | None) -> list[str]:
     if record is None:
-        loaded = load_scenario(scenario or schedule.meta.scenario)
-        problem, _ = geocode(loaded)
+        loaded, problem = _solved_for(schedule, scenario)
         matrix = travel_matrix(problem, base_dir=loaded.folder)
         return verify(problem, matrix, schedule)
     at = f"the published plan re-planned at {record.now:%H:%M}"
@@ -439,6 +474,6 @@ def _record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:
     return issues
 
 
-__all__ = ["REPLAN_TIME_LIMIT_S", "SlotContext", "anonymise", "book_slot", "compare",
-           "geocode", "offer_slots", "plan", "replan", "slot_context", "solve_scenario",
-           "sweep", "travel_matrix", "verify_file"]
+__all__ = ["REPLAN_TIME_LIMIT_S", "SlotContext", "anonymise", "book_slot", "booked_record",
+           "compare", "geocode", "offer_slots", "plan", "replan", "slot_context",
+           "solve_scenario", "sweep", "travel_matrix", "verify_file"]

@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -204,7 +205,9 @@ def _parser() -> argparse.ArgumentParser:
                     "route in schedule.json (CSVs and maps rewritten) and its window in the "
                     "scenario's bookings.csv, so that the next solve and re-plan keep it. "
                     "Exit code 3 when nothing fits (the reason is printed).")
-    slots.add_argument("schedule", type=Path, help="schedule.json written by `fsopt solve`")
+    slots.add_argument("schedule", type=Path,
+                       help="schedule.json written by `fsopt solve` or `fsopt replan` (on "
+                            "a re-planned plan, offers start after its re-plan time)")
     slots.add_argument("request", type=Path, help="CSV with one work order row")
     slots.add_argument("--slots", type=_positive_int, default=3, metavar="N",
                        help="how many offers (default: 3)")
@@ -546,10 +549,15 @@ def _slots(args: argparse.Namespace) -> int:
         raise InputError(f"--book {args.book}: only {len(offers)} offer(s) were made")
     chosen = offers[args.book - 1]
     order, schedule = api.book_slot(context, chosen)
-    loaded = api.load_scenario(context.loaded.folder)
-    plan, _ = api.geocode(loaded)
+    record = api.booked_record(context, order)
+    if record is None:
+        loaded = api.load_scenario(context.loaded.folder)
+        plan, _ = api.geocode(loaded)
+    else:  # the rest of the day as re-planned, with the booked visit
+        loaded = context.loaded
+        plan = replace(context.problem, orders=(*context.problem.orders, order))
     result = PlanResult(loaded, plan, context.matrix, schedule)
-    paths = write(result, args.schedule.parent)
+    paths = write(result, args.schedule.parent, replan=record)
     out.print(f"Booked {order.order_id}: {offer_text(args.book, chosen)}")
     out.print(f"Wrote {paths['json']} and {context.loaded.folder / 'bookings.csv'}")
     return 0

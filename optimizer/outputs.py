@@ -20,7 +20,7 @@ from optimizer import settings
 from optimizer.errors import InputError
 from optimizer.geo.geocode_report import REPORT_COLUMNS, geocoded_table, report_rows
 from optimizer.io.config import safe_folder_name
-from optimizer.io.schedule_json import write_json
+from optimizer.io.schedule_json import ReplanRecord, write_json
 from optimizer.io.tables import FORMULA_START, find_table
 from optimizer.model import Basemap, Problem, Route, Schedule, WorkOrder
 
@@ -127,11 +127,13 @@ def _stop_rows(route: Route, orders: dict[str, WorkOrder],
     return rows
 
 
-def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path) -> dict[str, Path]:
-    """Write every table of the schedule into ``out_dir``; returns the paths by name."""
+def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path, *,
+                  replan: ReplanRecord | None = None) -> dict[str, Path]:
+    """Write every table of the schedule into ``out_dir`` (``schedule.json`` with the
+    ``replan`` record of a re-planned plan); returns the paths by name."""
     out_dir.mkdir(parents=True, exist_ok=True)
     orders = {o.order_id: o for o in problem.orders}
-    paths = {"json": write_json(schedule, out_dir / "schedule.json")}
+    paths = {"json": write_json(schedule, out_dir / "schedule.json", replan=replan)}
 
     paths["stops"] = out_dir / "stops.csv"
     several = problem.days > 1  # then each stop also says its date and days late
@@ -286,9 +288,10 @@ def offline_background(problem: Problem, schedule: Schedule, folder: Path) -> Ba
 
 
 def write(result: PlanResult, out_dir: Path | None = None, *,
-          maps: bool = True) -> dict[str, Path]:
+          maps: bool = True, replan: ReplanRecord | None = None) -> dict[str, Path]:
     """Write a plan's JSON and CSV files and its maps (default :func:`default_folder`
-    of the scenario's name, under ``maps_output/``).
+    of the scenario's name, under ``maps_output/``); ``replan`` is the re-plan record of a
+    re-planned plan booked into (:func:`optimizer.api.booked_record`).
 
     The maps are ``overview.html`` for the dispatcher (with an offline background from
     the scenario's OSM extract, if it has one), ``timeline.html``, ``tech-<id>.html``
@@ -304,7 +307,7 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     if previous and Path(previous).resolve() == (out_dir / "schedule.json").resolve():
         # solved from the plan this folder holds: keep it beside the new one
         shutil.copy2(previous, out_dir / "schedule-previous.json")
-    paths = write_outputs(result.problem, result.schedule, out_dir)
+    paths = write_outputs(result.problem, result.schedule, out_dir, replan=replan)
     paths.update(write_exports(result.problem, result.schedule, out_dir,
                                eta_margin_min=result.scenario.publish.eta_margin_min))
     paths["report"] = write_daily_report(result.problem, result.schedule, out_dir)
@@ -396,8 +399,8 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     previous = out_dir / "schedule.json"
     if previous.exists():
         shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
-    paths = write_outputs(result.prepared.problem, result.schedule, out_dir)
-    paths["json"] = write_json(result.schedule, paths["json"], replan=result.record)
+    paths = write_outputs(result.prepared.problem, result.schedule, out_dir,
+                          replan=result.record)
     paths.update(write_exports(result.prepared.problem, result.schedule, out_dir,
                                eta_margin_min=result.scenario.publish.eta_margin_min))
     paths["report"] = write_daily_report(result.prepared.problem, result.schedule, out_dir)

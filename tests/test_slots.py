@@ -252,3 +252,47 @@ def test_a_booking_keeps_the_fields_of_its_request(tmp_path):
     again = api.solve_scenario(folder)
     stop = next(s for r in again.schedule.routes for s in r.stops if s.order_id == "REQ-1")
     assert offers[0].window_start <= stop.start <= offers[0].window_end
+
+
+def test_slots_are_offered_and_booked_on_a_re_planned_plan(tmp_path, capsys):
+    """After `fsopt replan` the folder's schedule.json is the re-planned one: `fsopt slots`
+    offers windows on it (after the re-plan's time, from where each technician was), and
+    --book 1 writes a plan that `fsopt verify` accepts, as it still accepts the plans
+    written before the booking; the next re-plan keeps the visit in its window. (Before,
+    a re-planned plan was refused, so after any re-plan nothing could be booked.)"""
+    from optimizer.cli import main
+    from optimizer.io.schedule_json import read_document
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    out = tmp_path / "plan"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    events = tmp_path / "events.csv"
+    events.write_text("event,order_id,tech_id,time,lat,lon\nposition,,T1,10:00,47.1400,9.5200\n")
+    assert main(["replan", str(out / "schedule.json"), str(events), "--now", "10:00"]) == 0
+    request = tmp_path / "request.csv"
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       "REQ-7,Neu,47.150,9.515,30,electrical\n")
+    capsys.readouterr()
+    assert main(["slots", str(out / "schedule.json"), str(request), "--slots", "3"]) == 0
+    offers = [line for line in capsys.readouterr().out.splitlines() if line[:2] == "1."]
+    assert offers
+    assert main(["slots", str(out / "schedule.json"), str(request), "--book", "1"]) == 0
+    assert "Booked REQ-7" in capsys.readouterr().out
+    booked, record = read_document(out / "schedule.json")
+    assert record is not None and record.events[-1].kind == "new_order"
+    assert record.events[-1].order.order_id == "REQ-7"
+    stop = next(s for r in booked.routes for s in r.stops if s.order_id == "REQ-7")
+    window = api.load_scenario(folder).problem.order("REQ-7").time_windows[0]
+    assert window.start <= stop.start <= window.end
+    assert stop.start >= record.now
+    assert [p.name for p in sorted(out.glob("schedule*.json"))] == [
+        "schedule-before-1000.json", "schedule.json"]
+    for path in out.glob("schedule*.json"):
+        assert api.verify_file(path) == [], path
+    # re-planned again before the visit starts (after it, it would count as done)
+    at = max(record.now, stop.start - timedelta(minutes=1))
+    later = api.replan(out / "schedule.json", [], at)
+    assert verify(later.prepared.problem, later.matrix, later.schedule) == []
+    stop = next(s for r in later.schedule.routes for s in r.stops if s.order_id == "REQ-7")
+    assert window.start <= stop.start <= window.end

@@ -76,6 +76,8 @@ class LoadedScenario:
     publish: PublishSettings = field(default_factory=PublishSettings)
     #: territories.geojson's polygons by name (shapely geometries; empty without the file).
     territories: dict[str, Any] = field(default_factory=dict)
+    #: Ids of the orders read from bookings.csv (appointments booked with `fsopt slots`).
+    booked: frozenset[str] = frozenset()
 
 
 def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> LoadedScenario:
@@ -137,8 +139,10 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     warnings += [note for table in tables.values() if (note := encoding_note(table))]
 
     orders = _orders(tables.get("work_orders"), plan_date, tz, problems, dates)
+    booked = []
     if "bookings" in tables:  # appointments booked with `fsopt slots --book`
-        orders += _bookings(tables["bookings"], orders, plan_date, tz, problems, dates)
+        booked = _bookings(tables["bookings"], orders, plan_date, tz, problems, dates)
+        orders += booked
     technicians, tech_shifts = _technicians(tables.get("technicians"), plan_date, tz, problems)
     tech_shifts = _every_working_day(tech_shifts, plan_date, horizon.working,
                                      horizon.days > 1)
@@ -186,6 +190,7 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         description=str(section.get("description", "")),
         publish=publish,
         territories=territories,
+        booked=frozenset(o.order_id for o in booked),
     )
 
 
@@ -242,6 +247,7 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
         maps={**base.maps, **maps},
         description=str(section.get("description", "")), base=base.folder,
         changes=tuple(changes), publish=base.publish, territories=base.territories,
+        booked=base.booked,
     )
 
 
