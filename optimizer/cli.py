@@ -664,6 +664,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _replan(args: argparse.Namespace) -> int:
     from optimizer import api, outputs
+    from optimizer.report.changes import start_text
 
     with _plain("fsopt replan") as plain, console.status("re-planning") as status:
         plain.stage("re-planning")
@@ -681,6 +682,7 @@ def _replan(args: argparse.Namespace) -> int:
         paths = outputs.write_replan(result, args.out or args.schedule.parent)
         plain.stage("done")
     changes = result.changes
+    several = result.prepared.problem.days > 1
     table = Table(title=f"Changes at {result.prepared.now:%H:%M}")
     for column in ("order", "change", "from", "to", "old start", "new start", "reason"):
         table.add_column(column)
@@ -688,8 +690,8 @@ def _replan(args: argparse.Namespace) -> int:
         if c.status in ("kept", "completed"):
             continue
         table.add_row(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
-                      f"{c.old_start:%H:%M}" if c.old_start else "",
-                      f"{c.new_start:%H:%M}" if c.new_start else "", c.reason)
+                      start_text(c.old_start, several_days=several),
+                      start_text(c.new_start, several_days=several), c.reason)
     out.print(table)
     counts = Counter(c.status for c in changes.orders)
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()))

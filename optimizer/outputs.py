@@ -313,7 +313,7 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     paths["report"] = write_daily_report(result.problem, result.schedule, out_dir)
     if result.changes is not None:  # solved from a previous plan
         paths["changes"] = _write_csv(out_dir / "changes.csv", CHANGE_COLUMNS,
-                                      _change_rows(result.changes))
+                                      _change_rows(result.changes, result.problem))
     if maps:
         background = offline_background(result.problem, result.schedule, result.scenario.folder)
         pages = render_maps(result.problem, result.schedule, out_dir, background=background,
@@ -375,11 +375,14 @@ CHANGE_COLUMNS = ("order_id", "status", "old_tech", "new_tech", "old_start", "ne
                   "reason")
 
 
-def _change_rows(changes) -> list[tuple]:
-    """Rows of ``changes.csv`` for a sequence of ``OrderChange``."""
+def _change_rows(changes, problem: Problem) -> list[tuple]:
+    """Rows of ``changes.csv`` for a sequence of ``OrderChange`` of ``problem``'s plan."""
+    from optimizer.report.changes import start_text
+
+    several = problem.days > 1
     return [(c.order_id, c.status, c.old_tech or "", c.new_tech or "",
-             f"{c.old_start:%H:%M}" if c.old_start else "",
-             f"{c.new_start:%H:%M}" if c.new_start else "", c.reason)
+             start_text(c.old_start, several_days=several),
+             start_text(c.new_start, several_days=several), c.reason)
             for c in changes]
 
 
@@ -411,7 +414,7 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
                         changed=notes, background=background, **result.scenario.maps,
                         links=REPORT_LINKS, **_privacy(result.scenario))
     paths["maps"] = next(p for p in pages if p.name == "index.html")
-    rows = _change_rows(result.changes.orders)
+    rows = _change_rows(result.changes.orders, result.prepared.problem)
     rows += [("", "warning", "", "", "", "", w) for w in result.changes.warnings]
     paths["changes"] = _write_csv(out_dir / "changes.csv", CHANGE_COLUMNS, rows)
     return paths

@@ -293,3 +293,21 @@ def test_write_geocoding_gives_both_csvs_of_a_scenario(tmp_path):
     assert [(r["order_id"], r["status"], r["reason"]) for r in _read(paths["report"])] == \
         [("WO-1", "not_found", "address not found")]
 
+
+
+def test_changes_csv_of_a_plan_of_several_days_dates_its_starts(plan, tmp_path):
+    """In a plan of several days a visit may move to another day at the same hour: the
+    starts in changes.csv carry their date there (before, both read 10:00), and stay
+    HH:MM in a plan of one day."""
+    from optimizer.model import ChangeKind
+    from optimizer.report.changes import OrderChange
+
+    moved = OrderChange("WO-1", ChangeKind.RETIMED, "T1", "T1", at("10:00"),
+                        at("10:00") + timedelta(days=2))
+    week = replace(plan, problem=replace(plan.problem, days=3), changes=(moved,))
+    rows = _read(outputs.write(week, tmp_path / "week", maps=False)["changes"])
+    assert (rows[0]["old_start"], rows[0]["new_start"]) == ("2026-12-01 10:00",
+                                                            "2026-12-03 10:00")
+    day = replace(plan, changes=(replace(moved, new_start=at("11:00")),))
+    rows = _read(outputs.write(day, tmp_path / "day", maps=False)["changes"])
+    assert (rows[0]["old_start"], rows[0]["new_start"]) == ("10:00", "11:00")

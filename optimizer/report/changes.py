@@ -33,6 +33,16 @@ from datetime import datetime
 
 from optimizer.model import ChangeKind, Schedule, elapsed_s
 
+
+def start_text(moment: datetime | None, *, several_days: bool) -> str:
+    """An old or new start as ``changes.csv`` and the command line show it: ``HH:MM``, with
+    the date in front in a plan of several days (where a visit may move to another day);
+    empty when there is none."""
+    if moment is None:
+        return ""
+    return f"{moment:%Y-%m-%d %H:%M}" if several_days else f"{moment:%H:%M}"
+
+
 #: Statuses of an order whose technician and start did not change, or that is settled.
 UNCHANGED = (ChangeKind.KEPT, ChangeKind.STILL_UNASSIGNED, ChangeKind.COMPLETED,
              ChangeKind.IN_PROGRESS)
