@@ -271,8 +271,10 @@ def replan(
 
     ``schedule`` is a ``schedule.json`` (of a solve or of an earlier re-plan), a
     :class:`Schedule` made by a solve, or an earlier :class:`ReplanResult`. ``now``
-    is a datetime or ``"HH:MM"`` on the plan date. ``events`` is a CSV or JSON
-    file (see :mod:`optimizer.io.events`) or a list of
+    is a datetime or ``"HH:MM"`` (on the day of the re-plan ``schedule`` comes from, else
+    on the plan date); in a plan of several days it may be on any of its days. ``events``
+    is a CSV or JSON file (see :mod:`optimizer.io.events`; its ``HH:MM`` times are on the
+    day of ``now``) or a list of
     :class:`~optimizer.replanning.Event`. The scenario defaults to the one recorded
     in the schedule. The search starts from the published routes and lasts at most
     :data:`REPLAN_TIME_LIMIT_S` unless ``time_limit_s`` says otherwise.
@@ -284,9 +286,11 @@ def replan(
     else:
         published, before = read_document(Path(schedule))
     loaded, problem, settled = _planned_for(published, before, scenario)
-    now = parse_moment(now, problem.plan_date, ZoneInfo(problem.timezone))
+    # "HH:MM" is on the day of the re-plan this one continues, else on the plan date
+    day = before.now.date() if before is not None else problem.plan_date
+    now = parse_moment(now, day, ZoneInfo(problem.timezone))
     if not isinstance(events, Sequence) or isinstance(events, str):
-        events = read_events(Path(events), problem.plan_date, problem.timezone)
+        events = read_events(Path(events), now.date(), problem.timezone)
     prepared = _placed(prepare(problem, published, list(events), now, freeze_min=freeze_min,
                                settled=settled), loaded)
     # a dispatcher needs the new plan within seconds: at most REPLAN_TIME_LIMIT_S by default

@@ -266,7 +266,10 @@ def _parser() -> argparse.ArgumentParser:
                "(see docs/replan.md).")
     replan.add_argument("schedule", type=Path, help="the published schedule.json")
     replan.add_argument("events", type=Path, help="events file (.csv or .json)")
-    replan.add_argument("--now", required=True, help="HH:MM on the plan date, or a date-time")
+    replan.add_argument("--now", required=True,
+                        help="a date-time (YYYY-MM-DD HH:MM; any day of a plan of several "
+                             "days), or HH:MM on the day of the re-plan SCHEDULE comes from, "
+                             "else on the plan date")
     replan.add_argument("--freeze-min", type=non_negative_float, default=0.0, metavar="MIN",
                         help="keep visits starting within MIN minutes of now as they are")
     replan.add_argument("--scenario", type=Path,
@@ -683,7 +686,9 @@ def _replan(args: argparse.Namespace) -> int:
         plain.stage("done")
     changes = result.changes
     several = result.prepared.problem.days > 1
-    table = Table(title=f"Changes at {result.prepared.now:%H:%M}")
+    now = result.prepared.now
+    table = Table(title=f"Changes at {now:%a %d %b %H:%M}" if several else
+                  f"Changes at {now:%H:%M}")
     for column in ("order", "change", "from", "to", "old start", "new start", "reason"):
         table.add_column(column)
     for c in changes.orders:

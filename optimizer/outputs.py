@@ -390,7 +390,8 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     """Write the new schedule (JSON, CSVs, maps) and ``changes.csv`` into ``out_dir``.
 
     Written into the published plan's folder, the previous ``schedule.json`` is
-    kept as ``schedule-before-HHMM.json`` and only the pages of technicians whose
+    kept as ``schedule-before-HHMM.json`` (``schedule-before-YYYY-MM-DD-HHMM.json`` in a
+    plan of several days) and only the pages of technicians whose
     route changed are rewritten (their links stay the same); the index says what
     changed. ``schedule.json`` gets a ``replan`` section (docs/schedule-format.md),
     so that ``fsopt verify`` checks it with no other input. The warnings of the
@@ -398,7 +399,9 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     """
     from optimizer.maps import render_maps
 
-    stamp = f"{result.prepared.now:%H%M}"
+    now = result.prepared.now
+    several = result.prepared.problem.days > 1
+    stamp = f"{now:%Y-%m-%d-%H%M}" if several else f"{now:%H%M}"
     previous = out_dir / "schedule.json"
     if previous.exists():
         shutil.copy2(previous, out_dir / f"schedule-before-{stamp}.json")
@@ -407,7 +410,8 @@ def write_replan(result: ReplanResult, out_dir: Path) -> dict[str, Path]:
     paths.update(write_exports(result.prepared.problem, result.schedule, out_dir,
                                eta_margin_min=result.scenario.publish.eta_margin_min))
     paths["report"] = write_daily_report(result.prepared.problem, result.schedule, out_dir)
-    notes = {t: f"changed at {result.prepared.now:%H:%M}" for t in result.changes.changed_techs}
+    when = f"{now:%a %d %b %H:%M}" if several else f"{now:%H:%M}"
+    notes = {t: f"changed at {when}" for t in result.changes.changed_techs}
     background = offline_background(result.prepared.problem, result.schedule,
                                     result.scenario.folder)
     pages = render_maps(result.prepared.problem, result.schedule, out_dir,

@@ -14,6 +14,10 @@ to change (``reassign_cost``, ``retime_cost_per_min`` beyond
 technician, what changed, and lists the warnings about events that were
 overridden or had no effect.
 
+In a plan of several days "now" may be on any of its days: the shifts of the days
+before are over (their visits done as planned, unless events say otherwise), the day of
+"now" restarts as above, and the later days are re-planned with it.
+
 Times are added as real elapsed time (:func:`~optimizer.solver.timing.add_s`), so a
 re-plan on a daylight-saving day promises the right times.
 
@@ -146,9 +150,11 @@ def _check_events(problem: Problem, published: Schedule, events: Sequence[Event]
     routed = {s.order_id for r in published.routes for s in r.stops}
     problems: list[str] = []
     local = now.astimezone(ZoneInfo(problem.timezone))
-    if local.date() != problem.plan_date:
-        problems.append(f"now={local:%Y-%m-%d %H:%M}: not on the plan date "
-                        f"{problem.plan_date} (a re-plan continues the published day)")
+    if local.date() not in problem.dates:
+        days = (f"the plan date {problem.plan_date}" if problem.days == 1 else
+                f"the plan's days {problem.plan_date} to {problem.end_date}")
+        problems.append(f"now={local:%Y-%m-%d %H:%M}: not on {days} (a re-plan continues "
+                        "the published plan)")
     new_ids: dict[str, str] = {}
     states: dict[str, dict[str, str]] = {}
     for k, e in enumerate(events, start=1):

@@ -157,3 +157,46 @@ def test_a_what_if_of_several_days_with_hard_territories(scenario, tmp_path):
     comparison = api.compare(scenario, [whatif])
     assert [row["unassigned"] for row in comparison.rows] == [
         len(r.schedule.unassigned) for r in comparison.results]
+
+
+def test_a_plan_of_several_days_is_re_planned_on_a_later_day(scenario, tmp_path, capsys):
+    """`--now` on the second day: the first day's visits count as done, no route is on the
+    first day, an event's HH:MM is on the day of now, the old plan is kept under a name
+    with its date, and the re-plan verifies. The next re-plan's HH:MM is on that day too,
+    and a slot booked on it verifies. A now outside the days is an input error naming
+    them. (Before, a plan of several days could only be re-planned on its first day.)"""
+    from optimizer.io.schedule_json import read_document
+
+    out = tmp_path / "plan"
+    assert main(["solve", str(scenario), "--out", str(out), "--quiet"]) == 0
+    published, _ = read_document(out / "schedule.json")
+    first_day = {s.order_id for r in published.routes if r.shift_id.endswith("2026-12-14")
+                 for s in r.stops}
+    assert first_day
+    events = tmp_path / "events.csv"
+    events.write_text("event,order_id,tech_id,time,lat,lon\nposition,,T2,09:55,47.1600,9.5050\n")
+    assert main(["replan", str(out / "schedule.json"), str(events),
+                 "--now", "2026-12-15 10:00"]) == 0
+    assert "Changes at Tue 15 Dec 10:00" in capsys.readouterr().out
+    assert (out / "schedule-before-2026-12-15-1000.json").is_file()
+    assert api.verify_file(out / "schedule.json") == []
+    replanned, record = read_document(out / "schedule.json")
+    assert f"{record.events[0].time:%Y-%m-%d %H:%M}" == "2026-12-15 09:55"
+    assert {oid for oid, status in record.frozen.items() if status == "completed"} >= first_day
+    assert replanned.routes and not any(r.shift_id.endswith("2026-12-14")
+                                        for r in replanned.routes)
+    routed = {s.order_id for r in replanned.routes for s in r.stops}
+    assert sorted([*routed, *(u.order_id for u in replanned.unassigned), *record.frozen]) == \
+        sorted(ORDERS)
+
+    assert main(["replan", str(out / "schedule.json"), str(events), "--now", "11:30"]) == 0
+    assert api.verify_file(out / "schedule.json") == []
+    assert f"{read_document(out / 'schedule.json')[1].now:%Y-%m-%d %H:%M}" == "2026-12-15 11:30"
+    assert main(["slots", str(out / "schedule.json"), str(scenario / "request.csv"),
+                 "--book", "1"]) == 0
+    assert api.verify_file(out / "schedule.json") == []
+
+    capsys.readouterr()
+    assert main(["replan", str(out / "schedule.json"), str(events),
+                 "--now", "2026-12-17 09:00"]) == 2
+    assert "not on the plan's days 2026-12-14 to 2026-12-16" in capsys.readouterr().err
