@@ -262,8 +262,8 @@ def _parser() -> argparse.ArgumentParser:
                     "where they are at --now, and re-optimise the rest while moving as few "
                     "promised orders as possible. Writes the new schedule and changes.csv.",
         epilog="EVENTS is a CSV or JSON file with an 'event' column: completed, in_progress, "
-               "position, unavailable, new_order, cancelled or duration "
-               "(see docs/replan.md).")
+               "position, unavailable (from 'time', until 'until' if they come back), "
+               "new_order, cancelled or duration (see docs/replan.md).")
     replan.add_argument("schedule", type=Path, help="the published schedule.json")
     replan.add_argument("events", type=Path, help="events file (.csv or .json)")
     replan.add_argument("--now", required=True,

@@ -73,8 +73,9 @@ ON_SITE_M = 200.0
 @dataclass(frozen=True, slots=True)
 class Event:
     """Something that happened. ``time`` is the expected finish for ``in_progress``,
-    the start of absence for ``unavailable``; ``order`` is set for ``new_order``;
-    ``source`` says where the event came from (``events.csv row 3``) for messages."""
+    the start of absence for ``unavailable`` and ``until`` its end (None: the rest of the
+    plan); ``order`` is set for ``new_order``; ``source`` says where the event came from
+    (``events.csv row 3``) for messages."""
 
     kind: str
     order_id: str = ""
@@ -84,6 +85,7 @@ class Event:
     service_min: float | None = None
     order: WorkOrder | None = None
     source: str = field(default="", compare=False)
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,8 @@ class _Facts:
     cancelled: dict[str, str] = field(default_factory=dict)
     durations: dict[str, tuple[float, str]] = field(default_factory=dict)
     positions: dict[str, tuple[Location, str]] = field(default_factory=dict)
-    away: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    #: tech id -> ((away from, back at or None), where)
+    away: dict[str, tuple[tuple[datetime, datetime | None], str]] = field(default_factory=dict)
     new_orders: list[WorkOrder] = field(default_factory=list)
 
 
@@ -196,6 +199,11 @@ def _check_events(problem: Problem, published: Schedule, events: Sequence[Event]
             if e.kind == "unavailable" and e.time is None:
                 problems.append(f"{label}: needs the time from which the technician is away")
                 continue
+            if e.kind == "unavailable" and e.until is not None and e.until <= max(e.time, now):
+                problems.append(f"{label}, until={e.until:%Y-%m-%d %H:%M}: must be after "
+                                f"the time ({e.time:%Y-%m-%d %H:%M}) and after now (an "
+                                "absence already over changes nothing)")
+                continue
         _record(e, where, facts, warnings)
     for order_id, kinds in states.items():
         for other in ("completed", "in_progress"):
@@ -247,7 +255,7 @@ def _record(e: Event, where: str, facts: _Facts, warnings: list[str]) -> None:
         "in_progress": (facts.in_progress, e.order_id, e.time),
         "duration": (facts.durations, e.order_id, e.service_min),
         "position": (facts.positions, e.tech_id, e.location),
-        "unavailable": (facts.away, e.tech_id, e.time),
+        "unavailable": (facts.away, e.tech_id, (e.time, e.until)),
     }
     if e.kind in keyed:
         table, key, value = keyed[e.kind]
@@ -341,8 +349,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
     """
     now, tech = facts.now, problem.technician(shift.tech_id)
     stops = route.stops if route else ()
-    away = facts.away.get(shift.tech_id)
-    away_at = away[0] if away else None
+    away_at, back_at = _absence(shift, facts.away.get(shift.tech_id))
     position = facts.positions.get(shift.tech_id)
     place, free = shift.start_location, max(now, shift.start)
     current: tuple[Stop, datetime] | None = None
@@ -439,17 +446,39 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
             free = max(free, b.end)
 
     end, overtime = shift.end, shift.max_overtime_min
-    if away_at is not None:
+    away_break: tuple[Break, ...] = ()
+    if away_at is not None and back_at is None:
         end, overtime = min(end, away_at), 0.0
+    elif away_at is not None and away_at <= free:  # away at the restart: on when back
+        free = max(free, back_at)
+    elif away_at is not None:  # away later in the shift: a break it cannot move
+        away_break = (Break(away_at, back_at, elapsed_s(away_at, back_at) / 60, "unavailable"),)
     if free > add_s(end, overtime * 60):  # a job may still start at the very end
         return None
     pins = [stop for i, stop, stop_end in opened if i > last
             and (stop.start < facts.freeze_until or stop.order_id == heading)
-            and (away_at is None or stop_end <= away_at)]
+            and (away_at is None or stop_end <= away_at
+                 or (back_at is not None and stop.start >= back_at))]
     new_shift = replace(
         shift, start=free, start_location=place, end=max(end, free), max_overtime_min=overtime,
-        breaks=_remaining_breaks(shift.breaks, taken, now, free, end))
+        breaks=(*_remaining_breaks(shift.breaks, taken, now, free, end), *away_break))
     return new_shift, [stop for _i, stop, _end in opened], pins
+
+
+def _absence(shift: Shift, away: tuple[tuple[datetime, datetime | None], str] | None
+             ) -> tuple[datetime | None, datetime | None]:
+    """What an ``unavailable`` event means for ``shift``: (away from, back at), back at
+    None when the technician is away to the end of the shift; (None, None) when the
+    absence lies outside it (an absence with no end runs to the end of the plan)."""
+    if away is None:
+        return None, None
+    (start, until), _where = away
+    latest = add_s(shift.end, shift.max_overtime_min * 60)
+    if until is None:
+        return start, None
+    if until <= shift.start or start >= latest:
+        return None, None
+    return start, (None if until >= latest else until)
 
 
 def _distance_m(a: Location, b: Location) -> float:

@@ -161,7 +161,8 @@ def test_a_what_if_of_several_days_with_hard_territories(scenario, tmp_path):
 
 def test_a_plan_of_several_days_is_re_planned_on_a_later_day(scenario, tmp_path, capsys):
     """`--now` on the second day: the first day's visits count as done, no route is on the
-    first day, an event's HH:MM is on the day of now, the old plan is kept under a name
+    first day, an event's HH:MM is on the day of now (T1 away 10:30-12:00 that day only),
+    the old plan is kept under a name
     with its date, and the re-plan verifies. The next re-plan's HH:MM is on that day too,
     and a slot booked on it verifies. A now outside the days is an input error naming
     them. (Before, a plan of several days could only be re-planned on its first day.)"""
@@ -174,7 +175,8 @@ def test_a_plan_of_several_days_is_re_planned_on_a_later_day(scenario, tmp_path,
                  for s in r.stops}
     assert first_day
     events = tmp_path / "events.csv"
-    events.write_text("event,order_id,tech_id,time,lat,lon\nposition,,T2,09:55,47.1600,9.5050\n")
+    events.write_text("event,order_id,tech_id,time,lat,lon,until\n"
+                      "position,,T2,09:55,47.1600,9.5050,\nunavailable,,T1,10:30,,,12:00\n")
     assert main(["replan", str(out / "schedule.json"), str(events),
                  "--now", "2026-12-15 10:00"]) == 0
     assert "Changes at Tue 15 Dec 10:00" in capsys.readouterr().out
@@ -182,6 +184,11 @@ def test_a_plan_of_several_days_is_re_planned_on_a_later_day(scenario, tmp_path,
     assert api.verify_file(out / "schedule.json") == []
     replanned, record = read_document(out / "schedule.json")
     assert f"{record.events[0].time:%Y-%m-%d %H:%M}" == "2026-12-15 09:55"
+    assert f"{record.events[1].until:%Y-%m-%d %H:%M}" == "2026-12-15 12:00"
+    # T1 is back at 12:00: nothing of T1 overlaps the absence
+    assert not any(r.tech_id == "T1" and s.start < record.events[1].until
+                   and s.end > record.events[1].time for r in replanned.routes
+                   for s in r.stops)
     assert {oid for oid, status in record.frozen.items() if status == "completed"} >= first_day
     assert replanned.routes and not any(r.shift_id.endswith("2026-12-14")
                                         for r in replanned.routes)

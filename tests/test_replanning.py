@@ -114,6 +114,64 @@ def test_sick_technician_work_is_redistributed_or_explained(published):
     assert _accounted(published, prepared, new)
 
 
+def test_an_absence_with_an_end_keeps_the_rest_of_the_shift(published):
+    """t1 is away 10:00-12:00 (a garage appointment): no visit of t1 overlaps it, and t1
+    still works after 12:00 (without ``until`` it would be gone for the rest of the day).
+    Away already at the re-plan (10:30 to 11:00), t1 starts again at 11:00."""
+    away = Event("unavailable", tech_id="t1", time=at("10:00"), until=at("12:00"))
+    prepared, new = _replan(published, [away], at("09:00"))
+    t1 = [s for r in new.routes if r.tech_id == "t1" for s in r.stops]
+    assert all(s.end <= at("10:00") or s.start >= at("12:00") for s in t1)
+    assert any(s.start >= at("12:00") for s in t1)
+    assert _accounted(published, prepared, new)
+    (restarted,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert restarted.end == BASE.shifts[0].end
+    assert any(b.kind == "unavailable" and (b.earliest_start, b.latest_end)
+               == (at("10:00"), at("12:00")) for b in restarted.breaks)
+
+    away = Event("unavailable", tech_id="t1", time=at("10:00"), until=at("11:00"))
+    prepared, new = _replan(published, [away], at("10:30"))
+    (restarted,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert restarted.start == at("11:00")
+    assert all(s.arrival >= at("11:00") for r in new.routes if r.tech_id == "t1"
+               for s in r.stops)
+
+
+def test_an_absence_with_an_end_spares_the_later_days():
+    """In a plan of two days, t1 away on day 1 from 10:00 to 12:00 keeps day 2's shift
+    whole; without an end, day 2's shift is dropped (away for the rest of the plan)."""
+    day2 = timedelta(days=1)
+    first = shift("t1", lunch=("11:30", "13:30", 30))
+    second = replace(first, shift_id="t1@2", start=first.start + day2, end=first.end + day2,
+                     breaks=tuple(replace(b, earliest_start=b.earliest_start + day2,
+                                          latest_end=b.latest_end + day2)
+                                  for b in first.breaks))
+    two_days = problem(ORDERS, [tech("t1")], [replace(first, shift_id="t1@1"), second], days=2)
+    plan = solve(two_days, api.travel_matrix(two_days), FAST)
+    back = Event("unavailable", tech_id="t1", time=at("10:00"), until=at("12:00"))
+    kept = prepare(two_days, plan, [back], at("09:00")).problem.shifts
+    assert [s.shift_id for s in kept] == ["t1@1", "t1@2"] and kept[1] == second
+    gone = prepare(two_days, plan, [replace(back, until=None)], at("09:00")).problem.shifts
+    assert [s.shift_id for s in gone] == ["t1@1"]
+
+
+def test_an_absence_that_ends_before_it_starts_or_before_now_is_refused(published, tmp_path):
+    """`until` must come after the absence's start and after now, and belongs to an
+    unavailable event only; every bad row is named."""
+    with pytest.raises(InputError) as info:
+        prepare(BASE, published, [Event("unavailable", tech_id="t1", time=at("10:00"),
+                                        until=at("09:30"), source="e.csv row 2")], at("09:00"))
+    assert "e.csv row 2 (unavailable), tech_id='t1', until=2026-12-01 09:30: must be after" \
+        in info.value.problems[0]
+    path = tmp_path / "events.csv"
+    path.write_text("event,order_id,tech_id,time,until\ncompleted,o1,,,12:00\n"
+                    "unavailable,,t1,10:00,12:00\n")
+    with pytest.raises(InputError) as info:
+        read_events(path, BASE.plan_date, BASE.timezone)
+    assert info.value.problems == [f"{path} row 2, until='12:00': is only for an unavailable "
+                                   "event (when the technician is back)"]
+
+
 def test_small_insertion_changes_little(published):
     """With a warm start and disruption costs, one insertion moves no other order."""
     extra = order("extra", 2, 20)

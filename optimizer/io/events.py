@@ -2,8 +2,9 @@
 
 Columns / keys: ``event`` (completed, in_progress, position, unavailable,
 new_order, cancelled, duration) plus what that event needs: ``order_id``,
-``tech_id``, ``time`` (HH:MM or date-time), ``lat``/``lon``, ``service_min``; a
-``new_order`` also takes every ``work_orders.csv`` column.
+``tech_id``, ``time`` (HH:MM or date-time), ``until`` (the end of an ``unavailable``),
+``lat``/``lon``, ``service_min``; a ``new_order`` also takes every ``work_orders.csv``
+column.
 
 Each event remembers where it came from (``events.csv row 3``, the header being
 row 1), so that a later problem with it names the row. :func:`event_to_dict` and
@@ -34,8 +35,8 @@ from optimizer.replanning import EVENT_KINDS, ORDER_KINDS, Event
 
 EVENT_COLUMNS = {
     "required": ("event",),
-    "optional": tuple(dict.fromkeys(("order_id", "tech_id", "time", "lat", "lon", "service_min",
-                                     *WORK_ORDER_COLUMNS["optional"]))),
+    "optional": tuple(dict.fromkeys(("order_id", "tech_id", "time", "until", "lat", "lon",
+                                     "service_min", *WORK_ORDER_COLUMNS["optional"]))),
 }
 
 
@@ -74,6 +75,8 @@ def _require(r: RowReader, kind: str, xy) -> None:
     if kind == "position" and xy is None and not (r.text("lat") or r.text("lon")):
         for column in ("lat", "lon"):
             r.fail(column, "is required for a position event")
+    if r.text("until") and kind != "unavailable":
+        r.fail("until", "is only for an unavailable event (when the technician is back)")
 
 
 def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]:
@@ -117,6 +120,7 @@ def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]
             location=Location(xy[0], xy[1], "reported position") if xy else None,
             service_min=r.number("service_min", minimum=0),
             source=source,
+            until=until.astimezone(tz) if (until := r.moment("until")) else None,
         ))
     if problems:
         raise InputError(problems)
@@ -179,7 +183,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "time": _moment(event.time),
         "location": _location(event.location), "service_min": event.service_min,
         "order": _order_to_dict(event.order) if event.order is not None else None,
-        "source": event.source,
+        "source": event.source, "until": _moment(event.until),
     }
 
 
@@ -225,5 +229,5 @@ def event_from_dict(data: dict[str, Any], tz: tzinfo) -> Event:
         data["event"], order_id=data.get("order_id", ""), tech_id=data.get("tech_id", ""),
         time=moment(data.get("time")), location=location(data.get("location")),
         service_min=float(service) if service is not None else None, order=order,
-        source=data.get("source", ""),
+        source=data.get("source", ""), until=moment(data.get("until")),
     )

@@ -52,6 +52,7 @@ def test_events_survive_a_round_trip_through_json_dicts():
         Event("position", tech_id="T05", location=Location(47.141, 9.521, "reported position")),
         Event("duration", order_id="WO-3", service_min=90.5),
         Event("new_order", order_id="EM-1", order=order),
+        Event("unavailable", tech_id="T02", time=at("10:00"), until=at("12:30")),
     ]
     again = [event_from_dict(event_to_dict(e), ZoneInfo(TZ)) for e in events]
     assert again == events
