@@ -326,6 +326,17 @@ class Shift:
     max_overtime_min: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """A technician away (absences.csv): no work from ``start`` to ``end``. Applied to the
+    rostered shifts by :func:`optimizer.roster.apply_absences`."""
+
+    tech_id: str
+    start: datetime
+    end: datetime
+    reason: str = "absence"
+
+
 def _by_priority(**values: float) -> dict[Priority, float]:
     return {Priority(k): v for k, v in values.items()}
 
@@ -538,6 +549,11 @@ class Problem:
     #: Workload balance: each shift's target of work in seconds, by shift id. Filled by
     #: the solver (:func:`optimizer.solver.balance.with_targets`) when balance is on.
     work_targets_s: Mapping[str, int] = field(default_factory=dict)
+    #: The absences that ``shifts`` already have applied, and the shifts before them (the
+    #: roster; empty when there is no absence). What-if changes of technicians and shift
+    #: hours start from the roster (:mod:`optimizer.roster`).
+    absences: tuple[Absence, ...] = ()
+    roster: tuple[Shift, ...] = ()
     # Lookups derived once from the fields above (a Problem is immutable): the solver
     # asks for them per order and shift, which on 1000 orders made list scans dominate.
     _day_start: datetime = field(init=False, repr=False, compare=False)

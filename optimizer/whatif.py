@@ -39,6 +39,7 @@ from optimizer.model import (
     add_s,
     shift_date,
 )
+from optimizer.roster import rostered, with_roster
 
 
 class Change:
@@ -97,15 +98,17 @@ class AddTechnician(Change):
         tech = replace(template, tech_id=self.tech_id, name=self.name or self.tech_id, home=home,
                        skills=frozenset(self.skills) if self.skills is not None
                        else template.skills)
+        # the template's roster, not its absences (a doctor's appointment, a day off)
+        roster = rostered(problem)
         shifts = tuple(
             replace(s, shift_id=s.shift_id.replace(source, self.tech_id, 1),
                     tech_id=self.tech_id,
                     start_location=home if s.start_location == template.home else s.start_location,
                     end_location=home if s.end_location == template.home else s.end_location)
-            for s in problem.shifts if s.tech_id == source
+            for s in roster if s.tech_id == source
         )
-        return replace(problem, technicians=(*problem.technicians, tech),
-                       shifts=problem.shifts + shifts)
+        return with_roster(replace(problem, technicians=(*problem.technicians, tech)),
+                           roster + shifts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +120,15 @@ class RemoveTechnician(Change):
 
     def apply(self, problem: Problem) -> Problem:
         _tech_ids(problem, self.tech_id, self)
-        return replace(
+        removed = replace(
             problem,
             technicians=tuple(t for t in problem.technicians if t.tech_id != self.tech_id),
-            shifts=tuple(s for s in problem.shifts if s.tech_id != self.tech_id),
             orders=tuple(replace(o, preferred_techs=o.preferred_techs - {self.tech_id},
                                  excluded_techs=o.excluded_techs - {self.tech_id})
                          for o in problem.orders),
+            absences=tuple(a for a in problem.absences if a.tech_id != self.tech_id),
         )
+        return with_roster(removed, (s for s in rostered(problem) if s.tech_id != self.tech_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +170,8 @@ class ChangeShift(Change):
     def apply(self, problem: Problem) -> Problem:
         targets = set(_tech_ids(problem, self.tech_id, self))
         shifts = []
-        for s in problem.shifts:
+        # the new hours apply to the roster; the absences are applied again after them
+        for s in rostered(problem):
             if s.tech_id in targets:
                 # each shift keeps its own day (a plan of several days has one a day)
                 day = shift_date(s)
@@ -189,7 +194,7 @@ class ChangeShift(Change):
                             else self.max_overtime_min)
                 s = replace(s, start=start, end=end, breaks=breaks, max_overtime_min=overtime)
             shifts.append(s)
-        return replace(problem, shifts=tuple(shifts))
+        return with_roster(problem, shifts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,3 +226,35 @@ def test_set_sla_counts_from_the_first_day_an_order_may_be_served():
     on_first_day = replace(base, orders=(replace(later, earliest_date=None),
                                          *BASE.orders[1:]))
     assert SetSla("critical", 2).apply(on_first_day).order("A").sla_due == at("10:00")
+
+
+def test_a_copy_works_the_roster_and_new_hours_keep_the_absences():
+    """On the every-feature scenario T1 sees the doctor on day 2 and T3 is in training all
+    of day 3. A hired copy of each works their roster: every day, without those absences
+    (before, the copy of T3 had no day 3 and the copy of T1 went to T1's doctor). New
+    shift hours for T1 keep T1's appointment, and removing T1 removes it too."""
+    base = load_scenario(Path(__file__).parent / "data" / "every_feature").problem
+    assert {a.reason for a in base.absences} == {"Doctor", "Training"}
+
+    def days(p, tech_id):
+        return {s.shift_id.split("@")[1]: {b.kind for b in s.breaks}
+                for s in p.shifts if s.tech_id == tech_id}
+
+    assert "2026-12-16" not in days(base, "T3")
+    copied = AddTechnician("T9", "T3").apply(AddTechnician("T8", "T1").apply(base))
+    every_day = {day: {"lunch"} for day in ("2026-12-14", "2026-12-15", "2026-12-16")}
+    assert days(copied, "T9") == every_day and days(copied, "T8") == every_day
+    assert days(copied, "T1") == days(base, "T1") and days(copied, "T3") == days(base, "T3")
+    assert days(copied, "T1")["2026-12-15"] == {"lunch", "Doctor"}
+
+    earlier = ChangeShift("T1", shift_start="07:00").apply(base)
+    assert days(earlier, "T1") == days(base, "T1")
+    assert {s.start.hour for s in earlier.shifts if s.tech_id == "T1"} == {7}
+    later = ChangeShift("*", shift_end="18:00").apply(base)
+    (training_day,) = [s for s in later.shifts if s.shift_id == "T3@2026-12-16"]
+    assert (training_day.start.hour, training_day.end.hour) == (17, 18)  # after training
+
+    gone = RemoveTechnician("T1").apply(base)
+    assert [a.reason for a in gone.absences] == ["Training"]
+    # someone new under the old id does not inherit the old T1's appointment
+    assert days(AddTechnician("T1", "T2").apply(gone), "T1") == days(base, "T2")

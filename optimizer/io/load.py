@@ -43,6 +43,7 @@ from optimizer.io.schemas import (
 from optimizer.io.tables import Table, encoding_note, find_table, read_table
 from optimizer.model import (
     LOCATION_ISSUES,
+    Absence,
     Break,
     GeocodeSettings,
     Location,
@@ -54,6 +55,7 @@ from optimizer.model import (
     shift_date,
 )
 from optimizer.params import SolveParams
+from optimizer.roster import apply_absences
 from optimizer.whatif import Change, apply_changes, parse_change
 
 #: A point further than this from the scenario's median point is suspicious.
@@ -150,15 +152,20 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
     if "shifts" in tables:
         tech_shifts = _extra_shifts(tables["shifts"], technicians, tech_shifts, plan_date, tz,
                                     problems, dates, horizon.working)
-    if "absences" in tables:
-        tech_shifts = _apply_absences(tables["absences"], tech_ids, tech_shifts, plan_date, tz,
-                                      problems, warnings)
+    absences = (_absences(tables["absences"], tech_ids, plan_date, tz, problems)
+                if "absences" in tables else [])
     _check_references(tables.get("work_orders"), orders, technicians, problems, warnings)
     _check_geocoding_source(toml_path, geocode, orders, technicians, problems)
     if problems:
         raise InputError(problems)
 
-    all_shifts = [s for shifts in tech_shifts.values() for s in shifts]
+    roster = [s for shifts in tech_shifts.values() for s in shifts]
+    all_shifts, whole = apply_absences(roster, [a for a, _row in absences])
+    row_of = {id(a): row for a, row in absences}
+    for absence, shift in whole:
+        warnings.append(f"{tables['absences'].path} row {row_of[id(absence)]}: "
+                        f"{absence.tech_id} is away for the whole shift {shift.shift_id} "
+                        f"({absence.reason})")
     lifted = [t.tech_id for t in technicians if t.min_work_h is not None]
     if lifted and weights.balance is None:
         warnings.append(f"{tables['technicians'].path}: min_work_h of {', '.join(lifted)} has "
@@ -173,7 +180,9 @@ def load_scenario(folder: str | Path, *, _seen: tuple[Path, ...] = ()) -> Loaded
         timezone=tz.key,
         orders=tuple(orders),
         technicians=tuple(technicians),
-        shifts=tuple(all_shifts),
+        shifts=all_shifts,
+        absences=tuple(a for a, _row in absences),
+        roster=tuple(roster) if absences else (),
         weights=weights,
         travel=travel,
         geocode=geocode,
@@ -563,8 +572,10 @@ def _check_overlaps(tech_id: str, booked: list[tuple[RowReader, Shift]]) -> None
                         f"({span(second)}); lower max_overtime_min or move the shifts apart")
 
 
-def _apply_absences(table, tech_ids, tech_shifts, plan_date, tz, problems, warnings):
-    result = {k: list(v) for k, v in tech_shifts.items()}
+def _absences(table, tech_ids, plan_date, tz, problems) -> list[tuple[Absence, int]]:
+    """absences.csv: an :class:`Absence` and its row number per good row; every bad row is
+    reported."""
+    absences = []
     for r in _rows(table, ABSENCE_COLUMNS, plan_date, tz, problems):
         tech_id = r.required_text("tech_id")
         start, end = r.moment("start"), r.moment("end")
@@ -578,25 +589,9 @@ def _apply_absences(table, tech_ids, tech_shifts, plan_date, tz, problems, warni
         if end <= start:
             r.fail("end", f"the absence ends before it starts ({r.text('start')})")
             continue
-        reason = r.text("reason", "absence")
-        kept = []
-        for shift in result.get(tech_id, []):
-            if start <= shift.start and end >= shift.end:
-                warnings.append(f"{table.path} row {r.row.number}: {tech_id} is away for the "
-                                f"whole shift {shift.shift_id} ({reason})")
-                continue
-            if end <= shift.start or start >= shift.end:
-                kept.append(shift)
-            elif start <= shift.start:
-                kept.append(replace(shift, start=end))
-            elif end >= shift.end:
-                kept.append(replace(shift, end=start, max_overtime_min=0.0))
-            else:
-                minutes = (end - start).total_seconds() / 60
-                kept.append(replace(shift, breaks=(*shift.breaks,
-                                                   Break(start, end, minutes, reason))))
-        result[tech_id] = kept
-    return result
+        absences.append((Absence(tech_id, start, end, r.text("reason", "absence")),
+                         r.row.number))
+    return absences
 
 
 def _check_references(table, orders, technicians, problems, warnings) -> None:
