@@ -289,6 +289,10 @@ def replan(
     # "HH:MM" is on the day of the re-plan this one continues, else on the plan date
     day = before.now.date() if before is not None else problem.plan_date
     now = parse_moment(now, day, ZoneInfo(problem.timezone))
+    if before is not None and now < before.now:
+        raise InputError(f"now={now:%Y-%m-%d %H:%M}: before the re-plan this schedule comes "
+                         f"from ({before.now:%Y-%m-%d %H:%M}); a re-plan goes on from there "
+                         "(give a later time, with its date for another day)")
     if not isinstance(events, Sequence) or isinstance(events, str):
         events = read_events(Path(events), now.date(), problem.timezone)
     prepared = _placed(prepare(problem, published, list(events), now, freeze_min=freeze_min,

@@ -698,3 +698,20 @@ def test_a_pinned_visit_keeps_its_start_next_to_a_lunch_and_an_absence():
     again = solve(prepared.problem, m, FAST, initial_routes=prepared.initial_routes)
     assert verify(prepared.problem, m, again) == []
     assert again.routes[0].stops[0].start == published
+
+
+def test_a_re_plan_does_not_go_back_before_the_one_it_continues(tmp_path):
+    """A re-plan of a 10:00 re-plan at 09:00 is an input error that says how to give
+    another day; 11:00 is fine (and, as HH:MM, on the day of the 10:00 re-plan)."""
+    tiny = Path(__file__).parent / "data" / "tiny"
+    plan = api.solve_scenario(tiny, solution_limit=5)
+    path = write_json(plan.schedule, tmp_path / "schedule.json")
+    first = api.replan(path, [], "10:00", scenario=tiny, solution_limit=5)
+    with pytest.raises(InputError) as info:
+        api.replan(first, [], "09:00", scenario=tiny, solution_limit=5)
+    assert info.value.problems == [
+        "now=2026-12-01 09:00: before the re-plan this schedule comes from (2026-12-01 "
+        "10:00); a re-plan goes on from there (give a later time, with its date for another "
+        "day)"]
+    later = api.replan(first, [], "11:00", scenario=tiny, solution_limit=5)
+    assert later.record.now == first.record.now + timedelta(hours=1)
