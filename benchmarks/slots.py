@@ -39,6 +39,7 @@ from optimizer.slots import (
     timed_route,
     with_request,
 )
+from optimizer.solver.balance import deviation_cost
 from optimizer.solver.costs import route_cost
 
 WEEK = Path(__file__).parents[1] / "scenarios" / "liechtenstein-week"
@@ -52,6 +53,8 @@ def brute_force(problem, matrix, schedule, request: WorkOrder, days: int = 5,
     start can shorten a route's span: the simulation starts every visit as early as it
     can)."""
     problem = with_request(problem, request)
+    if problem.weights.balance is not None:  # the objective's balance part, at the plan's
+        problem = replace(problem, work_targets_s=schedule.meta.work_targets_s)  # targets
     working = sorted({shift_date(s) for s in problem.shifts})[:days]
     routes = {r.shift_id: r for r in schedule.routes}
     tech_ok = {t.tech_id for t in problem.technicians
@@ -67,8 +70,9 @@ def brute_force(problem, matrix, schedule, request: WorkOrder, days: int = 5,
         for shift in shifts:
             published = routes.get(shift.shift_id)
             planned = planned_orders(problem, published)
-            # the published route as it stands (as offer() prices it)
-            base_cost = route_cost(problem, published) if planned else 0.0
+            # the published route as it stands, or the shift idle (its balance cost)
+            base_cost = (route_cost(problem, published) if planned
+                         else deviation_cost(problem, shift, None, problem.work_targets_s))
             for variant in variants:
                 trial = with_request(problem, variant)
                 for i in range(len(planned) + 1):

@@ -12,7 +12,10 @@ already published keep their start or move later, never earlier (:func:`held`).
 
 The marginal cost is in money, from :func:`optimizer.solver.costs.route_cost` (the
 model's objective on a route): the route with the visit, timed by :func:`timed_route`,
-minus the route as published. Pure: no files, no network.
+minus the route as published (or minus the balance cost of the shift left idle). With
+workload balance on, the balance part is at the published plan's targets
+(``meta.work_targets_s``): a visit for a technician below target costs less. Pure: no
+files, no network.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from optimizer.model import (
     WorkOrder,
     shift_date,
 )
-from optimizer.solver.balance import work_targets
+from optimizer.solver.balance import deviation_cost, work_targets
 from optimizer.solver.costs import route_cost
 from optimizer.solver.diagnose import open_positions
 from optimizer.solver.extract import arrival_costs, place_breaks, route_from_times
@@ -156,8 +159,12 @@ def planned_orders(problem: Problem, route: Route | None) -> list[WorkOrder]:
     return [held(problem.order(s.order_id), s.start) for s in route.stops]
 
 
-def _cost(problem: Problem, route: Route | None) -> float:
-    return 0.0 if route is None or not route.stops else route_cost(problem, route)
+def _cost(problem: Problem, shift: Shift, route: Route | None) -> float:
+    """A shift's share of the objective: its route's cost, or, without a route, what
+    leaving it idle costs (its balance cost; 0 with balance off)."""
+    if route is None or not route.stops:
+        return deviation_cost(problem, shift, None, problem.work_targets_s)
+    return route_cost(problem, route)
 
 
 def candidate_windows(problem: Problem, shifts: list[Shift], window_h: float
@@ -213,7 +220,7 @@ def best_insertion(problem: Problem, matrix: TravelMatrix, shift: Shift,
         route = timed_route(problem, matrix, shift, [*planned[:i], request, *planned[i:]])
         if route is None:
             continue
-        cost = _cost(problem, route) - base_cost
+        cost = _cost(problem, shift, route) - base_cost
         if best is None or cost < best.marginal_cost - 1e-9:
             best = Insertion(shift, i, route, cost)
     return best
@@ -250,6 +257,10 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
     request = replace(request, time_windows=(), promised_tech=None, promised_start=None,
                       pinned=False)
     problem = with_request(problem, request)
+    if problem.weights.balance is not None:
+        # priced with workload balance at the published plan's targets: work added to a
+        # shift below its target lowers its balance cost
+        problem = replace(problem, work_targets_s=schedule.meta.work_targets_s)
     working = sorted({shift_date(s) for s in problem.shifts})[:days]
     shifts = [s for s in problem.shifts if shift_date(s) in working]
     if not shifts:
@@ -280,7 +291,8 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
                 # placement of its breaks the simulation finds) may be dearer, and a
                 # marginal cost against that would be too low, even negative
                 found = best_insertion(trial, matrix, shift, planned, windowed,
-                                       _cost(trial, as_published), exhaustive=exhaustive)
+                                       _cost(trial, shift, as_published),
+                                       exhaustive=exhaustive)
                 if found is not None and (best is None
                                           or found.marginal_cost < best.marginal_cost - 1e-9):
                     best = found

@@ -296,3 +296,31 @@ def test_slots_are_offered_and_booked_on_a_re_planned_plan(tmp_path, capsys):
     assert verify(later.prepared.problem, later.matrix, later.schedule) == []
     stop = next(s for r in later.schedule.routes for s in r.stops if s.order_id == "REQ-7")
     assert window.start <= stop.start <= window.end
+
+
+def test_with_balance_on_the_price_is_what_booking_adds_to_the_objective():
+    """With workload balance, an offer's price includes the change in its shift's balance
+    cost at the published targets, also for a shift that had no route (before, a problem
+    read back had no targets and an idle shift counted 0, so balance was left out): the
+    price is exactly the plan's objective after booking minus before."""
+    from optimizer.solver.balance import deviation_cost
+    from optimizer.solver.costs import plan_cost
+
+    p = _week(PROMISED)
+    p = replace(p, weights=replace(p.weights, balance=40.0))
+    plan = solve(p, M, FAST)
+    targets = replace(p, work_targets_s=plan.meta.work_targets_s)
+    offers = offer(p, M, plan, REQUEST, slots=8, window_h=2)
+    assert offers
+    balance_moved = False
+    for chosen in offers:
+        booked, schedule = book(p, M, plan, REQUEST, chosen)
+        after = with_request(targets, booked)
+        assert chosen.marginal_cost == round(plan_cost(after, schedule)
+                                             - plan_cost(targets, plan), 2)
+        shift_ = next(s for s in p.shifts if s.shift_id == chosen.shift_id)
+        old = next((r for r in plan.routes if r.shift_id == chosen.shift_id), None)
+        new = next(r for r in schedule.routes if r.shift_id == chosen.shift_id)
+        balance_moved |= (deviation_cost(after, shift_, new, plan.meta.work_targets_s)
+                          != deviation_cost(after, shift_, old, plan.meta.work_targets_s))
+    assert balance_moved
