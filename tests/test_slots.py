@@ -324,3 +324,29 @@ def test_with_balance_on_the_price_is_what_booking_adds_to_the_objective():
         balance_moved |= (deviation_cost(after, shift_, new, plan.meta.work_targets_s)
                           != deviation_cost(after, shift_, old, plan.meta.work_targets_s))
     assert balance_moved
+
+
+def test_a_slot_booked_on_a_what_if_plan_stays_in_the_what_if(tmp_path, capsys):
+    """Booking on a what-if's plan writes the what-if's own bookings.csv, which its next
+    plan keeps and the base scenario does not see (before, the what-if loader ignored it:
+    the booking crashed after writing bookings.csv and left a schedule verify rejected)."""
+    from optimizer.cli import main
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    whatif = tmp_path / "one-more"
+    whatif.mkdir()
+    (whatif / "scenario.toml").write_text(
+        '[scenario]\nname = "one-more"\nbase = "../tiny"\n\n[[changes]]\n'
+        'type = "add_technician"\ntech_id = "T3"\ncopy_from = "T1"\n')
+    out = tmp_path / "plan"
+    assert main(["solve", str(whatif), "--out", str(out), "--quiet"]) == 0
+    request = tmp_path / "request.csv"
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       "REQ-5,Neu,47.150,9.515,30,electrical\n")
+    assert main(["slots", str(out / "schedule.json"), str(request), "--book", "1"]) == 0
+    assert (whatif / "bookings.csv").is_file() and not (tmp_path / "tiny" / "bookings.csv").exists()
+    assert main(["verify", str(out / "schedule.json")]) == 0
+    assert "REQ-5" in {o.order_id for o in api.load_scenario(whatif).problem.orders}
+    assert "REQ-5" not in {o.order_id for o in api.load_scenario(tmp_path / "tiny").problem.orders}
+    again = api.solve_scenario(whatif)
+    assert "REQ-5" in {s.order_id for r in again.schedule.routes for s in r.stops}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
 from optimizer.io import service
@@ -251,13 +252,29 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
                       territory_mode=parse_territory_mode(toml_path, solver, [],
                                                           problem.territory_mode))
     params = parse_solve_params(toml_path, solver, [], base=base.params)
+    problem, own = _overlay_bookings(folder, problem)
     return LoadedScenario(
         folder=folder, problem=problem, params=params, warnings=base.warnings,
         maps={**base.maps, **maps},
         description=str(section.get("description", "")), base=base.folder,
         changes=tuple(changes), publish=base.publish, territories=base.territories,
-        booked=base.booked,
+        booked=base.booked | own,
     )
+
+
+def _overlay_bookings(folder: Path, problem: Problem) -> tuple[Problem, frozenset[str]]:
+    """A what-if's own bookings.csv (slots booked on its plan; they stay hypothetical, out
+    of the base scenario): its orders, after the changes, and their ids."""
+    path = find_table(folder, "bookings", required=False)
+    if path is None:
+        return problem, frozenset()
+    problems: list[str] = []
+    booked = _bookings(read_table(path), list(problem.orders), problem.plan_date,
+                       ZoneInfo(problem.timezone), problems, problem.dates)
+    if problems:
+        raise InputError(problems)
+    return (replace(problem, orders=(*problem.orders, *booked)),
+            frozenset(o.order_id for o in booked))
 
 
 def _check_changed(toml_path: Path, problem: Problem) -> None:
