@@ -45,8 +45,9 @@ def anonymise_scenario(folder: str | Path, out_dir: str | Path) -> list[Path]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{toml_path}: not valid TOML: {exc}") from None
     if "base" in config.get("scenario", {}):
-        raise InputError(f"{toml_path}: a what-if scenario holds no data of its own; "
-                         "anonymise its base scenario")
+        raise InputError(f"{toml_path}: a what-if scenario; anonymise its base scenario "
+                         "(slots booked on the what-if's plan, in its bookings.csv, are not "
+                         "shared that way)")
     source, target = folder.resolve(), out_dir.resolve()
     if target == source or source in target.parents:
         raise InputError(f"--out {out_dir}: must be outside the scenario folder {folder}")
