@@ -551,7 +551,9 @@ class Problem:
     work_targets_s: Mapping[str, int] = field(default_factory=dict)
     #: The absences that ``shifts`` already have applied, and the shifts before them (the
     #: roster; empty when there is no absence). What-if changes of technicians and shift
-    #: hours start from the roster (:mod:`optimizer.roster`).
+    #: hours start from the roster (:mod:`optimizer.roster`). Set by the loader and kept in
+    #: step by the what-ifs; a problem cut from another (a re-plan's rest of the day, a
+    #: decomposed sub-problem) has neither.
     absences: tuple[Absence, ...] = ()
     roster: tuple[Shift, ...] = ()
     # Lookups derived once from the fields above (a Problem is immutable): the solver

@@ -331,8 +331,10 @@ def prepare(
             order = replace(order, excluded_techs=frozenset(techs - {tech_id}),
                             time_windows=(TimeWindow(start, start),), pinned=True)
         open_orders.append(order)
-    rest = replace(problem, orders=tuple(open_orders), shifts=tuple(shifts))
-    remaining = replace(problem, orders=tuple(plain_orders), shifts=tuple(shifts))
+    # the restarted shifts stand on their own (no roster: what-ifs start from a scenario)
+    rest = replace(problem, orders=tuple(open_orders), shifts=tuple(shifts), roster=(),
+                   absences=())
+    remaining = replace(rest, orders=tuple(plain_orders))
     settled.update(frozen)
     settled.update({oid: ChangeKind.CANCELLED for oid in cancelled})
     return Prepared(rest, initial, frozen, cancelled, now, pinned, remaining, settled,

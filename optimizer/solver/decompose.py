@@ -232,7 +232,7 @@ class _Day:
         orders = tuple(o for o in self.routable if o.order_id in wanted_ids)
         picked = tuple(problem.shifts[k] for k in sorted(shifts))
         tech_ids = {s.tech_id for s in picked}
-        sub = replace(problem, orders=orders, shifts=picked,
+        sub = replace(problem, orders=orders, shifts=picked, roster=(), absences=(),
                       technicians=tuple(t for t in problem.technicians if t.tech_id in tech_ids))
         matrix = self.submatrix([*(o.location for o in orders),
                                  *(p for s in picked for p in (s.start_location, s.end_location))])
