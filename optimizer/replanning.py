@@ -12,7 +12,8 @@ carries the technician and start it was promised, which the objective charges
 to change (``reassign_cost``, ``retime_cost_per_min`` beyond
 ``retime_tolerance_min``). :func:`change_list` says, per order and per
 technician, what changed, and lists the warnings about events that were
-overridden or had no effect.
+overridden or had no effect. The events themselves, and their check, are in
+:mod:`optimizer.replan_events`.
 
 In a plan of several days "now" may be on any of its days: the shifts of the days
 before are over (their visits done as planned, unless events say otherwise), the day of
@@ -32,7 +33,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from optimizer.errors import InputError
 from optimizer.model import (
     Break,
     ChangeKind,
@@ -47,6 +47,7 @@ from optimizer.model import (
     TravelMatrix,
     WorkOrder,
 )
+from optimizer.replan_events import EVENT_KINDS, ORDER_KINDS, Event, Facts, check_events
 from optimizer.report.changes import OrderChange, changed_techs, order_changes
 from optimizer.solver.timing import (
     Visit,
@@ -62,30 +63,8 @@ from optimizer.solver.timing import (
     travel_s,
 )
 
-EVENT_KINDS = ("completed", "in_progress", "position", "unavailable", "new_order", "cancelled",
-               "duration")
-#: Kinds of event about one existing order.
-ORDER_KINDS = ("completed", "in_progress", "cancelled", "duration")
 #: A position reported this close to the job in progress counts as being at the job.
 ON_SITE_M = 200.0
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something that happened. ``time`` is the expected finish for ``in_progress``,
-    the start of absence for ``unavailable`` and ``until`` its end (None: the rest of the
-    plan); ``order`` is set for ``new_order``; ``source`` says where the event came from
-    (``events.csv row 3``) for messages."""
-
-    kind: str
-    order_id: str = ""
-    tech_id: str = ""
-    time: datetime | None = None
-    location: Location | None = None
-    service_min: float | None = None
-    order: WorkOrder | None = None
-    source: str = field(default="", compare=False)
-    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,150 +103,6 @@ class ChangeList:
         return sum(c.status in statuses for c in self.orders)
 
 
-def _where(k: int, e: Event) -> str:
-    return f"{e.source} ({e.kind})" if e.source else f"event {k} ({e.kind})"
-
-
-@dataclass(slots=True)
-class _Facts:
-    """The events, by kind; a later event of the same kind and key overrides an earlier one."""
-
-    now: datetime
-    freeze_until: datetime
-    completed: dict[str, str] = field(default_factory=dict)
-    in_progress: dict[str, tuple[datetime | None, str]] = field(default_factory=dict)
-    cancelled: dict[str, str] = field(default_factory=dict)
-    durations: dict[str, tuple[float, str]] = field(default_factory=dict)
-    positions: dict[str, tuple[Location, str]] = field(default_factory=dict)
-    #: tech id -> ((away from, back at or None), where)
-    away: dict[str, tuple[tuple[datetime, datetime | None], str]] = field(default_factory=dict)
-    new_orders: list[WorkOrder] = field(default_factory=list)
-
-
-def _check_events(problem: Problem, published: Schedule, events: Sequence[Event],
-                  now: datetime, settled: Mapping[str, str], facts: _Facts,
-                  warnings: list[str]) -> None:
-    """Fill ``facts`` from the events; every bad event is reported in one InputError."""
-    orders = {o.order_id for o in problem.orders}
-    techs = {t.tech_id for t in problem.technicians}
-    routed = {s.order_id for r in published.routes for s in r.stops}
-    problems: list[str] = []
-    local = now.astimezone(ZoneInfo(problem.timezone))
-    if local.date() not in problem.dates:
-        days = (f"the plan date {problem.plan_date}" if problem.days == 1 else
-                f"the plan's days {problem.plan_date} to {problem.end_date}")
-        problems.append(f"now={local:%Y-%m-%d %H:%M}: not on {days} (a re-plan continues "
-                        "the published plan)")
-    new_ids: dict[str, str] = {}
-    states: dict[str, dict[str, str]] = {}
-    for k, e in enumerate(events, start=1):
-        where = _where(k, e)
-        if e.kind not in EVENT_KINDS:
-            problems.append(f"{where}: unknown kind (use {', '.join(EVENT_KINDS)})")
-            continue
-        if e.kind == "new_order":
-            _check_new_order(where, e, orders, settled, techs, new_ids, problems, facts)
-            continue
-        if e.kind in ORDER_KINDS:
-            label = f"{where}, order_id={e.order_id!r}"
-            if e.order_id in settled:
-                warnings.append(f"{label}: ignored: the order was already "
-                                f"{settled[e.order_id]} at an earlier re-plan")
-                continue
-            if e.order_id not in orders:
-                problems.append(f"{label}: unknown order")
-                continue
-            if e.kind == "in_progress" and e.order_id not in routed:
-                problems.append(f"{label}: the order is on no route of the published plan, so "
-                                "no technician is known to be doing it")
-                continue
-            if e.kind == "completed" and e.order_id not in routed:
-                warnings.append(f"{label}: the order was on no route of the published plan; "
-                                "counted as completed")
-            if e.kind == "duration" and (e.service_min is None or e.service_min < 0):
-                problems.append(f"{label}: service_min must be given and >= 0")
-                continue
-            states.setdefault(e.order_id, {})[e.kind] = where
-        if e.kind in ("position", "unavailable"):
-            label = f"{where}, tech_id={e.tech_id!r}"
-            if e.tech_id not in techs:
-                problems.append(f"{label}: unknown technician")
-                continue
-            if e.kind == "position" and e.location is None:
-                problems.append(f"{label}: a position needs lat and lon")
-                continue
-            if e.kind == "unavailable" and e.time is None:
-                problems.append(f"{label}: needs the time from which the technician is away")
-                continue
-            if e.kind == "unavailable" and e.until is not None and e.until <= max(e.time, now):
-                problems.append(f"{label}, until={e.until:%Y-%m-%d %H:%M}: must be after "
-                                f"the time ({e.time:%Y-%m-%d %H:%M}) and after now (an "
-                                "absence already over changes nothing)")
-                continue
-        _record(e, where, facts, warnings)
-    for order_id, kinds in states.items():
-        for other in ("completed", "in_progress"):
-            if "cancelled" in kinds and other in kinds:
-                problems.append(f"{kinds['cancelled']} and {kinds[other]}: order {order_id} "
-                                f"cannot be both cancelled and {other.replace('_', ' ')}")
-        if "completed" in kinds and "in_progress" in kinds and "cancelled" not in kinds:
-            warnings.append(f"{kinds['in_progress']}, order_id={order_id!r}: ignored: "
-                            f"{kinds['completed']} says the order is completed")
-            del facts.in_progress[order_id]
-    if problems:
-        raise InputError(problems)
-
-
-def _check_new_order(where, e, orders, settled, techs, new_ids, problems, facts) -> None:
-    order = e.order
-    if order is None:
-        problems.append(f"{where}: a new order needs its order fields")
-        return
-    label = f"{where}, order_id={order.order_id!r}"
-    bad = [] if order.order_id else ["order_id"]
-    if order.location is None or not order.location.located:
-        bad.append("lat and lon")
-    if bad:
-        problems.append(f"{label}: a new order needs {' and '.join(bad)}")
-        return
-    if order.order_id in orders or order.order_id in settled:
-        problems.append(f"{label}: the order already exists")
-        return
-    if order.order_id in new_ids:
-        problems.append(f"{label}: also given by {new_ids[order.order_id]}")
-        return
-    new_ids[order.order_id] = where
-    fine = True
-    for column, names in (("preferred_techs", order.preferred_techs),
-                          ("excluded_techs", order.excluded_techs)):
-        unknown = sorted(names - techs)
-        if unknown:
-            problems.append(f"{where}, {column}={';'.join(sorted(names))!r}: unknown "
-                            f"technician {', '.join(unknown)}")
-            fine = False
-    if fine:
-        facts.new_orders.append(order)
-
-
-def _record(e: Event, where: str, facts: _Facts, warnings: list[str]) -> None:
-    """Store one valid event; say so when it overrides an earlier one with another value."""
-    keyed = {
-        "in_progress": (facts.in_progress, e.order_id, e.time),
-        "duration": (facts.durations, e.order_id, e.service_min),
-        "position": (facts.positions, e.tech_id, e.location),
-        "unavailable": (facts.away, e.tech_id, (e.time, e.until)),
-    }
-    if e.kind in keyed:
-        table, key, value = keyed[e.kind]
-        if key in table and table[key][0] != value:
-            warnings.append(f"{where}: overrides {table[key][1]} (the later row wins)")
-        table[key] = (value, where)
-    elif e.kind == "completed":
-        facts.completed.setdefault(e.order_id, where)
-    elif e.kind == "cancelled":
-        facts.cancelled.setdefault(e.order_id, where)
-
-
 def prepare(
     problem: Problem,
     published: Schedule,
@@ -290,9 +125,9 @@ def prepare(
     tz = ZoneInfo(problem.timezone)
     # local time, so that messages and file stamps show the clock of the scenario
     now = now.replace(tzinfo=tz) if now.tzinfo is None else now.astimezone(tz)
-    facts = _Facts(now=now, freeze_until=add_s(now, freeze_min * 60))
+    facts = Facts(now=now, freeze_until=add_s(now, freeze_min * 60))
     warnings: list[str] = []
-    _check_events(problem, published, events, now, settled, facts, warnings)
+    check_events(problem, published, events, now, settled, facts, warnings)
     routes = {r.shift_id: r for r in published.routes}
 
     frozen: dict[str, str] = {}
@@ -341,7 +176,7 @@ def prepare(
                     tuple(warnings))
 
 
-def _restart(problem: Problem, shift: Shift, route: Route | None, facts: _Facts,
+def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
              frozen: dict[str, str], warnings: list[str]
              ) -> tuple[Shift, list[Stop], list[Stop]] | None:
     """Where and when ``shift`` continues after ``facts.now``, its open visits and its pins.
@@ -626,3 +461,8 @@ def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
     changes = order_changes(published, new, frozen=prepared.frozen,
                             cancelled=prepared.cancelled, tolerance_min=tolerance_min)
     return ChangeList(changes, changed_techs(changes), prepared.warnings)
+
+
+# Event and its kinds live in optimizer.replan_events; they are part of this module's API.
+__all__ = ["EVENT_KINDS", "ON_SITE_M", "ORDER_KINDS", "ChangeList", "Event", "Prepared",
+           "change_list", "pin_times", "prepare"]

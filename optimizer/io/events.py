@@ -31,7 +31,7 @@ from optimizer.io.schemas import (
 )
 from optimizer.io.tables import Row, Table, read_table
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
-from optimizer.replanning import EVENT_KINDS, ORDER_KINDS, Event
+from optimizer.replan_events import EVENT_KINDS, ORDER_KINDS, Event
 
 EVENT_COLUMNS = {
     "required": ("event",),

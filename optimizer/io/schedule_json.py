@@ -41,7 +41,7 @@ from optimizer.model import (
     TechnicianKpis,
     Unassigned,
 )
-from optimizer.replanning import Event
+from optimizer.replan_events import Event
 
 FORMAT_VERSION = 2
 #: Versions :func:`read_json` accepts.
