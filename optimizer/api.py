@@ -336,6 +336,9 @@ class SlotContext:
     request: WorkOrder
     path: Path | None = None
     record: ReplanRecord | None = None
+    #: Why the request's address has no point, in full (the geocoding report's reason and
+    #: its candidates), for the answer to a caller; empty when it has one.
+    address_note: str = ""
 
 
 def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
@@ -365,10 +368,17 @@ def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
             problem = prepared.problem
     if not isinstance(request, WorkOrder):
         request = read_request(request, problem)
+    note = ""
     if request.location is None and request.address:
-        located, _ = geocode_problem(replace(problem, orders=(request,), technicians=(),
-                                             shifts=()), base_dir=loaded.folder)
+        located, geocoded = geocode_problem(replace(problem, orders=(request,), technicians=(),
+                                                    shifts=()), base_dir=loaded.folder)
         request = located.orders[0]
+        if request.location is None and geocoded.report:
+            row = geocoded.report[0]
+            found = "; ".join(f"{c.address} ({c.match}, about {c.error_m:.0f} m)"
+                              if c.error_m is not None else c.address
+                              for c in row.candidates)
+            note = row.reason + (f"; found: {found}" if found else "")
     # its postcode from the address and its territory polygons, as the loader gives the
     # orders (hard territories decide who may take it)
     request = with_territories(replace(problem, orders=(request,)),
@@ -377,7 +387,7 @@ def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
                                             if o.order_id != request.order_id))
     both = replace(problem, orders=(*problem.orders, request))
     matrix = travel_matrix(both, base_dir=loaded.folder)
-    return SlotContext(loaded, problem, matrix, schedule, request, path, record)
+    return SlotContext(loaded, problem, matrix, schedule, request, path, record, note)
 
 
 def offer_slots(plan_or_scenario: str | Path | PlanResult | SlotContext,
@@ -406,8 +416,11 @@ def offer_slots(plan_or_scenario: str | Path | PlanResult | SlotContext,
     """
     context = plan_or_scenario if isinstance(plan_or_scenario, SlotContext) else \
         slot_context(plan_or_scenario, request)
-    return slots_offer(context.problem, context.matrix, context.schedule, context.request,
-                       slots=slots, days=days, window_h=window_h)
+    offers = slots_offer(context.problem, context.matrix, context.schedule, context.request,
+                         slots=slots, days=days, window_h=window_h)
+    if not offers and context.address_note:  # the caller hears what was found, and how far
+        offers.reason = (offers.reason[0], context.address_note)
+    return offers
 
 
 def book_slot(context: SlotContext, chosen: Offer) -> tuple[WorkOrder, Schedule]:

@@ -32,6 +32,7 @@ from optimizer.model import (
     TimeWindow,
     TravelMatrix,
     WorkOrder,
+    location_code,
     shift_date,
 )
 from optimizer.solver.balance import deviation_cost, work_targets
@@ -252,7 +253,8 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
     """
     result = Offers()
     if request.location is None:
-        result.reason = (ReasonCode.NO_LOCATION, request.location_issue or "no location")
+        result.reason = (location_code(request.location_issue),
+                         request.location_issue or "no location")
         return result
     request = replace(request, time_windows=(), promised_tech=None, promised_start=None,
                       pinned=False)

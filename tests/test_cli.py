@@ -308,3 +308,25 @@ def test_route_low_confidence_routes_it_flagged_on_every_page(tmp_path):
         html = (out / page).read_text(encoding="utf-8").replace("\\u00b1", "±")
         assert re.search(r"approximate location \(geocode confidence 0\.\d\d, ±1\d{3} m\)",
                          html), page
+
+
+def test_slots_for_an_address_it_cannot_place_say_what_was_found(tmp_path, capsys):
+    """A caller's address below min_confidence gets no slot, and the answer says why in
+    full: the confidence, the error radius and what was found (before: "needs review"
+    only), with the geocoding's own code; an ambiguous one lists both places."""
+    folder = _two_towns_scenario(tmp_path / "s", route_low_confidence=False)
+    out = tmp_path / "out"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    request = tmp_path / "request.csv"
+    for address, expected in (
+            ("Avenida 25 de Abril, 4760-505 Arcozelo",
+             ["needs review (confidence", "error radius", "found: Avenida 25 de Abril",
+              "(GEOCODE_REVIEW)"]),
+            ("Avenida João Paulo II 10", ["Barcelinhos (exact", "Arcozelo (exact",
+                                          "(ADDRESS_AMBIGUOUS)"])):
+        request.write_text(f'order_id,customer,address,service_min\nR-1,New,"{address}",30\n',
+                           encoding="utf-8")
+        capsys.readouterr()
+        assert main(["slots", str(out / "schedule.json"), str(request)]) == 3
+        said = capsys.readouterr().out
+        assert "no slot for R-1" in said and all(e in said for e in expected), said
