@@ -47,6 +47,17 @@ PROMISED = [order("A", 1, 60, time_windows=(window("08:30", "09:00"),)),
 REQUEST = order("R", 2, 45, required_skills=frozenset({"hvac"}))
 
 
+def _planned(main, folder: Path, tmp_path: Path, order_id: str) -> tuple[Path, Path]:
+    """`fsopt solve` of ``folder`` into tmp_path/plan, and a one-row request.csv for an
+    electrical visit ``order_id`` at a point between the tiny scenario's towns."""
+    out = tmp_path / "plan"
+    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    request = tmp_path / "request.csv"
+    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
+                       f"{order_id},Neu,47.150,9.515,30,electrical\n")
+    return out, request
+
+
 def test_an_offer_never_breaks_a_promise():
     """Every offer, booked, gives a schedule the verifier accepts (every other visit still
     inside its window), starts inside the offered window, and matches the offered start;
@@ -184,11 +195,7 @@ def test_fsopt_slots_lists_books_and_explains(tmp_path, capsys):
 
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
-    out = tmp_path / "plan"
-    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
-    request = tmp_path / "request.csv"
-    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
-                       "REQ-9,Neu,47.150,9.515,30,electrical\n")
+    out, request = _planned(main, folder, tmp_path, "REQ-9")
     assert main(["slots", str(out / "schedule.json"), str(request), "--slots", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line[:2] for line in lines] == ["1.", "2."]
@@ -265,14 +272,10 @@ def test_slots_are_offered_and_booked_on_a_re_planned_plan(tmp_path, capsys):
 
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
-    out = tmp_path / "plan"
-    assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    out, request = _planned(main, folder, tmp_path, "REQ-7")
     events = tmp_path / "events.csv"
     events.write_text("event,order_id,tech_id,time,lat,lon\nposition,,T1,10:00,47.1400,9.5200\n")
     assert main(["replan", str(out / "schedule.json"), str(events), "--now", "10:00"]) == 0
-    request = tmp_path / "request.csv"
-    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
-                       "REQ-7,Neu,47.150,9.515,30,electrical\n")
     capsys.readouterr()
     assert main(["slots", str(out / "schedule.json"), str(request), "--slots", "3"]) == 0
     offers = [line for line in capsys.readouterr().out.splitlines() if line[:2] == "1."]
@@ -338,11 +341,7 @@ def test_a_slot_booked_on_a_what_if_plan_stays_in_the_what_if(tmp_path, capsys):
     (whatif / "scenario.toml").write_text(
         '[scenario]\nname = "one-more"\nbase = "../tiny"\n\n[[changes]]\n'
         'type = "add_technician"\ntech_id = "T3"\ncopy_from = "T1"\n')
-    out = tmp_path / "plan"
-    assert main(["solve", str(whatif), "--out", str(out), "--quiet"]) == 0
-    request = tmp_path / "request.csv"
-    request.write_text("order_id,customer,lat,lon,service_min,required_skills\n"
-                       "REQ-5,Neu,47.150,9.515,30,electrical\n")
+    out, request = _planned(main, whatif, tmp_path, "REQ-5")
     assert main(["slots", str(out / "schedule.json"), str(request), "--book", "1"]) == 0
     assert (whatif / "bookings.csv").is_file() and not (tmp_path / "tiny" / "bookings.csv").exists()
     assert main(["verify", str(out / "schedule.json")]) == 0
