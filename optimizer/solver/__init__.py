@@ -23,11 +23,13 @@ from optimizer.solver.portfolio import (
     UNFINISHED_STATUSES,
     ProgressCallback,
     SearchContext,
+    objective_of,
     read_back,
     run_portfolio,
     start_helpers,
 )
 from optimizer.solver.precheck import check
+from optimizer.solver.warm import with_breaks_kept
 
 #: Dropped orders from which the diagnosis screens insertion positions in one numpy pass.
 SCREEN_FROM = 20
@@ -107,6 +109,9 @@ def solve(
             else:
                 objective = found.solution.ObjectiveValue()
                 routes = routes_from(problem, matrix, built, found.solution)
+                kept = with_breaks_kept(problem, matrix, built, eligibility, routes)
+                if kept is not None:  # a route left a lunch off that it must take
+                    routes, objective = kept, objective_of(problem, built, kept)
             unassigned.update(_reasons(problem, matrix, built, eligibility, routes,
                                        finished=status not in UNFINISHED_STATUSES,
                                        deadline=deadline))

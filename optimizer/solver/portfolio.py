@@ -292,12 +292,18 @@ def greedy_found(context: SearchContext, built: BuiltModel | Frame, routes: Sequ
     the objective in model units, as OR-Tools would count it (with drop penalties)."""
     problem = context.problem
     timed = routes_from_orders(problem, context.matrix, built, routes)
-    routed = {s.order_id for r in timed for s in r.stops}
-    money = sum(route_cost(problem, r) for r in timed) + sum(
-        drop_cost(problem, o) for o in built.orders if o.order_id not in routed)
-    objective = round(money * COST_UNITS)
+    objective = objective_of(problem, built, timed)
     progress.report(objective)
     return Found(built, None, GREEDY_STATUS, routes=timed, objective=objective)
+
+
+def objective_of(problem: Problem, built: BuiltModel | Frame, routes: Sequence[Route]) -> int:
+    """The objective of routes found or made without OR-Tools, in model units, as OR-Tools
+    would count it: the routes' costs and the drop penalties of the orders not on them."""
+    routed = {s.order_id for r in routes for s in r.stops}
+    money = sum(route_cost(problem, r) for r in routes) + sum(
+        drop_cost(problem, o) for o in built.orders if o.order_id not in routed)
+    return round(money * COST_UNITS)
 
 
 def best_outcome(outcomes: Sequence[Outcome]) -> Outcome:

@@ -156,6 +156,23 @@ class BreakSpan:
     kind: str
 
 
+def matched_breaks(problem: Problem, shift: Shift, taken: Sequence[tuple[int, int, str]]
+                   ) -> tuple[list[tuple[int, int, str]], list[BreakSpan]]:
+    """The breaks a route took (``(start_s, end_s, kind)``) against the shift's: those that
+    match none (outside every window of their kind, or of another length), and the shift's
+    breaks left untaken (each must then be one :func:`off_route` allows)."""
+    spans = list(breaks_s(problem, shift))
+    unmatched = []
+    for b_start, b_end, kind in taken:
+        match = next((s for s in spans if s.kind == kind and s.duration_s == b_end - b_start
+                      and s.earliest_s <= b_start and b_end <= s.latest_end_s), None)
+        if match is None:
+            unmatched.append((b_start, b_end, kind))
+        else:
+            spans.remove(match)
+    return unmatched, spans
+
+
 def off_route(b: BreakSpan, route_start_s: int, route_end_s: int) -> bool:
     """Whether a route from ``route_start_s`` to ``route_end_s`` may leave break ``b`` out
     (the lunch rule of docs/scenario-format.md): only if the technician could have taken

@@ -20,8 +20,8 @@ from optimizer.solver.balance import max_work_s, route_work_s, work_targets
 from optimizer.solver.precheck import named
 from optimizer.solver.timing import (
     access_s,
-    breaks_s,
     leave_factors,
+    matched_breaks,
     off_route,
     overhead_s,
     service_s,
@@ -102,15 +102,10 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
                       f"{max(0, end_s - shift_end)} s after the shift end")
 
     taken = [(to_s(problem, b.start), to_s(problem, b.end), b.kind) for b in route.breaks]
-    spans = list(breaks_s(problem, shift))
-    for b_start, b_end, kind in taken:
-        match = next((s for s in spans if s.kind == kind and s.duration_s == b_end - b_start
-                      and s.earliest_s <= b_start and b_end <= s.latest_end_s), None)
-        if match is None:
-            issues.append(f"{where}: {kind} break {b_start}-{b_end} s is outside its window "
-                          "or has the wrong length")
-        else:
-            spans.remove(match)
+    unmatched, spans = matched_breaks(problem, shift, taken)
+    for b_start, b_end, kind in unmatched:
+        issues.append(f"{where}: {kind} break {b_start}-{b_end} s is outside its window "
+                      "or has the wrong length")
     ordered = sorted(taken)
     for (a_start, a_end, a_kind), (b_start, _b_end, b_kind) in pairwise(ordered):
         if b_start < a_end:  # breaks do not overlap (docs/scenario-format.md)

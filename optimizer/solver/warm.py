@@ -17,11 +17,12 @@ from collections.abc import Mapping, Sequence
 
 from ortools.constraint_solver import pywrapcp
 
-from optimizer.model import Problem, TravelMatrix
+from optimizer.model import Problem, Route, TravelMatrix
 from optimizer.solver.build import BuiltModel
+from optimizer.solver.extract import routes_from_orders
 from optimizer.solver.parallel import index_routes
 from optimizer.solver.precheck import Eligibility
-from optimizer.solver.timing import route_points, shift_fits
+from optimizer.solver.timing import matched_breaks, off_route, route_points, shift_fits, to_s
 
 #: At most this many orders that no longer fit where they were are re-inserted (each
 #: tries every position of every shift it may go to; the search places the rest).
@@ -60,6 +61,39 @@ def feasible_routes(
         _insert(problem, matrix, built, eligibility, routes, order)
         used.add(order.order_id)
     return [[o.order_id for o in kept] for kept in routes]
+
+
+def with_breaks_kept(problem: Problem, matrix: TravelMatrix, built: BuiltModel,
+                     eligibility: Eligibility, routes: Sequence[Route]) -> list[Route] | None:
+    """The routes a search found, made to keep the lunch rule, or None if they all keep it.
+
+    The rule (a route still under way when a break's window opens takes the break on the
+    route, :func:`~.timing.off_route`) is not in the model: as a constraint there it made
+    the local search many times slower on a day with a half-day shift (docs/benchmarks.md).
+    So a route that leaves a break off when it may not is rebuilt here, as a warm start is
+    (:func:`feasible_routes`: its visits kept in order while they still fit with the break,
+    the others put where they fit, if anywhere), and retimed; the other routes stay as
+    they are unless they take one of its visits.
+    """
+    def keeps(route: Route) -> bool:
+        shift = built.shifts[positions[route.shift_id]]
+        start_s, end_s = to_s(problem, route.start), to_s(problem, route.end)
+        taken = [(to_s(problem, b.start), to_s(problem, b.end), b.kind) for b in route.breaks]
+        return all(off_route(b, start_s, end_s) for b in matched_breaks(problem, shift, taken)[1])
+
+    positions = {s.shift_id: v for v, s in enumerate(built.shifts)}
+    if all(keeps(r) for r in routes):
+        return None
+    by_shift = {r.shift_id: r for r in routes}
+    before = {shift_id: [s.order_id for s in r.stops] for shift_id, r in by_shift.items()}
+    after = feasible_routes(problem, matrix, built, eligibility, before)
+    # retimed: a route that changed or left a break off; the others stay as the search had them
+    redo = [ids if ids != before.get(shift.shift_id, [])
+            or (shift.shift_id in by_shift and not keeps(by_shift[shift.shift_id])) else []
+            for shift, ids in zip(built.shifts, after, strict=True)]
+    retimed = iter(routes_from_orders(problem, matrix, built, redo))
+    return [next(retimed) if redo[v] else by_shift[shift.shift_id]
+            for v, shift in enumerate(built.shifts) if after[v]]
 
 
 def _insert(problem, matrix, built, eligibility, routes, order) -> None:

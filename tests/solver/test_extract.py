@@ -15,6 +15,7 @@ from optimizer.solver.precheck import check
 from optimizer.solver.search import Strategy, run, search_parameters
 from optimizer.solver.timing import BreakSpan
 from optimizer.solver.verify import verify
+from optimizer.solver.warm import with_breaks_kept
 
 M = line_matrix(6)
 
@@ -41,7 +42,8 @@ def _schedule(p, routes) -> Schedule:
 
 def test_routes_read_back_from_a_helper_have_valid_breaks():
     """Routes found by another search (as a helper process sends them) and read into a
-    model of this process come out with breaks the verifier accepts."""
+    model of this process come out, once kept to the lunch rule, with breaks the verifier
+    accepts."""
     p = _problem()
     eligibility = check(p, M)
     helper = parallel.search_alone(p, M, Strategy("SAVINGS"), time_limit_s=1, solution_limit=30,
@@ -50,6 +52,8 @@ def test_routes_read_back_from_a_helper_have_valid_breaks():
     routes = routes_from(p, M, into, assignment)
     assert [tuple(s.order_id for s in r.stops) for r in routes] == \
         [ids for ids in helper.routes if ids]
+    # the lunch rule is kept after the search, as solve() does (it is not in the model)
+    routes = with_breaks_kept(p, M, into, eligibility, routes) or routes
     assert verify(p, M, _schedule(p, routes)) == []
     # breaks were read (the lunch may fall before a late start, by the lunch rule)
     assert any(r.breaks for r in routes)
@@ -72,6 +76,7 @@ def test_unbound_breaks_are_placed_from_the_route_not_read():
     assert any(container.Element(i).StartMin() != container.Element(i).StartMax()
                for i in range(container.Size()))
     routes = routes_from(p, M, built, loose)
+    routes = with_breaks_kept(p, M, built, eligibility, routes) or routes  # as solve() does
     assert verify(p, M, _schedule(p, routes)) == []
     for route in routes:
         if route.start <= at("11:30") and route.end >= at("13:30"):
