@@ -217,7 +217,7 @@ def _planned_for(published: Schedule, record: ReplanRecord | None,
     if record is None:
         loaded, problem = _solved_for(published, scenario)
         return loaded, problem, {}
-    loaded, _base, prepared, _matrix = _rebuild(record, scenario)
+    loaded, _base, prepared = _prepared(record, scenario)
     return loaded, prepared.remaining, dict(prepared.settled)
 
 
@@ -246,12 +246,21 @@ def _placed(prepared: Prepared, loaded: LoadedScenario) -> Prepared:
                    else with_territories(remaining, loaded.territories))
 
 
+def _prepared(record: ReplanRecord, scenario: str | Path | None
+              ) -> tuple[LoadedScenario, Problem, Prepared]:
+    """The re-planned problem a record describes, with its base problem, before its pins
+    are timed (:func:`pin_times`, which needs a matrix; ``remaining`` and ``settled`` do
+    not)."""
+    loaded, base, settled = _planned_for(record.published, record.before, scenario)
+    return loaded, base, _placed(prepare(base, record.published, record.events, record.now,
+                                         freeze_min=record.freeze_min, settled=settled),
+                                 loaded)
+
+
 def _rebuild(record: ReplanRecord, scenario: str | Path | None
              ) -> tuple[LoadedScenario, Problem, Prepared, TravelMatrix]:
     """The re-planned problem a record describes, with its base problem and matrix."""
-    loaded, base, settled = _planned_for(record.published, record.before, scenario)
-    prepared = _placed(prepare(base, record.published, record.events, record.now,
-                               freeze_min=record.freeze_min, settled=settled), loaded)
+    loaded, base, prepared = _prepared(record, scenario)
     matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
     return loaded, base, pin_times(prepared, matrix), matrix
 
@@ -348,7 +357,7 @@ def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
     :class:`WorkOrder` or a one-row CSV in the columns of work_orders.csv; an address is
     geocoded with the scenario's geocoder). On a re-planned plan the offers start after
     the re-plan's time."""
-    path, record = None, None
+    path, record, unpinned = None, None, None
     if isinstance(plan_or_scenario, PlanResult):
         loaded, problem = plan_or_scenario.scenario, plan_or_scenario.problem
         schedule = plan_or_scenario.schedule
@@ -363,9 +372,9 @@ def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
         schedule, record = read_document(path)
         if record is None:
             loaded, problem = _solved_for(schedule, None)
-        else:
-            loaded, _base, prepared, _matrix = _rebuild(record, None)
-            problem = prepared.problem
+        else:  # its pins are timed below, on the matrix that also holds the request
+            loaded, _base, unpinned = _prepared(record, None)
+            problem = unpinned.problem
     if not isinstance(request, WorkOrder):
         request = read_request(request, problem)
     note = ""
@@ -387,6 +396,8 @@ def slot_context(plan_or_scenario: str | Path | PlanResult | ReplanResult,
                                             if o.order_id != request.order_id))
     both = replace(problem, orders=(*problem.orders, request))
     matrix = travel_matrix(both, base_dir=loaded.folder)
+    if unpinned is not None:
+        problem = pin_times(unpinned, matrix).problem
     return SlotContext(loaded, problem, matrix, schedule, request, path, record, note)
 
 
