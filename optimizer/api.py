@@ -18,7 +18,8 @@ from optimizer.geo.legs import add_leg_geometry
 from optimizer.geo.matrix import build_matrix, problem_points
 from optimizer.geo.territories import with_territories
 from optimizer.io.events import parse_moment, read_events
-from optimizer.io.load import LoadedScenario, load_scenario, read_request
+from optimizer.io.load import LoadedScenario, load_scenario
+from optimizer.io.records import read_request
 from optimizer.io.schedule_json import ReplanRecord, read_document
 from optimizer.io.tables import find_table
 from optimizer.model import Problem, Schedule, TravelMatrix, WorkOrder

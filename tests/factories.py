@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 
+from optimizer.errors import InputError
+from optimizer.io.load import load_scenario
 from optimizer.model import (
     Break,
     Location,
@@ -78,3 +83,25 @@ def problem(orders, techs, shifts, **kw) -> Problem:
 
 __all__ = ["FAST", "Priority", "at", "line_matrix", "order", "point", "problem", "shift",
            "tech", "window"]
+
+
+#: The test data folder, its tiny scenario, and the bundled scenarios.
+TINY = Path(__file__).parent / "data" / "tiny"
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+#: A scenario.toml's [scenario] table for the tiny scenario.
+TOML_HEAD = '[scenario]\nname = "tiny"\nplan_date = "2026-12-01"\ntimezone = "Europe/Vaduz"\n'
+
+
+def tiny_with_toml(tmp_path: Path, toml: str) -> Path:
+    """A copy of the tiny scenario under ``tmp_path`` with ``toml`` as its scenario.toml."""
+    folder = tmp_path / "scenario"
+    shutil.copytree(TINY, folder)
+    (folder / "scenario.toml").write_text(toml, encoding="utf-8")
+    return folder
+
+
+def load_problems(folder: Path) -> list[str]:
+    """The problems loading ``folder`` reports (it must fail)."""
+    with pytest.raises(InputError) as info:
+        load_scenario(folder)
+    return info.value.problems

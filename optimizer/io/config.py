@@ -7,7 +7,6 @@ in :data:`TOML_RANGES` (and in docs/scenario-format.md).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import unicodedata
@@ -17,20 +16,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from optimizer.errors import InputError
-from optimizer.geo.osm_file import SUFFIXES as _OSM_SUFFIXES
 from optimizer.io.schemas import Range
 from optimizer.model import (
     DEFAULT_RESPONSE_TARGET_H,
-    DEFAULT_SPEED_FACTORS,
-    ROAD_CLASSES,
     TERRITORY_MODES,
     GeocodeSettings,
     ObjectiveWeights,
-    Peak,
     Priority,
     TravelSettings,
-    TravelSource,
 )
 from optimizer.params import SolveParams
 
@@ -101,10 +94,6 @@ class PublishSettings:
     phone_pages: str = "full"
 
 
-#: The range of each factor of ``[travel.speed_factors]``.
-SPEED_FACTOR_RANGE = Range(0.05, 2)
-#: The range of a ``[[travel.peaks]]`` speed factor (a peak only slows traffic down).
-PEAK_FACTOR_RANGE = Range(0.1, 1)
 
 
 #: ``[objective] balance = "off"``: no workload balance (the default).
@@ -122,14 +111,6 @@ CHANGE_RANGES: dict[str, dict[str, Range]] = {
 }
 #: Weights of ``skills_mix`` and ``priority_mix`` in ``scale_demand``.
 MIX_WEIGHT = Range(0, 1_000_000)
-#: The values of ``[travel] source`` (members of :class:`~optimizer.model.TravelSource`).
-TRAVEL_SOURCES = tuple(TravelSource)
-#: File name endings an ``osm_file`` may have (what :mod:`optimizer.geo.osm_file` opens).
-OSM_SUFFIXES = (*_OSM_SUFFIXES, ".pbf")
-OFFLINE_GEOCODERS = ("gazetteer",)
-#: Values of ``[maps] tiles`` that draw no background map.
-NO_TILES = ("", "none")
-_URL_PARTS = ("{z}", "{x}", "{y}")
 
 
 def check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> None:
@@ -147,7 +128,7 @@ def check_toml_keys(path: Path, config: dict[str, Any], problems: list[str]) -> 
                                     f"(known: {', '.join(sorted(TOML_KEYS[name]))})")
 
 
-def _section(config: dict[str, Any], name: str) -> dict[str, Any]:
+def table_of(config: dict[str, Any], name: str) -> dict[str, Any]:
     value = config.get(name, {})
     return value if isinstance(value, dict) else {}
 
@@ -166,11 +147,48 @@ def number(path: Path, where: str, value: Any, allowed: Range,
     return int(value) if allowed.integer else value
 
 
-def _text(path: Path, where: str, value: Any, problems: list[str]) -> str | None:
+def text_value(path: Path, where: str, value: Any, problems: list[str]) -> str | None:
     if not isinstance(value, str):
         problems.append(f"{path} {where}={value!r}: must be text (in double quotes)")
         return None
     return value
+
+
+def bbox(path: Path, where: str, value: Any, problems: list[str]):
+    try:
+        west, south, east, north = (
+            float(v) for v in value if not isinstance(v, bool) and isinstance(v, int | float))
+    except (TypeError, ValueError):
+        problems.append(f"{path} {where}={value!r}: must be [west, south, east, north] "
+                        "in degrees")
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        problems.append(f"{path} {where}={value!r}: must be [west, south, east, north] in "
+                        "degrees, with -180 <= west < east <= 180 and -90 <= south < north <= 90")
+        return None
+    return (west, south, east, north)
+
+
+def section_values(path: Path, name: str, section: dict[str, Any],
+                       problems: list[str]) -> dict[str, Any]:
+    """The valid values of ``section`` (only known keys); problems for the others."""
+    values: dict[str, Any] = {}
+    ranges = TOML_RANGES.get(name, {})
+    for key, value in section.items():
+        if key not in TOML_KEYS[name]:
+            continue  # reported by check_toml_keys
+        where = f"[{name}] {key}"
+        if key in ranges:
+            checked = number(path, where, value, ranges[key], problems)
+            if checked is not None:
+                values[key] = checked
+        elif key == "bbox":
+            box = bbox(path, where, value, problems)
+            if box is not None:
+                values[key] = box
+        else:
+            values[key] = value
+    return values
 
 
 # -- [scenario] ------------------------------------------------------------------------------
@@ -267,12 +285,12 @@ def check_name(path: Path, section: dict[str, Any], problems: list[str]) -> None
     with :func:`safe_folder_name`.
     """
     if "name" in section:
-        name = _text(path, "[scenario] name", section["name"], problems)
+        name = text_value(path, "[scenario] name", section["name"], problems)
         if name is not None and not any(c.isalnum() for c in name):
             problems.append(f"{path} [scenario] name={name!r}: must contain a letter or digit "
                             "(leave name out to use the folder's name)")
     if "description" in section:
-        _text(path, "[scenario] description", section["description"], problems)
+        text_value(path, "[scenario] description", section["description"], problems)
 
 
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -305,32 +323,18 @@ def safe_folder_name(name: str) -> str:
 # -- data files ------------------------------------------------------------------------------
 
 
-def _resolved(toml_path: Path, value: str) -> tuple[Path, Path]:
+def resolved_path(toml_path: Path, value: str) -> tuple[Path, Path]:
     """The folder relative paths start from, and ``value`` resolved against it."""
     folder = Path(os.path.abspath(toml_path.parent))
     return folder, Path(os.path.abspath(folder / value))
 
 
-def check_osm_file(toml_path: Path, section: str, value: Any, problems: list[str]) -> None:
-    """An ``osm_file`` must name an existing OSM extract; relative to the scenario.toml."""
-    where = f"[{section}] osm_file"
-    if _text(toml_path, where, value, problems) is None:
-        return
-    folder, path = _resolved(toml_path, value)
-    if not value.strip() or not value.lower().endswith(OSM_SUFFIXES):
-        problems.append(f"{toml_path} {where}={value!r}: not an OSM extract; the file name "
-                        f"must end in {', '.join(OSM_SUFFIXES)} (resolved from {folder})")
-    elif not path.is_file():
-        problems.append(f"{toml_path} {where}={value!r}: no such file {str(path)!r} "
-                        f"(resolved from {folder})")
-
-
 def check_base(toml_path: Path, value: Any, problems: list[str]) -> Path | None:
     """The base scenario's folder (relative to the what-if's scenario.toml), if it exists."""
     where = "[scenario] base"
-    if _text(toml_path, where, value, problems) is None:
+    if text_value(toml_path, where, value, problems) is None:
         return None
-    folder, path = _resolved(toml_path, value)
+    folder, path = resolved_path(toml_path, value)
     if not path.is_dir():
         problems.append(f"{toml_path} {where}={value!r}: no such folder {str(path)!r} "
                         f"(resolved from {folder})")
@@ -340,201 +344,6 @@ def check_base(toml_path: Path, value: Any, problems: list[str]) -> Path | None:
                         f"(resolved from {folder})")
         return None
     return path
-
-
-# -- [travel] and [geocode] ------------------------------------------------------------------
-
-
-def _bbox(path: Path, where: str, value: Any, problems: list[str]):
-    try:
-        west, south, east, north = (
-            float(v) for v in value if not isinstance(v, bool) and isinstance(v, int | float))
-    except (TypeError, ValueError):
-        problems.append(f"{path} {where}={value!r}: must be [west, south, east, north] "
-                        "in degrees")
-        return None
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        problems.append(f"{path} {where}={value!r}: must be [west, south, east, north] in "
-                        "degrees, with -180 <= west < east <= 180 and -90 <= south < north <= 90")
-        return None
-    return (west, south, east, north)
-
-
-def _numbers_and_boxes(path: Path, name: str, section: dict[str, Any],
-                       problems: list[str]) -> dict[str, Any]:
-    """The valid values of ``section`` (only known keys); problems for the others."""
-    values: dict[str, Any] = {}
-    ranges = TOML_RANGES.get(name, {})
-    for key, value in section.items():
-        if key not in TOML_KEYS[name]:
-            continue  # reported by check_toml_keys
-        where = f"[{name}] {key}"
-        if key in ranges:
-            checked = number(path, where, value, ranges[key], problems)
-            if checked is not None:
-                values[key] = checked
-        elif key == "bbox":
-            box = _bbox(path, where, value, problems)
-            if box is not None:
-                values[key] = box
-        else:
-            values[key] = value
-    return values
-
-
-def parse_travel(path: Path, config: dict[str, Any], problems: list[str]) -> TravelSettings:
-    """``[travel]``: ranges, the source and what it needs (file, place or bbox)."""
-    values = _numbers_and_boxes(path, "travel", _section(config, "travel"), problems)
-    source = values.get("source", TravelSource.HAVERSINE)
-    if source in TRAVEL_SOURCES:
-        source = values["source"] = TravelSource(source)
-    else:
-        problems.append(f"{path} [travel] source={source!r}: use {', '.join(TRAVEL_SOURCES)}")
-        values.pop("source")
-        source = TravelSource.HAVERSINE
-    if "place" in values and _text(path, "[travel] place", values["place"], problems) is None:
-        values.pop("place")
-    if "osm_file" in values:
-        check_osm_file(path, "travel", values["osm_file"], problems)
-    needs = {"osm_file": 'osm_file = "<extract>.osm.bz2"',
-             "place": 'place = "Vaduz, Liechtenstein"',
-             "bbox": "bbox = [west, south, east, north]"}
-    if source in needs and source not in values and source not in _section(config, "travel"):
-        problems.append(f'{path} [travel] source="{source}": needs {needs[source]}')
-    if "speed_factors" in values:
-        values["speed_factors"] = _speed_factors(path, values["speed_factors"], problems)
-    if "peaks" in values:
-        values["peaks"] = _peaks(path, values["peaks"], problems)
-    return replace(TravelSettings(), **{k: v for k, v in values.items()
-                                       if k in TOML_KEYS["travel"]})
-
-
-def _speed_factors(path: Path, value: Any, problems: list[str]) -> dict[str, float]:
-    """``[travel.speed_factors]``: known road classes, each factor in its range; the
-    classes not given keep their :data:`~optimizer.model.DEFAULT_SPEED_FACTORS`."""
-    factors = dict(DEFAULT_SPEED_FACTORS)
-    if not isinstance(value, dict):
-        problems.append(f"{path} [travel] speed_factors={value!r}: must be a table, e.g. "
-                        "[travel.speed_factors] with residential = 0.6")
-        return factors
-    for road_class, factor in value.items():
-        where = f"[travel.speed_factors] {road_class}"
-        if road_class not in ROAD_CLASSES:
-            problems.append(f"{path} {where}: unknown road class (known: "
-                            f"{', '.join(ROAD_CLASSES)})")
-            continue
-        checked = number(path, where, factor, SPEED_FACTOR_RANGE, problems)
-        if checked is not None:
-            factors[road_class] = float(checked)
-    return factors
-
-
-_PEAK_KEYS = ("start", "end", "speed_factor")
-
-
-def _peaks(path: Path, value: Any, problems: list[str]) -> tuple[Peak, ...]:
-    """``[[travel.peaks]]``: each with ``start`` and ``end`` (``HH:MM``, start before end)
-    and a ``speed_factor`` in :data:`PEAK_FACTOR_RANGE`."""
-    if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
-        problems.append(f"{path} [travel] peaks={value!r}: must be [[travel.peaks]] tables "
-                        'with start = "07:00", end = "09:00" and speed_factor = 0.75')
-        return ()
-    peaks = []
-    for k, table in enumerate(value, start=1):
-        where = f"[[travel.peaks]] number {k}"
-        unknown = sorted(set(table) - set(_PEAK_KEYS))
-        if unknown:
-            problems.append(f"{path} {where}: unknown key {unknown[0]!r} (known: "
-                            f"{', '.join(_PEAK_KEYS)})")
-        clocks = []
-        for key in ("start", "end"):
-            text = table.get(key)
-            minutes = _clock_min(text)
-            if minutes is None:
-                problems.append(f"{path} {where} {key}={text!r}: must be a time of day "
-                                '"HH:MM" (00:00..24:00)')
-            clocks.append(minutes)
-        factor = number(path, f"{where} speed_factor", table.get("speed_factor"),
-                        PEAK_FACTOR_RANGE, problems)
-        start, end = clocks
-        if start is not None and end is not None and end <= start:
-            problems.append(f"{path} {where} start={table['start']!r}, end={table['end']!r}: "
-                            "ends before it starts")
-        elif None not in clocks and factor is not None:
-            peaks.append(Peak(start, end, float(factor)))
-    return tuple(peaks)
-
-
-def _clock_min(value: Any) -> int | None:
-    """Minutes after midnight of ``HH:MM`` (``24:00`` is 1440), or None."""
-    if not isinstance(value, str):
-        return None
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
-    if not match:
-        return None
-    hours, minutes = int(match[1]), int(match[2])
-    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
-        return None
-    return hours * 60 + minutes
-
-
-def parse_geocode(path: Path, config: dict[str, Any], problems: list[str]) -> GeocodeSettings:
-    """``[geocode]``: ranges, a known provider, options, country codes, osm_file."""
-    values = _numbers_and_boxes(path, "geocode", _section(config, "geocode"), problems)
-    if "provider" in values:
-        provider = _text(path, "[geocode] provider", values["provider"], problems)
-        if provider is None:
-            values.pop("provider")
-        elif not _known_geocoder(provider):
-            problems.append(f"{path} [geocode] provider={provider!r}: unknown geocoder (use "
-                            f"gazetteer, nominatim or a geopy geocoder name: "
-                            f"{', '.join(_geopy_services())})")
-            values.pop("provider")
-    if "options" in values and not isinstance(values["options"], dict):
-        problems.append(f"{path} [geocode] options={values['options']!r}: must be a table, "
-                        'e.g. { domain = "nominatim.example.org" }')
-        values.pop("options")
-    if "country_codes" in values:
-        codes = values["country_codes"]
-        if not isinstance(codes, list) or not all(
-                isinstance(c, str) and len(c) == 2 and c.isalpha() for c in codes):
-            problems.append(f"{path} [geocode] country_codes={codes!r}: must be a list of "
-                            'two-letter codes, e.g. ["li", "ch"]')
-            values.pop("country_codes")
-        else:
-            values["country_codes"] = tuple(codes)
-    if "osm_file" in values:
-        check_osm_file(path, "geocode", values["osm_file"], problems)
-    if "route_low_confidence" in values and not isinstance(values["route_low_confidence"], bool):
-        problems.append(f"{path} [geocode] route_low_confidence="
-                        f"{values['route_low_confidence']!r}: must be true or false")
-        values.pop("route_low_confidence")
-    if "address_rules" in values:
-        rules = values["address_rules"]
-        if not isinstance(rules, str) or not (path.parent / rules).is_file():
-            problems.append(f"{path} [geocode] address_rules={rules!r}: no such file "
-                            "(a TOML file of address rules, relative to the scenario)")
-            values.pop("address_rules")
-        else:
-            try:
-                from optimizer.geo.address_rules import load_rules
-
-                load_rules(path.parent / rules)
-            except InputError as exc:
-                problems.extend(exc.problems)
-                values.pop("address_rules")
-    return replace(GeocodeSettings(), **values)
-
-
-def _geopy_services() -> list[str]:
-    from geopy.geocoders import SERVICE_TO_GEOCODER
-
-    return sorted(SERVICE_TO_GEOCODER)
-
-
-def _known_geocoder(provider: str) -> bool:
-    name = provider.strip().lower()
-    return name in OFFLINE_GEOCODERS or name in _geopy_services()
 
 
 # -- [objective] and [solver] ----------------------------------------------------------------
@@ -586,7 +395,7 @@ def parse_solve_params(path: Path, section: Any, problems: list[str],
     base = base or SolveParams()
     if not isinstance(section, dict):
         return base
-    values = _numbers_and_boxes(path, "solver", section, problems)
+    values = section_values(path, "solver", section, problems)
     values.pop("territories", None)  # the problem's: parse_territory_mode
     if "log_search" in values and not isinstance(values["log_search"], bool):
         problems.append(f"{path} [solver] log_search={values['log_search']!r}: must be "
@@ -619,7 +428,7 @@ def parse_territory_mode(path: Path, section: Any, problems: list[str],
 def parse_response_targets(path: Path, config: dict[str, Any], problems: list[str]):
     """``[sla] response_target_h = { critical = 4, ... }``: hours by priority."""
     targets = dict(DEFAULT_RESPONSE_TARGET_H)
-    value = _section(config, "sla").get("response_target_h")
+    value = table_of(config, "sla").get("response_target_h")
     if value is None:
         return targets
     if not isinstance(value, dict):
@@ -641,13 +450,13 @@ def parse_response_targets(path: Path, config: dict[str, Any], problems: list[st
 def parse_publish(path: Path, config: dict[str, Any], problems: list[str]) -> PublishSettings:
     """``[notify] eta_margin_min`` and ``[privacy] phone_pages``."""
     values: dict[str, Any] = {}
-    notify = _section(config, "notify")
+    notify = table_of(config, "notify")
     if "eta_margin_min" in notify:
         margin = number(path, "[notify] eta_margin_min", notify["eta_margin_min"],
                         TOML_RANGES["notify"]["eta_margin_min"], problems)
         if margin is not None:
             values["eta_margin_min"] = float(margin)
-    privacy = _section(config, "privacy")
+    privacy = table_of(config, "privacy")
     if "phone_pages" in privacy:
         if privacy["phone_pages"] in PHONE_PAGES:
             values["phone_pages"] = privacy["phone_pages"]
@@ -682,98 +491,31 @@ def check_change_numbers(path: Path, where: str, spec: Any, problems: list[str])
                        problems)
 
 
-# -- [maps] ----------------------------------------------------------------------------------
-
-
-def check_maps(path: Path, section: Any, problems: list[str]) -> dict[str, str]:
-    """``[maps]``: ``tiles`` must be "none", a known provider or a URL template.
-
-    The provider names are xyzservices' (what folium's tile layers accept);
-    xyzservices is read here without importing folium.
-    """
-    if not isinstance(section, dict):
-        return {}
-    maps: dict[str, str] = {}
-    for key in ("tiles", "tile_attribution"):
-        if key in section and _text(path, f"[maps] {key}", section[key], problems) is not None:
-            maps[key] = section[key]
-    tiles = maps.get("tiles")
-    if tiles is None or tiles.strip().lower() in NO_TILES:
-        return maps
-    provider = _tile_provider(tiles)
-    if provider is not None:
-        try:  # what folium does with a provider name
-            url = provider.build_url(fill_subdomain=False, scale_factor="{r}")
-        except ValueError:
-            url = None
-        if url is None or "{z}" not in url:
-            problems.append(f"{path} [maps] tiles={tiles!r}: this provider needs an API key "
-                            "(or has no {z}/{x}/{y} tiles); use a URL template that contains "
-                            "the key, with tile_attribution, or another provider")
-        return maps
-    if "://" in tiles or "{" in tiles:
-        missing = [p for p in _URL_PARTS if p not in tiles]
-        if missing:
-            problems.append(f"{path} [maps] tiles={tiles!r}: a URL template needs "
-                            f"{', '.join(_URL_PARTS)} (missing {', '.join(missing)})")
-        elif not maps.get("tile_attribution", "").strip():
-            problems.append(f"{path} [maps] tiles={tiles!r}: a URL template needs "
-                            'tile_attribution = "..." (who provides the tiles)')
-        return maps
-    names = {name.lower(): name for name in ("OpenStreetMap", *_tile_names())}
-    close = [names[c] for c in difflib.get_close_matches(tiles.lower(), names, n=3, cutoff=0.6)]
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    problems.append(
-        f"{path} [maps] tiles={tiles!r}: unknown tile provider. Use \"none\", an xyzservices "
-        f"provider name (e.g. OpenStreetMap, OpenStreetMap.HOT, OpenTopoMap; all "
-        f"{len(_tile_names())} names: python -c \"import xyzservices; "
-        f"print(*xyzservices.providers.flatten(), sep=chr(10))\"), or a URL template with "
-        f"{{z}}/{{x}}/{{y}} and tile_attribution.{hint}")
-    return maps
-
-
-def _tile_names() -> list[str]:
-    import xyzservices
-
-    return sorted(xyzservices.providers.flatten())
-
-
-def _tile_provider(tiles: str) -> Any:
-    """The xyzservices provider named ``tiles`` (as folium finds it), or None."""
-    import xyzservices
-
-    if tiles.strip().lower() == "openstreetmap":  # folium's alias
-        tiles = "OpenStreetMap Mapnik"
-    try:
-        return xyzservices.providers.query_name(tiles)
-    except ValueError:
-        return None
-
 
 __all__ = [
     "CHANGE_RANGES",
     "HORIZON_DAYS",
-    "OSM_SUFFIXES",
     "PHONE_PAGES",
     "TOML_KEYS",
     "TOML_RANGES",
     "Horizon",
     "PublishSettings",
+    "bbox",
     "check_base",
     "check_change_numbers",
-    "check_maps",
     "check_name",
-    "check_osm_file",
     "check_toml_keys",
     "number",
-    "parse_geocode",
     "parse_horizon",
     "parse_plan_date_and_zone",
     "parse_publish",
     "parse_response_targets",
     "parse_solve_params",
     "parse_territory_mode",
-    "parse_travel",
     "parse_weights",
+    "resolved_path",
     "safe_folder_name",
+    "section_values",
+    "table_of",
+    "text_value",
 ]

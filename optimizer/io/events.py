@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
-from optimizer.io.load import order_from_row
+from optimizer.io.records import order_from_row
 from optimizer.io.schemas import (
     WORK_ORDER_COLUMNS,
     RowReader,
