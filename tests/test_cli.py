@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import cli
-from optimizer.cli import main
+from optimizer.cli import main, terminal
+from optimizer.cli.terminal import PlainProgress
 
 TINY = Path(__file__).parent / "data" / "tiny"
 BAD = Path(__file__).parent / "data" / "bad"
@@ -181,7 +181,7 @@ def test_summary_counts_unassigned_sla_orders_as_missed(tmp_path, capsys):
 def test_progress_lines_appear_when_stderr_is_not_a_terminal(tmp_path, capsys, monkeypatch):
     """Redirected to a file or pipe, `fsopt solve` prints each stage and, every few seconds
     (here 0.1 s), the search's solutions and best cost as plain lines."""
-    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.1)
+    monkeypatch.setattr(terminal, "PROGRESS_EVERY_S", 0.1)
     folder = tmp_path / "s"
     shutil.copytree(TINY, folder)
     toml = folder / "scenario.toml"
@@ -206,7 +206,7 @@ def test_progress_lines_appear_when_stderr_is_not_a_terminal(tmp_path, capsys, m
 
 def test_plain_progress_repeats_a_long_stage(capsys):
     """A stage with no news (roads being built) is repeated every interval, with the time."""
-    with cli.PlainProgress("fsopt x", every_s=0.05) as progress:
+    with PlainProgress("fsopt x", every_s=0.05) as progress:
         progress.stage("building the travel matrix")
         time.sleep(0.5)
         progress.update("1 of 2")
@@ -215,7 +215,7 @@ def test_plain_progress_repeats_a_long_stage(capsys):
     assert lines[0] == "fsopt x: building the travel matrix"
     assert lines.count("fsopt x: building the travel matrix") >= 3
     assert "fsopt x: building the travel matrix: 1 of 2" in lines
-    with cli.PlainProgress("off", enabled=False) as off:
+    with PlainProgress("off", enabled=False) as off:
         off.stage("silent")
     assert capsys.readouterr().err == "" and not off._thread.is_alive()
 
@@ -224,7 +224,7 @@ def test_replan_prints_progress_lines_and_plain_warnings_when_not_a_terminal(tmp
                                                                             monkeypatch):
     """Redirected to a file or pipe, `fsopt replan` prints each stage as it begins (it used
     to print nothing until the end), and a warning reads `warning: ...`, with no markup."""
-    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.1)
+    monkeypatch.setattr(terminal, "PROGRESS_EVERY_S", 0.1)
     plan = tmp_path / "plan"
     assert main(["solve", str(TINY), "--solution-limit", "5", "--out", str(plan), "--quiet"]) == 0
     events = tmp_path / "events.csv"
