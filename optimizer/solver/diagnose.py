@@ -7,11 +7,15 @@ position in every allowed route, with the route's load against the van's
 capacity, tells these apart. When the search stopped on its time limit before
 it had finished (greedy routes, or a local search cut short), an order that
 could still fit was not weighed against its penalty at all: it was not reached.
+Nor was an order whose cheapest place adds less to the plan's cost than its drop
+penalty (:func:`insertion_cost`): a search that runs until its limit, as iterated
+local search does, had not got to it, and "cheaper to leave out" would be false.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,6 +28,9 @@ from optimizer.model import (
     WorkOrder,
     order_drop_penalty,
 )
+from optimizer.solver.balance import deviation_cost
+from optimizer.solver.costs import route_cost
+from optimizer.solver.extract import timed_route
 from optimizer.solver.timing import (
     UNREACHABLE_S,
     access_s,
@@ -64,16 +71,25 @@ def reason_for_dropped(
     full: set[str] = set()
     roadless: set[str] = set()
     busy: set[str] = set()
+    cheapest: tuple[float, str] | None = None  # (cost added in money, technician)
     for k in allowed_shifts:
         shift = problem.shifts[k]
         capacity = problem.technician(shift.tech_id).capacity
         route = routes.get(shift.shift_id)
         planned = [problem.order(s.order_id) for s in route.stops] if route else []
+        positions = (screened.get(k, ()) if screened is not None else
+                     open_positions(problem, matrix, shift, planned, order))
         if capacity is not None and sum(o.demand for o in planned) + order.demand > capacity:
             full.add(shift.tech_id)
-        elif any(shift_fits(problem, matrix, shift, [*planned[:i], order, *planned[i:]])
-                 for i in (screened.get(k, ()) if screened is not None else
-                           open_positions(problem, matrix, shift, planned, order))):
+            continue
+        if finished:  # weigh the order against its penalty: what its cheapest place adds
+            fits, added = insertion_cost(problem, matrix, shift, planned, order, positions)
+            if added is not None and (cheapest is None or added < cheapest[0]):
+                cheapest = (added, shift.tech_id)
+        else:
+            fits = any(shift_fits(problem, matrix, shift, [*planned[:i], order, *planned[i:]])
+                       for i in positions)
+        if fits:
             fitting.append(shift.tech_id)
         elif not _some_position_by_road(matrix, shift, planned, order):
             roadless.add(shift.tech_id)
@@ -84,9 +100,18 @@ def reason_for_dropped(
         if not finished:
             return ReasonCode.NOT_REACHED, f"not reached within the time limit ({could})"
         penalty = order_drop_penalty(problem, order)
+        priority = order.priority.value
+        if cheapest is not None and cheapest[0] < penalty:
+            added, tech_id = cheapest
+            return ReasonCode.NOT_REACHED, (
+                f"not reached by the search: serving it with {tech_id} adds {added:,.2f} to "
+                f"the plan's cost, less than its drop penalty {penalty:g} ({priority} "
+                f"priority); {could}. A longer time limit may place it")
+        place = (f"; the cheapest place, with {cheapest[1]}, adds {cheapest[0]:,.2f}"
+                 if cheapest is not None else "")
         return ReasonCode.DROPPED_FOR_COST, (
-            f"cheaper to leave out than to serve (drop penalty {penalty:g} for "
-            f"{order.priority.value} priority; {could})")
+            f"cheaper to leave out than to serve (drop penalty {penalty:g} for {priority} "
+            f"priority{place}; {could})")
     booked = "fully booked in its window" if order.time_windows else "fully booked"
     clauses = [(busy, f"are {booked}"), (full, "have no capacity left"),
                (roadless, "have no road between it and their other jobs")]
@@ -106,6 +131,38 @@ def reason_for_dropped(
                 f"not enough time: qualified technicians ({_names(busy)}) are {booked}")
     return (ReasonCode.NO_TIME, "not enough time in any shift: qualified technicians "
                                 f"({_names(busy)}) are {booked}")
+
+
+def insertion_cost(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                   planned: list[WorkOrder], order: WorkOrder,
+                   positions) -> tuple[bool, float | None]:
+    """Whether ``order`` fits into ``planned`` on ``shift`` at one of ``positions``, and
+    what its cheapest such place adds to the plan's cost in money (None if it does not fit
+    or the route without it cannot be costed).
+
+    Both routes are timed the same way (:func:`~.extract.timed_route`: leave at the shift
+    start, each visit as early as it may) and costed as the objective counts them
+    (:func:`~.costs.route_cost`; a shift without a route costs its idle balance), so the
+    difference is the order's own: if it is below the order's drop penalty, leaving the
+    order out was not the cheaper choice.
+    """
+    try:
+        problem.order(order.order_id)
+    except KeyError:  # an order from outside the problem (a request)
+        problem = replace(problem, orders=(*problem.orders, order))
+    costs = [route_cost(problem, r) for i in positions
+             if (r := timed_route(problem, matrix, shift,
+                                  [*planned[:i], order, *planned[i:]])) is not None]
+    if not costs:
+        return False, None
+    if planned:
+        before = timed_route(problem, matrix, shift, planned)
+        if before is None:
+            return True, None
+        base = route_cost(problem, before)
+    else:
+        base = deviation_cost(problem, shift, None, problem.work_targets_s)
+    return True, min(costs) - base
 
 
 def open_positions(problem: Problem, matrix: TravelMatrix, shift: Shift,

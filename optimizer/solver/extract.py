@@ -16,8 +16,10 @@ from optimizer.model import (
     Problem,
     Route,
     ScheduledBreak,
+    Shift,
     Stop,
     TravelMatrix,
+    WorkOrder,
     late_days,
     shift_date,
 )
@@ -86,20 +88,28 @@ def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel
     for v, ids in enumerate(routes):
         if not ids:
             continue
-        shift, tech = built.shifts[v], built.techs[v]
-        orders = [by_id[oid] for oid in ids]
-        timed = visit_times(problem, matrix, shift, orders)
-        if timed is None:
+        shift = built.shifts[v]
+        route = timed_route(problem, matrix, shift, [by_id[oid] for oid in ids])
+        if route is None:
             raise ValueError(f"route of {shift.shift_id} does not fit")
-        starts, route_end = timed
-        route_start = to_s(problem, shift.start)
-        points = route_points(matrix, shift, orders)
-        services = [service_s(o, tech) for o in orders]
-        parking, factors = arrival_costs(problem, shift, tech, points, orders)
-        out.append(route_from_times(problem, matrix, shift, tech, points, orders, starts,
-                                    services, parking, factors, route_start, route_end,
-                                    None))
+        out.append(route)
     return out
+
+
+def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                orders: Sequence[WorkOrder]) -> Route | None:
+    """``orders`` on ``shift`` in this sequence as a route, timed as
+    :func:`routes_from_orders` times them; None if they do not fit."""
+    timed = visit_times(problem, matrix, shift, orders)
+    if timed is None:
+        return None
+    starts, route_end = timed
+    tech = problem.technician(shift.tech_id)
+    points = route_points(matrix, shift, orders)
+    services = [service_s(o, tech) for o in orders]
+    parking, factors = arrival_costs(problem, shift, tech, points, orders)
+    return route_from_times(problem, matrix, shift, tech, points, orders, starts, services,
+                            parking, factors, to_s(problem, shift.start), route_end, None)
 
 
 def arrival_costs(problem, shift, tech, points, orders, *, factor_orders=None

@@ -58,6 +58,8 @@ GREEDY_CODE = -1
 #: Statuses of a plan whose search stopped on its time limit before it was done: an
 #: order left out may simply not have been reached (see :mod:`.diagnose`).
 UNFINISHED_STATUSES = (GREEDY_STATUS, "PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED")
+#: Status of a plan that is OR-Tools' first solution, not improved by any search in time.
+FIRST_ONLY_STATUS = UNFINISHED_STATUSES[1]
 #: Share of the time left that reading a warm start's routes may take at most.
 WARM_READ_SHARE = 0.25
 #: Share of the search time OR-Tools' first solution may take; if it has none by then,
@@ -247,14 +249,17 @@ def checked_greedy_routes(context: SearchContext, built: BuiltModel | Frame
 
 
 def first_then_search(context: SearchContext, built: BuiltModel, strategy: Strategy):
-    """The solution of a search from scratch, or None.
+    """The solution of a search from scratch and a status to report instead of OR-Tools'
+    (None: OR-Tools' own), or ``(None, None)``.
 
     OR-Tools is first asked for one solution within :data:`FIRST_SHARE` of the time
     (its insertion heuristics stop at their time limit). None means it had none by
     then: the caller falls back on the greedy routes in the time left. Otherwise the
     search goes on: over again with iterated local search if the first solution was
-    quick (:data:`RESTART_SHARE`), else from that solution with guided local search.
-    Depends on the clock; under a solution limit :func:`run_portfolio` does not use it.
+    quick (:data:`RESTART_SHARE`), else from that solution with guided local search. If
+    the search over again ends dearer than the first solution (cut off by a short limit),
+    the first solution is kept, with :data:`FIRST_ONLY_STATUS`. Depends on the clock;
+    under a solution limit :func:`run_portfolio` does not use it.
     """
     routing = built.routing
     share_s = context.search_time_s(FIRST_SHARE)
@@ -267,12 +272,16 @@ def first_then_search(context: SearchContext, built: BuiltModel, strategy: Strat
     if first is None or took >= CUT_SHARE * share_s:
         # Stopped by its time limit, an insertion heuristic still returns its routes so
         # far, the other orders left out (all of them, if stopped early): not a plan.
-        return None
+        return None, None
     first = routing.solver().Assignment(first)  # the next search reuses the model's own
     warm = took > RESTART_SHARE * context.search_time_s()
     search = context.parameters(strategy, built, warm=warm)
     solution = run(routing, search, first if warm else None)
-    return first if solution is None else solution
+    if solution is None or solution.ObjectiveValue() > first.ObjectiveValue():
+        # the search over again was cut off before it caught up with the first solution
+        # (on a short time limit): the first solution, not improved at all, is the answer
+        return first, FIRST_ONLY_STATUS
+    return solution, None
 
 
 def greedy_outcome(context: SearchContext, built: BuiltModel, worker: int) -> Outcome:
@@ -367,12 +376,13 @@ def run_portfolio(
     sent = send_jobs(context, helpers, strategies)
     progress.watch(built.routing)
     start = warm_start(context, built, strategies[0], initial_routes) if initial_routes else None
+    override = None
     if start is None and params.solution_limit is None:
-        solution = first_then_search(context, built, strategies[0])
+        solution, override = first_then_search(context, built, strategies[0])
     else:  # a warm start, or a solution limit (the steps must not depend on the clock)
         search = context.parameters(strategies[0], built, warm=start is not None)
         solution = run(built.routing, search, start)
-    status = status_name(built.routing.status(), solution is not None)
+    status = override or status_name(built.routing.status(), solution is not None)
     outcomes = []
     if solution is not None:
         outcomes.append(Outcome(solution.ObjectiveValue(), (), built.routing.status(), 0))

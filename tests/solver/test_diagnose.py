@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
-from optimizer.model import ReasonCode, TravelMatrix
+from optimizer.model import ObjectiveWeights, Priority, ReasonCode, TravelMatrix
 from optimizer.params import SolveParams
 from optimizer.solver import solve
 from optimizer.solver.diagnose import reason_for_dropped
@@ -33,15 +33,34 @@ def test_van_full_is_the_reason_when_capacity_binds():
 
 
 def test_capacity_that_does_not_bind_leaves_the_cost_reason():
-    """The same full day, but a job of demand 0 still fits the van: it could fit with t1."""
+    """The same full day, but a job of demand 0 still fits the van: it could fit with t1.
+    Its 20 minutes at t1's 35 an hour add 11.67, more than its (low priority's) drop
+    penalty of 5."""
+    weights = ObjectiveWeights(drop_penalty={**ObjectiveWeights().drop_penalty,
+                                             Priority.LOW: 5.0})
+    p = problem([order("o1", 1, 20, demand=2), order("o2", 2, 20, demand=2)],
+                [tech("t1", capacity=4)], [shift("t1")], weights=weights)
+    routes = _planned(p)
+    extra = order("X", 1, 20, demand=0, priority=Priority.LOW)
+    assert reason_for_dropped(p, M, extra, (0,), routes) == (
+        ReasonCode.DROPPED_FOR_COST,
+        "cheaper to leave out than to serve (drop penalty 5 for low priority; the "
+        "cheapest place, with t1, adds 11.67; could fit with t1)")
+
+
+def test_an_order_cheaper_to_serve_than_to_leave_out_was_not_reached():
+    """A finished search that left out an order whose cheapest place adds less than its
+    drop penalty (11.67 against 1000) did not weigh it: the reason says so, with both
+    figures, and never 'cheaper to leave out'."""
     p = problem([order("o1", 1, 20, demand=2), order("o2", 2, 20, demand=2)],
                 [tech("t1", capacity=4)], [shift("t1")])
     routes = _planned(p)
     extra = order("X", 1, 20, demand=0)
-    code, reason = reason_for_dropped(p, M, extra, (0,), routes)
-    assert code == ReasonCode.DROPPED_FOR_COST
-    assert reason.startswith("cheaper to leave out than to serve")
-    assert reason.endswith("could fit with t1)")
+    assert reason_for_dropped(p, M, extra, (0,), routes) == (
+        ReasonCode.NOT_REACHED,
+        "not reached by the search: serving it with t1 adds 11.67 to the plan's cost, less "
+        "than its drop penalty 1000 (normal priority); could fit with t1. A longer time "
+        "limit may place it")
 
 
 def test_van_full_and_fully_booked_are_both_named():
