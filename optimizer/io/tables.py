@@ -33,6 +33,8 @@ _LATIN_ALPHABETS = ("Basic Latin", "Latin", "Control character", "General Punctu
                     "Currency Symbols")
 _COMMON_SIGNS = "\u00a0–—‘’‚“”„…€°§«»·×÷©®™•¢£¥±µ¶¼½¾¿¡"
 _SEP_LINE = re.compile(r"^sep=(.)\s*$")
+#: A line break: CRLF, LF, or CR alone (Excel for Mac's "CSV (Macintosh)").
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SAVE_AS_UTF8 = ("save it as UTF-8 text (in Excel: File > Save As > "
                  "'CSV UTF-8 (comma delimited)')")
 
@@ -245,11 +247,12 @@ def _detect(raw: bytes) -> str | None:
 
 def _where(path: Path, raw: bytes, offset: int) -> str:
     """``path row N, column`` of the byte at ``offset`` (for an undecodable byte)."""
-    row = raw.count(b"\n", 0, offset) + 1
-    header = raw.split(b"\n", 1)[0].decode("latin-1").rstrip("\r")
+    newline = b"\n" if b"\n" in raw else b"\r"  # CR alone ends a line in old Mac files
+    row = raw.count(newline, 0, offset) + 1
+    header = raw.split(newline, 1)[0].decode("latin-1").rstrip("\r")
     separator = _separator(header)
     names = next(csv.reader([header], delimiter=separator), [])
-    start = raw.rfind(b"\n", 0, offset) + 1
+    start = raw.rfind(newline, 0, offset) + 1
     line = raw[start:offset].decode("latin-1").rstrip("\r")
     before = next(csv.reader([line], delimiter=separator), [""])
     column = len(before) - 1
@@ -259,7 +262,7 @@ def _where(path: Path, raw: bytes, offset: int) -> str:
 
 def _separator(text: str) -> str:
     """The separator that splits the header row into the most columns (comma on a tie)."""
-    header = text.split("\n", 1)[0].rstrip("\r")
+    header = _LINE_BREAK.split(text, 1)[0]  # CR alone ends a line too (old Mac files)
     counts = {sep: len(next(csv.reader([header], delimiter=sep), [])) for sep in SEPARATORS}
     return max(SEPARATORS, key=lambda sep: counts[sep])  # dicts keep order: comma first
 

@@ -62,6 +62,19 @@ def test_semicolon_cp1252_file_from_the_issue_is_read(tmp_path):
     assert table.rows[2].cells["skills"] == "hvac;gas"
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_every_line_ending_reads_the_same(tmp_path, newline):
+    """CR alone (Excel for Mac's "CSV (Macintosh)"), CRLF and LF: the same table, rows
+    numbered alike (a CR-only file crashed the separator sniffing)."""
+    path = tmp_path / "technicians.csv"
+    path.write_bytes(newline.join(["tech_id;name", "T1;Anna", "T2;\"Bähr; Jürgen\""])
+                     .encode("utf-8") + newline.encode())
+    table = read_table(path)
+    assert table.separator == ";"
+    assert [(r.number, r.cells) for r in table.rows] == [
+        (2, {"tech_id": "T1", "name": "Anna"}), (3, {"tech_id": "T2", "name": "Bähr; Jürgen"})]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
 def test_byte_order_marks_are_honoured(tmp_path, encoding):
     """UTF-8 with a BOM and UTF-16 (Excel's 'Unicode text', tab-separated) read cleanly."""
