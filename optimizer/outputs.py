@@ -131,7 +131,7 @@ def write_outputs(problem: Problem, schedule: Schedule, out_dir: Path, *,
                   replan: ReplanRecord | None = None) -> dict[str, Path]:
     """Write every table of the schedule into ``out_dir`` (``schedule.json`` with the
     ``replan`` record of a re-planned plan); returns the paths by name."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     orders = {o.order_id: o for o in problem.orders}
     paths = {"json": write_json(schedule, out_dir / "schedule.json", replan=replan)}
 
@@ -184,7 +184,7 @@ def write_exports(problem: Problem, schedule: Schedule, out_dir: Path, *,
     )
     from optimizer.maps.render import tech_page_names
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     names = tech_page_names(list(dict.fromkeys(s.tech_id for s in problem.shifts)))
     for tech_id, page in names.items():  # the same stem as the technician's map page
         path = out_dir / f"{page.removesuffix('.html')}.ics"
@@ -260,6 +260,22 @@ def _local(moment: datetime | None, tz) -> str:
     return "" if moment is None else f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
+def ensure_folder(folder: Path) -> Path:
+    """``folder``, created with its parents if need be; an :class:`InputError` naming it if
+    it is a file or cannot be created (the command line checks ``--out`` with it before
+    any work, so that a long solve does not end in a traceback)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: not a folder (a file of that name exists); give "
+                         "--out a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{folder}: the folder cannot be created "
+                         f"({exc.strerror or exc})") from None
+    return folder
+
+
 def default_folder(name: str, prefix: str = "") -> Path:
     """``settings.output_dir / <prefix><name>``, the name made one safe folder name
     by :func:`~optimizer.io.config.safe_folder_name` (never ``../..``)."""
@@ -267,7 +283,7 @@ def default_folder(name: str, prefix: str = "") -> Path:
 
 
 def _write_csv(path: Path, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path.parent)
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = SafeCsvWriter(stream)
         writer.writerow(header)
@@ -327,7 +343,7 @@ def write_daily_report(problem: Problem, schedule: Schedule, out_dir: Path) -> P
     """Write ``report.html`` (:mod:`optimizer.report.daily`) into ``out_dir``."""
     from optimizer.report.daily import REPORT_FILE, daily_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     path = out_dir / REPORT_FILE
     path.write_text(daily_report(problem, schedule), encoding="utf-8")
     return path
@@ -340,7 +356,7 @@ def write_comparison(comparison: Comparison, out_dir: Path) -> Path:
 
     from optimizer.report.html import compare_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     page = compare_report(comparison.names, [r.schedule for r in comparison.results],
                           comparison.rows, comparison.changes)
     path = out_dir / "compare.html"
@@ -358,7 +374,7 @@ def write_sweep(rows: list[dict], parameters: Sequence[str], out_dir: Path, *,
 
     from optimizer.report.html import sweep_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
     frame = pd.DataFrame(rows)
     table = out_dir / f"sweep.{fmt}"
     if fmt == "parquet":

@@ -40,6 +40,22 @@ def test_bad_input_exits_2_and_names_the_row(tmp_path, capsys):
     assert "work_orders.csv row 2" in err and "service_min='-5'" in err
 
 
+@pytest.mark.parametrize("command", [["solve", str(TINY), "--time-limit", "30"],
+                                     ["geocode", str(TINY)],
+                                     ["compare", str(TINY), str(TINY), "--time-limit", "30"],
+                                     ["anonymise", str(TINY)]])
+def test_an_out_that_is_a_file_exits_2_before_any_work(tmp_path, capsys, command):
+    """--out naming a file (or a folder that cannot be made) is an input error, checked
+    before any work (it was a FileExistsError traceback after the whole solve)."""
+    taken = tmp_path / "afile"
+    taken.write_text("mine")
+    assert main([*command, "--out", str(taken)]) == 2
+    assert "not a folder (a file of that name exists)" in capsys.readouterr().err
+    assert taken.read_text() == "mine"
+    assert main([*command, "--out", str(taken / "below")]) == 2
+    assert "cannot be created" in capsys.readouterr().err
+
+
 def test_verify_fails_with_exit_3_on_a_tampered_schedule(tmp_path, capsys):
     """Removing a routed order from schedule.json makes `fsopt verify` exit 3."""
     assert main(["solve", str(TINY), "--time-limit", "2", "--out", str(tmp_path), "--quiet"]) == 0

@@ -19,6 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "out", None) is not None and args.command != "anonymise":
+            # a folder that cannot be written fails now, not after a long solve
+            from optimizer.outputs import ensure_folder
+
+            ensure_folder(args.out)
         return commands.HANDLERS[args.command](args)
     except OptimizerError as exc:
         console.print("error:", str(exc), style="red", highlight=False, markup=False,

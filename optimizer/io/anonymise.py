@@ -51,9 +51,15 @@ def anonymise_scenario(folder: str | Path, out_dir: str | Path) -> list[Path]:
     source, target = folder.resolve(), out_dir.resolve()
     if target == source or source in target.parents:
         raise InputError(f"--out {out_dir}: must be outside the scenario folder {folder}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir}: not a folder (a file of that name exists)")
     if out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(f"--out {out_dir}: folder is not empty")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: the folder cannot be created "
+                         f"({exc.strerror or exc})") from None
     pseudonyms: dict[str, dict[str, str]] = {column: {} for column in REPLACED}
     written = []
     for path in sorted(folder.rglob("*")):
