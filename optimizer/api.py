@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from optimizer.errors import InputError
 from optimizer.geo.geocode import GeocodeResult, geocode_problem
 from optimizer.geo.legs import add_leg_geometry
-from optimizer.geo.matrix import build_matrix, problem_points
+from optimizer.geo.matrix import build_matrix, check_roads, problem_points
 from optimizer.geo.territories import with_territories
 from optimizer.io.events import parse_moment, read_events
 from optimizer.io.load import LoadedScenario, load_scenario
@@ -59,6 +59,25 @@ def geocode(
                                       homes_source=str(table or "technicians"),
                                       progress=progress)
     return with_territories(problem, loaded.territories), report
+
+
+def check_places(
+    loaded: LoadedScenario,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> GeocodeResult | None:
+    """Refuse what :func:`solve_scenario` would refuse after loading, without solving.
+
+    Geocodes as :func:`geocode` does (cached: the solve that follows asks nothing twice),
+    so a technician home whose address is not found is an :class:`InputError`; on road
+    sources, every order and shift place must lie within ``[travel] max_snap_m`` of a
+    road (all listed, as the travel matrix would). Returns the geocoding report (None
+    when nothing needed geocoding). ``fsopt check`` runs it after loading.
+    """
+    problem, report = geocode(loaded, progress=progress)
+    points, labels = problem_points(problem)
+    check_roads(points, problem.travel, base_dir=loaded.folder, labels=labels)
+    return report
 
 
 def travel_matrix(problem: Problem, *, base_dir: Path | None = None,

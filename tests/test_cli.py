@@ -16,6 +16,7 @@ from optimizer.cli.terminal import PlainProgress
 
 TINY = Path(__file__).parent / "data" / "tiny"
 BAD = Path(__file__).parent / "data" / "bad"
+DEMO = Path(__file__).parents[1] / "scenarios" / "liechtenstein"
 
 
 def test_solve_writes_outputs_and_exits_0(tmp_path, capsys):
@@ -281,6 +282,56 @@ def _two_towns_scenario(folder: Path, *, route_low_confidence: bool) -> Path:
         "tech_id,name,skills,home_lat,home_lon,shift_start,shift_end\n"
         "T1,Ana,,41.5300,-8.6000,08:00,17:00\n", encoding="utf-8")
     return folder
+
+
+def test_check_refuses_a_home_address_solve_cannot_find(tmp_path, capsys):
+    """A technician home by address that the geocoder cannot find stops a solve (exit 2):
+    `fsopt check` geocodes as the solve would and refuses it with the same message (it
+    said OK), and counts the orders that need review."""
+    folder = _two_towns_scenario(tmp_path / "s", route_low_confidence=False)
+    assert main(["check", str(folder)]) == 0
+    assert "2 address(es) need review" in capsys.readouterr().out
+    techs = folder / "technicians.csv"
+    techs.write_text("tech_id,name,skills,home_address,shift_start,shift_end\n"
+                     "T1,Ana,,Qwxyz 1,08:00,17:00\n", encoding="utf-8")
+    messages = []
+    for command in ("check", "solve"):
+        assert main([command, str(folder), "--quiet"] if command == "solve"
+                    else [command, str(folder)]) == 2
+        messages.append(capsys.readouterr().err.split("error:")[1])
+    assert "tech_id=T1, home_address='Qwxyz 1': address not found" in messages[0]
+    assert messages[0] == messages[1]
+
+
+def test_check_refuses_a_place_far_from_every_road(tmp_path, capsys):
+    """On the demo's roads an order moved 36 km off them (and a what-if's new home there)
+    made the solve exit 2 while `fsopt check` said OK; now check refuses both, naming the
+    place and its distance."""
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder)
+    path = folder / "work_orders.csv"
+    with open(path, encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    header = rows[0]
+    rows[2][header.index("lat")], rows[2][header.index("lon")] = "47.0", "9.0"
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    assert main(["check", str(folder)]) == 2
+    far = (f"order {rows[2][header.index('order_id')]} at lat=47.000000, lon=9.000000: 36,478 "
+           "m from the nearest drivable road (max_snap_m=1000)")
+    assert far in capsys.readouterr().err
+    assert main(["check", str(DEMO)]) == 0
+    assert "every place within 1000 m of a road" in capsys.readouterr().out
+    whatif = tmp_path / "far-home"
+    whatif.mkdir()
+    (whatif / "scenario.toml").write_text(
+        f'[scenario]\nname = "far home"\nbase = "{DEMO}"\n\n[[changes]]\n'
+        'type = "add_technician"\ntech_id = "T99"\ncopy_from = "T01"\nhome_lat = 47.0\n'
+        'home_lon = 9.0\n',
+        encoding="utf-8")
+    assert main(["check", str(whatif)]) == 2
+    assert ("shift T99 start, shift T99 end at lat=47.000000, lon=9.000000: 36,478 m"
+            in capsys.readouterr().err)
 
 
 def test_low_confidence_order_is_unassigned_for_review_and_counted(tmp_path, capsys):

@@ -135,7 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     geocode.add_argument("--out", type=Path, metavar="DIR",
                          help=f"output folder (default: {settings.output_dir}/<scenario name>)")
 
-    check = commands.add_parser("check", help="validate a scenario's input files only")
+    check = commands.add_parser(
+        "check", help="validate a scenario's inputs without solving",
+        description="Load SCENARIO and report every problem that `fsopt solve` would refuse "
+                    "(all at once), without solving: the files, and then the places: "
+                    "addresses are geocoded as for a solve (cached; a technician home not "
+                    "found is an error) and, on road sources, every order, home and shift "
+                    "place must lie within [travel] max_snap_m of a road. Exit code 0 if "
+                    "the scenario can be solved, 2 if not.")
     check.add_argument("scenario", type=Path)
 
     anonymise = commands.add_parser(

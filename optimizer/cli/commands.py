@@ -168,15 +168,24 @@ def _slots(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from optimizer import api
     from optimizer.io.load import load_scenario
 
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
         warn(warning)
+    with plain_progress("fsopt check") as plain:
+        plain.stage("geocoding and checking the places against the roads")
+        report = api.check_places(loaded, progress=lambda done, total: plain.update(
+            f"{done}/{total} addresses"))
     p = loaded.problem
+    roads = (f"; every place within {p.travel.max_snap_m:g} m of a road"
+             if p.travel.source.roads else "")
+    review = f"; {len(report.review)} address(es) need review" if report and report.review \
+        else ""
     out.print(f"{args.scenario}: OK — {len(p.orders)} orders, {len(p.technicians)} technicians, "
               f"{len(p.shifts)} shifts on {p.plan_date}"
-              + (f" to {p.end_date} ({p.days} days)" if p.days > 1 else ""))
+              + (f" to {p.end_date} ({p.days} days)" if p.days > 1 else "") + roads + review)
     return 0
 
 

@@ -120,25 +120,66 @@ def build_matrix(
             speed_factor=travel.speed_factor,
         )
     if travel.source in ROAD_SOURCES:
-        from optimizer import settings
-        from optimizer.geo.network import load_road_graph
-        from optimizer.geo.road_matrix import prepare_router, road_matrix
+        from optimizer.geo.road_matrix import road_matrix
 
-        cache = Path(cache_dir) if cache_dir is not None else settings.cache_dir
-        names: dict[Location, list[str]] = {p: [] for p in unique}
-        for i, p in enumerate(points):
-            names[p].append(labels[i] if labels is not None else f"point {i}")
-        road = load_road_graph(travel, base_dir=base_dir, cache_dir=cache)
-        router = prepare_router(road, cache_dir=cache)
+        router, cache = _router(travel, base_dir, cache_dir)
         return road_matrix(
             router,
             unique,
             speed_factor=travel.speed_factor,
             max_snap_m=travel.max_snap_m,
-            labels=[", ".join(names[p]) for p in unique],
+            labels=_unique_labels(points, unique, labels),
             cache_dir=cache,
         )
-    raise InputError(
+    raise _unknown_source(travel)
+
+
+def check_roads(
+    points: Sequence[Location],
+    travel: TravelSettings,
+    *,
+    base_dir: Path | None = None,
+    labels: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
+) -> None:
+    """Raise what :func:`build_matrix` would for ``points`` before it computes anything:
+    an :class:`InputError` listing every point farther than ``max_snap_m`` from a road
+    (road sources only; the graph is loaded, or read from the cache, as for the matrix).
+    ``fsopt check`` uses it so that it refuses what ``fsopt solve`` would."""
+    if travel.source == TravelSource.HAVERSINE:
+        return
+    if travel.source not in ROAD_SOURCES:
+        raise _unknown_source(travel)
+    from optimizer.geo.road_matrix import snap_points
+
+    unique = tuple(dict.fromkeys(points))
+    router, _cache = _router(travel, base_dir, cache_dir)
+    snap_points(router, unique, max_snap_m=travel.max_snap_m,
+                labels=_unique_labels(points, unique, labels))
+
+
+def _router(travel: TravelSettings, base_dir: Path | None, cache_dir: Path | None):
+    """The prepared router of the scenario's roads (cached) and the cache folder."""
+    from optimizer import settings
+    from optimizer.geo.network import load_road_graph
+    from optimizer.geo.road_matrix import prepare_router
+
+    cache = Path(cache_dir) if cache_dir is not None else settings.cache_dir
+    road = load_road_graph(travel, base_dir=base_dir, cache_dir=cache)
+    return prepare_router(road, cache_dir=cache), cache
+
+
+def _unique_labels(points: Sequence[Location], unique: Sequence[Location],
+                   labels: Sequence[str] | None) -> list[str]:
+    """One label per distinct point: the labels of every point at that place, joined."""
+    names: dict[Location, list[str]] = {p: [] for p in unique}
+    for i, p in enumerate(points):
+        names[p].append(labels[i] if labels is not None else f"point {i}")
+    return [", ".join(names[p]) for p in unique]
+
+
+def _unknown_source(travel: TravelSettings) -> InputError:
+    return InputError(
         f"scenario.toml [travel] source={str(travel.source)!r}: expected one of "
         f"{', '.join(TravelSource)}"
     )
