@@ -322,10 +322,17 @@ def replan(
         raise InputError(f"now={now:%Y-%m-%d %H:%M}: before the re-plan this schedule comes "
                          f"from ({before.now:%Y-%m-%d %H:%M}); a re-plan goes on from there "
                          "(give a later time, with its date for another day)")
+    bad_rows: list[str] = []  # reported with what the good rows' check finds: all at once
     if not isinstance(events, Sequence) or isinstance(events, str):
-        events = read_events(Path(events), now.date(), problem.timezone)
-    prepared = _placed(prepare(problem, published, list(events), now, freeze_min=freeze_min,
-                               settled=settled), loaded)
+        events = read_events(Path(events), now.date(), problem.timezone, problems=bad_rows)
+    try:
+        prepared = prepare(problem, published, list(events), now, freeze_min=freeze_min,
+                           settled=settled)
+    except InputError as exc:
+        raise InputError([*bad_rows, *exc.problems]) from None
+    if bad_rows:
+        raise InputError(bad_rows)
+    prepared = _placed(prepared, loaded)
     # a dispatcher needs the new plan within seconds: at most REPLAN_TIME_LIMIT_S by default
     quick = min(loaded.params.time_limit_s, REPLAN_TIME_LIMIT_S)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s or quick,

@@ -10,6 +10,7 @@ matplotlib and folium load only when a writer needs them.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 from collections.abc import Iterable, Sequence
@@ -262,8 +263,7 @@ def _local(moment: datetime | None, tz) -> str:
 
 def ensure_folder(folder: Path) -> Path:
     """``folder``, created with its parents if need be; an :class:`InputError` naming it if
-    it is a file or cannot be created (the command line checks ``--out`` with it before
-    any work, so that a long solve does not end in a traceback)."""
+    it is a file or cannot be created (every writer makes its folder with it)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: not a folder (a file of that name exists); give "
@@ -274,6 +274,25 @@ def ensure_folder(folder: Path) -> Path:
         raise InputError(f"{folder}: the folder cannot be created "
                          f"({exc.strerror or exc})") from None
     return folder
+
+
+def check_folder(folder: Path) -> None:
+    """An :class:`InputError` if ``folder`` is a file or plainly cannot be made (a file or
+    an unwritable folder where its parent would be); nothing is created. The command line
+    checks ``--out`` with it before any work, so that a long solve does not end in a
+    traceback, and a failed command leaves no folder behind."""
+    folder = Path(folder)
+    if folder.exists():
+        if not folder.is_dir():
+            raise InputError(f"{folder}: not a folder (a file of that name exists); give "
+                             "--out a folder")
+        return
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        what = "a file" if not parent.is_dir() else "a folder that cannot be written to"
+        raise InputError(f"{folder}: the folder cannot be created ({parent} is {what})")
 
 
 def default_folder(name: str, prefix: str = "") -> Path:

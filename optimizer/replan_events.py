@@ -131,6 +131,16 @@ def check_events(problem: Problem, published: Schedule, events: Sequence[Event],
             warnings.append(f"{kinds['in_progress']}, order_id={order_id!r}: ignored: "
                             f"{kinds['completed']} says the order is completed")
             del facts.in_progress[order_id]
+    tech_of = {s.order_id: r.tech_id for r in published.routes for s in r.stops}
+    doing: dict[str, list[tuple[str, str]]] = {}
+    for order_id, (_time, where) in facts.in_progress.items():
+        doing.setdefault(tech_of[order_id], []).append((order_id, where))
+    for tech_id, jobs in doing.items():
+        if len(jobs) > 1:
+            problems.append(f"{' and '.join(w for _, w in jobs)}: {tech_id} cannot have "
+                            f"{len(jobs)} jobs in progress at once "
+                            f"({', '.join(o for o, _ in jobs)}); mark the finished ones "
+                            "completed")
     if problems:
         raise InputError(problems)
 

@@ -387,6 +387,10 @@ def test_events_that_contradict_or_do_nothing_are_errors_or_warnings(line_plan):
             source="ev.csv row 2")], "09:00",
      "ev.csv row 2 (new_order), preferred_techs='t1;t7': unknown technician t7"),
     ([], "2026-12-02 09:00", "now=2026-12-02 09:00: not on the plan date 2026-12-01"),
+    ([Event("in_progress", order_id="B", time=at("10:05"), source="ev.csv row 2"),
+      Event("in_progress", order_id="C", source="ev.csv row 3")], "10:10",
+     "ev.csv row 2 (in_progress) and ev.csv row 3 (in_progress): t1 cannot have 2 jobs in "
+     "progress at once (B, C)"),
 ])
 def test_contradictory_or_unknown_events_are_input_errors(line_plan, events, now, expected):
     """Each of these is an input error that names the row (or the time) at fault."""
@@ -480,6 +484,11 @@ CASES = [
     ("unknown_order.csv", "13:00", 0, 2,
      ["unknown_order.csv row 2 (completed), order_id='WO-9999': unknown order",
       "unknown_order.csv row 3 (unavailable), tech_id='T99': unknown technician"]),
+    ("bad_rows_and_unknowns.csv", "13:00", 0, 2,
+     ["bad_rows_and_unknowns.csv row 2, event='teleport': unknown event",
+      "bad_rows_and_unknowns.csv row 5, service_min='-30': must be >= 0",
+      "bad_rows_and_unknowns.csv row 3 (completed), order_id='WO-9999': unknown order",
+      "bad_rows_and_unknowns.csv row 4 (unavailable), tech_id='T99': unknown technician"]),
     ("completed.csv", "2026-12-02 13:00", 0, 2,
      ["now=2026-12-02 13:00: not on the plan date 2026-12-01"]),
 ]

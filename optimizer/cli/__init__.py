@@ -21,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "out", None) is not None and args.command != "anonymise":
             # a folder that cannot be written fails now, not after a long solve
-            from optimizer.outputs import ensure_folder
+            from optimizer.outputs import check_folder
 
-            ensure_folder(args.out)
+            check_folder(args.out)
         return commands.HANDLERS[args.command](args)
     except OptimizerError as exc:
         console.print("error:", str(exc), style="red", highlight=False, markup=False,

@@ -79,52 +79,67 @@ def _require(r: RowReader, kind: str, xy) -> None:
         r.fail("until", "is only for an unavailable event (when the technician is back)")
 
 
-def read_events(path: str | Path, plan_date: date, timezone: str) -> list[Event]:
+def read_events(path: str | Path, plan_date: date, timezone: str, *,
+                problems: list[str] | None = None) -> list[Event]:
     """Every event in ``path``; all bad rows are reported in one InputError.
 
-    In JSON, "row N" is the N-th object of the list.
+    In JSON, "row N" is the N-th object of the list. Given a ``problems`` list, the bad
+    rows are added to it instead (and left out of the events), so that the caller can
+    report them together with what it finds in the good ones.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
     table = _table(path)
-    problems: list[str] = []
-    if not check_columns(table, EVENT_COLUMNS, problems):
-        raise InputError(problems)
+    found: list[str] = []
+    if not check_columns(table, EVENT_COLUMNS, found):
+        raise InputError(found)
     tz = ZoneInfo(timezone)
     events = []
     for row in table.rows:
-        r = RowReader(table, row, plan_date, tz, problems)
-        kind = r.text("event").lower()
-        if kind not in EVENT_KINDS:
-            r.fail("event", f"unknown event (use {', '.join(EVENT_KINDS)})")
-            continue
-        source = f"{path} row {row.number}"
-        if kind == "new_order":
-            given = (r.text("lat"), r.text("lon"))
-            order = order_from_row(r)
-            if not any(given):
-                # a re-plan does not geocode: a new order needs its coordinates
-                for column in ("lat", "lon"):
-                    r.fail(column, "is required for a new order (addresses are not geocoded "
-                                   "when re-planning)")
-            events.append(Event(kind, order_id=order.order_id, order=order, source=source))
-            continue
-        xy = r.coordinates("lat", "lon")
-        _require(r, kind, xy)
-        events.append(Event(
-            kind,
-            order_id=r.text("order_id"),
-            tech_id=r.text("tech_id"),
-            time=time.astimezone(tz) if (time := r.moment("time")) else None,
-            location=Location(xy[0], xy[1], "reported position") if xy else None,
-            service_min=r.number("service_min", minimum=0),
-            source=source,
-            until=until.astimezone(tz) if (until := r.moment("until")) else None,
-        ))
-    if problems:
-        raise InputError(problems)
+        row_problems: list[str] = []
+        event = _row_event(path, table, row, plan_date, tz, row_problems)
+        if row_problems:  # a row with a bad value is reported, not half-read
+            found += row_problems
+        elif event is not None:
+            events.append(event)
+    if problems is not None:
+        problems += found
+    elif found:
+        raise InputError(found)
     return events
+
+
+def _row_event(path: Path, table, row, plan_date: date, tz, problems: list[str]
+               ) -> Event | None:
+    """The event of one row; its bad values go to ``problems``."""
+    r = RowReader(table, row, plan_date, tz, problems)
+    kind = r.text("event").lower()
+    if kind not in EVENT_KINDS:
+        r.fail("event", f"unknown event (use {', '.join(EVENT_KINDS)})")
+        return None
+    source = f"{path} row {row.number}"
+    if kind == "new_order":
+        given = (r.text("lat"), r.text("lon"))
+        order = order_from_row(r)
+        if not any(given):
+            # a re-plan does not geocode: a new order needs its coordinates
+            for column in ("lat", "lon"):
+                r.fail(column, "is required for a new order (addresses are not geocoded "
+                               "when re-planning)")
+        return Event(kind, order_id=order.order_id, order=order, source=source)
+    xy = r.coordinates("lat", "lon")
+    _require(r, kind, xy)
+    return Event(
+        kind,
+        order_id=r.text("order_id"),
+        tech_id=r.text("tech_id"),
+        time=time.astimezone(tz) if (time := r.moment("time")) else None,
+        location=Location(xy[0], xy[1], "reported position") if xy else None,
+        service_min=r.number("service_min", minimum=0),
+        source=source,
+        until=until.astimezone(tz) if (until := r.moment("until")) else None,
+    )
 
 
 def parse_moment(value: str | datetime, plan_date: date, tz: tzinfo, *,
