@@ -293,7 +293,10 @@ class SetSla(Change):
 
 @dataclass(frozen=True, slots=True)
 class ChangeWindows(Change):
-    """Widen (or, if negative, narrow) windows by ``widen_min`` on each side, or drop them."""
+    """Widen (or, if negative, narrow) windows by ``widen_min`` on each side, or drop them.
+
+    A window narrowed by more than half its length becomes the one instant at its middle:
+    narrowing never removes a window (an order without one could start at any time)."""
 
     kind: ClassVar[str] = "change_windows"
     priority: str | None = None
@@ -306,12 +309,17 @@ class ChangeWindows(Change):
         orders = []
         for o in problem.orders:
             if _order_matches(o, self.priority, None, ()) and o.time_windows:
-                windows = () if self.remove else tuple(
-                    TimeWindow(w.start - delta, w.end + delta)
-                    for w in o.time_windows if w.end + delta >= w.start - delta)
+                windows = () if self.remove else tuple(_widened(w, delta)
+                                                       for w in o.time_windows)
                 o = replace(o, time_windows=windows)
             orders.append(o)
         return replace(problem, orders=tuple(orders))
+
+
+def _widened(window: TimeWindow, delta: timedelta) -> TimeWindow:
+    """``window`` widened by ``delta`` on each side; narrowed, at most to its middle."""
+    middle = window.start + (window.end - window.start) / 2
+    return TimeWindow(min(window.start - delta, middle), max(window.end + delta, middle))
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,18 @@ def test_remove_orders_by_filter_and_sla_and_windows_by_priority():
     assert ChangeWindows(remove=True).apply(BASE).order("A").time_windows == ()
 
 
+def test_narrowing_a_window_past_its_middle_keeps_its_middle():
+    """Narrowing by more than half a window used to drop it, and an order without a window
+    may start at any time: A (09:00-10:00) narrowed by 45 min on each side is served at
+    09:30 sharp, never outside its hour; by 15 min, 09:15-09:45."""
+    (w,) = BASE.order("A").time_windows
+    assert (w.start, w.end) == (at("09:00"), at("10:00"))
+    (narrow,) = ChangeWindows("critical", widen_min=-45).apply(BASE).order("A").time_windows
+    assert (narrow.start, narrow.end) == (at("09:30"), at("09:30"))
+    (some,) = ChangeWindows("critical", widen_min=-15).apply(BASE).order("A").time_windows
+    assert (some.start, some.end) == (at("09:15"), at("09:45"))
+
+
 def test_travel_speed_and_objective():
     """Speed factors multiply; objective tables merge by priority."""
     p = TravelSpeed(0.8).apply(TravelSpeed(0.5).apply(BASE))
