@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer.errors import InputError, OptimizerError
+from optimizer.io.config import CHANGE_RANGES
 from optimizer.model import Problem, TravelMatrix
 from optimizer.params import SolveParams
 from optimizer.report.compare import kpi_row
@@ -33,6 +34,12 @@ AXES: dict[str, Callable[[float], Change]] = {
     "technicians": lambda v: SetTechnicianCount(int(v)),
     "demand_pct": lambda v: ScaleDemand(percent=float(v), seed=int(v)),
     "speed_factor": lambda v: TravelSpeed(float(v)),
+}
+#: The allowed values of each axis: those of the what-if change it makes.
+AXIS_RANGES = {
+    "technicians": CHANGE_RANGES["technician_count"]["count"],
+    "demand_pct": CHANGE_RANGES["scale_demand"]["percent"],
+    "speed_factor": CHANGE_RANGES["travel_speed"]["factor"],
 }
 
 
@@ -74,6 +81,10 @@ def parse_axis(text: str) -> tuple[str, list[float]]:
                          "with finite numbers") from None
     if not values:
         raise InputError(f"--grid {text!r}: no values")
+    bad = [f"--grid {text!r}: {name}={v:g}: {problem}" for v in values
+           if (problem := AXIS_RANGES[name].problem(v))]
+    if bad:
+        raise InputError(bad)
     return name, values
 
 

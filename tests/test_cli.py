@@ -81,6 +81,8 @@ def test_check_reports_counts(capsys):
     ["solve", str(TINY), "--time-limit", "nan"],
     ["solve", str(TINY), "--time-limit", "inf"],
     ["solve", str(TINY), "--time-limit", "soon"],
+    ["solve", str(TINY), "--time-limit", "1e9"],
+    ["replan", "s.json", "e.csv", "--now", "13:00", "--time-limit", "86401"],
     ["solve", str(TINY), "--solution-limit", "0"],
     ["solve", str(TINY), "--solution-limit", "2.5"],
     ["solve", str(TINY), "--seed", "-3"],

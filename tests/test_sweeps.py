@@ -79,6 +79,22 @@ def test_grid_with_infinite_or_nan_values_is_bad_input():
             parse_axis(text)
 
 
+def test_grid_values_outside_their_change_range_are_bad_input(capsys):
+    """A negative demand or zero technicians ran as a failed run (exit 0, "1 failed");
+    now every bad value of every axis is named before any work (exit 2)."""
+    from optimizer.cli import main
+
+    with pytest.raises(InputError) as info:
+        parse_axis("technicians=0:2")
+    assert info.value.problems == ["--grid 'technicians=0:2': technicians=0: must be >= 1 "
+                                   "(allowed: 1..10000, a whole number)"]
+    assert main(["sweep", "scenarios/liechtenstein", "--grid", "demand_pct=-50",
+                 "--grid", "technicians=0:2", "--grid", "speed_factor=20"]) == 2
+    err = capsys.readouterr().err
+    assert "demand_pct=-50: must be >= 0" in err and "technicians=0: must be >= 1" in err
+    assert "speed_factor=20: must be <= 10" in err
+
+
 def test_optimizer_sweep_works_twice_in_one_process():
     """`optimizer.sweep` stays the function after a first sweep has loaded the sweeps module
     (it used to become the module `optimizer.sweep`, so a second call failed)."""

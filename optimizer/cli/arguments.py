@@ -29,6 +29,19 @@ def positive_float(text: str) -> float:
     return _number(text, float, minimum=0, strict=True)
 
 
+def time_limit_s(text: str) -> float:
+    """Seconds > 0 and at most a day: the range scenario.toml's ``[solver] time_limit_s``
+    has."""
+    from optimizer.io.config import TOML_RANGES
+
+    value = positive_float(text)
+    problem = TOML_RANGES["solver"]["time_limit_s"].problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem} (seconds, as [solver] "
+                                         "time_limit_s)")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     """A number >= 0, such as minutes to freeze (not negative, nan or inf)."""
     return _number(text, float, minimum=0, strict=False)
@@ -70,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solve SCENARIO (a folder with scenario.toml, work_orders.csv and "
                     "technicians.csv) and write schedule.json, stops.csv and unassigned.csv.")
     solve.add_argument("scenario", type=Path, help="scenario folder, e.g. scenarios/liechtenstein")
-    solve.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s",
+    solve.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s",
                        help="search time in seconds (default: scenario.toml [solver])")
     solve.add_argument("--seed", type=non_negative_int,
                        help="chooses the strategies of the parallel searches (0: the default; "
@@ -163,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "orders that moved) and compare.csv.")
     compare.add_argument("base", type=Path, help="the base scenario folder")
     compare.add_argument("whatifs", type=Path, nargs="+", help="what-if scenario folders")
-    compare.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    compare.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s")
     compare.add_argument("--seed", type=non_negative_int)
     compare.add_argument("--solution-limit", type=positive_int, metavar="N")
     compare.add_argument("--out", type=Path, metavar="DIR",
@@ -187,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep visits starting within MIN minutes of now as they are")
     replan.add_argument("--scenario", type=Path,
                         help="scenario folder (default: the one recorded in the schedule)")
-    replan.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    replan.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s")
     replan.add_argument("--solution-limit", type=positive_int, metavar="N")
     replan.add_argument("--out", type=Path, metavar="DIR",
                         help="output folder (default: the published schedule's folder, "
@@ -203,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("scenario", type=Path)
     sweep.add_argument("--grid", action="append", required=True, metavar="AXIS=VALUES",
                        help="e.g. technicians=8:14 or demand_pct=0,20,40 (repeatable)")
-    sweep.add_argument("--time-limit", type=positive_float, metavar="S", dest="time_limit_s")
+    sweep.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s")
     sweep.add_argument("--solution-limit", type=positive_int, metavar="N")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://host:8786 (default: $FSOPT_SCHEDULER, "

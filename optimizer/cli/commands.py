@@ -242,7 +242,15 @@ def _sweep(args: argparse.Namespace) -> int:
     from optimizer.io.load import load_scenario
     from optimizer.sweeps import parse_axis
 
-    axes = dict(parse_axis(text) for text in args.grid)
+    axes, problems = {}, []
+    for text in args.grid:  # every bad axis at once
+        try:
+            name, values = parse_axis(text)
+            axes[name] = values
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
     total = 1
     for values in axes.values():
         total *= len(values)
