@@ -9,7 +9,7 @@ are computed on the same plan and matrix:
   hours, a few cheap-detour positions per route);
 * ``brute``: the request at every position of every route of every shift of the
   week, with its start free and held to each window of the day in turn, each timed by
-  the verifier's simulation (:func:`optimizer.slots.timed_route`, the published visits
+  the verifier's simulation (:func:`optimizer.solver.extract.timed_route`, the published visits
   held at their starts or later, as the offers hold them); the cheapest feasible
   insertion.
 
@@ -36,11 +36,11 @@ from optimizer.slots import (
     candidate_windows,
     offer,
     planned_orders,
-    timed_route,
     with_request,
 )
 from optimizer.solver.balance import deviation_cost
 from optimizer.solver.costs import route_cost
+from optimizer.solver.extract import timed_route
 
 WEEK = Path(__file__).parents[1] / "scenarios" / "liechtenstein-week"
 

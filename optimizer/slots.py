@@ -11,7 +11,8 @@ already made; its route passes :func:`optimizer.solver.verify.verify`. The visit
 already published keep their start or move later, never earlier (:func:`held`).
 
 The marginal cost is in money, from :func:`optimizer.solver.costs.route_cost` (the
-model's objective on a route): the route with the visit, timed by :func:`timed_route`,
+model's objective on a route): the route with the visit, timed by
+:func:`optimizer.solver.extract.timed_route`,
 minus the route as published (or minus the balance cost of the shift left idle). With
 workload balance on, the balance part is at the published plan's targets
 (``meta.work_targets_s``): a visit for a technician below target costs less. Pure: no
@@ -35,22 +36,13 @@ from optimizer.model import (
     location_code,
     shift_date,
 )
-from optimizer.solver.balance import deviation_cost, work_targets
-from optimizer.solver.costs import route_cost
+from optimizer.solver.balance import work_targets
+from optimizer.solver.costs import shift_cost
 from optimizer.solver.diagnose import open_positions
-from optimizer.solver.extract import arrival_costs, place_breaks, route_from_times
+from optimizer.solver.extract import timed_route
 from optimizer.solver.precheck import check
 from optimizer.solver.timing import (
-    UNREACHABLE_S,
-    Visit,
-    breaks_s,
-    overhead_s,
     route_points,
-    service_s,
-    simulate,
-    to_s,
-    travel_s,
-    windows_s,
 )
 
 #: Insertion positions tried per route and window, cheapest detour first (the rest are
@@ -85,65 +77,6 @@ class Offers(list):
     reason: tuple[ReasonCode, str] | None = None
 
 
-def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
-                orders: list[WorkOrder]) -> Route | None:
-    """The route of ``shift`` through ``orders`` in this sequence, timed by the verifier's
-    simulation (each visit as early as it can start, with its parking time and the peak
-    factors of its legs), or None if it does not fit.
-
-    The technician leaves as late as still reaches the first visit at its time; breaks
-    are placed in the gaps as :func:`optimizer.solver.extract.place_breaks` does."""
-    tech = problem.technician(shift.tech_id)
-    # Peak factors come from the orders as the problem (and so the verifier) has them: a
-    # published visit held to its start here keeps the factor of its real windows.
-    known = {o.order_id: o for o in problem.orders}
-    points = route_points(matrix, shift, orders)
-    services = [service_s(o, tech) for o in orders]
-    parking, (start_factor, *factors) = arrival_costs(
-        problem, shift, tech, points, orders,
-        factor_orders=[known.get(o.order_id, o) for o in orders])
-    spans = breaks_s(problem, shift)
-    shift_start = to_s(problem, shift.start)
-    latest_end = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
-
-    def leg_s(i: int, j: int, factor: float) -> int:
-        return travel_s(matrix, i, j, tech, factor) if matrix.is_reachable(i, j) \
-            else UNREACHABLE_S
-
-    starts = simulate([Visit(p, s, windows_s(problem, o), overhead_s(problem, o), f)
-                       for p, s, o, f in zip(points[1:-1], services, orders, factors,
-                                             strict=True)],
-                      start_point=points[0], end_point=points[-1], start_s=shift_start,
-                      latest_end_s=latest_end, breaks=spans, leg_s=leg_s,
-                      start_factor=start_factor)
-    if starts is None:
-        return None
-    legs = [leg_s(a, b, f) for a, b, f in zip(points[:-1], points[1:], [start_factor, *factors],
-                                               strict=True)]
-    # what each gap must hold before the next start: the drive and the parking
-    reach = [leg + park for leg, park in zip(legs, [*parking, 0], strict=True)]
-    frees_after = [s + d for s, d in zip(starts, services, strict=True)]
-    last_free = frees_after[-1] if orders else shift_start
-    departures = [shift_start]
-    if orders and starts[0] - reach[0] > shift_start:
-        departures.insert(0, starts[0] - reach[0])
-    total_breaks = sum(b.duration_s for b in spans)
-    for departure in departures:
-        for end in (last_free + legs[-1], last_free + legs[-1] + total_breaks):
-            if end > latest_end:
-                continue
-            frees = [departure, *frees_after]
-            nexts = [*starts, end]
-            gaps = [(f, n, r) for f, n, r in zip(frees, nexts, reach, strict=True)]
-            taken = place_breaks(spans, gaps, departure, end)
-            if taken is None:
-                continue
-            return route_from_times(problem, matrix, shift, tech, points, orders, starts,
-                                    services, parking, [start_factor, *factors], departure,
-                                    end, taken)
-    return None
-
-
 def held(order: WorkOrder, published_start: datetime) -> WorkOrder:
     """``order`` as a visit already published for ``published_start``: it may start later
     (inside its windows), never earlier, so the customer is not asked to be home sooner."""
@@ -158,14 +91,6 @@ def planned_orders(problem: Problem, route: Route | None) -> list[WorkOrder]:
     if route is None:
         return []
     return [held(problem.order(s.order_id), s.start) for s in route.stops]
-
-
-def _cost(problem: Problem, shift: Shift, route: Route | None) -> float:
-    """A shift's share of the objective: its route's cost, or, without a route, what
-    leaving it idle costs (its balance cost; 0 with balance off)."""
-    if route is None or not route.stops:
-        return deviation_cost(problem, shift, None, problem.work_targets_s)
-    return route_cost(problem, route)
 
 
 def candidate_windows(problem: Problem, shifts: list[Shift], window_h: float
@@ -221,7 +146,7 @@ def best_insertion(problem: Problem, matrix: TravelMatrix, shift: Shift,
         route = timed_route(problem, matrix, shift, [*planned[:i], request, *planned[i:]])
         if route is None:
             continue
-        cost = _cost(problem, shift, route) - base_cost
+        cost = shift_cost(problem, shift, route) - base_cost
         if best is None or cost < best.marginal_cost - 1e-9:
             best = Insertion(shift, i, route, cost)
     return best
@@ -293,7 +218,7 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
                 # placement of its breaks the simulation finds) may be dearer, and a
                 # marginal cost against that would be too low, even negative
                 found = best_insertion(trial, matrix, shift, planned, windowed,
-                                       _cost(trial, shift, as_published),
+                                       shift_cost(trial, shift, as_published),
                                        exhaustive=exhaustive)
                 if found is not None and (best is None
                                           or found.marginal_cost < best.marginal_cost - 1e-9):
@@ -361,4 +286,4 @@ def offer_text(k: int, chosen: Offer) -> str:
 
 
 __all__ = ["Offer", "Offers", "book", "booked_order", "candidate_windows", "held", "offer",
-           "offer_text", "planned_orders", "timed_route"]
+           "offer_text", "planned_orders"]

@@ -12,10 +12,11 @@ from factories import FAST, PLAN_DATE, line_matrix, order, problem, shift, tech,
 
 from optimizer import api
 from optimizer.model import Location, Peak, ReasonCode, WorkOrder, shift_date
-from optimizer.slots import book, offer, timed_route, with_request
+from optimizer.slots import book, offer, with_request
 from optimizer.solver import solve
 from optimizer.solver.balance import work_targets
 from optimizer.solver.costs import route_cost
+from optimizer.solver.extract import timed_route
 from optimizer.solver.verify import verify
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -160,6 +161,19 @@ def test_timed_route_agrees_with_the_verifier():
     schedule = replace(solve(replace(p, orders=()), M, FAST), routes=(route,))
     assert verify(replace(p, shifts=p.shifts), M, schedule) == []
     assert shift_date(s) == route.start.date()
+
+
+def test_no_offer_breaks_a_technicians_max_work_h():
+    """t1 may work 1.5 h (service, drives and parking); one hour-long visit and its drives
+    fill 80 min of it. A 30-minute request next door used to be offered (the slots'
+    simulation did not count max_work_h, the verifier does): now nothing is."""
+    capped = problem([order("A", 1, 60)], [tech("t1", max_work_h=1.5)], [shift("t1")])
+    plan = solve(capped, M, FAST)
+    assert [len(r.stops) for r in plan.routes] == [1]
+    offers = offer(capped, M, plan, order("R", 1, 30))
+    assert list(offers) == [] and offers.reason[0] == ReasonCode.NO_TIME
+    loose = replace(capped, technicians=(tech("t1"),))
+    assert list(offer(loose, M, solve(loose, M, FAST), order("R", 1, 30)))
 
 
 def test_book_writes_the_slot_into_the_scenario_and_the_next_plan_keeps_it(tmp_path):

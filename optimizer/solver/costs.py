@@ -8,6 +8,7 @@ from optimizer.model import (
     Problem,
     Route,
     Schedule,
+    Shift,
     WorkOrder,
     in_territory,
     late_days,
@@ -76,6 +77,14 @@ def route_cost(problem: Problem, route: Route) -> float:
             cost += (max(0, begin - bound_s) if late else max(0, bound_s - begin)) * per_s
     return cost
 
+
+
+def shift_cost(problem: Problem, shift: Shift, route: Route | None) -> float:
+    """A shift's share of the objective: its route's cost, or, without a route, what
+    leaving it idle costs (its balance cost; 0 with balance off)."""
+    if route is None or not route.stops:
+        return deviation_cost(problem, shift, None, problem.work_targets_s)
+    return route_cost(problem, route)
 
 def plan_cost(problem: Problem, schedule: Schedule) -> float:
     """The objective of a whole schedule in money: its routes, its dropped orders, and the

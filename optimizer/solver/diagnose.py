@@ -28,8 +28,7 @@ from optimizer.model import (
     WorkOrder,
     order_drop_penalty,
 )
-from optimizer.solver.balance import deviation_cost
-from optimizer.solver.costs import route_cost
+from optimizer.solver.costs import shift_cost
 from optimizer.solver.extract import timed_route
 from optimizer.solver.timing import (
     UNREACHABLE_S,
@@ -138,32 +137,27 @@ def insertion_cost(problem: Problem, matrix: TravelMatrix, shift: Shift,
                    positions) -> tuple[bool, float | None]:
     """Whether ``order`` fits into ``planned`` on ``shift`` at one of ``positions``, and
     what its cheapest such place adds to the plan's cost in money (None if it does not fit
-    or the route without it cannot be costed).
+    or the route without it cannot be timed).
 
-    Both routes are timed the same way (:func:`~.extract.timed_route`: leave at the shift
-    start, each visit as early as it may) and costed as the objective counts them
-    (:func:`~.costs.route_cost`; a shift without a route costs its idle balance), so the
-    difference is the order's own: if it is below the order's drop penalty, leaving the
-    order out was not the cheaper choice.
+    Both routes are timed alike (:func:`~.extract.timed_route`, the verifier's simulation,
+    as appointment slots are priced) and costed as the objective counts them
+    (:func:`~.costs.shift_cost`: an idle shift costs its balance), so the difference is
+    the order's own: below the order's drop penalty, leaving it out was not the cheaper
+    choice.
     """
     try:
         problem.order(order.order_id)
     except KeyError:  # an order from outside the problem (a request)
         problem = replace(problem, orders=(*problem.orders, order))
-    costs = [route_cost(problem, r) for i in positions
+    costs = [shift_cost(problem, shift, r) for i in positions
              if (r := timed_route(problem, matrix, shift,
                                   [*planned[:i], order, *planned[i:]])) is not None]
     if not costs:
         return False, None
-    if planned:
-        before = timed_route(problem, matrix, shift, planned)
-        if before is None:
-            return True, None
-        base = route_cost(problem, before)
-    else:
-        base = deviation_cost(problem, shift, None, problem.work_targets_s)
-    return True, min(costs) - base
-
+    before = timed_route(problem, matrix, shift, planned) if planned else None
+    if planned and before is None:
+        return True, None
+    return True, min(costs) - shift_cost(problem, shift, before)
 
 def open_positions(problem: Problem, matrix: TravelMatrix, shift: Shift,
                    planned: list[WorkOrder], order: WorkOrder) -> list[int]:

@@ -25,7 +25,9 @@ from optimizer.model import (
 )
 from optimizer.solver.build import BuiltModel, Frame
 from optimizer.solver.timing import (
+    UNREACHABLE_S,
     BreakSpan,
+    Visit,
     access_s,
     breaks_s,
     leave_factors,
@@ -33,10 +35,12 @@ from optimizer.solver.timing import (
     overhead_s,
     route_points,
     service_s,
+    simulate,
     to_datetime,
     to_s,
     travel_s,
     visit_times,
+    windows_s,
 )
 
 #: (kind, start_s, end_s) of one break on a route.
@@ -88,28 +92,20 @@ def routes_from_orders(problem: Problem, matrix: TravelMatrix, built: BuiltModel
     for v, ids in enumerate(routes):
         if not ids:
             continue
-        shift = built.shifts[v]
-        route = timed_route(problem, matrix, shift, [by_id[oid] for oid in ids])
-        if route is None:
+        shift, tech = built.shifts[v], built.techs[v]
+        orders = [by_id[oid] for oid in ids]
+        timed = visit_times(problem, matrix, shift, orders)
+        if timed is None:
             raise ValueError(f"route of {shift.shift_id} does not fit")
-        out.append(route)
+        starts, route_end = timed
+        route_start = to_s(problem, shift.start)
+        points = route_points(matrix, shift, orders)
+        services = [service_s(o, tech) for o in orders]
+        parking, factors = arrival_costs(problem, shift, tech, points, orders)
+        out.append(route_from_times(problem, matrix, shift, tech, points, orders, starts,
+                                    services, parking, factors, route_start, route_end,
+                                    None))
     return out
-
-
-def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
-                orders: Sequence[WorkOrder]) -> Route | None:
-    """``orders`` on ``shift`` in this sequence as a route, timed as
-    :func:`routes_from_orders` times them; None if they do not fit."""
-    timed = visit_times(problem, matrix, shift, orders)
-    if timed is None:
-        return None
-    starts, route_end = timed
-    tech = problem.technician(shift.tech_id)
-    points = route_points(matrix, shift, orders)
-    services = [service_s(o, tech) for o in orders]
-    parking, factors = arrival_costs(problem, shift, tech, points, orders)
-    return route_from_times(problem, matrix, shift, tech, points, orders, starts, services,
-                            parking, factors, to_s(problem, shift.start), route_end, None)
 
 
 def arrival_costs(problem, shift, tech, points, orders, *, factor_orders=None
@@ -174,6 +170,68 @@ def route_from_times(problem, matrix, shift, tech, points, orders, starts, servi
         return_distance_m=int(matrix.distance_m[prev_point][end_point]),
         overtime_s=max(0, route_end - to_s(problem, shift.end)),
     )
+
+
+def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
+                orders: list[WorkOrder]) -> Route | None:
+    """The route of ``shift`` through ``orders`` in this sequence, timed by the verifier's
+    simulation (each visit as early as it can start, with its parking time and the peak
+    factors of its legs), or None if it does not fit.
+
+    The technician leaves as late as still reaches the first visit at its time; breaks
+    are placed in the gaps as :func:`optimizer.solver.extract.place_breaks` does."""
+    tech = problem.technician(shift.tech_id)
+    # Peak factors come from the orders as the problem (and so the verifier) has them: a
+    # published visit held to its start here keeps the factor of its real windows.
+    known = {o.order_id: o for o in problem.orders}
+    points = route_points(matrix, shift, orders)
+    services = [service_s(o, tech) for o in orders]
+    parking, (start_factor, *factors) = arrival_costs(
+        problem, shift, tech, points, orders,
+        factor_orders=[known.get(o.order_id, o) for o in orders])
+    spans = breaks_s(problem, shift)
+    shift_start = to_s(problem, shift.start)
+    latest_end = to_s(problem, shift.end) + int(shift.max_overtime_min * 60)
+
+    def leg_s(i: int, j: int, factor: float) -> int:
+        return travel_s(matrix, i, j, tech, factor) if matrix.is_reachable(i, j) \
+            else UNREACHABLE_S
+
+    legs = [leg_s(a, b, f) for a, b, f in zip(points[:-1], points[1:], [start_factor, *factors],
+                                               strict=True)]
+    if tech.max_work_h is not None and \
+            sum(services) + sum(legs) + sum(parking) > round(tech.max_work_h * 3600):
+        return None  # a hard limit on service, travel and parking (as visit_times has it)
+    starts = simulate([Visit(p, s, windows_s(problem, o), overhead_s(problem, o), f)
+                       for p, s, o, f in zip(points[1:-1], services, orders, factors,
+                                             strict=True)],
+                      start_point=points[0], end_point=points[-1], start_s=shift_start,
+                      latest_end_s=latest_end, breaks=spans, leg_s=leg_s,
+                      start_factor=start_factor)
+    if starts is None:
+        return None
+    # what each gap must hold before the next start: the drive and the parking
+    reach = [leg + park for leg, park in zip(legs, [*parking, 0], strict=True)]
+    frees_after = [s + d for s, d in zip(starts, services, strict=True)]
+    last_free = frees_after[-1] if orders else shift_start
+    departures = [shift_start]
+    if orders and starts[0] - reach[0] > shift_start:
+        departures.insert(0, starts[0] - reach[0])
+    total_breaks = sum(b.duration_s for b in spans)
+    for departure in departures:
+        for end in (last_free + legs[-1], last_free + legs[-1] + total_breaks):
+            if end > latest_end:
+                continue
+            frees = [departure, *frees_after]
+            nexts = [*starts, end]
+            gaps = [(f, n, r) for f, n, r in zip(frees, nexts, reach, strict=True)]
+            taken = place_breaks(spans, gaps, departure, end)
+            if taken is None:
+                continue
+            return route_from_times(problem, matrix, shift, tech, points, orders, starts,
+                                    services, parking, [start_factor, *factors], departure,
+                                    end, taken)
+    return None
 
 
 def _interval_elements(solution) -> dict:
