@@ -1,7 +1,8 @@
 """Appointment slots to offer a customer: where a new visit fits into a published plan.
 
-A request is a work order without a window. Each working day of the plan is cut into
-candidate windows (``window_h`` hours, from the day's first shift start on the hour);
+A request is a work order, usually without a window. Each working day of the plan is cut
+into candidate windows (``window_h`` hours, from the day's first shift start on the hour;
+with windows of its own, the request is offered only the parts inside them);
 for each window the cheapest insertion of the visit, starting inside the window, into
 any route of a shift of that day that may serve it is found, and the windows are
 ranked by that marginal cost. An insertion is timed with the verifier's own
@@ -181,6 +182,7 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
         result.reason = (location_code(request.location_issue),
                          request.location_issue or "no location")
         return result
+    asked = request.time_windows  # offers lie inside them (the customer's own hours)
     request = replace(request, time_windows=(), promised_tech=None, promised_start=None,
                       pinned=False)
     problem = with_request(problem, request)
@@ -207,7 +209,7 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
         day_shifts = [shifts[k] for k in allowed if shift_date(shifts[k]) == day]
         if not day_shifts:
             continue
-        for window in candidate_windows(problem, day_shifts, window_h):
+        for window in _inside(candidate_windows(problem, day_shifts, window_h), asked):
             windowed = replace(request, time_windows=(window,))
             trial = with_request(problem, windowed)
             best = None
@@ -236,10 +238,21 @@ def offer(problem: Problem, matrix: TravelMatrix, schedule: Schedule, request: W
             expected_start=stop.start, marginal_cost=round(best.marginal_cost, 2),
             keeps_promises=keeps, position=best.position))
     if not result:
-        result.reason = (ReasonCode.NO_TIME, f"no room in the next {len(working)} working "
-                                             f"day{'s' if len(working) != 1 else ''}: every "
-                                             "qualified technician is fully booked")
+        where = " inside its requested window" + ("s" if len(asked) > 1 else "") \
+            if asked else ""
+        result.reason = (ReasonCode.NO_TIME, f"no room{where} in the next {len(working)} "
+                                             f"working day{'s' if len(working) != 1 else ''}: "
+                                             "every qualified technician is fully booked")
     return result
+
+
+def _inside(windows: list[TimeWindow], asked: tuple[TimeWindow, ...]) -> list[TimeWindow]:
+    """``windows`` cut to the parts inside the request's own windows ``asked`` (all of
+    them when it has none)."""
+    if not asked:
+        return windows
+    return [TimeWindow(max(w.start, a.start), min(w.end, a.end))
+            for w in windows for a in asked if max(w.start, a.start) < min(w.end, a.end)]
 
 
 def booked_order(request: WorkOrder, chosen: Offer) -> WorkOrder:

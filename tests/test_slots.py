@@ -163,6 +163,24 @@ def test_timed_route_agrees_with_the_verifier():
     assert shift_date(s) == route.start.date()
 
 
+def test_offers_keep_inside_the_windows_the_request_asks_for():
+    """A customer who can only be home 10:30-12:30 was offered 13:00-15:00 (the request's
+    window was ignored); now every offer lies inside it (the two-hour windows cut to it),
+    and a window nobody has room in says so."""
+    p = _week(PROMISED)
+    plan = solve(p, M, FAST)
+    home = window("10:30", "12:30")
+    offers = offer(p, M, plan, replace(REQUEST, time_windows=(home,)), slots=10)
+    assert offers and all(home.start <= o.window_start < o.window_end <= home.end
+                          for o in offers)
+    assert all(o.day == PLAN_DATE for o in offers)
+    assert any(o.window_end - o.window_start < timedelta(hours=2) for o in offers)
+    late = replace(REQUEST, time_windows=(window("21:00", "22:00"),))
+    nothing = offer(p, M, plan, late)
+    assert list(nothing) == [] and nothing.reason[0] == ReasonCode.NO_TIME
+    assert "inside its requested window" in nothing.reason[1]
+
+
 def test_no_offer_breaks_a_technicians_max_work_h():
     """t1 may work 1.5 h (service, drives and parking); one hour-long visit and its drives
     fill 80 min of it. A 30-minute request next door used to be offered (the slots'
