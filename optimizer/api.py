@@ -352,9 +352,13 @@ def replan(
 
 def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:
     """Write a copy of ``scenario`` without personal data into ``out_dir`` (see
-    :mod:`optimizer.io.anonymise`), check that it loads, and return the files written."""
+    :mod:`optimizer.io.anonymise`), check that it loads, and return the files written.
+
+    The scenario is loaded first, so that its problems name its own files, not the copy's.
+    """
     from optimizer.io.anonymise import anonymise_scenario
 
+    load_scenario(scenario)
     written = anonymise_scenario(scenario, out_dir)
     load_scenario(out_dir)
     return written

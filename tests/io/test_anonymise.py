@@ -52,3 +52,16 @@ def test_a_what_if_or_a_used_folder_is_refused(tmp_path):
     shutil.copytree(TINY, copy)
     with pytest.raises(InputError, match="outside the scenario folder"):
         api.anonymise(copy, copy / "anon")
+
+
+def test_a_bad_scenario_is_reported_against_its_own_files(tmp_path):
+    """A broken work_orders.csv is named where it is, not in the copy (the problems used
+    to point at out/work_orders.csv), and no copy is written."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    bad = Path(__file__).parents[1] / "data" / "bad" / "negative_duration.work_orders.csv"
+    shutil.copy(bad, folder / "work_orders.csv")
+    with pytest.raises(InputError) as info:
+        api.anonymise(folder, tmp_path / "out")
+    assert any(p.startswith(f"{folder / 'work_orders.csv'} row 2") for p in info.value.problems)
+    assert not (tmp_path / "out").exists()
