@@ -78,13 +78,13 @@ def route_cost(problem: Problem, route: Route) -> float:
     return cost
 
 
-
 def shift_cost(problem: Problem, shift: Shift, route: Route | None) -> float:
     """A shift's share of the objective: its route's cost, or, without a route, what
     leaving it idle costs (its balance cost; 0 with balance off)."""
     if route is None or not route.stops:
         return deviation_cost(problem, shift, None, problem.work_targets_s)
     return route_cost(problem, route)
+
 
 def plan_cost(problem: Problem, schedule: Schedule) -> float:
     """The objective of a whole schedule in money: its routes, its dropped orders, and the

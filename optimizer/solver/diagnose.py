@@ -159,6 +159,7 @@ def insertion_cost(problem: Problem, matrix: TravelMatrix, shift: Shift,
         return True, None
     return True, min(costs) - shift_cost(problem, shift, before)
 
+
 def open_positions(problem: Problem, matrix: TravelMatrix, shift: Shift,
                    planned: list[WorkOrder], order: WorkOrder) -> list[int]:
     """Insertion positions of ``order`` in ``planned`` that breaks aside could take it.

@@ -179,7 +179,7 @@ def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
     factors of its legs), or None if it does not fit.
 
     The technician leaves as late as still reaches the first visit at its time; breaks
-    are placed in the gaps as :func:`optimizer.solver.extract.place_breaks` does."""
+    are placed in the gaps by :func:`place_breaks`."""
     tech = problem.technician(shift.tech_id)
     # Peak factors come from the orders as the problem (and so the verifier) has them: a
     # published visit held to its start here keeps the factor of its real windows.
