@@ -104,7 +104,6 @@ def test_bad_numbers_on_the_command_line_exit_2_with_a_message(argv, capsys):
     assert "must be" in err or "is not a" in err
 
 
-
 def _markup_scenario(folder: Path) -> Path:
     """The tiny scenario with rich markup and emoji codes in ids, names, skills and customers."""
     shutil.copytree(TINY, folder)

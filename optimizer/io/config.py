@@ -94,8 +94,6 @@ class PublishSettings:
     phone_pages: str = "full"
 
 
-
-
 #: ``[objective] balance = "off"``: no workload balance (the default).
 BALANCE_OFF = "off"
 #: The range of every numeric field of a what-if's ``[[changes]]``, by change type.
@@ -489,7 +487,6 @@ def check_change_numbers(path: Path, where: str, spec: Any, problems: list[str])
                 name = f"{key}.{level}" if level else key
                 number(path, f"{where} (objective) weights.{name}", amount, ranges[key],
                        problems)
-
 
 
 __all__ = [

@@ -60,7 +60,6 @@ def check_osm_file(toml_path: Path, section: str, value: Any, problems: list[str
                         f"(resolved from {folder})")
 
 
-
 # -- [travel] and [geocode] ------------------------------------------------------------------
 
 

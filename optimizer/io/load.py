@@ -50,6 +50,7 @@ from optimizer.whatif import Change, apply_changes, parse_change
 #: A point further than this from the scenario's median point is suspicious.
 FAR_POINT_KM = 150.0
 
+
 @dataclass(frozen=True, slots=True)
 class LoadedScenario:
     """A loaded scenario: the problem, how to solve it, and what looked odd."""

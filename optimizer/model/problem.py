@@ -348,7 +348,6 @@ class Problem:
         return self._orders[order_id]
 
 
-
 class MatrixSource(enum.StrEnum):
     """What a :class:`TravelMatrix` was computed from (``SolveMeta.matrix_source``).
 

@@ -38,7 +38,6 @@ class ChangeKind(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-
 @dataclass(frozen=True, slots=True)
 class Stop:
     """One visit on a route. ``travel_s``/``distance_m`` are from the previous stop."""
