@@ -337,7 +337,9 @@ def replan(
     quick = min(loaded.params.time_limit_s, REPLAN_TIME_LIMIT_S)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s or quick,
                                           solution_limit=solution_limit)
-    matrix = travel_matrix(prepared.problem, base_dir=loaded.folder)
+    points, labels = problem_points(prepared.problem)
+    matrix = build_matrix(points, prepared.problem.travel, base_dir=loaded.folder,
+                          labels=_event_labels(prepared.problem, labels, events))
     prepared = pin_times(prepared, matrix)
     new = solve(prepared.problem, matrix, params, on_solution=on_solution,
                 initial_routes=prepared.initial_routes)
@@ -348,6 +350,20 @@ def replan(
                           published=published, before=before, frozen=dict(prepared.frozen),
                           cancelled=tuple(sorted(prepared.cancelled)))
     return ReplanResult(loaded, prepared, matrix, new, changes, published, record)
+
+
+def _event_labels(problem: Problem, labels: list[str], events: Sequence[Event]) -> list[str]:
+    """``labels`` of :func:`problem_points` with the events' rows named: a new order's
+    place and a reported position are the events file's, so a place the roads cannot
+    reach is reported against its row."""
+    rows = {f"order {e.order_id}": f"{e.source}, new order {e.order_id}"
+            for e in events if e.kind == "new_order" and e.source}
+    positions = {e.tech_id: e.source for e in events if e.kind == "position" and e.source}
+    for shift in problem.shifts:
+        if shift.tech_id in positions and shift.start_location.address == "reported position":
+            rows[f"shift {shift.shift_id} start"] = (f"{positions[shift.tech_id]}, position "
+                                                     f"of {shift.tech_id}")
+    return [rows.get(label, label) for label in labels]
 
 
 def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:

@@ -489,6 +489,10 @@ CASES = [
       "bad_rows_and_unknowns.csv row 5, service_min='-30': must be >= 0",
       "bad_rows_and_unknowns.csv row 3 (completed), order_id='WO-9999': unknown order",
       "bad_rows_and_unknowns.csv row 4 (unavailable), tech_id='T99': unknown technician"]),
+    ("off_road.csv", "13:00", 0, 2,
+     ["off_road.csv row 2, new order EM-9 at lat=47.000000, lon=9.000000: 36,478 m from the "
+      "nearest drivable road", "off_road.csv row 3, position of T01 at lat=47.000000, "
+      "lon=9.000000: 36,478 m"]),
     ("completed.csv", "2026-12-02 13:00", 0, 2,
      ["now=2026-12-02 13:00: not on the plan date 2026-12-01"]),
 ]
