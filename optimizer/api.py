@@ -6,8 +6,8 @@ writes them as files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -525,16 +525,50 @@ def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
     if record is None:
         loaded, problem = _solved_for(schedule, scenario)
         matrix = travel_matrix(problem, base_dir=loaded.folder)
-        return verify(problem, matrix, schedule)
+        return verify(problem, matrix, schedule) + _kpi_issues(problem, schedule)
     at = f"the published plan re-planned at {record.now:%H:%M}"
     issues = [f"{at}: {issue}" for issue in
               _verify_schedule(record.published, record.before, scenario)]
     _loaded, base, prepared, matrix = _rebuild(record, scenario)
     issues += verify(prepared.problem, matrix, schedule)
+    issues += _kpi_issues(prepared.problem, schedule)
     issues += _record_issues(record, prepared)
     new = [e.order.order_id for e in record.events if e.kind == "new_order" and e.order]
     return issues + verify_day([*(o.order_id for o in base.orders), *new], schedule,
                                [*record.frozen, *record.cancelled])
+
+
+def _kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
+    """Where the KPIs a file states differ from those of its own routes and unassigned
+    orders (recomputed by :func:`~optimizer.report.kpis.with_kpis`; figures a file
+    written before they existed does not state are not compared)."""
+    if schedule.kpis is None:
+        return []
+    found = with_kpis(problem, replace(schedule, kpis=None)).kpis
+    issues = []
+    for name in (f.name for f in fields(found)):
+        said, true = getattr(schedule.kpis, name), getattr(found, name)
+        if said is None or _same(said, true):
+            continue
+        issues.append(f"kpis.{name} differs from what the routes and unassigned orders give"
+                      if isinstance(true, tuple | Mapping) else
+                      f"kpis.{name} is {said!r}, but the routes and unassigned orders give "
+                      f"{true!r}")
+    return issues
+
+
+def _same(a, b) -> bool:
+    """Equal, numbers to the cent (the file rounds them)."""
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return abs(a - b) <= 0.011 + 1e-9 * abs(b)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if is_dataclass(a) and is_dataclass(b):
+        return all(getattr(a, f.name) is None or _same(getattr(a, f.name), getattr(b, f.name))
+                   for f in fields(a))
+    return a == b
 
 
 def _record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:

@@ -69,6 +69,26 @@ def test_verify_fails_with_exit_3_on_a_tampered_schedule(tmp_path, capsys):
     assert "appears 0 times" in capsys.readouterr().out
 
 
+def test_verify_recomputes_the_kpis_a_file_states(tmp_path, capsys):
+    """KPIs edited by hand (or written wrong) passed `fsopt verify`; now each one that
+    differs from the file's own routes and unassigned orders is named. A file written
+    before a KPI existed (the field absent) is not faulted for it."""
+    assert main(["solve", str(TINY), "--time-limit", "2", "--out", str(tmp_path), "--quiet"]) == 0
+    path = tmp_path / "schedule.json"
+    data = json.loads(path.read_text())
+    scheduled = data["kpis"]["scheduled"]
+    data["kpis"]["scheduled"] = scheduled + 7
+    data["kpis"]["travel_km"] += 1.0
+    del data["kpis"]["utilisation_std_pct"]
+    path.write_text(json.dumps(data))
+    assert main(["verify", str(path)]) == 3
+    out = capsys.readouterr().out
+    assert f"kpis.scheduled is {scheduled + 7}, but the routes and unassigned orders give " \
+           f"{scheduled}" in out
+    assert "kpis.travel_km is" in out and "utilisation_std_pct" not in out
+    assert "2 violation(s)" in out
+
+
 def test_check_reports_counts(capsys):
     """`fsopt check` validates without solving."""
     assert main(["check", str(TINY)]) == 0
