@@ -82,8 +82,8 @@ def reason_for_dropped(
             full.add(shift.tech_id)
             continue
         if finished:  # weigh the order against its penalty: what its cheapest place adds
-            fits, added = insertion_cost(problem, matrix, shift, planned, order, positions)
-            if added is not None and (cheapest is None or added < cheapest[0]):
+            fits, added = insertion_cost(problem, matrix, shift, route, order, positions)
+            if fits and (cheapest is None or added < cheapest[0]):
                 cheapest = (added, shift.tech_id)
         else:
             fits = any(shift_fits(problem, matrix, shift, [*planned[:i], order, *planned[i:]])
@@ -102,11 +102,13 @@ def reason_for_dropped(
         priority = order.priority.value
         if cheapest is not None and cheapest[0] < penalty:
             added, tech_id = cheapest
+            effect = (f"adds {added:,.2f} to the plan's cost, less than" if added >= 0 else
+                      f"lowers the plan's cost by {-added:,.2f}, and leaving it out costs")
             return ReasonCode.NOT_REACHED, (
-                f"not reached by the search: serving it with {tech_id} adds {added:,.2f} to "
-                f"the plan's cost, less than its drop penalty {penalty:g} ({priority} "
-                f"priority); {could}. A longer time limit may place it")
-        place = (f"; the cheapest place, with {cheapest[1]}, adds {cheapest[0]:,.2f}"
+                f"not reached by the search: serving it with {tech_id} {effect} its drop "
+                f"penalty {penalty:g} ({priority} priority); {could}. A longer time limit "
+                "may place it")
+        place = (f"; the cheapest place found, with {cheapest[1]}, adds {cheapest[0]:,.2f}"
                  if cheapest is not None else "")
         return ReasonCode.DROPPED_FOR_COST, (
             f"cheaper to leave out than to serve (drop penalty {penalty:g} for {priority} "
@@ -133,31 +135,29 @@ def reason_for_dropped(
 
 
 def insertion_cost(problem: Problem, matrix: TravelMatrix, shift: Shift,
-                   planned: list[WorkOrder], order: WorkOrder,
-                   positions) -> tuple[bool, float | None]:
-    """Whether ``order`` fits into ``planned`` on ``shift`` at one of ``positions``, and
-    what its cheapest such place adds to the plan's cost in money (None if it does not fit
-    or the route without it cannot be timed).
+                   route: Route | None, order: WorkOrder, positions) -> tuple[bool, float]:
+    """Whether ``order`` fits into ``route`` (the plan's route of ``shift``, or None) at one
+    of ``positions``, and what its cheapest such place found adds to the plan's cost in
+    money (0 if it does not fit).
 
-    Both routes are timed alike (:func:`~.extract.timed_route`, the verifier's simulation,
-    as appointment slots are priced) and costed as the objective counts them
-    (:func:`~.costs.shift_cost`: an idle shift costs its balance), so the difference is
-    the order's own: below the order's drop penalty, leaving it out was not the cheaper
-    choice.
+    The route with the order is timed by :func:`~.extract.timed_route` (the verifier's
+    simulation, as appointment slots are priced), which may time a sequence dearer than
+    the search would, never cheaper; both are costed as the objective counts them
+    (:func:`~.costs.shift_cost`: an idle shift costs its balance). So serving the order
+    there adds at most this figure: below the order's drop penalty, leaving it out was
+    certainly not the cheaper choice.
     """
     try:
         problem.order(order.order_id)
     except KeyError:  # an order from outside the problem (a request)
         problem = replace(problem, orders=(*problem.orders, order))
+    planned = [problem.order(s.order_id) for s in route.stops] if route else []
     costs = [shift_cost(problem, shift, r) for i in positions
              if (r := timed_route(problem, matrix, shift,
                                   [*planned[:i], order, *planned[i:]])) is not None]
     if not costs:
-        return False, None
-    before = timed_route(problem, matrix, shift, planned) if planned else None
-    if planned and before is None:
-        return True, None
-    return True, min(costs) - shift_cost(problem, shift, before)
+        return False, 0.0
+    return True, min(costs) - shift_cost(problem, shift, route)
 
 
 def open_positions(problem: Problem, matrix: TravelMatrix, shift: Shift,

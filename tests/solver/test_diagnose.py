@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from factories import FAST, line_matrix, order, problem, shift, tech, window
 
@@ -45,7 +47,7 @@ def test_capacity_that_does_not_bind_leaves_the_cost_reason():
     assert reason_for_dropped(p, M, extra, (0,), routes) == (
         ReasonCode.DROPPED_FOR_COST,
         "cheaper to leave out than to serve (drop penalty 5 for low priority; the "
-        "cheapest place, with t1, adds 11.67; could fit with t1)")
+        "cheapest place found, with t1, adds 11.67; could fit with t1)")
 
 
 def test_an_order_cheaper_to_serve_than_to_leave_out_was_not_reached():
@@ -61,6 +63,24 @@ def test_an_order_cheaper_to_serve_than_to_leave_out_was_not_reached():
         "not reached by the search: serving it with t1 adds 11.67 to the plan's cost, less "
         "than its drop penalty 1000 (normal priority); could fit with t1. A longer time "
         "limit may place it")
+
+
+def test_an_order_that_lowers_the_cost_is_said_to_lower_it():
+    """With workload balance, t1 short of its target gains by more work: serving X lowers
+    the plan's cost, and the reason says so in those words (it said "adds -113.88")."""
+    from optimizer.solver.balance import with_targets
+
+    not_t1 = frozenset({"t1"})
+    p = problem([order("o1", 1, 60), order("o2", 2, 120, excluded_techs=not_t1),
+                 order("o3", 3, 120, excluded_techs=not_t1)],
+                [tech("t1"), tech("t2")], [shift("t1"), shift("t2")])
+    p = with_targets(replace(p, weights=replace(p.weights, balance=200.0)), M)
+    routes = _planned(p)
+    code, reason = reason_for_dropped(p, M, order("X", 1, 60), (0,), routes)
+    assert code == ReasonCode.NOT_REACHED
+    assert reason.startswith("not reached by the search: serving it with t1 lowers the "
+                             "plan's cost by ")
+    assert "and leaving it out costs its drop penalty 1000 (normal priority)" in reason
 
 
 def test_van_full_and_fully_booked_are_both_named():
