@@ -460,7 +460,23 @@ def change_list(published: Schedule, prepared: Prepared, new: Schedule, *,
     assigned or unassigned, or new (the statuses of :mod:`optimizer.report.changes`)."""
     changes = order_changes(published, new, frozen=prepared.frozen,
                             cancelled=prepared.cancelled, tolerance_min=tolerance_min)
-    return ChangeList(changes, changed_techs(changes), prepared.warnings)
+    techs = set(changed_techs(changes)) | _rescheduled(published, new, prepared.now)
+    return ChangeList(changes, tuple(sorted(techs)), prepared.warnings)
+
+
+def _rescheduled(published: Schedule, new: Schedule, now: datetime) -> set[str]:
+    """The technicians whose visits or breaks from ``now`` on start at other times (or are
+    others) than published, also within the re-plan tolerance: their pages show those
+    times, so they are rewritten (a visit 'kept' 26 minutes later is still a change)."""
+    def ahead(schedule: Schedule) -> dict[str, list]:
+        plan: dict[str, list] = {}
+        for route in schedule.routes:
+            plan.setdefault(route.tech_id, []).extend(
+                [(s.order_id, s.start) for s in route.stops if s.start >= now]
+                + [(b.kind, b.start) for b in route.breaks if b.start >= now])
+        return {tech_id: sorted(items) for tech_id, items in plan.items()}
+    before, after = ahead(published), ahead(new)
+    return {t for t in before.keys() | after.keys() if before.get(t, []) != after.get(t, [])}
 
 
 # Event and its kinds live in optimizer.replan_events; they are part of this module's API.

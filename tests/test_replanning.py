@@ -231,7 +231,8 @@ def test_replan_api_on_the_demo_keeps_every_order(tmp_path):
 
 def test_replan_rewrites_only_the_changed_technicians_pages(tmp_path):
     """Written into the published folder, unchanged technicians' pages stay byte-identical,
-    the previous schedule is kept, and the index names who changed."""
+    every other page shows the new times, the previous schedule is kept, and the index
+    names who changed."""
     demo = api.solve_scenario("scenarios/liechtenstein", time_limit_s=5, solution_limit=100)
     folder = tmp_path / "day"
     outputs.write(demo, folder)
@@ -250,6 +251,12 @@ def test_replan_rewrites_only_the_changed_technicians_pages(tmp_path):
         if tech_id not in changed:
             assert (folder / name).read_bytes() == content
     assert (folder / f"tech-{sick}.html").read_bytes() != before[f"tech-{sick}.html"]
+    # every page shows its technician's visits at their new times: a visit "kept" within
+    # the tolerance but 26 minutes later left the old time on the page
+    for route in result.schedule.routes:
+        page = (folder / f"tech-{route.tech_id}.html").read_text(encoding="utf-8")
+        for stop in route.stops:
+            assert stop.order_id in page and f"{stop.start:%H:%M}" in page
     assert (folder / "schedule-before-1100.json").exists()
     assert "changed at 11:00" in (folder / "index.html").read_text(encoding="utf-8")
     assert (folder / "changes.csv").read_text(encoding="utf-8").startswith("order_id,status")

@@ -77,6 +77,12 @@ def render_days(problem: Problem, schedule: Schedule, out: Path, *,
         pages = {t: tech_day_name(t, day) for t in routes_by_tech(day_plan)}
         page = build_overview(day_problem, day_plan, tech_pages=pages, **options)
         write(overview_name(day), _with_selector(page, days, day))
+        # a technician with no route that day any more (after a re-plan) gets a fresh,
+        # empty page in place of the old one: a stale list of stops is never left behind
+        for tech in problem.technicians:
+            stale = tech_day_name(tech.tech_id, day)
+            if tech.tech_id not in pages and (out / stale).exists():
+                write(stale, build_tech_page(day_problem, day_plan, tech.tech_id, **options))
         items = []
         for tech_id, name in pages.items():
             write(name, build_tech_page(day_problem, day_plan, tech_id, **options))

@@ -84,3 +84,23 @@ def test_a_day_overview_loads_in_a_browser_and_its_selector_leads_to_the_next_da
         assert "Customer B" in page.content()
         browser.close()
     assert errors == []
+
+
+def test_a_day_without_a_route_any_more_gets_an_empty_page(tmp_path):
+    """After a re-plan takes B off day 2, the old tech-t1-<day 2>.html listing it was left
+    in the folder (the index no longer linked it, a bookmark still did); now it is
+    rewritten without stops."""
+    first = replace(shift("t1"), shift_id=f"t1@{PLAN_DATE}")
+    step = timedelta(days=1)
+    second = replace(first, shift_id=f"t1@{DAY2}", start=first.start + step,
+                     end=first.end + step)
+    p = problem([order("A", 1, time_windows=(window("09:00", "10:00"),)),
+                 order("B", 2, earliest_date=DAY2)], [tech("t1")], [first, second], days=2)
+    schedule = with_kpis(p, solve(p, line_matrix(4), FAST))
+    render_maps(p, schedule, tmp_path, tiles=None)
+    assert "Customer B" in (tmp_path / f"tech-t1-{DAY2}.html").read_text(encoding="utf-8")
+    without_b = replace(p, orders=p.orders[:1])
+    later = with_kpis(without_b, solve(without_b, line_matrix(4), FAST))
+    assert {r.shift_id for r in later.routes} == {first.shift_id}
+    render_maps(without_b, later, tmp_path, tiles=None)
+    assert "Customer B" not in (tmp_path / f"tech-t1-{DAY2}.html").read_text(encoding="utf-8")
