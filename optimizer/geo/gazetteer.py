@@ -146,8 +146,32 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
     if not results:
         results = [_result(index, g, [], "street", g.extent_m + STREET_MARGIN_M, factor)
                    for g in groups]
+        towns = _places_named(index, rules, parsed.street) if not hn else []
+        if towns:
+            # a bare name that is a street and a town ("Ordino"): which one is meant nobody
+            # can tell, so no answer is surer than the town's
+            results = [*_capped(results, max(t[3]["confidence"] for t in towns)), *towns]
     results.sort(key=lambda r: -r[3]["confidence"])
     return results
+
+
+def _places_named(index: GazetteerIndex, rules: AddressRules, name: str):
+    """Locality-level results of the places (``place=*``, ``addr:city``...) called
+    ``name``."""
+    places = {index.localities[k] for k in rules.name_keys(name) if k in index.localities}
+    return [_raw_result(index, p.lat, p.lon, p.name, "locality", p.radius_m, 1.0)
+            for p in sorted(places, key=lambda p: p.radius_m)]
+
+
+def _capped(results, confidence: float):
+    """``results`` no surer than ``confidence`` (their error radius grown to match)."""
+    out = []
+    for lat, lon, address, raw in results:
+        if raw["confidence"] > confidence:
+            raw = {**raw, "confidence": confidence,
+                   "error_m": round(max(raw["error_m"], error_of(confidence)), 1)}
+        out.append((lat, lon, address, raw))
+    return out
 
 
 def _merge_same_street(groups: list[StreetGroup], rules: AddressRules) -> list[StreetGroup]:

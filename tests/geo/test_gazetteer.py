@@ -530,3 +530,26 @@ def test_postcode_formats_follow_the_extract(tiny, towns):
     (so "4760-505" is one postcode there)."""
     assert {"li", "ch", "at"} <= set(tiny.rules.countries) and "pt" not in tiny.rules.countries
     assert towns.rules.countries == ("pt",)
+
+
+# -- Andorra (real extract, Catalan names) -----------------------------------------------------
+
+ANDORRA = REPO.parent / "shared" / "data" / "osm" / "andorra-2021-06.osm.pbf"
+
+
+@pytest.mark.skipif(not ANDORRA.exists(), reason=f"{ANDORRA} missing")
+@pytest.mark.parametrize("query", ["Ordino", "AD300 Ordino"])
+def test_a_town_name_alone_that_is_also_a_street_is_not_the_street(tmp_path, query):
+    """Buildings in La Cortinada have addr:street=Ordino, 2 km from the town of Ordino: the
+    bare name was that street at confidence 0.994 (routed with no flag). Without a house
+    number nobody can tell the street from the town, so both are candidates, neither
+    surer than the town, and the address goes to a person."""
+    places = Gazetteer(ANDORRA, cache_dir=tmp_path).geocode(query, exactly_one=False)
+    assert {p.raw["match"] for p in places} == {"street", "locality"}
+    assert max(p.raw["confidence"] for p in places) < 0.5
+    row = classify("WO-1", query, [Candidate(p.latitude, p.longitude, p.address,
+                                             p.raw["confidence"], p.raw["match"],
+                                             p.raw["error_m"]) for p in places])
+    assert row.location is None and row.status in ("ambiguous", "low_confidence")
+    numbered = Gazetteer(ANDORRA, cache_dir=tmp_path).geocode("Ordino 4")
+    assert numbered.raw["match"] == "exact" and numbered.raw["confidence"] > 0.9
