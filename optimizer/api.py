@@ -558,9 +558,12 @@ def _kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
 
 
 def _same(a, b) -> bool:
-    """Equal, numbers to the cent (the file rounds them)."""
+    """Equal: whole numbers exactly, others to the cent or 0.5 % (the file rounds them, and
+    versions before 2026-12-05 summed some totals from rounded figures)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
     if isinstance(a, float | int) and isinstance(b, float | int):
-        return abs(a - b) <= 0.011 + 1e-9 * abs(b)
+        return abs(a - b) <= max(0.011, 0.005 * abs(b))
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):

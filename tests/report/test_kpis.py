@@ -73,3 +73,15 @@ def test_response_time_by_priority_counts_unassigned_orders_as_missing_the_targe
     assert k.drop_penalty_cost == p.weights.drop_penalty[Priority.HIGH]  # C only
     normal = next(r for r in k.response if r.priority == "normal")
     assert (normal.orders, normal.on_target_pct, normal.mean_h) == (0, 100.0, None)
+
+
+def test_day_totals_come_from_the_exact_figures_not_the_rounded_ones():
+    """Three technicians with 20 minutes of service each: 1.00 h in all (the sum of their
+    rounded 0.33 h said 0.99)."""
+    p = problem([order("A", 1, 20, excluded_techs=frozenset({"t2", "t3"})),
+                 order("B", 2, 20, excluded_techs=frozenset({"t1", "t3"})),
+                 order("C", 3, 20, excluded_techs=frozenset({"t1", "t2"}))],
+                [tech("t1"), tech("t2"), tech("t3")], [shift("t1"), shift("t2"), shift("t3")])
+    k = compute(p, solve(p, M, FAST))
+    assert [t.service_h for t in k.technicians] == [0.33, 0.33, 0.33]
+    assert k.service_h == 1.0
