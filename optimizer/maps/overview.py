@@ -332,5 +332,6 @@ def build_overview(
         + timeline_html(problem, schedule, colours, clock, open_=True) + "</div>"
         + _panel(problem, schedule, colours, tech_pages, clock)
     ))
-    title = f"Dispatch overview – {schedule.problem_name or problem.name} – {schedule.plan_date}"
+    title = (f"Dispatch overview – {schedule.problem_name or problem.name} – "
+             f"{problem.period}")
     return finish_page(figure, title, body_class="fso-overview")

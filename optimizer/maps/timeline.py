@@ -292,7 +292,7 @@ def build_timeline_page(problem: Problem, schedule: Schedule) -> str:
     the overview at that stop; hovering shows the same card as the map's popup."""
     clock = c.Clock.of(schedule)
     colours = c.route_colours(schedule)
-    title = f"Timeline – {schedule.problem_name or problem.name} – {schedule.plan_date}"
+    title = f"Timeline – {schedule.problem_name or problem.name} – {problem.period}"
     script = timeline_script(problem, schedule, clock, FOCUS_ON_OVERVIEW)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

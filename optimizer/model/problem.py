@@ -337,6 +337,12 @@ class Problem:
         return self.plan_date + timedelta(days=self.days - 1)
 
     @property
+    def period(self) -> str:
+        """The plan date, or "first to last day" for several days (for titles)."""
+        return (f"{self.plan_date} to {self.end_date}" if self.days > 1
+                else f"{self.plan_date}")
+
+    @property
     def dates(self) -> tuple[date, ...]:
         """Every calendar day of the horizon, working or not."""
         return tuple(self.plan_date + timedelta(days=k) for k in range(self.days))

@@ -111,7 +111,7 @@ def daily_report(problem: Problem, schedule: Schedule) -> str:
     orders = {o.order_id: o for o in problem.orders}
     stops = [(r, s) for r in schedule.routes for s in r.stops]
     remote = k.visits_avoided or 0
-    title = f"Daily report – {schedule.problem_name or problem.name} – {schedule.plan_date}"
+    title = f"Daily report – {schedule.problem_name or problem.name} – {problem.period}"
     charts: list[str] = []
 
     techs = [t for t in k.technicians if t.shift_h > 0]

@@ -104,3 +104,10 @@ def test_a_day_without_a_route_any_more_gets_an_empty_page(tmp_path):
     assert {r.shift_id for r in later.routes} == {first.shift_id}
     render_maps(without_b, later, tmp_path, tiles=None)
     assert "Customer B" not in (tmp_path / f"tech-t1-{DAY2}.html").read_text(encoding="utf-8")
+
+
+def test_the_whole_plan_pages_name_every_day_in_their_titles(site):
+    """The whole plan's overview said only the first day in its title; a day's overview
+    says its own day."""
+    assert f"{PLAN_DATE} to {DAY2}</title>" in site["overview.html"]
+    assert f"– {PLAN_DATE}</title>" in site[f"overview-{PLAN_DATE}.html"]
