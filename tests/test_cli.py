@@ -376,6 +376,11 @@ def test_low_confidence_order_is_unassigned_for_review_and_counted(tmp_path, cap
     data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
     codes = {u["order_id"]: u["code"] for u in data["unassigned"]}
     assert codes == {"WO-2": "GEOCODE_REVIEW", "WO-3": "ADDRESS_AMBIGUOUS"}
+    # the reasons say how sure and which places, not only "needs review"
+    reasons = {u["order_id"]: u["reason"] for u in data["unassigned"]}
+    assert re.fullmatch(r"geocode below min_confidence: needs review \(confidence 0\.\d\d < "
+                        r"0\.5, error radius \d+ m\)", reasons["WO-2"]), reasons["WO-2"]
+    assert reasons["WO-3"].startswith("ambiguous address (2 places: ")
     [stop] = [s for r in data["routes"] for s in r["stops"]]
     assert (stop["order_id"], stop["geocode_error_m"]) == ("WO-1", 15.0)
     assert main(["verify", str(out / "schedule.json")]) == 0

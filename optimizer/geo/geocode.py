@@ -191,7 +191,10 @@ def classify(
     best = max(inside, key=lambda c: c.confidence)
     rivals = [c for c in inside if c.confidence >= best.confidence - RIVAL_CONFIDENCE_GAP]
     if any(distance_m(c, best) > ambiguous_m for c in rivals):
-        return GeocodeRow(order_id, query, AMBIGUOUS, REASONS[AMBIGUOUS], candidates=tuple(rivals))
+        places = "; ".join(c.address for c in rivals[:3]) + ("; ..." if len(rivals) > 3 else "")
+        return GeocodeRow(order_id, query, AMBIGUOUS,
+                          f"{REASONS[AMBIGUOUS]} ({len(rivals)} places: {places})",
+                          candidates=tuple(rivals))
     error_m = (best.error_m if best.error_m is not None
                else round(max(MIN_PROVIDER_ERROR_M, error_of(best.confidence)), 1))
     exact = best.match == "exact" or (not best.match
@@ -287,7 +290,7 @@ def geocode_orders(
             location = row.location
             issue = "" if location else row.reason
             if row.status == LOW_CONFIDENCE and not settings.route_low_confidence:
-                location, issue = None, LOCATION_ISSUES[ReasonCode.GEOCODE_REVIEW]
+                location, issue = None, row.reason  # with its confidence and radius
             out.append(replace(
                 order, location=location,
                 geocode_confidence=row.confidence if row.confidence is not None else None,

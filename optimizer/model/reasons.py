@@ -108,5 +108,7 @@ _LOCATION_CODES = {text: code for code, text in LOCATION_ISSUES.items()}
 
 
 def location_code(issue: str) -> ReasonCode:
-    """The code of a ``WorkOrder.location_issue`` text (``NO_LOCATION`` for any other text)."""
-    return _LOCATION_CODES.get(issue, ReasonCode.NO_LOCATION)
+    """The code of a ``WorkOrder.location_issue`` text, which is one of
+    :data:`LOCATION_ISSUES`, alone or followed by details in brackets (``NO_LOCATION``
+    for any other text)."""
+    return _LOCATION_CODES.get(issue.split(" (", 1)[0], ReasonCode.NO_LOCATION)

@@ -151,11 +151,14 @@ def test_refused_request_is_a_configuration_error_without_retries(server, tmp_pa
 
 
 def test_ambiguous_hits_far_apart(server, tmp_path):
-    """Two equally good hits 8 km apart: "ambiguous address", no location, both listed."""
+    """Two equally good hits 8 km apart: "ambiguous address" naming both places, no
+    location, both listed as candidates."""
     server.script("Landstrasse 5", results(BALZERS, SCHAAN))
     result = run([order("WO-1")], online(server), {"WO-1": "Landstrasse 5"}, tmp_path)
     assert result.orders[0].location is None
-    assert result.orders[0].location_issue == "ambiguous address"
+    assert result.orders[0].location_issue == (
+        "ambiguous address (2 places: Landstrasse 5, 9496 Balzers, Liechtenstein; "
+        "Landstrasse 5, 9494 Schaan, Liechtenstein)")
     row = result.report[0]
     assert row.status == "ambiguous"
     assert [(c.lat, c.lon) for c in row.candidates] == [(47.066, 9.503), (47.1668, 9.51)]
@@ -305,7 +308,9 @@ def test_unfound_homes_are_all_reported_at_once(server, tmp_path):
     assert info.value.problems == [
         "technicians.csv, tech_id=T1, home_address='Nirgendwoweg 3': address not found; "
         "give home_lat and home_lon",
-        "technicians.csv, tech_id=T2, home_address='Landstrasse 5': ambiguous address; "
+        "technicians.csv, tech_id=T2, home_address='Landstrasse 5': ambiguous address (2 "
+        "places: Landstrasse 5, 9496 Balzers, Liechtenstein; Landstrasse 5, 9494 Schaan, "
+        "Liechtenstein); "
         "give home_lat and home_lon",
     ]
 
