@@ -28,6 +28,8 @@ from optimizer.io.schemas import (
     check_columns,
     parse_clock,
     parse_datetime,
+    skipped,
+    skipped_note,
 )
 from optimizer.io.tables import Row, Table, read_table
 from optimizer.model import Location, Priority, TimeWindow, WorkOrder
@@ -153,6 +155,8 @@ def parse_moment(value: str | datetime, plan_date: date, tz: tzinfo, *,
         moment = parse_clock(value, plan_date, tz) or parse_datetime(value, tz)
         if moment is None:
             raise InputError(f"{name} {value!r}: not a time (HH:MM or YYYY-MM-DD HH:MM)")
+        if skipped(moment):
+            raise InputError(f"{name} {value!r}: {skipped_note(moment)}")
         value = moment
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -275,6 +275,9 @@ class RowReader:
         moment = parse_clock(value, self.plan_date, self.tz) or parse_datetime(value, self.tz)
         if moment is None:
             self.fail(column, "not a time (use HH:MM or YYYY-MM-DD HH:MM)")
+        elif skipped(moment):
+            self.fail(column, skipped_note(moment))
+            return None
         return moment
 
     def near_moment(self, column: str) -> datetime | None:
@@ -371,6 +374,19 @@ def parse_clock(value: str, plan_date: date, tz: ZoneInfo) -> datetime | None:
         return None
     base = datetime.combine(plan_date, time(0), tzinfo=tz)
     return base + timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def skipped(moment: datetime) -> bool:
+    """Whether the wall-clock time of ``moment`` does not exist in its time zone (it was
+    skipped when the clocks went forward: 02:30 on the last Sunday of March in Europe)."""
+    back = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return back.replace(tzinfo=None) != moment.replace(tzinfo=None)
+
+
+def skipped_note(moment: datetime) -> str:
+    """Why ``moment`` (:func:`skipped`) is refused, in words."""
+    return (f"{moment:%Y-%m-%d %H:%M} does not exist in {moment.tzinfo}: the clocks go "
+            "forward then (give the time before or after the change)")
 
 
 def parse_datetime(value: str, tz: ZoneInfo) -> datetime | None:

@@ -109,3 +109,20 @@ def test_parse_moment_names_text_that_is_not_a_time(text):
     """Anything else is an InputError naming the option and the text as given."""
     with pytest.raises(InputError, match=f"--now '{text}': not a time"):
         parse_moment(text, DAY, ZoneInfo(TZ))
+
+
+def test_a_time_the_clocks_skip_is_refused_not_moved(tmp_path):
+    """02:30 on 28 March 2027 does not exist in Vaduz (the clocks go from 02:00 to 03:00):
+    --now and an event's time were silently taken as 03:30; now both are refused, naming
+    the time. 01:30 and 03:30 that day are fine."""
+    spring = date(2027, 3, 28)
+    with pytest.raises(InputError, match="2027-03-28 02:30 does not exist in Europe/Vaduz"):
+        parse_moment("02:30", spring, ZoneInfo(TZ))
+    assert parse_moment("03:30", spring, ZoneInfo(TZ)).hour == 3
+    csv = tmp_path / "events.csv"
+    csv.write_text("event,tech_id,time\nunavailable,t1,02:30\nunavailable,t2,01:30\n")
+    with pytest.raises(InputError) as info:
+        read_events(csv, spring, TZ)
+    assert info.value.problems == [
+        f"{csv} row 2, time='02:30': 2027-03-28 02:30 does not exist in Europe/Vaduz: the "
+        "clocks go forward then (give the time before or after the change)"]
