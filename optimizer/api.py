@@ -538,17 +538,27 @@ def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
                                [*record.frozen, *record.cancelled])
 
 
+#: KPIs in money, which :func:`_kpi_issues` does not compare: what a promise (a re-plan, or
+#: ``fsopt solve --previous``) adds to a dropped order's penalty or a visit's cost depends
+#: on the plan it was made from, which verify rebuilds only for re-plans.
+MONEY_KPIS = frozenset({"travel_cost", "overtime_cost", "sla_late_cost", "cost",
+                        "drop_penalty_cost", "objective_cost", "territory_cost", "late_cost",
+                        "balance_cost"})
+
+
 def _kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
     """Where the KPIs a file states differ from those of its own routes and unassigned
-    orders (recomputed by :func:`~optimizer.report.kpis.with_kpis`; figures a file
-    written before they existed does not state are not compared)."""
+    orders (recomputed by :func:`~optimizer.report.kpis.with_kpis`): the counts, SLA and
+    response figures, hours, kilometres and utilisation, not the money
+    (:data:`MONEY_KPIS`); figures a file written before they existed does not state are
+    not compared."""
     if schedule.kpis is None:
         return []
     found = with_kpis(problem, replace(schedule, kpis=None)).kpis
     issues = []
     for name in (f.name for f in fields(found)):
         said, true = getattr(schedule.kpis, name), getattr(found, name)
-        if said is None or _same(said, true):
+        if name in MONEY_KPIS or said is None or _same(said, true):
             continue
         issues.append(f"kpis.{name} differs from what the routes and unassigned orders give"
                       if isinstance(true, tuple | Mapping) else
@@ -559,7 +569,8 @@ def _kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
 
 def _same(a, b) -> bool:
     """Equal: whole numbers exactly, others to the cent or 0.5 % (the file rounds them, and
-    versions before 2026-12-05 summed some totals from rounded figures)."""
+    versions before 2026-12-05 summed some totals from rounded figures); the money of a
+    technician's figures is left out as in :func:`_kpi_issues`."""
     if isinstance(a, int) and isinstance(b, int):
         return a == b
     if isinstance(a, float | int) and isinstance(b, float | int):
@@ -569,8 +580,8 @@ def _same(a, b) -> bool:
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if is_dataclass(a) and is_dataclass(b):
-        return all(getattr(a, f.name) is None or _same(getattr(a, f.name), getattr(b, f.name))
-                   for f in fields(a))
+        return all(f.name == "cost" or getattr(a, f.name) is None
+                   or _same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
     return a == b
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,6 +121,32 @@ def test_cli_previous_writes_changes_csv_and_the_schedule_verifies(tmp_path, cap
     assert {r["status"] for r in rows} <= {"kept", "still unassigned"}
     assert read_json(second / "schedule.json").meta.previous == str(first / "schedule.json")
     assert main(["verify", str(second / "schedule.json")]) == 0
+
+
+def test_a_previous_plan_whose_order_is_now_left_out_still_verifies(tmp_path, capsys):
+    """WO-1 was routed; now it needs a skill nobody has. The plan made with --previous
+    leaves it out (its penalty counts the broken promise, as a re-plan's does), and
+    `fsopt verify` accepted nothing of it at first: its money KPIs differed from a
+    recomputation without the promises. verify compares the counts, hours and km."""
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    first = tmp_path / "first"
+    assert main(["solve", str(folder), "--out", str(first), "--quiet",
+                 "--solution-limit", "50"]) == 0
+    assert any(s.order_id == "WO-1" for r in read_json(first / "schedule.json").routes
+               for s in r.stops)
+    orders = folder / "work_orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8").replace(
+        "WO-1,Frick AG,\"Städtle 1, 9490 Vaduz\",47.1391,9.5215,45,hvac,",
+        "WO-1,Frick AG,\"Städtle 1, 9490 Vaduz\",47.1391,9.5215,45,elevator,"),
+        encoding="utf-8")
+    second = tmp_path / "second"
+    assert main(["solve", str(folder), "--out", str(second), "--quiet", "--previous",
+                 str(first / "schedule.json"), "--solution-limit", "50"]) == 0
+    after = read_json(second / "schedule.json")
+    assert [u.order_id for u in after.unassigned] == ["WO-1"]
+    assert main(["verify", str(second / "schedule.json")]) == 0
+    assert "schedule is valid" in capsys.readouterr().out
 
 
 def test_cli_warns_that_a_seed_alone_is_not_repeatable(tmp_path, capsys):
