@@ -42,9 +42,7 @@ from optimizer.solver.costs import shift_cost
 from optimizer.solver.diagnose import open_positions
 from optimizer.solver.extract import timed_route
 from optimizer.solver.precheck import check
-from optimizer.solver.timing import (
-    route_points,
-)
+from optimizer.solver.timing import route_points
 
 #: Insertion positions tried per route and window, cheapest detour first (the rest are
 #: dearer detours; ``benchmarks/slots.py`` measures what this loses against all of them).
