@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -44,9 +45,11 @@ def provider_confidence(raw: Mapping[str, Any]) -> float:
     value = raw.get("confidence")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return min(1.0, value / 10 if value > 1 else float(value))
-    rank = raw.get("place_rank")
+    try:
+        rank = int(raw.get("place_rank"))
+    except (TypeError, ValueError):  # absent, or not a number ("high")
+        rank = None
     if rank is not None:
-        rank = int(rank)
         return 1.0 if rank >= 30 else 0.8 if rank >= 28 else 0.4 if rank >= 26 else 0.2
     kind = raw.get("addresstype") or raw.get("type")
     group = raw.get("class") or raw.get("category")
@@ -61,6 +64,16 @@ def provider_confidence(raw: Mapping[str, Any]) -> float:
         return {"ROOFTOP": 1.0, "RANGE_INTERPOLATED": 0.8, "GEOMETRIC_CENTER": 0.5}.get(
             geometry["location_type"], 0.3)
     return 0.8
+
+
+def _has_place(location: Any) -> bool:
+    """Whether a provider's answer has real coordinates: finite, in range, and not exactly
+    (0, 0), where an answer without coordinates lands (a result with no lat/lon was taken
+    as an exact match at "Null Island" and cached)."""
+    lat, lon = location.latitude, location.longitude
+    return (isinstance(lat, int | float) and isinstance(lon, int | float)
+            and math.isfinite(lat) and math.isfinite(lon)
+            and -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0))
 
 
 def _adapter_without_retries(*, proxies: Any, ssl_context: Any) -> Any:
@@ -206,12 +219,18 @@ class AddressResolver:
                     "(check [geocode] provider and options)") from exc
             except geopy_exc.GeocoderServiceError as exc:  # timeouts, 5xx, unreachable
                 error, wait = exc, None
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                # geopy could not read the answer (a latitude "abc" or 95, an object where
+                # a list belongs): a broken answer, tried again like a broken page
+                error, wait = geopy_exc.GeocoderParseError(
+                    f"unreadable answer ({type(exc).__name__}: {str(exc)[:200]})"), None
             else:
                 if found is None:
                     return ()
                 found = [found] if not isinstance(found, list) else found
                 cands = [Candidate(p.latitude, p.longitude, p.address or "",
-                                   round(provider_confidence(p.raw or {}), 3)) for p in found]
+                                   round(provider_confidence(p.raw or {}), 3)) for p in found
+                         if _has_place(p)]
                 return tuple(sorted(cands, key=lambda c: -c.confidence))
             if attempt + 1 < attempts:
                 time.sleep(min(self.max_wait_s,

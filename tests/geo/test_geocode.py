@@ -37,9 +37,17 @@ from optimizer.model import (
 from optimizer.outputs import write_geocode_report, write_geocoded_work_orders
 
 try:
-    from nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
+    from nominatim_server import FakeNominatim, Step, error, place, rate_limited, results, slow
 except ImportError:  # tests/geo became a package
-    from geo.nominatim_server import FakeNominatim, error, place, rate_limited, results, slow
+    from geo.nominatim_server import (
+        FakeNominatim,
+        Step,
+        error,
+        place,
+        rate_limited,
+        results,
+        slow,
+    )
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "liechtenstein-2021-01.osm.bz2"
@@ -140,6 +148,36 @@ def test_provider_down_after_retries_raises_geocode_error(server, tmp_path):
         run([order("WO-2")], online(server), {"WO-2": "Landstrasse 5"}, tmp_path,
             max_retries=2)
     assert (server.count("Städtle 5"), server.count("Landstrasse 5")) == (2, 3)
+
+
+@pytest.mark.filterwarnings("ignore:Latitude normalization:UserWarning")  # geopy's, on 95
+@pytest.mark.parametrize("body", [
+    [{**STAEDTLE, "lat": "abc"}], [{**STAEDTLE, "lat": "95"}], [{**STAEDTLE, "lat": "nan"}],
+    {"lat": "47.14", "lon": "9.52"}, [1, 2, 3],
+])
+def test_an_unreadable_answer_is_a_provider_error_not_a_traceback(server, tmp_path, body):
+    """Answers geopy cannot read (a latitude "abc", 95 or nan, an object where a list
+    belongs, numbers) crashed geocode and solve with a ValueError, TypeError or
+    AttributeError; now they are retried like a broken page, then a GeocodeError."""
+    server.script("Städtle 5", Step(body=body))
+    with pytest.raises(GeocodeError, match=r"after 2 attempts.*unreadable answer"):
+        run([order("WO-1")], online(server), {"WO-1": "Städtle 5"}, tmp_path, max_retries=1)
+    assert server.count("Städtle 5") == 2
+
+
+def test_an_answer_without_coordinates_is_no_place(server, tmp_path):
+    """A result with no lat/lon was an exact match at (0, 0), cached as found; a place
+    rank that is not a number crashed. Now the first is no candidate (not found, not
+    cached as found) and the second is read without the rank."""
+    bare = {k: v for k, v in STAEDTLE.items() if k not in ("lat", "lon")}
+    server.script("Städtle 5", results(bare))
+    server.script("Landstrasse 5", results({**SCHAAN, "place_rank": "high"}))
+    result = run([order("WO-1"), order("WO-2")], online(server),
+                 {"WO-1": "Städtle 5", "WO-2": "Landstrasse 5"}, tmp_path)
+    assert [r.status for r in result.report] == ["not_found", "ok"]
+    assert result.orders[0].location is None
+    again = run([order("WO-1")], online(server), {"WO-1": "Städtle 5"}, tmp_path)
+    assert again.report[0].status == "not_found"
 
 
 def test_refused_request_is_a_configuration_error_without_retries(server, tmp_path):
