@@ -217,7 +217,7 @@ def sweep(
 
     Returns one tidy row per run (axis values, status, KPIs), in grid order.
     """
-    from optimizer.sweeps import expand, run_sweep
+    from optimizer.sweeps import expand, matrix_speed, run_sweep
 
     loaded = load_scenario(base)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s,
@@ -226,7 +226,7 @@ def sweep(
     matrix = travel_matrix(loaded.problem, base_dir=loaded.folder,
                            also=[r.problem for r in runs if r.problem is not None])
     return run_sweep(runs, matrix, params, scheduler=scheduler, n_workers=n_workers,
-                     on_row=on_row)
+                     on_row=on_row, speeds=matrix_speed(runs, loaded.problem))
 
 
 def _planned_for(published: Schedule, record: ReplanRecord | None,

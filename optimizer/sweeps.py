@@ -13,8 +13,10 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from optimizer.errors import InputError, OptimizerError
 from optimizer.io.config import CHANGE_RANGES
@@ -93,7 +95,9 @@ def expand(base: Problem, axes: Mapping[str, Sequence[float]]) -> list[SweepRun]
     names = list(axes)
     runs = []
     for combo in itertools.product(*(axes[n] for n in names)):
-        values = dict(zip(names, combo, strict=True))
+        # whole-number axes (technicians) as whole numbers in the rows and files
+        values = {n: int(v) if AXIS_RANGES[n].integer else v
+                  for n, v in zip(names, combo, strict=True)}
         label = " ".join(f"{n}={v:g}" for n, v in values.items()) or "base"
         problem, error = base, ""
         try:
@@ -105,13 +109,35 @@ def expand(base: Problem, axes: Mapping[str, Sequence[float]]) -> list[SweepRun]
     return runs
 
 
-def solve_run(problem: Problem, matrix: TravelMatrix, params: SolveParams) -> dict[str, Any]:
-    """Solve one run and return its tidy row (runs on a worker; pure)."""
+def solve_run(problem: Problem, matrix: TravelMatrix, params: SolveParams, *,
+              speed: float = 1.0) -> dict[str, Any]:
+    """Solve one run and return its tidy row (runs on a worker; pure). ``speed`` is the
+    run's travel speed factor over the one the shared matrix was built with (a
+    ``speed_factor`` axis): its travel times are divided by it here."""
     began = time.monotonic()
+    matrix = faster(matrix, speed)
     schedule = with_kpis(problem, solve(problem, matrix, params))
     violations = verify(problem, matrix, schedule)
     return {**kpi_row(schedule.kpis), "violations": len(violations),
             "objective": schedule.meta.objective, "wall_s": round(time.monotonic() - began, 2)}
+
+
+def faster(matrix: TravelMatrix, speed: float) -> TravelMatrix:
+    """``matrix`` with every travel time divided by ``speed`` (itself when it is 1);
+    distances, and cells no road joins, stay as they are."""
+    if speed == 1.0:
+        return matrix
+    travel = np.asarray(matrix.travel_s)
+    scaled = np.rint(travel / speed).astype(np.int64)
+    if matrix.reachable is not None:
+        scaled = np.where(np.asarray(matrix.reachable, dtype=bool), scaled, travel)
+    return replace(matrix, travel_s=scaled)
+
+
+def matrix_speed(runs: Sequence[SweepRun], base: Problem) -> list[float]:
+    """Each run's travel speed factor over ``base``'s (whose matrix the runs share)."""
+    return [run.problem.travel.speed_factor / base.travel.speed_factor
+            if run.problem is not None else 1.0 for run in runs]
 
 
 def _failed(run: SweepRun, error: str) -> dict[str, Any]:
@@ -126,8 +152,11 @@ def run_sweep(
     scheduler: str | None = None,
     n_workers: int = 2,
     on_row: Callable[[dict[str, Any], int, int], None] | None = None,
+    speeds: Sequence[float] = (),
 ) -> list[dict[str, Any]]:
     """Solve ``runs`` on a Dask cluster; rows come back in grid order.
+
+    ``speeds`` (:func:`matrix_speed`) scale the shared matrix's travel times per run.
 
     ``scheduler`` (or the ``FSOPT_SCHEDULER`` environment variable) is the address
     of an existing cluster; without one, a local cluster of ``n_workers``
@@ -152,7 +181,8 @@ def run_sweep(
             if run.problem is None:
                 rows[k] = _failed(run, run.error)
                 continue
-            future = client.submit(solve_run, run.problem, shared, params, pure=False,
+            future = client.submit(solve_run, run.problem, shared, params,
+                                   speed=speeds[k] if speeds else 1.0, pure=False,
                                    key=f"run-{k}-{time.monotonic_ns()}")
             futures[future] = k
         done = len(rows)
@@ -180,16 +210,17 @@ def run_sweep(
 
 
 def run_serial(runs: Sequence[SweepRun], matrix: TravelMatrix,
-               params: SolveParams) -> list[dict[str, Any]]:
+               params: SolveParams, *, speeds: Sequence[float] = ()) -> list[dict[str, Any]]:
     """The same rows as :func:`run_sweep`, computed here one by one (for checks)."""
     rows = []
-    for run in runs:
+    for k, run in enumerate(runs):
         if run.problem is None:
             rows.append(_failed(run, run.error))
             continue
         try:
             rows.append({"run": run.run, **run.values, "status": "ok", "error": "",
-                         **solve_run(run.problem, matrix, params)})
+                         **solve_run(run.problem, matrix, params,
+                                     speed=speeds[k] if speeds else 1.0)})
         except Exception as exc:  # a failing run is reported, never fatal
             rows.append(_failed(run, f"{type(exc).__name__}: {exc}"))
     return rows

@@ -12,7 +12,7 @@ from optimizer.errors import InputError
 from optimizer.io.load import load_scenario
 from optimizer.model import Location
 from optimizer.params import SolveParams
-from optimizer.sweeps import expand, parse_axis, run_serial, run_sweep
+from optimizer.sweeps import expand, matrix_speed, parse_axis, run_serial, run_sweep
 
 TINY = Path(__file__).parent / "data" / "tiny"
 PARAMS = SolveParams(time_limit_s=10, solution_limit=10)
@@ -55,6 +55,23 @@ def test_sweep_on_a_local_cluster_matches_serial_runs():
     assert by_run["technicians=3 demand_pct=100"]["scheduled"] + \
         by_run["technicians=3 demand_pct=100"]["unassigned"] == 6
     assert all(r["violations"] == 0 for r in rows[1:])
+
+
+def test_a_speed_factor_axis_changes_the_travel_times():
+    """The runs share one matrix built at the base's speed: a speed_factor axis had no
+    effect (speed 0.1 and 10 gave the same rows). Now each run's travel times are divided
+    by its factor: at half speed the same routes take twice the driving."""
+    loaded = load_scenario(TINY)
+    runs = expand(loaded.problem, {"speed_factor": [1.0, 0.5]})
+    matrix = api.travel_matrix(loaded.problem)
+    rows = run_serial(runs, matrix, PARAMS, speeds=matrix_speed(runs, loaded.problem))
+    full, half = rows
+    assert (full["status"], half["status"]) == ("ok", "ok")
+    assert half["travel_km"] == full["travel_km"]
+    assert half["travel_h"] == pytest.approx(2 * full["travel_h"], abs=0.02)
+    via_api = api.sweep(TINY, {"speed_factor": [1.0, 0.5]}, time_limit_s=10,
+                        solution_limit=10, n_workers=1)
+    assert [r["travel_h"] for r in via_api] == [full["travel_h"], half["travel_h"]]
 
 
 def test_write_sweep_table_and_report(tmp_path):

@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep", help="solve a grid of what-ifs on a Dask cluster",
         description="Solve every combination of the --grid axes applied to SCENARIO and write "
                     "one tidy row per run (sweep.csv or .parquet) plus sweep.html. Axes: "
-                    "technicians (count), demand_pct (extra orders, %%), speed_factor.",
+                    "technicians (count), demand_pct (extra orders, in %), speed_factor.",
         epilog="Runs on a local cluster of --workers processes, or on an existing Dask "
                "cluster given by --scheduler or the FSOPT_SCHEDULER environment variable.")
     sweep.add_argument("scenario", type=Path)
