@@ -333,7 +333,8 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     per technician and ``index.html``; ``[maps]`` in scenario.toml picks the tiles.
     Returns the paths by name: ``json``, ``stops``, ``unassigned``, ``technicians``
     and ``maps`` (the index page); with a previous plan also ``changes``
-    (``changes.csv``, as a re-plan writes it).
+    (``changes.csv``, as a re-plan writes it); when addresses were geocoded also
+    ``geocode_report`` (``geocode_report.csv``).
     """
     from optimizer.maps import render_maps
 
@@ -349,6 +350,10 @@ def write(result: PlanResult, out_dir: Path | None = None, *,
     if result.changes is not None:  # solved from a previous plan
         paths["changes"] = _write_csv(out_dir / "changes.csv", CHANGE_COLUMNS,
                                       _change_rows(result.changes, result.problem))
+    if result.geocoding is not None and result.geocoding.report:
+        # the addresses to review, with their candidates (the summary points to it)
+        paths["geocode_report"] = write_geocode_report(out_dir / "geocode_report.csv",
+                                                       result.geocoding)
     if maps:
         background = offline_background(result.problem, result.schedule, result.scenario.folder)
         pages = render_maps(result.problem, result.schedule, out_dir, background=background,

@@ -373,6 +373,10 @@ def test_low_confidence_order_is_unassigned_for_review_and_counted(tmp_path, cap
     assert report["WO-3"]["candidates"].count(" | ") == 1
     out = tmp_path / "out"
     assert main(["solve", str(folder), "--out", str(out), "--quiet"]) == 0
+    # the solve writes the report its summary points to (it did not)
+    with open(out / "geocode_report.csv", encoding="utf-8") as stream:
+        assert {r["order_id"]: r["status"] for r in csv.DictReader(stream)} == {
+            "WO-1": "ok", "WO-2": "low_confidence", "WO-3": "ambiguous"}
     data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
     codes = {u["order_id"]: u["code"] for u in data["unassigned"]}
     assert codes == {"WO-2": "GEOCODE_REVIEW", "WO-3": "ADDRESS_AMBIGUOUS"}
