@@ -79,6 +79,9 @@ REASON_CODES = {
 }
 #: ``WorkOrder.location_issue`` (and so the unassigned reason) for each failed status.
 REASONS = {status: LOCATION_ISSUES[code] for status, code in REASON_CODES.items()}
+#: Without a ``[geocode] bbox``, hits farther than this beyond the known places are
+#: outside the area (:func:`area_around`); the loader warns of given points this far off.
+AREA_MARGIN_KM = 150.0
 #: Candidates within this much of the best confidence compete for "ambiguous".
 RIVAL_CONFIDENCE_GAP = 0.15
 #: The smallest error radius given to an online provider's answer (a building is not a point).
@@ -379,6 +382,23 @@ def geocode_homes(
     return techs, moved_shifts, tuple(rows.values())
 
 
+def area_around(problem: Problem) -> tuple[float, float, float, float] | None:
+    """``(west, south, east, north)`` around the places ``problem`` already knows (homes
+    and orders given by coordinates), widened by :data:`AREA_MARGIN_KM`; None if it knows
+    none. Without a ``[geocode] bbox``, a hit outside it is outside the area: an online
+    provider's answer in another country (New York for a street of Vaduz) was "ok"."""
+    points = [t.home for t in problem.technicians if t.home.located]
+    points += [o.location for o in problem.orders if o.location is not None
+               and o.location.located]
+    if not points:
+        return None
+    lats, lons = [p.lat for p in points], [p.lon for p in points]
+    dlat = AREA_MARGIN_KM / 111.2
+    dlon = dlat / max(0.1, math.cos(math.radians((min(lats) + max(lats)) / 2)))
+    return (max(-180.0, min(lons) - dlon), max(-90.0, min(lats) - dlat),
+            min(180.0, max(lons) + dlon), min(90.0, max(lats) + dlat))
+
+
 def geocode_problem(
     problem: Problem,
     *,
@@ -399,6 +419,8 @@ def geocode_problem(
     if not (orders_todo or homes_todo):
         return problem, None
     settings = problem.geocode
+    if settings.bbox is None:  # no area given: the one around the places already known
+        settings = replace(settings, bbox=area_around(problem))
     with AddressResolver(settings, base_dir=base_dir,
                          max_retries=settings.max_retries) as resolver:
         orders, report = problem.orders, ()

@@ -387,6 +387,30 @@ def test_geocode_problem_locates_orders_and_homes_in_one_report(server, tmp_path
     assert (result.provider, calls) == ("nominatim", [(1, 1)])
 
 
+def test_without_a_bbox_an_answer_far_from_every_known_place_is_outside(server, tmp_path,
+                                                                       monkeypatch):
+    """No [geocode] bbox: an online answer in New York for an order in Vaduz was "ok" and
+    then "not enough time in any shift"; a home there left its technician silently idle.
+    The area is now the one around the places already known (the given home), 150 km
+    wider: the order is outside the area, the home an input error."""
+    monkeypatch.setattr(app_settings, "cache_dir", tmp_path)
+    new_york = place(40.7128, -74.006, "Broadway 1, New York")
+    server.script("Städtle 5", results(new_york))
+    server.script("Landstrasse 5", results(SCHAAN))
+    tech, shift = _tech_with_shift("T1", Location(47.1405, 9.5215, "Vaduz"))
+    orders = [replace(order("WO-1"), address="Städtle 5"),
+              replace(order("WO-2"), address="Landstrasse 5")]
+    located, _report = geocode_problem(_problem(orders, [tech], [shift],
+                                                online(server, min_delay_s=0)))
+    assert [o.location_issue for o in located.orders] == [
+        "address outside the scenario area", ""]
+    far_home, far_shift = _tech_with_shift("T2", Location.to_geocode("Städtle 5"))
+    with pytest.raises(InputError, match="tech_id=T2, home_address='Städtle 5': address "
+                                         "outside the scenario area"):
+        geocode_problem(_problem([], [tech, far_home], [shift, far_shift],
+                                 online(server, min_delay_s=0)), homes_source="technicians.csv")
+
+
 @pytest.mark.skipif(not (OSM_DIR / NAME).exists(), reason="Liechtenstein extract missing")
 def test_gazetteer_provider_is_offline(tmp_path):
     """The default provider resolves real addresses from the extract (osm_file relative
