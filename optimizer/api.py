@@ -366,16 +366,18 @@ def _event_labels(problem: Problem, labels: list[str], events: Sequence[Event]) 
     return [rows.get(label, label) for label in labels]
 
 
-def anonymise(scenario: str | Path, out_dir: str | Path) -> list[Path]:
+def anonymise(scenario: str | Path, out_dir: str | Path, *,
+              left_out: list[Path] | None = None) -> list[Path]:
     """Write a copy of ``scenario`` without personal data into ``out_dir`` (see
     :mod:`optimizer.io.anonymise`), check that it loads, and return the files written.
 
     The scenario is loaded first, so that its problems name its own files, not the copy's.
+    Files that are not scenario data are not copied; they are added to ``left_out``.
     """
     from optimizer.io.anonymise import anonymise_scenario
 
     load_scenario(scenario)
-    written = anonymise_scenario(scenario, out_dir)
+    written = anonymise_scenario(scenario, out_dir, left_out=left_out)
     load_scenario(out_dir)
     return written
 @dataclass(frozen=True, slots=True)

@@ -328,9 +328,13 @@ def _replan(args: argparse.Namespace) -> int:
 def _anonymise(args: argparse.Namespace) -> int:
     from optimizer import api
 
-    written = api.anonymise(args.scenario, args.out)
+    left_out: list = []
+    written = api.anonymise(args.scenario, args.out, left_out=left_out)
     out.print(f"Wrote {len(written)} files into {args.out}; check them before sharing "
               "(addresses and coordinates are kept)")
+    if left_out:
+        out.print(f"Left out {len(left_out)} file(s) that are not scenario data and may hold "
+                  f"names: {', '.join(p.name for p in left_out)}")
     return 0
 
 

@@ -6,7 +6,9 @@ customer and technician names by pseudonyms (the same name gets the same pseudon
 every file, so events still match their orders), phone numbers by numbers that reach
 nobody, notes and absence reasons by a placeholder. Coordinates, addresses, times,
 skills and every other column are kept as they are, so that the copy plans the same
-day. Every other file (scenario.toml, OSM extracts, territories.geojson) is copied.
+day. scenario.toml, OSM extracts, territories.geojson, address rules and licence files
+are copied as they are; any other file (a script, a README, an events JSON) is left out,
+since it may hold the names replaced, and listed.
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ REPLACED = {
 }
 
 
-def anonymise_scenario(folder: str | Path, out_dir: str | Path) -> list[Path]:
+def anonymise_scenario(folder: str | Path, out_dir: str | Path, *,
+                       left_out: list[Path] | None = None) -> list[Path]:
     """Write an anonymised copy of the scenario ``folder`` into ``out_dir``.
 
-    Returns the files written. Raises :class:`InputError` for a folder without
-    scenario.toml, a what-if scenario (anonymise its base), or ``out_dir`` inside
-    ``folder`` or holding files already.
+    Returns the files written; files that are neither a table nor scenario data
+    (:func:`is_scenario_data`: scripts, notes, JSON) are not copied, since they may hold
+    the very names replaced, and are added to ``left_out``. Raises :class:`InputError`
+    for a folder without scenario.toml, a what-if scenario (anonymise its base), or
+    ``out_dir`` inside ``folder`` or holding files already.
     """
     folder, out_dir = Path(folder), Path(out_dir)
     toml_path = folder / "scenario.toml"
@@ -71,10 +76,27 @@ def anonymise_scenario(folder: str | Path, out_dir: str | Path) -> list[Path]:
         if path.suffix.lower() in TABLE_SUFFIXES:
             target_path = target_path.with_suffix(".csv")
             _anonymised_table(path, target_path, pseudonyms)
-        else:
+        elif is_scenario_data(path):
             shutil.copy2(path, target_path)
+        else:
+            if left_out is not None:
+                left_out.append(path)
+            continue
         written.append(target_path)
     return written
+
+
+#: What a copy keeps besides the tables: the settings (scenario.toml, address rules), the
+#: places (OSM extracts, territory polygons) and their licences.
+DATA_SUFFIXES = (".toml", ".geojson", ".osm", ".pbf", ".osm.bz2", ".osm.gz")
+LICENCE_NAMES = ("attribution", "licence", "license", "copying", "notice")
+
+
+def is_scenario_data(path: Path) -> bool:
+    """Whether ``path`` is copied as it is: scenario settings, OSM data, territories, or
+    the licence and attribution that must travel with the OSM data."""
+    name = path.name.lower()
+    return name.endswith(DATA_SUFFIXES) or name.startswith(LICENCE_NAMES)
 
 
 def _anonymised_table(path: Path, target: Path, pseudonyms: dict[str, dict[str, str]]) -> None:

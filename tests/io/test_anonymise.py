@@ -65,3 +65,21 @@ def test_a_bad_scenario_is_reported_against_its_own_files(tmp_path):
         api.anonymise(folder, tmp_path / "out")
     assert any(p.startswith(f"{folder / 'work_orders.csv'} row 2") for p in info.value.problems)
     assert not (tmp_path / "out").exists()
+
+
+def test_files_that_are_not_scenario_data_are_left_out_and_named(tmp_path, capsys):
+    """The demo's make_demo.py holds every real name the tables' pseudonyms replace; it
+    (and the README) was copied as it is. Now only tables, settings, OSM data, territories
+    and the OSM attribution are copied, and the rest is named."""
+    demo = Path(__file__).parents[2] / "scenarios" / "liechtenstein"
+    out = tmp_path / "shared"
+    assert main(["anonymise", str(demo), "--out", str(out)]) == 0
+    assert "Left out 2 file(s) that are not scenario data and may hold names: README.md, " \
+           "make_demo.py" in capsys.readouterr().out
+    assert {p.name for p in out.iterdir()} == {
+        "ATTRIBUTION.md", "absences.csv", "events-1300.csv", "liechtenstein-2021-01.osm.bz2",
+        "scenario.toml", "technicians.csv", "territories.geojson", "work_orders.csv"}
+    names = load_scenario(demo).problem.technicians
+    copied = "".join(p.read_text(encoding="utf-8", errors="ignore")
+                     for p in out.iterdir() if p.suffix in (".csv", ".toml", ".md"))
+    assert not any(t.name in copied for t in names)
