@@ -32,6 +32,8 @@ from optimizer.model import GeocodeSettings
 
 OFFLINE_PROVIDERS = frozenset({"gazetteer"})
 DEFAULT_MIN_DELAY_S = 1.0
+#: Candidates kept of one answer (the best by confidence).
+MAX_CANDIDATES = 10
 _SECRET_WORDS = ("key", "secret", "token", "password", "auth")
 
 
@@ -231,12 +233,15 @@ class AddressResolver:
                 cands = [Candidate(p.latitude, p.longitude, p.address or "",
                                    round(provider_confidence(p.raw or {}), 3)) for p in found
                          if _has_place(p)]
-                return tuple(sorted(cands, key=lambda c: -c.confidence))
+                # the best few: a server that ignores its limit sent 20,000 (40 MB cached)
+                return tuple(sorted(cands, key=lambda c: -c.confidence)[:MAX_CANDIDATES])
             if attempt + 1 < attempts:
                 time.sleep(min(self.max_wait_s,
                                wait if wait is not None else self.backoff_s * 2**attempt))
+        said = str(error)
+        said = said if len(said) <= 300 else f"{said[:300]}... ({len(said):,} characters)"
         raise GeocodeError(f"geocoding provider {self.provider!r} failed for {query!r} after "
-                           f"{attempts} attempts: {type(error).__name__}: {error}")
+                           f"{attempts} attempts: {type(error).__name__}: {said}")
 
     # -- lookups -----------------------------------------------------------------------------
 

@@ -495,3 +495,14 @@ def test_every_failed_status_has_a_reason_that_maps_back_to_its_code():
         GeocodeStatus.OUTSIDE_AREA: ReasonCode.ADDRESS_OUTSIDE_AREA,
         GeocodeStatus.NO_ADDRESS: ReasonCode.NO_ADDRESS,
     }
+
+
+def test_a_flood_of_results_keeps_the_best_few(server, tmp_path):
+    """A server that ignores its limit sent 20,000 results, all cached (40 MB) and listed
+    in the report; the best 10 by confidence are kept."""
+    flood = [place(47.14 + k * 1e-4, 9.52, f"Städtle {k}", place_rank=26) for k in range(400)]
+    server.script("Städtle 5", results(STAEDTLE, *flood))
+    result = run([order("WO-1")], online(server), {"WO-1": "Städtle 5"}, tmp_path)
+    row = result.report[0]
+    assert len(row.candidates) <= 10
+    assert row.matched_address == STAEDTLE["display_name"]
