@@ -36,6 +36,7 @@ from optimizer.geo.gazetteer import error_of
 from optimizer.geo.geocode_cache import Candidate
 from optimizer.geo.providers import AddressResolver
 from optimizer.model import (
+    AREA_REACH_KM,
     LOCATION_ISSUES,
     GeocodeSettings,
     Location,
@@ -79,9 +80,6 @@ REASON_CODES = {
 }
 #: ``WorkOrder.location_issue`` (and so the unassigned reason) for each failed status.
 REASONS = {status: LOCATION_ISSUES[code] for status, code in REASON_CODES.items()}
-#: Without a ``[geocode] bbox``, hits farther than this beyond the known places are
-#: outside the area (:func:`area_around`); the loader warns of given points this far off.
-AREA_MARGIN_KM = 150.0
 #: Candidates within this much of the best confidence compete for "ambiguous".
 RIVAL_CONFIDENCE_GAP = 0.15
 #: The smallest error radius given to an online provider's answer (a building is not a point).
@@ -384,7 +382,7 @@ def geocode_homes(
 
 def area_around(problem: Problem) -> tuple[float, float, float, float] | None:
     """``(west, south, east, north)`` around the places ``problem`` already knows (homes
-    and orders given by coordinates), widened by :data:`AREA_MARGIN_KM`; None if it knows
+    and orders given by coordinates), widened by :data:`AREA_REACH_KM`; None if it knows
     none. Without a ``[geocode] bbox``, a hit outside it is outside the area: an online
     provider's answer in another country (New York for a street of Vaduz) was "ok"."""
     points = [t.home for t in problem.technicians if t.home.located]
@@ -393,7 +391,7 @@ def area_around(problem: Problem) -> tuple[float, float, float, float] | None:
     if not points:
         return None
     lats, lons = [p.lat for p in points], [p.lon for p in points]
-    dlat = AREA_MARGIN_KM / 111.2
+    dlat = AREA_REACH_KM / 111.2
     dlon = dlat / max(0.1, math.cos(math.radians((min(lats) + max(lats)) / 2)))
     return (max(-180.0, min(lons) - dlon), max(-90.0, min(lats) - dlat),
             min(180.0, max(lons) + dlon), min(90.0, max(lats) + dlat))

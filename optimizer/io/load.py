@@ -40,15 +40,13 @@ from optimizer.io.records import (
 )
 from optimizer.io.tables import Table, encoding_note, find_table, read_table
 from optimizer.model import (
+    AREA_REACH_KM,
     GeocodeSettings,
     Problem,
 )
 from optimizer.params import SolveParams
 from optimizer.roster import apply_absences
 from optimizer.whatif import Change, apply_changes, parse_change
-
-#: A point further than this from the scenario's median point is suspicious.
-FAR_POINT_KM = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,11 +359,11 @@ def _warn_far_points(orders, technicians, warnings) -> None:
     lat0 = statistics.median(p.lat for _, p in points)
     lon0 = statistics.median(p.lon for _, p in points)
     for label, p in points:
-        if _km(p.lat, p.lon, lat0, lon0) > FAR_POINT_KM:
+        if _km(p.lat, p.lon, lat0, lon0) > AREA_REACH_KM:
             hint = ""
-            if _km(p.lon, p.lat, lat0, lon0) < FAR_POINT_KM:
+            if _km(p.lon, p.lat, lat0, lon0) < AREA_REACH_KM:
                 hint = "; lat and lon look swapped"
-            warnings.append(f"{label} at lat={p.lat}, lon={p.lon} is over {FAR_POINT_KM:g} km "
+            warnings.append(f"{label} at lat={p.lat}, lon={p.lon} is over {AREA_REACH_KM:g} km "
                             f"from the scenario's other points{hint}")
 
 

@@ -47,6 +47,7 @@ from optimizer.model.reasons import (
     location_code,
 )
 from optimizer.model.scenario_settings import (
+    AREA_REACH_KM,
     DEFAULT_SPEED_FACTORS,
     ROAD_CLASSES,
     TERRITORY_MODES,
@@ -69,6 +70,7 @@ from optimizer.model.schedule import (
 )
 
 __all__ = [
+    "AREA_REACH_KM",
     "BLOCKED_BY",
     "DEFAULT_RESPONSE_TARGET_H",
     "DEFAULT_SPEED_FACTORS",

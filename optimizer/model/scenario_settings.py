@@ -109,6 +109,10 @@ class GeocodeSettings:
     max_retries: int = 3
 
 
+#: How far (km) a place may lie from the scenario's other places: a point given farther
+#: from their median is warned of when loading, and without a ``[geocode] bbox`` a
+#: geocoding hit farther beyond the known places is outside the area.
+AREA_REACH_KM = 150.0
 #: ``[solver] territories``: an order outside every eligible technician's territory is
 #: unassigned ("hard") or served at ``outside_territory_cost`` a visit ("soft").
 TERRITORY_MODES = ("hard", "soft")
