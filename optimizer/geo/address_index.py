@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 #: Bump when the index layout or the normalisation changes (invalidates disk caches).
 #: 2: the index classes moved from ``optimizer.geo.gazetteer`` to this module.
 #: 3-4: address rules per language, localities, street extents, road aliases (issue 16).
-INDEX_VERSION = 4
+#: 5: a street is near the nearest place of each rank only (:data:`PLACE_TIERS`).
+INDEX_VERSION = 5
 #: A missing postcode or city is taken from the nearest address within this distance.
 INFER_LOCALITY_M = 3000.0
 _M_PER_DEG_LAT = 111_195.0
@@ -52,10 +53,18 @@ _ALIAS_TAGS = ("name:", "alt_name", "old_name", "official_name", "short_name", "
 #: The smallest error radius of a locality-level match (metres).
 MIN_LOCALITY_M = 500.0
 #: How far a ``place=*`` node's name reaches, by kind (metres): a group of addresses
-#: this close to the node is "in" that place for disambiguation.
+#: this close to the node may be "in" that place for disambiguation (see
+#: :data:`PLACE_TIERS`).
 PLACE_RADIUS_M = {"city": 8000.0, "town": 4000.0, "village": 2000.0, "suburb": 1500.0,
                   "borough": 2500.0, "quarter": 1000.0, "neighbourhood": 600.0,
                   "hamlet": 800.0, "isolated_dwelling": 300.0, "locality": 500.0}
+#: Kinds of place of one rank. A street is in the nearest place of each rank whose
+#: radius reaches it, seen from each of its points, not in every one: in a valley of
+#: towns 2-4 km apart (Andorra) the radius of a town reaches the next town's streets,
+#: and "Carrer Major 7, Encamp" was placed on the Carrer Major of Canillo, 3.7 km away,
+#: as if it were in Encamp.
+PLACE_TIERS = (("city", "town"), ("village", "suburb", "borough"),
+               ("quarter", "neighbourhood", "hamlet", "isolated_dwelling", "locality"))
 
 
 # -- normalisation ---------------------------------------------------------------------------
@@ -333,6 +342,11 @@ def build_index(path: str | Path, rules: AddressRules | None = None) -> Gazettee
                           np.array([p[3] for p in places], dtype=float), lat0)
     place_radius = np.array([PLACE_RADIUS_M[p[0]] for p in places], dtype=float)
     place_keys = [frozenset().union(*(rules.name_keys(n) for n in p[1])) for p in places]
+    spellings: dict[str, frozenset[str]] = {}
+    for keys in place_keys:
+        for k in keys:
+            spellings[k] = spellings.get(k, frozenset()) | keys
+    place_tier = [np.array([p[0] in kinds for p in places], dtype=bool) for kinds in PLACE_TIERS]
     groups = []
     for key in sorted(set(members) | set(road_nodes)):
         ids = members.get(key, [])
@@ -360,12 +374,17 @@ def build_index(path: str | Path, rules: AddressRules | None = None) -> Gazettee
                     where |= rules.name_keys(name)
         for name in cities:
             where |= rules.name_keys(name)
+        # the addresses' city in the other languages of the place of that name
+        where |= frozenset().union(*(spellings.get(k, frozenset()) for k in where))
         near_places: set[str] = set()
         if len(places):
-            centre = local_xy_m(np.array([c_lat]), np.array([c_lon]), lat0)[0]
-            near = np.linalg.norm(place_xy - centre, axis=1) <= place_radius
-            for k in np.flatnonzero(near):
-                near_places |= place_keys[k]
+            # every point of the street (a long avenue runs through two towns)
+            where_xy = local_xy_m(np.array(lats or [c_lat]), np.array(lons or [c_lon]), lat0)
+            distance = np.linalg.norm(where_xy[:, None, :] - place_xy[None, :, :], axis=2)
+            for tier in place_tier:
+                reached = np.where((distance <= place_radius) & tier, distance, np.inf)
+                for k in set(np.argmin(reached, axis=1)[np.isfinite(reached.min(axis=1))]):
+                    near_places |= place_keys[k]
         groups.append(StreetGroup(
             street=names.most_common(1)[0][0],
             postcode=postcodes.most_common(1)[0][0] if postcodes else "",

@@ -112,19 +112,17 @@ def _parse(index: GazetteerIndex, rules: AddressRules, toks: list[Token], *, fuz
         for k in range(*best):
             roles[k] = "street"
     housenumber = _housenumber(index, rules, toks, roles, best)
-    localities: set[str] = set()
-    spans = []
-    for i in range(n):
-        for j in range(i + 1, n + 1):
-            if roles[j - 1]:
-                break
-            key = rules.key(toks[i:j])
-            if key in index.city_keys:
-                localities.add(key)
-                spans.append((i, j))
-    for i, j in spans:
-        for k in range(i, j):
-            roles[k] = "locality"
+    country = _country(rules, toks, roles)
+    for k in range(*country):
+        roles[k] = "country"
+    localities = _localities(index, rules, toks, roles)
+    if (country[0] < n and not localities and "postcode" not in roles
+            and rules.key(toks[country[0]:]) in index.city_keys):
+        # "rue X 5, Luxembourg": the country's name is the only place named, and the
+        # extract has a place of that name
+        for k in range(*country):
+            roles[k] = ""
+        localities = _localities(index, rules, toks, roles)
     ignored = rules.particles | rules.unit_words | rules.number_words | set(rules.type_of)
     leftover = sum(1 for t, r in zip(toks, roles, strict=True)
                    if not r and t.kind == "word" and len(t.text) >= 3 and t.text.isalpha()
@@ -139,6 +137,40 @@ def _parse(index: GazetteerIndex, rules: AddressRules, toks: list[Token], *, fuz
     is_fuzzy = score is not None and (score[1] if fuzzy else score[0]) == 1
     return ParsedQuery(housenumber, tuple(groups), is_fuzzy, postcodes, frozenset(localities),
                        unknown, street, leftover)
+
+
+def _country(rules: AddressRules, toks: list[Token], roles: list[str]) -> tuple[int, int]:
+    """The span of a country's name at the end of the query (``[country.*] names``), after
+    something else; ``(n, n)`` if there is none."""
+    n = len(toks)
+    for i in range(1, n):
+        span = toks[i:]
+        if (not any(roles[i:]) and all(t.kind == "word" for t in span)
+                and rules.key(span) in rules.country_keys):
+            return i, n
+    return n, n
+
+
+def _localities(index: GazetteerIndex, rules: AddressRules, toks: list[Token],
+                roles: list[str]) -> set[str]:
+    """Keys of the places named in the words not yet given a role (each marked
+    ``"locality"`` in ``roles``). A name inside a longer one is not a place of its own:
+    "Andorra la Vella" names one town, not also a hamlet's "Andorra"."""
+    n = len(toks)
+    spans = []
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            if roles[j - 1]:
+                break
+            key = rules.key(toks[i:j])
+            if key in index.city_keys:
+                spans.append((i, j, key))
+    longest = [(i, j, key) for i, j, key in spans
+               if not any(a <= i and j <= b and b - a > j - i for a, b, _k in spans)]
+    for i, j, _key in longest:
+        for k in range(i, j):
+            roles[k] = "locality"
+    return {key for _i, _j, key in longest}
 
 
 def _housenumber(index: GazetteerIndex, rules: AddressRules, toks: list[Token],

@@ -150,6 +150,10 @@ class AddressRules:
         self._joined_re = (re.compile("|".join(
             r"(?<!\w)" + re.escape(k) for k in sorted(self.joined, key=len, reverse=True)))
             if self.joined else None)
+        #: Keys of every country's names (``[country.*] names``), for the end of a query.
+        self.country_keys = frozenset().union(*(
+            self.name_keys(name) for table in data.get("country", {}).values()
+            for name in table.get("names", [])))
 
     # -- names -------------------------------------------------------------------------------
 

@@ -108,8 +108,11 @@ def lookup(index: GazetteerIndex, query: str, rules: AddressRules | None = None
         return _locality_results(index, parsed)
     groups = [index.groups[g] for g in parsed.groups]
     if parsed.postcodes or parsed.localities or parsed.unknown_postcode:
-        scores = [4 * (g.postcode in parsed.postcodes) + 2 * bool(g.localities & parsed.localities)
-                  + bool(g.places & parsed.localities) for g in groups]
+        # a place node near the street is weaker evidence than the addresses' own city,
+        # and no more than that when both agree
+        scores = [4 * (g.postcode in parsed.postcodes)
+                  + (2 if g.localities & parsed.localities else
+                     1 if g.places & parsed.localities else 0) for g in groups]
         if max(scores) > 0:
             groups = [g for g, s in zip(groups, scores, strict=True) if s == max(scores)]
         else:

@@ -203,12 +203,21 @@ def classify(
     if best.confidence < min_confidence:
         status = LOW_CONFIDENCE
         reason = (f"{LOCATION_ISSUES[ReasonCode.GEOCODE_REVIEW]} (confidence "
-                  f"{best.confidence:.2f} < {min_confidence:g}, error radius {error_m:.0f} m)")
+                  f"{_below(best.confidence, min_confidence)} < {min_confidence:g}, "
+                  f"error radius {error_m:.0f} m)")
     else:
         status, reason = (OK, "") if exact else (APPROXIMATE, f"{best.match or 'approximate'} "
                                                  f"match, error radius {error_m:.0f} m")
     return GeocodeRow(order_id, query, status, reason, best.confidence, best.address,
                       best.lat, best.lon, cands, error_m, best.match)
+
+
+def _below(confidence: float, threshold: float) -> str:
+    """``confidence`` written with two decimals, or three (rounded down) when two would
+    make it look as high as ``threshold`` ("0.498", not "0.50 < 0.5") or as nothing."""
+    if 0.01 <= round(confidence, 2) < threshold:
+        return f"{confidence:.2f}"
+    return f"{math.floor(confidence * 1000) / 1000:.3f}"
 
 
 def _resolve(resolver: AddressResolver, query: str, *, order_id: str = "") -> GeocodeRow:

@@ -34,7 +34,10 @@ def geocoded_table(result: GeocodeResult, *, source: str | Path
     :data:`GEOCODED_COLUMNS`.
 
     A dispatcher can correct it (fill ``lat``/``lon`` of a failed row) and use it as
-    ``work_orders.csv``: rows with coordinates are never geocoded again.
+    ``work_orders.csv``: rows with coordinates are never geocoded again. So a row that
+    needs review (``low_confidence``) keeps its ``lat``/``lon`` empty, its guess only in
+    ``matched_address`` (and every candidate in ``geocode_report.csv``): filled, the
+    file fed back as input routed a guess 8 km wide as if a person had checked it.
 
     Parameters
     ----------
@@ -60,8 +63,9 @@ def geocoded_table(result: GeocodeResult, *, source: str | Path
         if row is None:
             cells["geocode_status"] = cells.get("geocode_status") or GIVEN
             continue
-        cells["lat"] = _number(row.lat if row.location else None, 7)
-        cells["lon"] = _number(row.lon if row.location else None, 7)
+        sure = row.location is not None and not row.needs_review
+        cells["lat"] = _number(row.lat if sure else None, 7)
+        cells["lon"] = _number(row.lon if sure else None, 7)
         cells["matched_address"] = row.matched_address if row.location else ""
         cells["geocode_confidence"] = _number(row.confidence, 3)
         cells["geocode_status"] = row.status

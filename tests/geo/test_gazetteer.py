@@ -553,3 +553,60 @@ def test_a_town_name_alone_that_is_also_a_street_is_not_the_street(tmp_path, que
     assert row.location is None and row.status in ("ambiguous", "low_confidence")
     numbered = Gazetteer(ANDORRA, cache_dir=tmp_path).geocode("Ordino 4")
     assert numbered.raw["match"] == "exact" and numbered.raw["confidence"] > 0.9
+
+
+def _row(tmp_path, query):
+    places = Gazetteer(ANDORRA, cache_dir=tmp_path).geocode(query, exactly_one=False) or []
+    return classify("WO-1", query, [Candidate(p.latitude, p.longitude, p.address,
+                                              p.raw["confidence"], p.raw["match"],
+                                              p.raw["error_m"]) for p in places])
+
+
+@pytest.mark.skipif(not ANDORRA.exists(), reason=f"{ANDORRA} missing")
+@pytest.mark.parametrize("town", ["AD500 Andorra la Vella", "Encamp", "Escaldes-Engordany"])
+def test_a_street_of_the_next_town_is_not_in_the_town_written(tmp_path, town):
+    """Carrer Major runs through Sispony, La Massana, Canillo and Ordino, not through
+    Andorra la Vella, Encamp or Escaldes. A town's place radius (4 km) reached the next
+    towns' streets, so "Carrer Major 7, Encamp" was placed on Canillo's Carrer Major,
+    3.7 km away, at confidence 0.81 and routed. A street is in the nearest town only."""
+    row = _row(tmp_path, f"Carrer Major 7, {town}")
+    assert row.location is None, (row.status, row.matched_address, row.confidence)
+    assert row.status in ("ambiguous", "low_confidence")
+
+
+@pytest.mark.skipif(not ANDORRA.exists(), reason=f"{ANDORRA} missing")
+def test_the_street_of_the_town_written_is_still_found(tmp_path):
+    """The nearest-town rule keeps what is right: Canillo's own Carrer Major."""
+    row = _row(tmp_path, "Carrer Major 7, Canillo")
+    assert row.location is not None and row.confidence >= 0.5
+    assert metres(row.lat, row.lon, 42.5672, 1.5987) < 300
+
+
+@pytest.mark.skipif(not ANDORRA.exists(), reason=f"{ANDORRA} missing")
+def test_a_place_name_inside_a_longer_one_is_not_a_second_place(tmp_path):
+    """"Andorra" is the addr:city of one house in Erts; an unknown street "in Andorra la
+    Vella" was "ambiguous (2 places: Andorra; Andorra la Vella)". The longer name is the
+    one place meant: the street is not found there, and a person reviews it."""
+    row = _row(tmp_path, "Carrer Inventat 12, AD500 Andorra la Vella")
+    assert row.status == "low_confidence", row.reason
+    assert [c.address for c in row.candidates] == ["Andorra la Vella"]
+
+
+@pytest.mark.skipif(not ANDORRA.exists(), reason=f"{ANDORRA} missing")
+@pytest.mark.parametrize("country", ["Andorra", "Principat d'Andorra", "Principado de Andorra"])
+def test_a_country_name_at_the_end_is_not_an_unexplained_word(tmp_path, country):
+    """", Principat d'Andorra" at the end of a web form's address halved the confidence
+    (an unexplained word) and sent an exact match to review."""
+    plain = _row(tmp_path, "Avinguda Meritxell 20, Andorra la Vella")
+    row = _row(tmp_path, f"Avinguda Meritxell 20, Andorra la Vella, {country}")
+    assert row.location is not None
+    assert (row.status, row.confidence, row.lat, row.lon) == (
+        plain.status, plain.confidence, plain.lat, plain.lon)
+
+
+@pytest.mark.skipif(not ANDORRA.exists(), reason=f"{ANDORRA} missing")
+def test_a_country_name_is_not_a_town_of_that_name(tmp_path):
+    """"Carrer Major 7, Andorra" names the country: the street is in five towns, so the
+    address is ambiguous, not the Carrer Major nearest a hamlet's "Andorra"."""
+    row = _row(tmp_path, "Carrer Major 7, Andorra")
+    assert row.status == "ambiguous" and row.location is None

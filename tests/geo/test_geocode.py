@@ -443,6 +443,17 @@ def test_classify_and_provider_confidence():
     assert provider_confidence({}) == 0.8
 
 
+def test_a_confidence_just_below_the_threshold_is_not_written_as_equal_to_it():
+    """0.498 was written "confidence 0.50 < 0.5"."""
+    row = classify("X", "q", [Candidate(47.14, 9.52, "a", 0.498, "exact", 15.0)])
+    assert row.status == "low_confidence"
+    assert "confidence 0.498 < 0.5" in row.reason
+    row = classify("X", "q", [Candidate(47.14, 9.52, "a", 0.31, "street", 400.0)])
+    assert "confidence 0.31 < 0.5" in row.reason
+    row = classify("X", "q", [Candidate(47.14, 9.52, "a", 0.004, "locality", 4000.0)])
+    assert "confidence 0.004 < 0.5" in row.reason
+
+
 def test_geocoded_work_orders_csv_keeps_input_columns(server, tmp_path):
     """geocoded_work_orders.csv is the input table plus lat, lon, matched_address,
     geocode_confidence and geocode_status: located rows get coordinates, failed rows

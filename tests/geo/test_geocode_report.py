@@ -31,6 +31,21 @@ def test_geocoded_table_keeps_the_input_and_adds_the_geocoded_columns(tmp_path):
         ["WO-3", "Given 1", "47.2", "9.5", "", "", "given", ""]]
 
 
+def test_a_row_that_needs_review_keeps_its_coordinates_empty(tmp_path):
+    """Fed back as work_orders.csv, a filled low-confidence row (confidence 0.02, a guess
+    1.9 km wide) was routed as if a person had placed it. Its guess stays in
+    matched_address; lat and lon stay empty, so the next solve geocodes it again and
+    leaves it for review."""
+    guess = GeocodeRow("WO-1", "Avinguda Meritxell 999", "low_confidence", confidence=0.02,
+                       matched_address="Avinguda Meritxell", lat=42.508, lon=1.525,
+                       error_m=1900.0, match="street")
+    source = tmp_path / "work_orders.csv"
+    source.write_text("order_id,address\nWO-1,Avinguda Meritxell 999\n", encoding="utf-8")
+    _columns, rows = geocoded_table(GeocodeResult((), (guess,), "test"), source=source)
+    assert rows == [["WO-1", "Avinguda Meritxell 999", "", "", "Avinguda Meritxell", "0.02",
+                     "low_confidence", "1900"]]
+
+
 def test_report_rows_hold_status_reason_and_every_candidate():
     """One row per address asked, in REPORT_COLUMNS, candidates joined by ` | `."""
     rows = report_rows(GeocodeResult((), (FOUND, LOST), "test"))
