@@ -193,6 +193,10 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
     last = -1
     guessed: list[tuple[int, str]] = []  # counted completed by the plan alone
     opened: list[tuple[int, Stop, datetime]] = []
+    # a job reported in progress: the technician is on it, so no other visit of the plan
+    # is going on now (one before it is done, one after it has not started)
+    reported = next((i for i, s in enumerate(stops) if s.order_id in facts.in_progress
+                     and s.order_id not in facts.cancelled), None)
     for i, stop in enumerate(stops):
         oid = stop.order_id
         if oid in facts.cancelled:
@@ -212,6 +216,22 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
             place, free, last = stop.location, max(now, shift.start), i
             if oid not in facts.completed:
                 guessed.append((i, oid))
+        elif (oid not in facts.in_progress and reported is not None and planned
+              and stop.start <= now):
+            other = stops[reported].order_id
+            given = facts.in_progress[other][1]
+            if i < reported:
+                frozen[oid] = ChangeKind.COMPLETED
+                place, free, last = stop.location, max(now, shift.start), i
+                guessed.append((i, oid))
+                warnings.append(f"{given}, order_id={other!r}: {oid}, which the plan has in "
+                                f"progress until {end:%H:%M}, comes before it and counts as "
+                                "completed (send an event for it if it is not)")
+            else:
+                opened.append((i, stop, end))
+                warnings.append(f"{given}, order_id={other!r}: {oid}, which the plan has in "
+                                f"progress until {end:%H:%M}, comes after it and counts as "
+                                "not started: it is re-planned")
         elif oid in facts.in_progress or (planned and stop.start <= now):
             off_m = _distance_m(position[0], stop.location) if position else 0.0
             if oid not in facts.in_progress and off_m > ON_SITE_M:

@@ -357,6 +357,32 @@ def test_position_far_from_a_reported_job_in_progress_is_ignored(line_plan):
     assert "position ignored" in warning and "keeps the technician on site" in warning
 
 
+def test_a_job_reported_in_progress_ends_the_one_the_plan_has_in_progress(line_plan):
+    """At 09:10 the plan has A in progress (09:00-09:30); an event says t1 is on B. Both
+    were frozen "in progress": one technician on two jobs. A, before B on the route, is
+    done (with a warning naming the event's row)."""
+    prepared, _new = _line_replan(line_plan, [Event("in_progress", order_id="B",
+                                                   time=at("10:40"), source="ev.csv row 2")],
+                                 at("09:10"))
+    assert prepared.frozen == {"A": "completed", "B": "in progress"}
+    (warning,) = prepared.warnings
+    assert warning.startswith("ev.csv row 2") and "A, which the plan has in progress" in warning
+    assert "counts as completed" in warning
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert (t1.start_location, t1.start) == (point(6), at("10:40"))
+
+
+def test_a_job_reported_in_progress_before_the_plans_leaves_that_one_unstarted(line_plan):
+    """At 10:10 the plan has B in progress; an event says t1 is still on A (until 10:30):
+    B has not started, so it is re-planned after A, not frozen as in progress too."""
+    prepared, new = _line_replan(line_plan, [Event("in_progress", order_id="A",
+                                                   time=at("10:30"), source="ev.csv row 2")],
+                                 at("10:10"))
+    assert prepared.frozen == {"A": "in progress"}
+    assert "counts as not started" in prepared.warnings[0]
+    assert _starts(new)["B"][1] >= at("11:00")  # 10:30 + the 30 min drive
+
+
 def test_position_at_the_job_in_progress_needs_no_warning(line_plan):
     """A position within a few metres of the planned job confirms it: no warning."""
     near = Location(point(3).lat + 0.0005, point(3).lon, "reported position")
