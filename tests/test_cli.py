@@ -305,6 +305,17 @@ def _two_towns_scenario(folder: Path, *, route_low_confidence: bool) -> Path:
     return folder
 
 
+def test_geocode_says_which_encoding_it_read_the_file_in(tmp_path, capsys):
+    """`fsopt check` and `solve` warned that a cp1252 work_orders.csv was read as cp1252;
+    `fsopt geocode`, which writes that file back, said nothing."""
+    folder = _two_towns_scenario(tmp_path / "s", route_low_confidence=False)
+    table = folder / "work_orders.csv"
+    table.write_bytes(table.read_text(encoding="utf-8").encode("cp1252"))
+    assert main(["geocode", str(folder), "--out", str(tmp_path / "g")]) == 0
+    err = capsys.readouterr().err
+    assert "work_orders.csv" in err and "read as cp1252" in err
+
+
 def test_check_refuses_a_home_address_solve_cannot_find(tmp_path, capsys):
     """A technician home by address that the geocoder cannot find stops a solve (exit 2):
     `fsopt check` geocodes as the solve would and refuses it with the same message (it

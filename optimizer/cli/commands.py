@@ -95,6 +95,8 @@ def _geocode(args: argparse.Namespace) -> int:
     from optimizer.io.load import load_scenario
 
     loaded = load_scenario(args.scenario)
+    for warning in loaded.warnings:
+        warn(warning)
     with plain_progress("fsopt geocode") as plain, Progress(
             TextColumn("[bold]geocoding[/]"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=console, transient=True,
