@@ -523,14 +523,16 @@ def verify_file(schedule_path: str | Path, scenario: str | Path | None = None) -
 
 
 def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
-                     scenario: str | Path | None) -> list[str]:
+                     scenario: str | Path | None, *, published: bool = False) -> list[str]:
     if record is None:
         loaded, problem = _solved_for(schedule, scenario)
+        if published:
+            problem = _at_planned_places(problem, schedule)
         matrix = travel_matrix(problem, base_dir=loaded.folder)
         return verify(problem, matrix, schedule) + _kpi_issues(problem, schedule)
     at = f"the published plan re-planned at {record.now:%H:%M}"
     issues = [f"{at}: {issue}" for issue in
-              _verify_schedule(record.published, record.before, scenario)]
+              _verify_schedule(record.published, record.before, scenario, published=True)]
     _loaded, base, prepared, matrix = _rebuild(record, scenario)
     issues += verify(prepared.problem, matrix, schedule)
     issues += _kpi_issues(prepared.problem, schedule)
@@ -538,6 +540,21 @@ def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
     new = [e.order.order_id for e in record.events if e.kind == "new_order" and e.order]
     return issues + verify_day([*(o.order_id for o in base.orders), *new], schedule,
                                [*record.frozen, *record.cancelled])
+
+
+def _at_planned_places(problem: Problem, schedule: Schedule) -> Problem:
+    """``problem`` with each routed order, and each routed shift's start and end, where
+    ``schedule`` planned them. A dispatcher may correct a place after publishing (an
+    address under review given its lat/lon) and re-plan: the published plan is then
+    checked at the places it was made for, not failed for legs to a place it never knew."""
+    stops = {s.order_id: s.location for r in schedule.routes for s in r.stops}
+    routes = {r.shift_id: r for r in schedule.routes}
+    orders = tuple(replace(o, location=stops[o.order_id]) if o.order_id in stops else o
+                   for o in problem.orders)
+    shifts = tuple(replace(s, start_location=routes[s.shift_id].start_location,
+                           end_location=routes[s.shift_id].end_location)
+                   if s.shift_id in routes else s for s in problem.shifts)
+    return replace(problem, orders=orders, shifts=shifts)
 
 
 #: KPIs in money, which :func:`_kpi_issues` does not compare: what a promise (a re-plan, or

@@ -79,6 +79,30 @@ def test_verify_file_names_a_replan_record_that_does_not_match_its_events(tmp_pa
         "cancelled (must be 1)"]
 
 
+def test_a_place_corrected_after_publishing_does_not_fail_the_published_plan(tmp_path):
+    """The dispatcher moves an order (a corrected address) after the plan went out and
+    re-plans. verify checked the published plan inside the re-planned file at the new
+    place ("leg is 7 s/43 m, the matrix says 641 s/6673 m"), though no command wrote
+    anything wrong; it is checked at the places it was planned with."""
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    plan = api.solve_scenario(folder, solution_limit=5)
+    outputs.write(plan, tmp_path, maps=False)
+    routed = plan.schedule.routes[0].stops[-1].order_id
+    table = folder / "work_orders.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    lines = [line.replace(",47.", ",47.0", 1) if line.startswith(f"{routed},") else line
+             for line in lines]  # 47.1391 -> 47.01391: about 14 km south
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = api.replan(tmp_path / "schedule.json", [], "08:00", solution_limit=5)
+    path = outputs.write_replan(result, tmp_path)["json"]
+    assert api.verify_file(path) == []
+    moved = {o.order_id: o.location.lat for o in result.prepared.problem.orders}
+    assert moved.get(routed, 47.0) < 47.1  # the re-plan itself uses the corrected place
+
+
 def test_a_decomposed_solve_runs_its_regions_on_the_given_dask_scheduler(tmp_path):
     """solve_scenario(scheduler=...) (fsopt solve --scheduler) sends a decomposed day's
     regions to that cluster: a real 2-worker LocalCluster runs tasks, the plan verifies."""
