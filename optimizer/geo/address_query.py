@@ -184,6 +184,12 @@ def _housenumber(index: GazetteerIndex, rules: AddressRules, toks: list[Token],
         nxt = toks[k + 1] if k + 1 < n else None
         if (nxt is not None and not roles[k + 1] and nxt.kind == "word" and value.isdigit()
                 and (len(nxt.text) == 1 or nxt.text in ("bis", "ter"))):
+            flat = toks[k + 2] if k + 2 < n else None
+            if (len(nxt.text) == 1 and flat is not None and not roles[k + 2]
+                    and flat.kind == "number" and flat.text.isdigit() and len(flat.text) <= 3):
+                # "Keskuskatu 1 A 12": staircase A, flat 12 of house 1 (Finland, Sweden)
+                roles[k + 1] = roles[k + 2] = "unit"
+                return value
             roles[k + 1] = "number"
             value += nxt.text
         return value

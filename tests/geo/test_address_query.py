@@ -56,3 +56,16 @@ def test_unexplained_words_are_counted_and_a_typo_is_fuzzy(index):
     typo = parse_query(index, "Avenida Joao Paulo IJ 10, Arcozelo")
     assert typo.fuzzy and streets(index, typo) == {"Avenida João Paulo II"}
     assert typo.housenumber == "10"
+
+
+@pytest.mark.parametrize(("query", "number"), [
+    ("Avenida João Paulo II 10 A 12, Arcozelo", "10"),  # staircase A, flat 12
+    ("Avenida João Paulo II 10 A, Arcozelo", "10a"),
+    ("Avenida João Paulo II 10a 12, Arcozelo", "10a"),
+])
+def test_a_staircase_letter_before_a_flat_number_is_not_the_house_letter(index, query, number):
+    """In Finland and Sweden "Keskuskatu 1 A 12" is staircase A, flat 12 of house 1: it was
+    read as house 1a, another building 38 m away. A lone letter followed by a flat number
+    is a staircase; a letter before a separator is still the house's."""
+    parsed = parse_query(index, query)
+    assert parsed.housenumber == number and parsed.leftover == 0
