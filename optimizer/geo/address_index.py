@@ -377,14 +377,22 @@ def build_index(path: str | Path, rules: AddressRules | None = None) -> Gazettee
         # the addresses' city in the other languages of the place of that name
         where |= frozenset().union(*(spellings.get(k, frozenset()) for k in where))
         near_places: set[str] = set()
-        if len(places):
-            # every point of the street (a long avenue runs through two towns)
-            where_xy = local_xy_m(np.array(lats or [c_lat]), np.array(lons or [c_lon]), lat0)
-            distance = np.linalg.norm(where_xy[:, None, :] - place_xy[None, :, :], axis=2)
+        centre = local_xy_m(np.array([c_lat]), np.array([c_lon]), lat0)[0]
+        reach = np.flatnonzero(np.linalg.norm(place_xy - centre, axis=1)
+                               <= place_radius + extent) if len(places) else []
+        if len(reach):
+            # from every point of the street (a long avenue runs through two towns), among
+            # the places whose radius can reach one of them; at most 200 points a street
+            step = max(1, len(lats) // 200)
+            where_xy = local_xy_m(np.array(lats[::step] or [c_lat]),
+                                  np.array(lons[::step] or [c_lon]), lat0)
+            distance = np.linalg.norm(where_xy[:, None, :] - place_xy[None, reach, :], axis=2)
             for tier in place_tier:
-                reached = np.where((distance <= place_radius) & tier, distance, np.inf)
-                for k in set(np.argmin(reached, axis=1)[np.isfinite(reached.min(axis=1))]):
-                    near_places |= place_keys[k]
+                reached = np.where((distance <= place_radius[reach]) & tier[reach], distance,
+                                   np.inf)
+                found = np.isfinite(reached.min(axis=1))
+                for k in set(np.argmin(reached, axis=1)[found].tolist()):
+                    near_places |= place_keys[reach[k]]
         groups.append(StreetGroup(
             street=names.most_common(1)[0][0],
             postcode=postcodes.most_common(1)[0][0] if postcodes else "",
