@@ -6,8 +6,8 @@ writes them as files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from optimizer.io.tables import find_table
 from optimizer.model import Problem, Schedule, TravelMatrix, WorkOrder
 from optimizer.replanning import Event, Prepared, change_list, pin_times, prepare
 from optimizer.report.changes import order_changes
+from optimizer.report.claims import kpi_issues, record_issues
 from optimizer.report.compare import kpi_row
 from optimizer.report.kpis import with_kpis
 from optimizer.results import Comparison, PlanResult, ReplanResult
@@ -529,14 +530,14 @@ def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
         if published:
             problem = _at_planned_places(problem, schedule)
         matrix = travel_matrix(problem, base_dir=loaded.folder)
-        return verify(problem, matrix, schedule) + _kpi_issues(problem, schedule)
+        return verify(problem, matrix, schedule) + kpi_issues(problem, schedule)
     at = f"the published plan re-planned at {record.now:%H:%M}"
     issues = [f"{at}: {issue}" for issue in
               _verify_schedule(record.published, record.before, scenario, published=True)]
     _loaded, base, prepared, matrix = _rebuild(record, scenario)
     issues += verify(prepared.problem, matrix, schedule)
-    issues += _kpi_issues(prepared.problem, schedule)
-    issues += _record_issues(record, prepared)
+    issues += kpi_issues(prepared.problem, schedule)
+    issues += record_issues(record, prepared)
     new = [e.order.order_id for e in record.events if e.kind == "new_order" and e.order]
     return issues + verify_day([*(o.order_id for o in base.orders), *new], schedule,
                                [*record.frozen, *record.cancelled])
@@ -555,69 +556,6 @@ def _at_planned_places(problem: Problem, schedule: Schedule) -> Problem:
                            end_location=routes[s.shift_id].end_location)
                    if s.shift_id in routes else s for s in problem.shifts)
     return replace(problem, orders=orders, shifts=shifts)
-
-
-#: KPIs in money, which :func:`_kpi_issues` does not compare: what a promise (a re-plan, or
-#: ``fsopt solve --previous``) adds to a dropped order's penalty or a visit's cost depends
-#: on the plan it was made from, which verify rebuilds only for re-plans.
-MONEY_KPIS = frozenset({"travel_cost", "overtime_cost", "sla_late_cost", "cost",
-                        "drop_penalty_cost", "objective_cost", "territory_cost", "late_cost",
-                        "balance_cost"})
-
-
-def _kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
-    """Where the KPIs a file states differ from those of its own routes and unassigned
-    orders (recomputed by :func:`~optimizer.report.kpis.with_kpis`): the counts, SLA and
-    response figures, hours, kilometres and utilisation, not the money
-    (:data:`MONEY_KPIS`); figures a file written before they existed does not state are
-    not compared."""
-    if schedule.kpis is None:
-        return []
-    found = with_kpis(problem, replace(schedule, kpis=None)).kpis
-    issues = []
-    for name in (f.name for f in fields(found)):
-        said, true = getattr(schedule.kpis, name), getattr(found, name)
-        if name in MONEY_KPIS or said is None or _same(said, true):
-            continue
-        issues.append(f"kpis.{name} differs from what the routes and unassigned orders give"
-                      if isinstance(true, tuple | Mapping) else
-                      f"kpis.{name} is {said!r}, but the routes and unassigned orders give "
-                      f"{true!r}")
-    return issues
-
-
-def _same(a, b) -> bool:
-    """Equal: whole numbers exactly, others to the cent or 0.5 % (the file rounds them, and
-    versions before 2026-12-05 summed some totals from rounded figures); the money of a
-    technician's figures is left out as in :func:`_kpi_issues`."""
-    if isinstance(a, int) and isinstance(b, int):
-        return a == b
-    if isinstance(a, float | int) and isinstance(b, float | int):
-        return abs(a - b) <= max(0.011, 0.005 * abs(b))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if is_dataclass(a) and is_dataclass(b):
-        return all(f.name == "cost" or getattr(a, f.name) is None
-                   or _same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
-    return a == b
-
-
-def _record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:
-    """Where the frozen and cancelled orders a file records differ from those its
-    events and published plan give."""
-    issues = []
-    for order_id in sorted(set(record.frozen) | set(prepared.frozen)):
-        said, found = record.frozen.get(order_id), prepared.frozen.get(order_id)
-        if said != found:
-            issues.append(f"order {order_id}: recorded as {said or 'open'}, but the events and "
-                          f"the published plan make it {found or 'open'}")
-    for order_id in sorted(set(record.cancelled) ^ set(prepared.cancelled)):
-        where = ("only in the file" if order_id in record.cancelled
-                 else "by the events but not recorded")
-        issues.append(f"order {order_id}: cancelled {where}")
-    return issues
 
 
 __all__ = ["REPLAN_TIME_LIMIT_S", "SlotContext", "anonymise", "book_slot", "booked_record",
