@@ -190,6 +190,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
     position = facts.positions.get(shift.tech_id)
     place, free = shift.start_location, max(now, shift.start)
     current: tuple[Stop, datetime] | None = None
+    done_s = shift.work_done_s  # work of the visits settled here (max_work_h counts it)
     last = -1
     guessed: list[tuple[int, str]] = []  # counted completed by the plan alone
     opened: list[tuple[int, Stop, datetime]] = []
@@ -214,6 +215,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
                        else f"the visit ended at {end:%H:%M}, before now")
                 warnings.append(f"{duration[1]}, order_id={oid!r}: ignored: {why}")
             place, free, last = stop.location, max(now, shift.start), i
+            done_s += _visit_work_s(stop, end)
             if oid not in facts.completed:
                 guessed.append((i, oid))
         elif (oid not in facts.in_progress and reported is not None and planned
@@ -223,6 +225,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
             if i < reported:
                 frozen[oid] = ChangeKind.COMPLETED
                 place, free, last = stop.location, max(now, shift.start), i
+                done_s += _visit_work_s(stop, end)
                 guessed.append((i, oid))
                 warnings.append(f"{given}, order_id={other!r}: {oid}, which the plan has in "
                                 f"progress until {end:%H:%M}, comes before it and counts as "
@@ -253,6 +256,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
                 warnings.append(f"{given[1]}, order_id={oid!r}: its finish {given[0]:%H:%M} is "
                                 f"overridden by {duration[1]}: the visit ends at {end:%H:%M}")
             place, free, last = stop.location, max(now, finish), i
+            done_s += _visit_work_s(stop, max(finish, stop.start))
             if finish > now and (current is None or finish > current[1]):
                 current = (stop, finish)
         else:
@@ -297,6 +301,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
             # restart there once parked: the visit's parking is then already paid
             place, free, heading = (nxt.location, max(free, add_s(nxt.arrival, nxt.overhead_s)),
                                     nxt.order_id)
+            done_s += nxt.travel_s + nxt.overhead_s
     taken = _taken_breaks(shift, route)
     for b in taken:
         if b.start < now < b.end:  # on a break right now
@@ -318,8 +323,15 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
                  or (back_at is not None and stop.start >= back_at))]
     new_shift = replace(
         shift, start=free, start_location=place, end=max(end, free), max_overtime_min=overtime,
-        breaks=(*_remaining_breaks(shift.breaks, taken, now, free, end), *away_break))
+        breaks=(*_remaining_breaks(shift.breaks, taken, now, free, end), *away_break),
+        work_done_s=done_s)
     return new_shift, [stop for _i, stop, _end in opened], pins
+
+
+def _visit_work_s(stop: Stop, end: datetime) -> int:
+    """Work of a visit settled by a re-plan, ending at ``end``: the drive to it, its
+    parking and its time on site."""
+    return round(stop.travel_s + stop.overhead_s + max(0, elapsed_s(stop.start, end)))
 
 
 def _absence(shift: Shift, away: tuple[tuple[datetime, datetime | None], str] | None

@@ -383,6 +383,29 @@ def test_a_job_reported_in_progress_before_the_plans_leaves_that_one_unstarted(l
     assert _starts(new)["B"][1] >= at("11:00")  # 10:30 + the 30 min drive
 
 
+def test_the_work_done_before_a_replan_counts_against_max_work_h():
+    """t1 may work 4 h. By 10:40 A and B are done and t1 has driven on to C: 2 h 10 min
+    of driving and work. A new hour-long job D at C's place then fitted (the re-plan gave
+    the restarted shift a fresh 4 h, 6 h 50 in all) and verify agreed. Now 1 h 50 is
+    left: C (30 min, and 70 min home) fits, D does not."""
+    capped = replace(EN_ROUTE, technicians=(tech("t1", max_work_h=4.0), tech("t2")))
+    published = solve(capped, LINE, FAST)
+    assert [s.order_id for s in published.routes[0].stops] == ["A", "B", "C"]
+    late = order("D", 7, 60, excluded_techs=frozenset({"t2"}))
+    prepared = pin_times(prepare(capped, published, [Event("new_order", order=late)],
+                                 at("10:40")), LINE)
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert t1.work_done_s == 130 * 60
+    new = solve(prepared.problem, LINE, FAST, initial_routes=prepared.initial_routes)
+    assert verify(prepared.problem, LINE, new) == []
+    assert {s.order_id for r in new.routes for s in r.stops} == {"C"}
+    assert [u.order_id for u in new.unassigned if u.order_id == "D"] == ["D"]
+    too_much = replace(new, routes=(replace(new.routes[0], stops=(
+        *new.routes[0].stops, replace(new.routes[0].stops[0], order_id="D"))),))
+    assert any("less 7800 s done before the re-plan" in issue
+               for issue in verify(prepared.problem, LINE, too_much))
+
+
 def test_position_at_the_job_in_progress_needs_no_warning(line_plan):
     """A position within a few metres of the planned job confirms it: no warning."""
     near = Location(point(3).lat + 0.0005, point(3).lon, "reported position")

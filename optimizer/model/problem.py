@@ -162,6 +162,9 @@ class Shift:
     end_location: Location
     breaks: tuple[Break, ...] = ()
     max_overtime_min: float = 0.0
+    #: Work (service, travel and parking) done on this technician-day before a re-plan
+    #: restarted the shift: it counts against the technician's ``max_work_h``.
+    work_done_s: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,12 +60,6 @@ def available_s(problem: Problem, shift: Shift) -> int:
     return max(0, length - sum(b.duration_s for b in breaks_s(problem, shift)))
 
 
-def max_work_s(problem: Problem, shift: Shift) -> int | None:
-    """The technician's ``max_work_h`` in seconds, or None."""
-    limit = problem.technician(shift.tech_id).max_work_h
-    return None if limit is None else round(limit * 3600)
-
-
 def demand_s(problem: Problem, matrix: TravelMatrix) -> float:
     """Estimated work of the day, for every located order that some technician has the
     skills for: service at the mean efficiency, the order's parking and access time

@@ -36,6 +36,7 @@ from optimizer.solver.precheck import Eligibility
 from optimizer.solver.timing import (
     breaks_s,
     leave_factors,
+    max_work_s,
     overhead_s,
     service_s,
     to_s,
@@ -367,7 +368,7 @@ def _add_work(problem, matrix, routing, shifts, callbacks, horizon_s):
     vehicle, ``callbacks``, with no slack: service, travel and parking) with each shift's
     ``max_work_h`` as its capacity, when a technician has one; and, with balance on, a
     soft lower bound at each shift's target (the shortfall is priced, not the excess)."""
-    from optimizer.solver.balance import max_work_s, work_targets
+    from optimizer.solver.balance import work_targets
 
     rate = problem.weights.balance
     caps = [max_work_s(problem, s) for s in shifts]

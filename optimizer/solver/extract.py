@@ -31,6 +31,7 @@ from optimizer.solver.timing import (
     access_s,
     breaks_s,
     leave_factors,
+    max_work_s,
     off_route,
     overhead_s,
     route_points,
@@ -199,8 +200,8 @@ def timed_route(problem: Problem, matrix: TravelMatrix, shift: Shift,
 
     legs = [leg_s(a, b, f) for a, b, f in zip(points[:-1], points[1:], [start_factor, *factors],
                                                strict=True)]
-    if tech.max_work_h is not None and \
-            sum(services) + sum(legs) + sum(parking) > round(tech.max_work_h * 3600):
+    cap = max_work_s(problem, shift)
+    if cap is not None and sum(services) + sum(legs) + sum(parking) > cap:
         return None  # a hard limit on service, travel and parking (as visit_times has it)
     starts = simulate([Visit(p, s, windows_s(problem, o), overhead_s(problem, o), f)
                        for p, s, o, f in zip(points[1:-1], services, orders, factors,

@@ -24,6 +24,7 @@ from optimizer.model import (
 )
 from optimizer.solver.timing import (
     breaks_s,
+    max_work_s,
     overhead_s,
     peaks_s,
     ready_s,
@@ -90,7 +91,7 @@ class _Fleet:
             key = (matrix.index(shift.start_location), matrix.index(shift.end_location),
                    to_s(problem, shift.start), to_s(problem, shift.end),
                    int(shift.max_overtime_min * 60), breaks_s(problem, shift),
-                   tech.efficiency, tech.speed_factor, tech.max_work_h)
+                   tech.efficiency, tech.speed_factor, max_work_s(problem, shift))
             groups.setdefault(key, []).append((k, shift))
         self.groups = tuple(groups.values())
         self.keys = tuple(groups)

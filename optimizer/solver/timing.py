@@ -327,6 +327,14 @@ def _break_sequences(n: int):
 UNREACHABLE_S = 10**12
 
 
+def max_work_s(problem: Problem, shift: Shift) -> int | None:
+    """Seconds of work (service, travel and parking) ``shift`` may still hold: the
+    technician's ``max_work_h`` less the work done before a re-plan restarted it
+    (``Shift.work_done_s``); None without a limit."""
+    limit = problem.technician(shift.tech_id).max_work_h
+    return None if limit is None else max(0, round(limit * 3600 - shift.work_done_s))
+
+
 def shift_fits(problem: Problem, matrix: TravelMatrix, shift: Shift,
                orders: Sequence[WorkOrder]) -> bool:
     """Whether ``shift`` can serve ``orders`` in this sequence, with its breaks and within
@@ -359,12 +367,13 @@ def visit_times(problem: Problem, matrix: TravelMatrix, shift: Shift,
             return travel_s(matrix, i, j, tech, factor) if matrix.is_reachable(i, j) \
                 else UNREACHABLE_S
     start_point, end_point = matrix.index(shift.start_location), matrix.index(shift.end_location)
-    if tech.max_work_h is not None:  # a hard limit on service, travel and parking
+    cap = max_work_s(problem, shift)
+    if cap is not None:  # a hard limit on service, travel and parking
         path = [start_point, *(v.point for v in visits), end_point]
         legs = zip(path[:-1], path[1:], [start_factor, *factors], strict=True)
         work = sum(v.service_s for v in visits) + sum(leg_s(a, b, f) for a, b, f in legs)
         work += sum(access_s(v.overhead_s, a, v.point) for v, a in zip(visits, path, strict=False))
-        if work > round(tech.max_work_h * 3600):
+        if work > cap:
             return None
     ends: list[int] = []
     starts = simulate(

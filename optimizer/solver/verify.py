@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from optimizer.model import Problem, Schedule, TravelMatrix, in_territory, late_days, shift_date
-from optimizer.solver.balance import max_work_s, route_work_s, work_targets
+from optimizer.solver.balance import route_work_s, work_targets
 from optimizer.solver.precheck import named
 from optimizer.solver.timing import (
     access_s,
     leave_factors,
     matched_breaks,
+    max_work_s,
     off_route,
     overhead_s,
     service_s,
@@ -195,6 +196,8 @@ def _check_route(problem, matrix, route, shift, orders) -> list[str]:
         issues.append(f"{where}: load {load} exceeds capacity {tech.capacity}")
     cap = max_work_s(problem, shift)
     if cap is not None and route_work_s(route) > cap:
+        done = (f", less {shift.work_done_s} s done before the re-plan"
+                if shift.work_done_s else "")
         issues.append(f"{where}: {route_work_s(route)} s of service and travel exceed "
-                      f"max_work_h={tech.max_work_h:g} ({cap} s)")
+                      f"max_work_h={tech.max_work_h:g} ({cap} s{done})")
     return issues
