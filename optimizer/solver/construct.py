@@ -123,7 +123,10 @@ def greedy_routes(problem: Problem, matrix: TravelMatrix, built: BuiltModel | Fr
                     ok |= ok_b
             if not ok.any():
                 break
-            score = (start - now) + URGENCY_WEIGHT * (closes[cand] - start) - pull[cand]
+            # an order without a window closes with the shift, not at the end of time: it
+            # was chosen only once no order with a window was left (a critical one too)
+            urgency = np.minimum(closes[cand], latest_return) - start
+            score = (start - now) + URGENCY_WEIGHT * urgency - pull[cand]
             best = int(np.argmin(np.where(ok, score, np.inf)))
             i = int(cand[best])
             if took_break[best]:
