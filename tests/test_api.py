@@ -54,6 +54,14 @@ def test_replan_searches_at_most_six_seconds_unless_told(tmp_path):
     assert result.record.now.isoformat() == "2026-12-01T12:00:00+01:00"
 
 
+def test_a_large_day_gets_a_longer_replan_by_default():
+    """6 s up to 120 open orders, then 5 s per 100 (560 orders: 28 s): at 6 s a re-plan of
+    560 orders left most of what it dropped without a reason."""
+    assert api.replan_time_limit_s(80) == 6.0
+    assert api.replan_time_limit_s(120) == 6.0
+    assert api.replan_time_limit_s(560) == 28.0
+
+
 def test_replan_names_a_now_that_is_not_a_time():
     """--now that is neither HH:MM nor a date-time is an input error naming the text."""
     plan = api.solve_scenario(TINY, solution_limit=5).schedule

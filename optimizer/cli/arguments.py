@@ -200,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep visits starting within MIN minutes of now as they are")
     replan.add_argument("--scenario", type=Path,
                         help="scenario folder (default: the one recorded in the schedule)")
-    replan.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s")
+    replan.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s",
+                        help="search seconds (default: 6, or 5 per 100 open orders on a "
+                             "larger day, at most the scenario's time_limit_s)")
     replan.add_argument("--solution-limit", type=positive_int, metavar="N")
     replan.add_argument("--out", type=Path, metavar="DIR",
                         help="output folder (default: the published schedule's folder, "
