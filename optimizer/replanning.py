@@ -309,6 +309,12 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
 
     end, overtime = shift.end, shift.max_overtime_min
     away_break: tuple[Break, ...] = ()
+    if away_at is not None and busy and away_at < current[1]:
+        warnings.append(
+            f"{facts.away[shift.tech_id][1]}, tech_id={shift.tech_id!r}: away from "
+            f"{away_at:%H:%M}, while {current[0].order_id} is in progress until "
+            f"{current[1]:%H:%M}: the job is kept to its end (send 'completed' or a "
+            f"'duration' for {current[0].order_id} if it was cut short)")
     if away_at is not None and back_at is None:
         end, overtime = min(end, away_at), 0.0
     elif away_at is not None and away_at <= free:  # away at the restart: on when back

@@ -406,6 +406,19 @@ def test_the_work_done_before_a_replan_counts_against_max_work_h():
                for issue in verify(prepared.problem, LINE, too_much))
 
 
+def test_an_absence_that_starts_during_a_job_in_progress_is_warned_about(line_plan):
+    """t1 is on A until 09:30 and reported away from 09:20 to 10:30: the job is kept to
+    its end and the route restarts at 10:30, with a warning naming the row (before, in
+    silence)."""
+    away = Event("unavailable", tech_id="t1", time=at("09:20"), until=at("10:30"),
+                 source="ev.csv row 2")
+    prepared = prepare(EN_ROUTE, line_plan, [away], at("09:10"))
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert t1.start == at("10:30") and prepared.frozen == {"A": "in progress"}
+    (warning,) = prepared.warnings
+    assert warning.startswith("ev.csv row 2") and "A is in progress until 09:30" in warning
+
+
 def test_position_at_the_job_in_progress_needs_no_warning(line_plan):
     """A position within a few metres of the planned job confirms it: no warning."""
     near = Location(point(3).lat + 0.0005, point(3).lon, "reported position")
