@@ -109,11 +109,12 @@ def test_capacity_binding_in_a_solve_is_reported_as_van_full():
 
 
 def test_an_order_the_greedy_routes_did_not_reach_is_not_called_too_expensive():
-    """Under a time limit too short for a search, the greedy routes take the 16:00
-    appointment first and leave out a 60-minute job that would have fitted before it: the
-    reason says it was not reached, not that it was cheaper to leave out."""
-    p = problem([order("A", 1, 30, time_windows=(window("16:00", "16:30"),)),
-                 order("B", 1, 60)],
+    """Under a time limit too short for a search, the greedy routes take the critical
+    09:00 appointment first and leave out a job due by 08:30 that would have fitted before
+    it: the reason says it was not reached, not that it was cheaper to leave out."""
+    p = problem([order("C", 3, 30, priority=Priority.CRITICAL,
+                       time_windows=(window("09:00", "09:30"),)),
+                 order("B", 1, 30, time_windows=(window("08:00", "08:30"),))],
                 [tech("t1")], [shift("t1")])
     s = solve(p, M, SolveParams(time_limit_s=1e-9))
     assert verify(p, M, s) == []
