@@ -228,11 +228,14 @@ def sweep(
     loaded = load_scenario(base)
     params = loaded.params.with_overrides(time_limit_s=time_limit_s,
                                           solution_limit=solution_limit)
-    runs = expand(loaded.problem, axes)
-    matrix = travel_matrix(loaded.problem, base_dir=loaded.folder,
+    # located and in their territories as a solve has them (the runs' figures were those
+    # of a day without territories, and an address-only scenario could not be swept)
+    problem, _ = geocode(loaded)
+    runs = expand(problem, axes)
+    matrix = travel_matrix(problem, base_dir=loaded.folder,
                            also=[r.problem for r in runs if r.problem is not None])
     return run_sweep(runs, matrix, params, scheduler=scheduler, n_workers=n_workers,
-                     on_row=on_row, speeds=matrix_speed(runs, loaded.problem))
+                     on_row=on_row, speeds=matrix_speed(runs, problem))
 
 
 def _planned_for(published: Schedule, record: ReplanRecord | None,

@@ -121,3 +121,28 @@ def test_optimizer_sweep_works_twice_in_one_process():
     second = optimizer.sweep(TINY, {"technicians": [1, 2]}, solution_limit=5, n_workers=1)
     assert [r["status"] for r in first] == ["ok", "ok"]
     assert _without_timing(first) == _without_timing(second)
+
+
+def test_a_sweep_run_plans_the_day_as_a_solve_does_territories_included(tmp_path):
+    """The sweep skipped the step that puts each order in its territory polygons: on the
+    demo its base run counted 17 visits outside territory (a solve: 5) and planned
+    another day. Now a run equals the solve of the same settings."""
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    (folder / "territories.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"name": "Schaan"}, "geometry": {"type": "Polygon", "coordinates": '
+        '[[[9.49, 47.15], [9.53, 47.15], [9.53, 47.19], [9.49, 47.19], [9.49, 47.15]]]}}]}',
+        encoding="utf-8")
+    techs = (folder / "technicians.csv").read_text(encoding="utf-8").splitlines()
+    techs = [techs[0] + ",territories", techs[1] + ",", techs[2] + ",Schaan"]
+    (folder / "technicians.csv").write_text("\n".join(techs) + "\n", encoding="utf-8")
+    (row,) = api.sweep(folder, {"technicians": [2]}, solution_limit=20, n_workers=1)
+    solved = api.solve_scenario(folder, solution_limit=20).schedule
+    assert row["status"] == "ok"
+    assert row["outside_territory_visits"] == solved.kpis.outside_territory_visits
+    assert row["territory_cost"] == solved.kpis.territory_cost
+    assert row["travel_km"] == solved.kpis.travel_km
+    assert row["objective_cost"] == solved.kpis.objective_cost
