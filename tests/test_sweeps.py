@@ -146,3 +146,17 @@ def test_a_sweep_run_plans_the_day_as_a_solve_does_territories_included(tmp_path
     assert row["territory_cost"] == solved.kpis.territory_cost
     assert row["travel_km"] == solved.kpis.travel_km
     assert row["objective_cost"] == solved.kpis.objective_cost
+
+
+def test_an_axis_given_twice_runs_the_values_of_both(tmp_path):
+    """`--grid demand_pct=10 --grid demand_pct=20` made one run (20): the first was
+    dropped in silence."""
+    import csv
+
+    from optimizer.cli import main
+
+    assert main(["sweep", str(TINY), "--grid", "technicians=1", "--grid", "technicians=2,1",
+                 "--solution-limit", "5", "--workers", "1", "--out", str(tmp_path)]) == 0
+    with open(tmp_path / "sweep.csv", encoding="utf-8") as stream:
+        runs = [row["run"] for row in csv.DictReader(stream)]
+    assert runs == ["technicians=1", "technicians=2"]

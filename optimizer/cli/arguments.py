@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
                "cluster given by --scheduler or the FSOPT_SCHEDULER environment variable.")
     sweep.add_argument("scenario", type=Path)
     sweep.add_argument("--grid", action="append", required=True, metavar="AXIS=VALUES",
-                       help="e.g. technicians=8:14 or demand_pct=0,20,40 (repeatable)")
+                       help="e.g. technicians=8:14 or demand_pct=0,20,40 (repeatable; an "
+                            "axis given twice takes the values of both)")
     sweep.add_argument("--time-limit", type=time_limit_s, metavar="S", dest="time_limit_s")
     sweep.add_argument("--solution-limit", type=positive_int, metavar="N")
     sweep.add_argument("--scheduler", metavar="ADDRESS",

@@ -248,7 +248,8 @@ def _sweep(args: argparse.Namespace) -> int:
     for text in args.grid:  # every bad axis at once
         try:
             name, values = parse_axis(text)
-            axes[name] = values
+            # an axis given twice has the values of both (the last one alone was kept)
+            axes[name] = list(dict.fromkeys([*axes.get(name, []), *values]))
         except InputError as exc:
             problems += exc.problems
     if problems:
