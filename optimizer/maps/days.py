@@ -9,7 +9,7 @@ that day's routes, with that day's KPIs (:func:`optimizer.report.kpis.by_day`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,8 @@ from optimizer.maps.escape import h, safe_filename_part
 from optimizer.maps.overview import build_overview, routes_by_tech
 from optimizer.maps.styles import BASE_CSS, TECH_CSS
 from optimizer.maps.tech_page import build_tech_page
-from optimizer.model import Problem, Schedule, shift_date
+from optimizer.maps.timeline import TIMELINE_FILE, build_timeline_page
+from optimizer.model import Basemap, Problem, Schedule, shift_date
 from optimizer.report.kpis import by_day
 
 _PANEL = '<aside class="fso-panel" aria-label="Day summary">'
@@ -58,8 +59,13 @@ def _with_selector(page: str, days: list[date], current: date | None) -> str:
 
 
 def render_days(problem: Problem, schedule: Schedule, out: Path, *,
-                options: Mapping[str, object]) -> list[Path]:
-    """Write the pages of a several-day plan into ``out``; returns them, index last."""
+                options: Mapping[str, object], background: Basemap | None = None,
+                links: Sequence[tuple[str, str]] = (), minimal: bool = False) -> list[Path]:
+    """Write the pages of a several-day plan into ``out``; returns them, index last.
+
+    ``background``, ``links`` (listed on the index: ``report.html``) and ``minimal``
+    (``[privacy] phone_pages``) as for one day (:func:`optimizer.maps.render_maps`); the
+    timeline page shows the whole plan."""
     days = sorted({shift_date(s) for s in problem.shifts})
     kpis = by_day(problem, schedule)
     written: list[Path] = []
@@ -69,23 +75,28 @@ def render_days(problem: Problem, schedule: Schedule, out: Path, *,
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
-    whole = build_overview(problem, schedule, tech_pages={}, **options)
+    whole = build_overview(problem, schedule, tech_pages={}, background=background, **options)
     write(overview_name(None), _with_selector(whole, days, None))
+    # every overview links the timeline page: the whole plan's
+    write(TIMELINE_FILE, build_timeline_page(problem, schedule))
     sections = []
     for day in days:
         day_problem, day_plan = day_schedule(problem, schedule, day, kpis)
         pages = {t: tech_day_name(t, day) for t in routes_by_tech(day_plan)}
-        page = build_overview(day_problem, day_plan, tech_pages=pages, **options)
+        page = build_overview(day_problem, day_plan, tech_pages=pages, background=background,
+                              **options)
         write(overview_name(day), _with_selector(page, days, day))
         # a technician with no route that day any more (after a re-plan) gets a fresh,
         # empty page in place of the old one: a stale list of stops is never left behind
         for tech in problem.technicians:
             stale = tech_day_name(tech.tech_id, day)
             if tech.tech_id not in pages and (out / stale).exists():
-                write(stale, build_tech_page(day_problem, day_plan, tech.tech_id, **options))
+                write(stale, build_tech_page(day_problem, day_plan, tech.tech_id, **options,
+                                             minimal=minimal))
         items = []
         for tech_id, name in pages.items():
-            write(name, build_tech_page(day_problem, day_plan, tech_id, **options))
+            write(name, build_tech_page(day_problem, day_plan, tech_id, **options,
+                                        minimal=minimal))
             stops = sum(len(r.stops) for r in routes_by_tech(day_plan)[tech_id])
             items.append(f'<li class="fso-item" data-tech-id="{h(tech_id)}">'
                          f'<a class="fso-btn fso-btn-alt" href="{h(name)}">'
@@ -108,6 +119,9 @@ def render_days(problem: Problem, schedule: Schedule, out: Path, *,
         f"<title>{h(title)}</title>\n<style>{BASE_CSS}{TECH_CSS}</style>\n</head>\n"
         f'<body class="fso-tech"><header class="fso-top"><h1>{h(title)}</h1></header>\n'
         f'<ul class="fso-list"><li class="fso-item"><a class="fso-btn" '
-        f'href="{overview_name(None)}">Whole plan</a></li></ul>\n'
+        f'href="{overview_name(None)}">Whole plan</a></li>'
+        f'<li class="fso-item"><a class="fso-btn" href="{TIMELINE_FILE}">Timeline</a></li>'
+        + "".join(f'<li class="fso-item"><a class="fso-btn" href="{h(href)}">{h(label)}</a>'
+                  "</li>" for href, label in links) + '</ul>\n'
         f'{"".join(sections)}\n</body>\n</html>\n'))
     return written

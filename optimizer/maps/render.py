@@ -145,7 +145,8 @@ def render_maps(
         from optimizer.maps.days import render_days
 
         return render_days(problem, schedule, out,
-                           options={"tiles": tiles, "tile_attribution": tile_attribution})
+                           options={"tiles": tiles, "tile_attribution": tile_attribution},
+                           background=background, links=links, minimal=minimal)
     techs = list(routes_by_tech(schedule))
     # after a re-plan, a technician left with no route still gets a fresh (empty) page
     # in place of the old one, so a stale list of stops is never left behind

@@ -17,7 +17,7 @@ DAY2 = PLAN_DATE + timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
+def week():
     first = replace(shift("t1"), shift_id=f"t1@{PLAN_DATE}")
     step = timedelta(days=1)
     second = replace(first, shift_id=f"t1@{DAY2}", start=first.start + step,
@@ -27,8 +27,13 @@ def folder(tmp_path_factory):
                 [first, second], days=2)
     schedule = with_kpis(p, solve(p, line_matrix(4), FAST))
     assert {r.shift_id for r in schedule.routes} == {first.shift_id, second.shift_id}
+    return p, schedule
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, week):
     out = tmp_path_factory.mktemp("days")
-    render_maps(p, schedule, out, tiles=None)
+    render_maps(*week, out, tiles=None)
     return out
 
 
@@ -40,7 +45,8 @@ def site(folder):
 def test_one_page_per_technician_and_day_and_one_overview_per_day(site):
     """tech-<id>-<date>.html per day with a route; overview-<date>.html per working day."""
     assert {f"tech-t1-{PLAN_DATE}.html", f"tech-t1-{DAY2}.html", "overview.html",
-            f"overview-{PLAN_DATE}.html", f"overview-{DAY2}.html", "index.html"} == set(site)
+            f"overview-{PLAN_DATE}.html", f"overview-{DAY2}.html", "index.html",
+            "timeline.html"} == set(site)
     assert "Customer A" in site[f"tech-t1-{PLAN_DATE}.html"]
     assert "Customer B" not in site[f"tech-t1-{PLAN_DATE}.html"]
     assert "Customer B" in site[f"tech-t1-{DAY2}.html"]
@@ -59,6 +65,22 @@ def test_the_index_links_every_day_and_every_overview_has_a_day_selector(site):
         assert f'href="overview-{PLAN_DATE}.html"' in page
         assert f'href="overview-{DAY2}.html"' in page
     assert f'<a href="overview-{DAY2}.html" aria-current=page>' in site[f"overview-{DAY2}.html"]
+
+
+def test_the_pages_of_several_days_keep_the_links_and_the_privacy_of_one_day(tmp_path, week):
+    """A week's overviews linked timeline.html, which was never written; its index left out
+    report.html; and [privacy] phone_pages = "minimal" did not reach its phone pages."""
+    full, small = tmp_path / "full", tmp_path / "minimal"
+    render_maps(*week, full, tiles=None)
+    render_maps(*week, small, tiles=None, minimal=True, links=(("report.html", "Report"),))
+    index = (small / "index.html").read_text(encoding="utf-8")
+    assert 'href="report.html"' in index and 'href="timeline.html"' in index
+    assert "Customer A" in (small / "timeline.html").read_text(encoding="utf-8")
+    assert 'href="timeline.html"' in (small / f"overview-{PLAN_DATE}.html").read_text(
+        encoding="utf-8")
+    page = f"tech-t1-{PLAN_DATE}.html"
+    assert " km</p>" in (full / page).read_text(encoding="utf-8")
+    assert " km</p>" not in (small / page).read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
