@@ -54,12 +54,14 @@ class Change:
         return InputError(f"change {self.kind!r}: {message}")
 
 
-def _tech_ids(problem: Problem, tech_id: str, change: Change) -> list[str]:
+def _tech_ids(problem: Problem, tech_id: str, change: Change,
+              field: str = "tech_id") -> list[str]:
     known = [t.tech_id for t in problem.technicians]
     if tech_id == "*":
         return known
     if tech_id not in known:
-        raise change._error(f"unknown technician {tech_id!r} (known: {', '.join(known)})")
+        raise change._error(f"{field}: unknown technician {tech_id!r} "
+                            f"(known: {', '.join(known)})")
     return [tech_id]
 
 
@@ -90,7 +92,11 @@ class AddTechnician(Change):
     def apply(self, problem: Problem) -> Problem:
         if self.tech_id in {t.tech_id for t in problem.technicians}:
             raise self._error(f"technician {self.tech_id!r} already exists")
-        (source,) = _tech_ids(problem, self.copy_from, self)
+        if (self.home_lat is None) != (self.home_lon is None):
+            # one of the two was silently ignored: the copy lived at the template's home
+            raise self._error("home_lat and home_lon go together (give both, or neither to "
+                              "keep the home of copy_from)")
+        (source,) = _tech_ids(problem, self.copy_from, self, "copy_from")
         template = problem.technician(source)
         home = template.home
         if self.home_lat is not None and self.home_lon is not None:
@@ -169,6 +175,11 @@ class ChangeShift(Change):
 
     def apply(self, problem: Problem) -> Problem:
         targets = set(_tech_ids(problem, self.tech_id, self))
+        window = self.lunch_earliest is not None or self.lunch_latest is not None
+        if window and self.lunch_min is None:
+            # the window alone was silently ignored: the old lunch stayed
+            raise self._error("lunch_earliest and lunch_latest need lunch_min (0 removes "
+                              "the lunch)")
         shifts = []
         # the new hours apply to the roster; the absences are applied again after them
         for s in rostered(problem):
@@ -190,6 +201,16 @@ class ChangeShift(Change):
                                        _clock(problem, self, "lunch_latest", day),
                                        self.lunch_min),)
                     breaks = others + lunch
+                for b in breaks:  # the rules of technicians.csv
+                    if b.kind != "lunch":
+                        continue
+                    span = f"{b.earliest_start:%H:%M}-{b.latest_end:%H:%M}"
+                    if b.latest_end - b.earliest_start < timedelta(minutes=b.duration_min):
+                        raise self._error(f"shift {s.shift_id}: the lunch window {span} is "
+                                          f"shorter than lunch_min={b.duration_min:g}")
+                    if b.earliest_start < start or b.latest_end > end:
+                        raise self._error(f"shift {s.shift_id}: the lunch window {span} must "
+                                          f"lie inside the shift {start:%H:%M}-{end:%H:%M}")
                 overtime = (s.max_overtime_min if self.max_overtime_min is None
                             else self.max_overtime_min)
                 s = replace(s, start=start, end=end, breaks=breaks, max_overtime_min=overtime)
@@ -451,10 +472,13 @@ def parse_change(spec: Mapping[str, Any], where: str = "changes") -> Change:
         raise InputError(f"{where} ({kind}): {exc}") from None
 
 
-def apply_changes(problem: Problem, changes: Sequence[Change], *, where: str = "") -> Problem:
-    """Apply ``changes`` in order; each error names the change's position."""
+def apply_changes(problem: Problem, changes: Sequence[Change], *, where: str = "",
+                  numbers: Sequence[int] | None = None) -> Problem:
+    """Apply ``changes`` in order; each error names the change's position (``numbers``,
+    default 1, 2, ...). A change that fails is left out and the next ones still applied,
+    so that every problem is reported at once."""
     problems = []
-    for k, change in enumerate(changes, start=1):
+    for k, change in zip(numbers or range(1, len(changes) + 1), changes, strict=True):
         try:
             problem = change.apply(problem)
         except InputError as exc:

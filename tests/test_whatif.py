@@ -129,6 +129,14 @@ def test_scale_demand_is_seeded_and_follows_the_mix():
     (ChangeShift("t1", shift_start="18:00"), "would end before it starts"),
     (ChangeShift("t1", shift_end="24:30"), "shift_end='24:30': not a time of day"),
     (SetSla("critical", 4, from_time="8am"), "from_time='8am': not a time of day"),
+    # half of a pair was ignored in silence; a lunch technicians.csv refuses was taken
+    (AddTechnician("t3", "t1", home_lat=47.2), "home_lat and home_lon go together"),
+    (AddTechnician("t3", "t9"), "copy_from: unknown technician 't9'"),
+    (ChangeShift("t1", lunch_earliest="12:00", lunch_latest="13:00"), "need lunch_min"),
+    (ChangeShift("t1", lunch_earliest="12:00", lunch_latest="12:10", lunch_min=60),
+     "the lunch window 12:00-12:10 is shorter than lunch_min=60"),
+    (ChangeShift("t1", shift_start="14:00", shift_end="20:00"),
+     "the lunch window 11:30-13:30 must lie inside the shift 14:00-20:00"),
 ])
 def test_bad_changes_name_themselves(change, message):
     """Every invalid change is an InputError naming the change and what is wrong."""
@@ -176,6 +184,22 @@ def test_whatif_overlay_errors_name_the_file(tmp_path):
     with pytest.raises(InputError) as info:
         load_scenario(folder)
     assert "scenario.toml changes[1]" in str(info.value) and "'T99'" in str(info.value)
+
+
+def test_a_whatif_reports_its_field_errors_and_what_its_other_changes_meet_at_once(tmp_path):
+    """A range error in one change hid an unknown technician in another until the first
+    was fixed (two rounds); now one run names both."""
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(
+        f'[scenario]\nbase = "{(SCENARIOS / "liechtenstein").as_posix()}"\n'
+        '[[changes]]\ntype = "travel_speed"\nfactor = 0\n'
+        '[[changes]]\ntype = "add_technician"\ntech_id = "T11"\ncopy_from = "T42"\n')
+    with pytest.raises(InputError) as info:
+        load_scenario(folder)
+    text = str(info.value)
+    assert "changes[1] (travel_speed) factor=0: must be >= 0.1" in text
+    assert "changes[2] change 'add_technician': copy_from: unknown technician 'T42'" in text
 
 
 def test_whatif_finds_the_base_osm_extract():

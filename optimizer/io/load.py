@@ -219,14 +219,32 @@ def _load_overlay(folder: Path, toml_path: Path, config: dict[str, Any],
     if not isinstance(raw_changes, list):
         problems.append(f"{toml_path}: changes must be an array of tables ([[changes]])")
         raw_changes = []
-    changes = []
+    changes, sound = [], []  # sound: the changes whose own fields are good
     for k, spec in enumerate(raw_changes, start=1):
+        before = len(problems)
         check_change_numbers(toml_path, f"changes[{k}]", spec, problems)
         try:
             changes.append(parse_change(spec, f"{toml_path} changes[{k}]"))
+            sound.append(len(problems) == before)
         except InputError as exc:
             problems.extend(exc.problems)
-    if problems or base_dir is None:
+            changes.append(None)
+            sound.append(False)
+    if base_dir is None:
+        raise InputError(problems)
+    if problems:
+        # what the sound changes would meet on the base (an unknown technician or order),
+        # reported with the field errors: every problem in one run, not one round each
+        numbered = [(k, c) for k, (c, ok) in enumerate(zip(changes, sound, strict=True),
+                                                       start=1) if ok]
+        try:
+            base = load_scenario(base_dir, _seen=(*seen, folder.resolve()))
+            apply_changes(_anchor_files(base.problem, base.folder), [c for _k, c in numbered],
+                          where=f"{toml_path} ", numbers=[k for k, _c in numbered])
+        except InputError as exc:
+            problems += exc.problems
+        except (TypeError, ValueError, OverflowError):
+            pass  # a value of the wrong kind: reported once the fields are good
         raise InputError(problems)
     base = load_scenario(base_dir, _seen=(*seen, folder.resolve()))
     try:
