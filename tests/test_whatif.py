@@ -119,6 +119,29 @@ def test_scale_demand_is_seeded_and_follows_the_mix():
     assert len({o.order_id for o in p.orders}) == 4
 
 
+def _unservable_base():
+    """BASE plus an order nobody can do (a part no van carries) and a remote one."""
+    odd = order("P", 3, required_parts=frozenset({"compressor"}), priority=Priority.CRITICAL)
+    remote = order("R", 1, required_skills=frozenset({"hvac"}), remote_resolvable=True,
+                   required_parts=frozenset({"filter"}))
+    techs = (tech("t1", van_stock=frozenset({"filter"})), tech("t2", ["plumbing"]))
+    return replace(BASE, orders=(*BASE.orders, odd, remote), technicians=techs)
+
+
+def test_more_demand_is_more_of_the_work_the_team_can_do():
+    """The shipped winter surge made a critical hvac job needing a part nobody carries
+    (100,000 of drop penalty) and remote "visits avoided" out of its templates. Orders are
+    now copied from those some technician can serve, and a job of another skill keeps
+    neither the template's parts nor its remote flag."""
+    base = _unservable_base()
+    same = ScaleDemand(count=40, seed=1).apply(base).orders[len(base.orders):]
+    assert not any(o.order_id.startswith("P+") for o in same)
+    mixed = ScaleDemand(count=40, seed=1, skills_mix={"plumbing": 1}).apply(base)
+    for o in mixed.orders[len(base.orders):]:
+        assert o.required_skills == {"plumbing"}
+        assert not o.required_parts and not o.remote_resolvable
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (RemoveTechnician("t9"), "unknown technician 't9'"),
     (AddSkills("t9", ("hvac",)), "unknown technician 't9'"),
