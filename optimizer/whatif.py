@@ -384,6 +384,18 @@ class Objective(Change):
         return replace(problem, weights=replace(problem.weights, **values))
 
 
+def _servable(problem: Problem, order: WorkOrder) -> bool:
+    """Whether some technician has the skills and the parts for ``order``, and one of its
+    windows (if it has any) meets a shift."""
+    if order.remote_resolvable or not any(
+            order.required_skills <= t.skills and order.required_parts <= t.van_stock
+            for t in problem.technicians):
+        return False
+    return not order.time_windows or any(
+        w.start < s.end + timedelta(minutes=s.max_overtime_min) and s.start < w.end
+        for w in order.time_windows for s in problem.shifts)
+
+
 @dataclass(frozen=True, slots=True)
 class ScaleDemand(Change):
     """Add orders: ``percent`` more (or ``count``), sampled from the base orders, seeded.
@@ -394,7 +406,8 @@ class ScaleDemand(Change):
     extra addresses to draw from, for example an OSM extract's.
 
     More demand is more of the work the team does: orders are sampled among those that
-    some technician has the skills and the parts for (all located ones if none is), and
+    some technician has the skills and the parts for, in a window that meets a shift, and
+    that need a visit (all located ones if none is), and
     an order whose skills come from ``skills_mix`` is a new job, needing no parts and not
     resolvable remotely. Copying them made the shipped winter surge a critical hvac job
     needing a fuse nobody carries (a 100,000 drop penalty in its objective) and two
@@ -417,9 +430,7 @@ class ScaleDemand(Change):
         if unknown:
             raise self._error(f"no technician has skills {sorted(unknown)}")
         located = [o for o in problem.orders if o.location is not None]
-        base = [o for o in located
-                if any(o.required_skills <= t.skills and o.required_parts <= t.van_stock
-                       for t in problem.technicians)] or located
+        base = [o for o in located if _servable(problem, o)] or located
         n = self.count if self.count is not None else round(len(base) * self.percent / 100)
         if n < 0:
             raise self._error(f"{n} orders: must add 0 or more")

@@ -120,12 +120,14 @@ def test_scale_demand_is_seeded_and_follows_the_mix():
 
 
 def _unservable_base():
-    """BASE plus an order nobody can do (a part no van carries) and a remote one."""
+    """BASE plus an order nobody can do (a part no van carries), a remote one and one
+    whose window meets no shift."""
     odd = order("P", 3, required_parts=frozenset({"compressor"}), priority=Priority.CRITICAL)
     remote = order("R", 1, required_skills=frozenset({"hvac"}), remote_resolvable=True,
                    required_parts=frozenset({"filter"}))
     techs = (tech("t1", van_stock=frozenset({"filter"})), tech("t2", ["plumbing"]))
-    return replace(BASE, orders=(*BASE.orders, odd, remote), technicians=techs)
+    late = order("W", 2, time_windows=(window("20:00", "21:00"),))  # after every shift
+    return replace(BASE, orders=(*BASE.orders, odd, remote, late), technicians=techs)
 
 
 def test_more_demand_is_more_of_the_work_the_team_can_do():
@@ -135,7 +137,7 @@ def test_more_demand_is_more_of_the_work_the_team_can_do():
     neither the template's parts nor its remote flag."""
     base = _unservable_base()
     same = ScaleDemand(count=40, seed=1).apply(base).orders[len(base.orders):]
-    assert not any(o.order_id.startswith("P+") for o in same)
+    assert {o.order_id.split("+")[0] for o in same} == {"A", "B"}
     mixed = ScaleDemand(count=40, seed=1, skills_mix={"plumbing": 1}).apply(base)
     for o in mixed.orders[len(base.orders):]:
         assert o.required_skills == {"plumbing"}
