@@ -25,7 +25,7 @@ from optimizer.io.tables import find_table
 from optimizer.model import Problem, Schedule, TravelMatrix, WorkOrder
 from optimizer.replanning import Event, Prepared, change_list, pin_times, prepare
 from optimizer.report.changes import order_changes
-from optimizer.report.claims import kpi_issues, record_issues
+from optimizer.report.claims import kpi_issues, reason_issues, record_issues
 from optimizer.report.compare import kpi_row
 from optimizer.report.kpis import with_kpis
 from optimizer.results import Comparison, PlanResult, ReplanResult
@@ -34,6 +34,7 @@ from optimizer.slots import book as slots_book
 from optimizer.slots import offer as slots_offer
 from optimizer.solver import ProgressCallback, solve
 from optimizer.solver.decompose import on_dask
+from optimizer.solver.precheck import check
 from optimizer.solver.verify import verify, verify_day
 from optimizer.stability import changes_from, promise_previous
 
@@ -547,13 +548,16 @@ def _verify_schedule(schedule: Schedule, record: ReplanRecord | None,
         if published:
             problem = _at_planned_places(problem, schedule)
         matrix = travel_matrix(problem, base_dir=loaded.folder)
-        return verify(problem, matrix, schedule) + kpi_issues(problem, schedule)
+        return (verify(problem, matrix, schedule)
+                + kpi_issues(problem, schedule, money=not schedule.meta.previous)
+                + reason_issues(schedule, check(problem, matrix).reasons))
     at = f"the published plan re-planned at {record.now:%H:%M}"
     issues = [f"{at}: {issue}" for issue in
               _verify_schedule(record.published, record.before, scenario, published=True)]
     _loaded, base, prepared, matrix = _rebuild(record, scenario)
     issues += verify(prepared.problem, matrix, schedule)
     issues += kpi_issues(prepared.problem, schedule)
+    issues += reason_issues(schedule, check(prepared.problem, matrix).reasons)
     issues += record_issues(record, prepared)
     new = [e.order.order_id for e in record.events if e.kind == "new_order" and e.order]
     return issues + verify_day([*(o.order_id for o in base.orders), *new], schedule,

@@ -12,23 +12,25 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass, replace
 
 from optimizer.io.schedule_json import ReplanRecord
-from optimizer.model import Problem, Schedule
+from optimizer.model import Problem, ReasonCode, Schedule
 from optimizer.replanning import Prepared
 from optimizer.report.kpis import with_kpis
 
-#: KPIs in money, which :func:`kpi_issues` does not compare: what a promise (a re-plan, or
-#: ``fsopt solve --previous``) adds to a dropped order's penalty or a visit's cost depends
-#: on the plan it was made from, which verify rebuilds only for re-plans.
+#: KPIs in money, which :func:`kpi_issues` compares only where verify rebuilds every
+#: promise: what a promise (a re-plan, or ``fsopt solve --previous``) adds to a dropped
+#: order's penalty or a visit's cost depends on the plan it was made from, which verify
+#: rebuilds for re-plans, not for ``--previous``.
 MONEY_KPIS = frozenset({"travel_cost", "overtime_cost", "sla_late_cost", "cost",
                         "drop_penalty_cost", "objective_cost", "territory_cost", "late_cost",
                         "balance_cost"})
 
 
-def kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
+def kpi_issues(problem: Problem, schedule: Schedule, *, money: bool = True) -> list[str]:
     """Where the KPIs a file states differ from those of its own routes and unassigned
     orders (recomputed by :func:`~optimizer.report.kpis.with_kpis`): the counts, SLA and
-    response figures, hours, kilometres and utilisation, not the money
-    (:data:`MONEY_KPIS`); figures a file written before they existed does not state are
+    response figures, hours, kilometres and utilisation, and with ``money`` the costs
+    (:data:`MONEY_KPIS`: not for a plan made with ``--previous``, whose promises verify
+    does not rebuild); figures a file written before they existed does not state are
     not compared."""
     if schedule.kpis is None:
         return []
@@ -36,7 +38,13 @@ def kpi_issues(problem: Problem, schedule: Schedule) -> list[str]:
     issues = []
     for name in (f.name for f in fields(found)):
         said, true = getattr(schedule.kpis, name), getattr(found, name)
-        if name in MONEY_KPIS or said is None or same(said, true):
+        if said is None or (name in MONEY_KPIS and not money):
+            continue
+        if name in MONEY_KPIS and isinstance(said, float | int) and \
+                isinstance(true, float | int):
+            if abs(said - true) <= 0.011:  # money to the cent: one rounding of one figure
+                continue
+        elif same(said, true):
             continue
         issues.append(f"kpis.{name} differs from what the routes and unassigned orders give"
                       if isinstance(true, tuple | Mapping) else
@@ -76,4 +84,29 @@ def record_issues(record: ReplanRecord, prepared: Prepared) -> list[str]:
         where = ("only in the file" if order_id in record.cancelled
                  else "by the events but not recorded")
         issues.append(f"order {order_id}: cancelled {where}")
+    return issues
+
+
+#: Codes an order gets only after solving; every other code is decided before the search
+#: (:func:`optimizer.solver.precheck.check`), from the problem alone.
+AFTER_SOLVING = frozenset({ReasonCode.NO_TIME, ReasonCode.VAN_FULL, ReasonCode.NO_ROOM,
+                           ReasonCode.UNREACHABLE_FROM_JOBS, ReasonCode.DROPPED_FOR_COST,
+                           ReasonCode.NOT_REACHED})
+
+
+def reason_issues(schedule: Schedule, before_solving: Mapping[str, tuple[ReasonCode, str]]
+                  ) -> list[str]:
+    """Where the reason code of an unassigned order differs from what the problem alone
+    decides (``before_solving``: the pre-check's codes): an order no technician may serve
+    must say why, and one that some technician could serve must not say otherwise (a
+    hand-edited REMOTE turned into NO_TIME passed verify)."""
+    issues = []
+    for u in schedule.unassigned:
+        decided = before_solving.get(u.order_id)
+        if decided is not None and u.code != decided[0]:
+            issues.append(f"unassigned {u.order_id}: code {u.code}, but the scenario gives "
+                          f"{decided[0]} ({decided[1]})")
+        elif decided is None and u.code not in AFTER_SOLVING:
+            issues.append(f"unassigned {u.order_id}: code {u.code}, but some technician may "
+                          "serve it (a code of a search's outcome was expected)")
     return issues
