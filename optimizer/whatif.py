@@ -289,7 +289,9 @@ class RemoveOrders(Change):
 @dataclass(frozen=True, slots=True)
 class SetSla(Change):
     """Orders of a priority are due ``hours`` after ``from_time`` (a tighter or looser SLA)
-    on the plan date, or on an order's ``earliest_date`` if that is later."""
+    on the plan date, or on an order's ``earliest_date`` if that is later, and never
+    before its first appointment window opens (a visit booked for 15:00-17:00 was due at
+    12:00: late by construction, whatever the plan)."""
 
     kind: ClassVar[str] = "set_sla"
     priority: str
@@ -307,8 +309,12 @@ class SetSla(Change):
 
         dues = {day: add_s(_clock(problem, self, "from_time", day), self.hours * 3600)
                 for day in {first_day(o) for o in problem.orders}}
+        def due(o):
+            opens = min((w.start for w in o.time_windows), default=None)
+            return dues[first_day(o)] if opens is None else max(dues[first_day(o)], opens)
+
         return replace(problem, orders=tuple(
-            replace(o, sla_due=dues[first_day(o)]) if o.priority.value == self.priority else o
+            replace(o, sla_due=due(o)) if o.priority.value == self.priority else o
             for o in problem.orders))
 
 

@@ -289,6 +289,15 @@ def test_set_sla_counts_from_the_first_day_an_order_may_be_served():
     assert SetSla("critical", 2).apply(on_first_day).order("A").sla_due == at("10:00")
 
 
+def test_set_sla_is_never_due_before_the_appointment_window_opens():
+    """A visit booked for 15:00-17:00 was due at 12:00 under a 4-hour SLA: late by
+    construction, whatever the plan. It is due when its window opens."""
+    booked = replace(BASE.orders[0], time_windows=(window("15:00", "17:00"),))
+    p = SetSla("critical", 4).apply(replace(BASE, orders=(booked, *BASE.orders[1:])))
+    assert p.order("A").sla_due == at("15:00")
+    assert SetSla("critical", 4).apply(BASE).order("A").sla_due == at("12:00")
+
+
 def test_a_copy_works_the_roster_and_new_hours_keep_the_absences():
     """On the every-feature scenario T1 sees the doctor on day 2 and T3 is in training all
     of day 3. A hired copy of each works their roster: every day, without those absences
