@@ -49,8 +49,11 @@ class Comparison:
 
     @property
     def names(self) -> list[str]:
-        """The scenarios' names, base first."""
-        return [r.problem.name for r in self.results]
+        """The scenarios' names, base first; a name two scenarios share gets its folder
+        (a copied scenario showed as a second "liechtenstein")."""
+        names = [r.problem.name for r in self.results]
+        return [f"{n} ({r.scenario.folder.name})" if names.count(n) > 1 else n
+                for n, r in zip(names, self.results, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
