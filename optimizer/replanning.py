@@ -55,6 +55,7 @@ from optimizer.solver.timing import (
     breaks_s,
     elapsed_s,
     leave_factors,
+    max_work_s,
     overhead_s,
     service_s,
     simulate,
@@ -256,7 +257,9 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
                 warnings.append(f"{given[1]}, order_id={oid!r}: its finish {given[0]:%H:%M} is "
                                 f"overridden by {duration[1]}: the visit ends at {end:%H:%M}")
             place, free, last = stop.location, max(now, finish), i
-            done_s += _visit_work_s(stop, max(finish, stop.start))
+            # on site since its planned start, or since now at the latest (a job reported
+            # in progress that the plan had later counted nothing)
+            done_s += _visit_work_s(stop, max(finish, now), since=min(stop.start, now))
             if finish > now and (current is None or finish > current[1]):
                 current = (stop, finish)
         else:
@@ -321,7 +324,15 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
         free = max(free, back_at)
     elif away_at is not None:  # away later in the shift: a break it cannot move
         away_break = (Break(away_at, back_at, elapsed_s(away_at, back_at) / 60, "unavailable"),)
+    cap = max_work_s(problem, replace(shift, work_done_s=done_s))
+    if busy and cap == 0:
+        warnings.append(_overrun(facts, current, shift, "the technician's max_work_h="
+                                 f"{tech.max_work_h:g} h is used up ({done_s / 3600:.2f} h "
+                                 "of work by its end)"))
     if free > add_s(end, overtime * 60):  # a job may still start at the very end
+        if busy and away_at is None:
+            warnings.append(_overrun(facts, current, shift, "it ends after the shift and "
+                                     f"its overtime ({add_s(end, overtime * 60):%H:%M})"))
         return None
     pins = [stop for i, stop, stop_end in opened if i > last
             and (stop.start < facts.freeze_until or stop.order_id == heading)
@@ -334,10 +345,21 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
     return new_shift, [stop for _i, stop, _end in opened], pins
 
 
-def _visit_work_s(stop: Stop, end: datetime) -> int:
-    """Work of a visit settled by a re-plan, ending at ``end``: the drive to it, its
-    parking and its time on site."""
-    return round(stop.travel_s + stop.overhead_s + max(0, elapsed_s(stop.start, end)))
+def _overrun(facts: Facts, current: tuple[Stop, datetime], shift: Shift, why: str) -> str:
+    """The warning for a job in progress that leaves its technician no more work today."""
+    stop, finish = current
+    source = (facts.in_progress.get(stop.order_id) or (None, ""))[1] or \
+        (facts.durations.get(stop.order_id) or (None, ""))[1]
+    where = f"{source}, order_id={stop.order_id!r}" if source else f"order {stop.order_id}"
+    return (f"{where}: in progress until {finish:%H:%M}, {why}: nothing more is planned for "
+            f"{shift.tech_id} today")
+
+
+def _visit_work_s(stop: Stop, end: datetime, since: datetime | None = None) -> int:
+    """Work of a visit settled by a re-plan, on site from ``since`` (default: its planned
+    start) to ``end``, with the drive to it and its parking."""
+    on_site = max(0, elapsed_s(since or stop.start, end))
+    return round(stop.travel_s + stop.overhead_s + on_site)
 
 
 def _absence(shift: Shift, away: tuple[tuple[datetime, datetime | None], str] | None

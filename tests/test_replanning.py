@@ -419,6 +419,33 @@ def test_an_absence_that_starts_during_a_job_in_progress_is_warned_about(line_pl
     assert warning.startswith("ev.csv row 2") and "A is in progress until 09:30" in warning
 
 
+def test_a_job_reported_in_progress_counts_its_time_on_site_from_now_at_the_latest():
+    """The plan had C at 11:00; at 09:10 t1 is reported on it until 12:00. Its time on
+    site counted from the planned 11:00 (one hour, not 2 h 50), so a capped technician
+    could be given more work than max_work_h. A before it is done (1 h), C 10 min of
+    driving and 2 h 50 on site: the 4 h are used up, and the dispatcher is told."""
+    capped = replace(EN_ROUTE, technicians=(tech("t1", max_work_h=4.0), tech("t2")))
+    published = solve(capped, LINE, FAST)
+    reported = Event("in_progress", order_id="C", time=at("12:00"), source="ev.csv row 2")
+    prepared = prepare(capped, published, [reported], at("09:10"))
+    (t1,) = [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert t1.work_done_s == 240 * 60
+    assert any(w.startswith("ev.csv row 2 (in_progress), order_id='C': in progress until "
+                            "12:00, the technician's max_work_h=4 h is used up")
+               for w in prepared.warnings)
+
+
+def test_a_job_in_progress_past_the_end_of_the_shift_is_warned_about(line_plan):
+    """A job reported in progress until 18:00 on a shift ending at 17:00 without overtime
+    left the technician without a route and said nothing."""
+    prepared = prepare(EN_ROUTE, line_plan, [Event("in_progress", order_id="C",
+                                                   time=at("18:00"), source="ev.csv row 2")],
+                       at("10:10"))
+    assert not [s for s in prepared.problem.shifts if s.tech_id == "t1"]
+    assert any("in progress until 18:00, it ends after the shift and its overtime (17:00): "
+               "nothing more is planned for t1 today" in w for w in prepared.warnings)
+
+
 def test_position_at_the_job_in_progress_needs_no_warning(line_plan):
     """A position within a few metres of the planned job confirms it: no warning."""
     near = Location(point(3).lat + 0.0005, point(3).lon, "reported position")
