@@ -59,6 +59,8 @@ class Facts:
     #: tech id -> ((away from, back at or None), where)
     away: dict[str, tuple[tuple[datetime, datetime | None], str]] = field(default_factory=dict)
     new_orders: list[WorkOrder] = field(default_factory=list)
+    #: A job in progress since an earlier re-plan: its new finish (None: completed now).
+    resumed: dict[str, tuple[datetime | None, str]] = field(default_factory=dict)
 
 
 def check_events(problem: Problem, published: Schedule, events: Sequence[Event],
@@ -88,8 +90,17 @@ def check_events(problem: Problem, published: Schedule, events: Sequence[Event],
         if e.kind in ORDER_KINDS:
             label = f"{where}, order_id={e.order_id!r}"
             if e.order_id in settled:
+                ongoing = settled[e.order_id] == "in progress"
+                if ongoing and (e.kind == "completed" or
+                                (e.kind == "in_progress" and e.time is not None)):
+                    # the job of an earlier re-plan ended early, or runs late
+                    facts.resumed[e.order_id] = (e.time if e.kind == "in_progress" else None,
+                                                 where)
+                    continue
+                hint = (" (send in_progress with its new finish time)"
+                        if ongoing and e.kind in ("duration", "in_progress") else "")
                 warnings.append(f"{label}: ignored: the order was already "
-                                f"{settled[e.order_id]} at an earlier re-plan")
+                                f"{settled[e.order_id]} at an earlier re-plan{hint}")
                 continue
             if e.order_id not in orders:
                 problems.append(f"{label}: unknown order")

@@ -148,6 +148,11 @@ def prepare(
         pinned.update({s.order_id: (shift.tech_id, s.start) for s in pins})
     for order_id in facts.completed:
         frozen.setdefault(order_id, ChangeKind.COMPLETED)
+    for order_id, (_finish, where) in facts.resumed.items():
+        if order_id not in frozen:  # its technician has nothing left that day
+            warnings.append(f"{where}, order_id={order_id!r}: ignored: the technician of "
+                            "this job, in progress at an earlier re-plan, has no more work "
+                            "planned today")
     cancelled = frozenset(facts.cancelled)
 
     techs = {t.tech_id for t in problem.technicians}
@@ -187,6 +192,7 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
     """
     now, tech = facts.now, problem.technician(shift.tech_id)
     stops = route.stops if route else ()
+    shift = _resumed(shift, stops, facts, frozen, warnings)
     away_at, back_at = _absence(shift, facts.away.get(shift.tech_id))
     position = facts.positions.get(shift.tech_id)
     place, free = shift.start_location, max(now, shift.start)
@@ -338,11 +344,43 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
             and (stop.start < facts.freeze_until or stop.order_id == heading)
             and (away_at is None or stop_end <= away_at
                  or (back_at is not None and stop.start >= back_at))]
+    # still on a job at the restart: this one's, or an earlier re-plan's not yet over
+    busy_with = (current[0].order_id if busy else
+                 shift.busy_with if shift.busy_with and free == shift.start > now else "")
     new_shift = replace(
         shift, start=free, start_location=place, end=max(end, free), max_overtime_min=overtime,
         breaks=(*_remaining_breaks(shift.breaks, taken, now, free, end), *away_break),
-        work_done_s=done_s)
+        work_done_s=done_s, busy_with=busy_with)
     return new_shift, [stop for _i, stop, _end in opened], pins
+
+
+def _resumed(shift: Shift, stops: Sequence[Stop], facts: Facts, frozen: dict[str, str],
+             warnings: list[str]) -> Shift:
+    """``shift`` after what the events say of the job an earlier re-plan left it on
+    (``Shift.busy_with``, until ``shift.start``): ended now (``completed``, or another of
+    its jobs reported in progress: one technician, one job), or running to a new finish
+    (``in_progress`` with a time). Its work done changes by the difference."""
+    job, now = shift.busy_with, facts.now
+    if not job:
+        return shift
+    finish: datetime | None = None
+    if job in facts.resumed:
+        given, _where = facts.resumed[job]
+        finish = now if given is None or given < now else given
+    elif shift.start > now:
+        other = next((s.order_id for s in stops if s.order_id in facts.in_progress), None)
+        if other is None:
+            return shift
+        finish = now
+        warnings.append(f"{facts.in_progress[other][1]}, order_id={other!r}: {job}, in "
+                        f"progress until {shift.start:%H:%M} at an earlier re-plan, counts as "
+                        f"completed: {shift.tech_id} is on {other} now")
+    if finish is None:
+        return shift
+    frozen[job] = ChangeKind.IN_PROGRESS if finish > now else ChangeKind.COMPLETED
+    return replace(shift, start=max(finish, now), busy_with=job if finish > now else "",
+                   work_done_s=max(0, round(shift.work_done_s + elapsed_s(shift.start,
+                                                                           finish))))
 
 
 def _overrun(facts: Facts, current: tuple[Stop, datetime], shift: Shift, why: str) -> str:

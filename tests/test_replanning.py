@@ -824,3 +824,46 @@ def test_a_re_plan_does_not_go_back_before_the_one_it_continues(tmp_path):
         "day)"]
     later = api.replan(first, [], "11:00", scenario=tiny, solution_limit=5)
     assert later.record.now == first.record.now + timedelta(hours=1)
+
+
+def _chained(published, first_events, first_now, second_events, second_now):
+    """Two re-plans in a row, as `fsopt replan` chains them: the second starts from the
+    first one's routes, problem (``remaining``) and settled orders."""
+    one = pin_times(prepare(EN_ROUTE, published, first_events, first_now), LINE)
+    plan = solve(one.problem, LINE, FAST, initial_routes=one.initial_routes)
+    two = pin_times(prepare(one.remaining, plan, second_events, second_now,
+                            settled=one.settled), LINE)
+    return one, two
+
+
+@pytest.mark.parametrize(("event", "start", "a_is", "done_min"), [
+    (Event("completed", order_id="A", source="r2 row 2"), "09:40", "completed", 30 + 40),
+    (Event("in_progress", order_id="A", time=at("10:30"), source="r2 row 2"), "10:30",
+     "in progress", 30 + 90),
+])
+def test_a_job_in_progress_at_an_earlier_replan_can_end_early_or_run_late(
+        line_plan, event, start, a_is, done_min):
+    """At 09:10 A is reported in progress until 10:00. At 09:40 it is done, or runs to
+    10:30: both events were ignored ("already in progress at an earlier re-plan"), so t1
+    stayed planned from 10:00 whatever happened."""
+    first = [Event("in_progress", order_id="A", time=at("10:00"))]
+    one, two = _chained(line_plan, first, at("09:10"), [event], at("09:40"))
+    (t1,) = [s for s in one.problem.shifts if s.tech_id == "t1"]
+    assert (t1.start, t1.busy_with, t1.work_done_s) == (at("10:00"), "A", (30 + 60) * 60)
+    (t1,) = [s for s in two.problem.shifts if s.tech_id == "t1"]
+    assert (t1.start, t1.work_done_s) == (at(start), done_min * 60)
+    assert two.frozen["A"] == a_is and two.settled["A"] == a_is
+    assert not [w for w in two.warnings if "ignored" in w]
+
+
+def test_another_job_in_progress_ends_the_one_of_an_earlier_replan(line_plan):
+    """t1 was on A until 10:00 (first re-plan); at 09:45 t1 is reported on C: t1 was on
+    two jobs at once in the stitched day. A now counts as completed, with a warning."""
+    first = [Event("in_progress", order_id="A", time=at("10:00"))]
+    _one, two = _chained(line_plan, first, at("09:10"),
+                         [Event("in_progress", order_id="C", time=at("10:30"),
+                                source="r2 row 2")], at("09:45"))
+    assert two.frozen["A"] == "completed" and two.frozen["C"] == "in progress"
+    assert any(w.startswith("r2 row 2 (in_progress), order_id='C': A, in progress until "
+                            "10:00 at an earlier re-plan, counts as completed") for w in
+               two.warnings)

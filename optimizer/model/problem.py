@@ -165,6 +165,9 @@ class Shift:
     #: Work (service, travel and parking) done on this technician-day before a re-plan
     #: restarted the shift: it counts against the technician's ``max_work_h``.
     work_done_s: int = 0
+    #: The job in progress when a re-plan restarted the shift (its finish is ``start``):
+    #: a later re-plan may hear that it ended early or runs late.
+    busy_with: str = ""
 
 
 @dataclass(frozen=True, slots=True)
