@@ -23,7 +23,14 @@ from optimizer.io.records import read_request
 from optimizer.io.schedule_json import ReplanRecord, read_document
 from optimizer.io.tables import find_table
 from optimizer.model import Problem, Schedule, TravelMatrix, WorkOrder
-from optimizer.replanning import Event, Prepared, change_list, pin_times, prepare
+from optimizer.replanning import (
+    Event,
+    Prepared,
+    change_list,
+    explain_no_shift,
+    pin_times,
+    prepare,
+)
 from optimizer.report.changes import order_changes
 from optimizer.report.claims import kpi_issues, reason_issues, record_issues
 from optimizer.report.compare import kpi_row
@@ -355,7 +362,7 @@ def replan(
     prepared = pin_times(prepared, matrix)
     new = solve(prepared.problem, matrix, params, on_solution=on_solution,
                 initial_routes=prepared.initial_routes)
-    new = _finish(prepared.problem, new, loaded.folder)
+    new = _finish(prepared.problem, explain_no_shift(problem, prepared, new), loaded.folder)
     changes = change_list(published, prepared, new,
                           tolerance_min=prepared.problem.weights.retime_tolerance_min)
     record = ReplanRecord(now=now, freeze_min=freeze_min, events=tuple(events),

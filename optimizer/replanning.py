@@ -38,6 +38,7 @@ from optimizer.model import (
     ChangeKind,
     Location,
     Problem,
+    ReasonCode,
     Route,
     Schedule,
     ScheduledBreak,
@@ -354,6 +355,30 @@ def _restart(problem: Problem, shift: Shift, route: Route | None, facts: Facts,
     return new_shift, [stop for _i, stop, _end in opened], pins
 
 
+def explain_no_shift(base: Problem, prepared: Prepared, schedule: Schedule) -> Schedule:
+    """``schedule`` with a true reason for its ``NO_SHIFT`` orders: in a re-plan, a
+    qualified technician whose shift the re-plan ended (over, taken to its end by a job in
+    progress, away, or at ``max_work_h``) does work that day, so "no qualified technician
+    works that day" was false and its advice (add a shift) wrong. The code stays."""
+    ended = sorted({s.tech_id for s in base.shifts}
+                   - {s.tech_id for s in prepared.problem.shifts})
+    if not ended:
+        return schedule
+    orders = {o.order_id: o for o in prepared.problem.orders}
+    out = []
+    for u in schedule.unassigned:
+        order = orders.get(u.order_id)
+        if u.code == ReasonCode.NO_SHIFT and order is not None:
+            able = [t for t in ended if order.required_skills
+                    <= base.technician(t).skills and t not in order.excluded_techs]
+            if able:
+                u = replace(u, reason=f"no qualified technician has time left today "
+                                      f"({', '.join(able)}: shift over, away, or taken to "
+                                      "its end)")
+        out.append(u)
+    return replace(schedule, unassigned=tuple(out))
+
+
 def _resumed(shift: Shift, stops: Sequence[Stop], facts: Facts, frozen: dict[str, str],
              warnings: list[str]) -> Shift:
     """``shift`` after what the events say of the job an earlier re-plan left it on
@@ -579,4 +604,4 @@ def _rescheduled(published: Schedule, new: Schedule, now: datetime) -> set[str]:
 
 # Event and its kinds live in optimizer.replan_events; they are part of this module's API.
 __all__ = ["EVENT_KINDS", "ON_SITE_M", "ORDER_KINDS", "ChangeList", "Event", "Prepared",
-           "change_list", "pin_times", "prepare"]
+           "change_list", "explain_no_shift", "pin_times", "prepare"]

@@ -18,8 +18,8 @@ from optimizer.cli import main
 from optimizer.errors import InputError
 from optimizer.io.events import read_events
 from optimizer.io.schedule_json import read_document, read_json, write_json
-from optimizer.model import ChangeKind, Location, Problem, Shift, TimeWindow
-from optimizer.replanning import Event, change_list, pin_times, prepare
+from optimizer.model import ChangeKind, Location, Problem, ReasonCode, Shift, TimeWindow
+from optimizer.replanning import Event, change_list, explain_no_shift, pin_times, prepare
 from optimizer.report.kpis import with_kpis
 from optimizer.solver import solve
 from optimizer.solver.verify import verify
@@ -867,3 +867,21 @@ def test_another_job_in_progress_ends_the_one_of_an_earlier_replan(line_plan):
     assert any(w.startswith("r2 row 2 (in_progress), order_id='C': A, in progress until "
                             "10:00 at an earlier re-plan, counts as completed") for w in
                two.warnings)
+
+
+def test_an_order_only_a_technician_whose_day_is_over_could_do_is_told_so():
+    """t1 alone has the gas skill and is on C until 18:00, past the end of the shift: the
+    new gas job said "no qualified technician works that day" (add a shift), though t1
+    works that day."""
+    gas = replace(EN_ROUTE, technicians=(tech("t1", skills=("hvac", "gas")), tech("t2")))
+    published = solve(gas, LINE, FAST)
+    job = order("D", 2, required_skills=frozenset({"gas"}))
+    prepared = pin_times(prepare(gas, published, [
+        Event("in_progress", order_id="C", time=at("18:00")),
+        Event("new_order", order=job)], at("10:10")), LINE)
+    new = explain_no_shift(gas, prepared, solve(prepared.problem, LINE, FAST,
+                                                initial_routes=prepared.initial_routes))
+    (d,) = [u for u in new.unassigned if u.order_id == "D"]
+    assert d.code == ReasonCode.NO_SHIFT
+    assert d.reason == ("no qualified technician has time left today (t1: shift over, away, "
+                        "or taken to its end)")
