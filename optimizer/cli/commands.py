@@ -233,7 +233,7 @@ def _compare(args: argparse.Namespace) -> int:
         counts = Counter(c.status for c in changes)
         summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no order changed hands"
         out.print(f"{name}: {summary}")
-    out_dir = args.out or outputs.default_folder(names[0], "compare-")
+    out_dir = args.out or outputs.default_folder(comparison.results[0].problem.name, "compare-")
     path = outputs.write_comparison(comparison, out_dir)
     out.print(f"Wrote {path} and {path.with_suffix('.csv')}")
     return 0
