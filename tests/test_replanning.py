@@ -694,48 +694,6 @@ def test_a_pinned_visit_is_kept_even_when_leaving_it_out_is_cheaper(line_plan):
     assert {u.order_id for u in new.unassigned} == {"C", "never"}
 
 
-def test_a_second_absence_of_the_same_kind_is_still_kept_after_the_first():
-    """Two absences of one technician: after the first (taken before now) the second is
-    still to come, so the re-planned shift keeps it; only the taken one is settled."""
-    from optimizer.model import Break, ScheduledBreak
-    from optimizer.replanning import _remaining_breaks
-
-    first = Break(at("10:00"), at("10:30"), 30, "absence")
-    second = Break(at("14:00"), at("15:00"), 60, "absence")
-    taken = (ScheduledBreak("absence", at("10:00"), at("10:30")),
-             ScheduledBreak("absence", at("14:00"), at("15:00")))
-    left = _remaining_breaks((first, second), taken, at("12:00"), at("12:00"), at("17:00"))
-    assert left == (second,)
-
-
-def test_an_absence_under_way_at_the_restart_still_blocks_its_rest():
-    """Re-planning at 05:30 inside a fixed 05:15-05:45 absence: the shift keeps 05:30-05:45
-    blocked (it used to drop the absence because a whole 30 minutes no longer fitted)."""
-    from optimizer.model import Break
-    from optimizer.replanning import _remaining_breaks
-
-    absence = Break(at("05:15"), at("05:45"), 30, "absence")
-    left = _remaining_breaks((absence,), (), at("05:30"), at("05:30"), at("07:00"))
-    assert left == (Break(at("05:30"), at("05:45"), 15, "absence"),)
-
-
-def test_a_lunch_taken_before_leaving_is_not_taken_again():
-    """The published route leaves at 11:50 with no lunch on it, and the lunch window opened
-    at 05:00: the plan had it taken at home just before leaving (11:35-11:50), so a re-plan
-    at 11:55 does not add it again."""
-    from optimizer.model import Break, Route
-    from optimizer.replanning import _remaining_breaks, _taken_breaks
-
-    lunch = Break(at("05:00"), at("12:15"), 15)
-    s = replace(shift("t1", "05:00", "12:15"), breaks=(lunch,))
-    route = Route("t1", "t1", point(0), point(0), at("11:50"), at("12:10"), ())
-    taken = _taken_breaks(s, route)
-    assert [(b.start, b.end) for b in taken] == [(at("11:35"), at("11:50"))]
-    assert _remaining_breaks((lunch,), taken, at("11:55"), at("11:55"), at("12:15")) == ()
-    assert _remaining_breaks((lunch,), (), at("11:55"), at("11:55"), at("12:15")) == \
-        (Break(at("11:55"), at("12:15"), 15),)
-
-
 def test_a_technician_on_a_break_before_driving_on_still_heads_to_the_next_visit():
     """o1 ends 05:50, the plan has an absence 06:15-06:45 then o2 at home at 06:45 (arrival
     06:45 counts the absence). At 06:36 the technician is in the absence; the re-plan keeps
@@ -767,25 +725,6 @@ def test_a_promised_visit_is_not_dropped_for_an_unpromised_one_of_the_same_prior
     w = EN_ROUTE.weights
     assert drop_penalty(w, promised) == w.drop_penalty[Priority.NORMAL] + w.reassign_cost
     assert drop_penalty(w, plain) == w.drop_penalty[Priority.NORMAL]
-
-
-def test_breaks_taken_before_leaving_are_placed_one_after_the_other():
-    """A route leaving at 11:15 shows neither the lunch (any 15 min from 05:00) nor the
-    absence 11:00-11:15: the absence fills its own slot and the lunch goes before it, so a
-    re-plan at 10:47 has the lunch behind it and only the absence ahead (the lunch used to
-    be put on the absence's slot, and asked for again)."""
-    from optimizer.model import Break, Route
-    from optimizer.replanning import _remaining_breaks, _taken_breaks
-
-    lunch = Break(at("05:00"), at("11:15"), 15)
-    absence = Break(at("11:00"), at("11:15"), 15, "absence")
-    s = replace(shift("t1", "05:00", "11:30"), breaks=(lunch, absence))
-    route = Route("t1", "t1", point(0), point(0), at("11:15"), at("11:25"), ())
-    taken = _taken_breaks(s, route)
-    assert [(b.kind, b.start, b.end) for b in taken] == [
-        ("lunch", at("10:45"), at("11:00")), ("absence", at("11:00"), at("11:15"))]
-    assert _remaining_breaks(s.breaks, taken, at("10:47"), at("10:47"), at("11:30")) == \
-        (absence,)
 
 
 def test_a_pinned_visit_keeps_its_start_next_to_a_lunch_and_an_absence():
