@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from optimizer.errors import InputError
-from optimizer.model import Location, Problem, Schedule, WorkOrder
+from optimizer.model import ChangeKind, Location, Problem, Schedule, WorkOrder
 
 EVENT_KINDS = ("completed", "in_progress", "position", "unavailable", "new_order", "cancelled",
                "duration")
@@ -90,7 +90,7 @@ def check_events(problem: Problem, published: Schedule, events: Sequence[Event],
         if e.kind in ORDER_KINDS:
             label = f"{where}, order_id={e.order_id!r}"
             if e.order_id in settled:
-                ongoing = settled[e.order_id] == "in progress"
+                ongoing = settled[e.order_id] == ChangeKind.IN_PROGRESS
                 if ongoing and (e.kind == "completed" or
                                 (e.kind == "in_progress" and e.time is not None)):
                     # the job of an earlier re-plan ended early, or runs late
